@@ -1,0 +1,188 @@
+"""Reconfiguration latency of `kgw up` with a real Envoy.
+
+    python benchmarks/reconfig.py [--routes 1000] [--files 10] [--edits 20] [--xds-protocol delta|sotw]
+                                  [--append-docs docs/performance.md]
+
+Measures (1) startup: from `kgw up` starting to every Envoy having ACKed the first full push, and Envoy's own
+ACK time per xDS type (push -> ACK, from kgw_xds_ack_seconds); (2) reconfiguration: from rewriting one manifest
+file (one route's path changes) to Envoy answering 200 on the new path, over --edits edits, with the time
+spent loading+translating (kgw_translation_seconds) beside it.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kgw_controller import echo
+from kgw_controller.embedded import EmbeddedUp
+from kgw_controller.runner import UpOptions
+
+GATEWAY = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: kgw}
+spec: {controllerName: kgateway.dev/kgateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bench, namespace: default}
+spec:
+  gatewayClassName: kgw
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
+addressType: IPv4
+ports: [{name: http, port: ECHO_PORT}]
+endpoints: [{addresses: [127.0.0.1]}]
+"""
+
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: {name}, namespace: default}}
+spec:
+  parentRefs: [{{name: bench}}]
+  rules:
+  - matches: [{{path: {{type: PathPrefix, value: {path}}}}}]
+    backendRefs: [{{name: echo, port: 80}}]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status_of(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    except OSError:
+        return 0
+    finally:
+        conn.close()
+
+
+def write_routes(directory: Path, file_index: int, per_file: int, renamed: dict[int, str]) -> None:
+    docs = []
+    for i in range(per_file):
+        n = file_index * per_file + i
+        docs.append(ROUTE.format(name=f"r{n}", path=renamed.get(n, f"/r{n}")))
+    tmp = directory / f".routes-{file_index}.tmp"
+    tmp.write_text("---\n".join(docs))
+    tmp.rename(directory / f"routes-{file_index}.yaml")
+
+
+def metric_sum(text: str, name: str) -> dict[str, float]:
+    out = {}
+    for m in re.finditer(rf'^{name}(?:\{{(.*?)\}})? ([0-9.e+-]+)$', text, re.M):
+        out[m.group(1) or ""] = float(m.group(2))
+    return out
+
+
+def admin_text(port: int, path: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path)
+    return conn.getresponse().read().decode()
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--routes", type=int, default=1000)
+    ap.add_argument("--files", type=int, default=10)
+    ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--xds-protocol", choices=("delta", "sotw"), default="delta")
+    ap.add_argument("--append-docs", type=Path, help="append the results as a section to this markdown file")
+    args = ap.parse_args(argv)
+    per_file = args.routes // args.files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        manifests = root / "m"
+        manifests.mkdir()
+        upstream = echo.start_in_thread("127.0.0.1", 0)
+        (manifests / "gateway.yaml").write_text(GATEWAY.replace("ECHO_PORT", str(upstream.server_address[1])))
+        for f in range(args.files):
+            write_routes(manifests, f, per_file, {})
+        gw_port, admin_port = free_port(), free_port()
+        opts = UpOptions(directory=manifests, admin=f"127.0.0.1:{admin_port}", port_offset=gw_port - 8080,
+                         state_dir=root / "state", delta=args.xds_protocol == "delta", ready_timeout=60)
+        t0 = time.perf_counter()
+        with EmbeddedUp(opts, start_timeout=90) as up:
+            startup = time.perf_counter() - t0
+            metrics = admin_text(admin_port, "/metrics")
+            ack = {k: v * 1000 for k, v in metric_sum(metrics, "kgw_xds_ack_seconds_sum").items()}
+            first_translation = metric_sum(metrics, "kgw_translation_seconds_sum")[""] * 1000
+            assert status_of(gw_port, f"/r{args.routes - 1}") == 200, "routes not served"
+            served, translations, renamed = [], [], {}
+            for k in range(args.edits):
+                n = (k * 37) % args.routes
+                renamed[n] = f"/edit{k}"
+                before = metric_sum(admin_text(admin_port, "/metrics"), "kgw_translation_seconds_sum")[""]
+                t_edit = time.perf_counter()
+                write_routes(manifests, n // per_file, per_file, renamed)
+                while status_of(gw_port, f"/edit{k}") != 200:
+                    if time.perf_counter() - t_edit > 20:
+                        raise SystemExit(f"edit {k} not served after 20 s")
+                served.append((time.perf_counter() - t_edit) * 1000)
+                gen = k + 2
+                while f'"generation": {gen}' not in admin_text(admin_port, "/readyz"):
+                    time.sleep(0.005)
+                after = metric_sum(admin_text(admin_port, "/metrics"), "kgw_translation_seconds_sum")[""]
+                translations.append((after - before) * 1000)
+            rds_ack = metric_sum(admin_text(admin_port, "/metrics"), "kgw_xds_ack_seconds_sum")
+            rds_count = metric_sum(admin_text(admin_port, "/metrics"), "kgw_xds_ack_seconds_count")
+            rds_key = next(k for k in rds_ack if 'type="RDS"' in k)
+            rds_mean = rds_ack[rds_key] / rds_count[rds_key] * 1000
+            _ = up
+        upstream.shutdown()
+        upstream.server_close()
+
+    ack_line = ", ".join(f"{re.search(r'type=\"(\w+)\"', k).group(1)} {v:.1f} ms" for k, v in ack.items())
+    lines = [
+        f"- inputs: {args.routes} HTTPRoutes (one rule each) in {args.files} files, one Gateway, "
+        f"{args.xds_protocol} xDS, {args.edits} edits (each rewrites one file of {per_file} routes)",
+        f"- startup to every Envoy ACKed (process start, first load+translate, full push): {startup * 1000:.0f} ms;"
+        f" first load+translate {first_translation:.0f} ms",
+        f"- Envoy ACK time for the full first push (push -> ACK per type): {ack_line}",
+        f"- file change -> Envoy serving it: p50 {pct(served, 50):.0f} ms, p90 {pct(served, 90):.0f} ms, "
+        f"max {max(served):.0f} ms",
+        f"- of which load+translate+to_xds per change: p50 {pct(translations, 50):.0f} ms, "
+        f"p90 {pct(translations, 90):.0f} ms",
+        f"- Envoy RDS ACK time per change (mean over all RDS pushes): {rds_mean:.1f} ms",
+    ]
+    print("\n".join(lines))
+    if args.append_docs:
+        cmd = "python benchmarks/reconfig.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        section = ["", "## Controller: reconfiguration latency", "",
+                   f"Command: `{cmd.replace(' --append-docs ' + str(args.append_docs), '')}` "
+                   f"(2-core x86-64, Envoy 1.40, loopback).", "", *lines, ""]
+        with open(args.append_docs, "a") as f:
+            f.write("\n".join(section))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

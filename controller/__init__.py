@@ -1,0 +1,1 @@
+"""kgw controller: manifests -> Resources -> IR -> xDS -> Envoy."""

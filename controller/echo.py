@@ -1,0 +1,124 @@
+"""A small echo upstream for examples and tests, answering like the Gateway API conformance echo server.
+
+    python -m kgw_controller.echo --listen 127.0.0.1:3000
+
+Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
+before answering (to hold a request in flight).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MAX_DELAY_MS = 60_000
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as Envoy's upstream pool expects
+    server_version = "kgw-echo"
+    identity: dict = {}
+
+    def setup(self):
+        super().setup()
+        # Without this, small responses wait for delayed ACKs (40 ms) and distort every latency number.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
+        pass
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return bytes(out)
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _answer(self):
+        self._body()  # drain it so the connection stays usable
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name.title(), []).append(value)
+        delay = self.headers.get("X-Echo-Delay-Ms")
+        if delay and delay.isdigit():
+            time.sleep(min(int(delay), MAX_DELAY_MS) / 1000)
+        payload = {
+            "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
+            "proto": self.request_version, "headers": headers, **self.identity,
+        }
+        body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for item in self.headers.get("X-Echo-Set-Header", "").split(","):
+            name, sep, value = item.partition(":")
+            if sep and name.strip():
+                self.send_header(name.strip(), value.strip())
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
+
+
+class EchoServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",
+                pod: str | None = None) -> EchoServer:
+    identity = {"namespace": namespace, "ingress": "", "service": service, "pod": pod or f"{service}-{os.getpid()}"}
+    handler = type("Handler", (EchoHandler,), {"identity": identity})
+    return EchoServer((host, port), handler)
+
+
+def start_in_thread(host: str = "127.0.0.1", port: int = 3000, **identity) -> EchoServer:
+    server = make_server(host, port, **identity)
+    threading.Thread(target=server.serve_forever, name="kgw-echo", daemon=True).start()
+    return server
+
+
+def parse_address(text: str, default_port: int) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        return text, default_port
+    return host or "127.0.0.1", int(port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kgw_controller.echo", description=__doc__.split("\n")[0])
+    parser.add_argument("--listen", default="127.0.0.1:3000", help="address:port (default %(default)s)")
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--service", default="echo")
+    parser.add_argument("--pod", default=None)
+    args = parser.parse_args(argv)
+    host, port = parse_address(args.listen, 3000)
+    try:
+        server = make_server(host, port, args.namespace, args.service, args.pod)
+    except OSError as e:
+        print(f"echo: cannot listen on {host}:{port}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(f"echo: listening on http://{host}:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

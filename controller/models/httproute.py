@@ -1,0 +1,239 @@
+"""HTTPRoute, the full standard-channel v1.6.1 schema (filters included, even those not translated yet)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .gateway import GATEWAY_GROUP
+from .meta import (
+    Duration, Group, HeaderName, Hostname, K8sModel, Kind, KubeObject, NamespaceName, ObjectName, PortNumber,
+    PreciseHostname, SectionName,
+)
+
+HeaderValue = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+Method = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+
+class ParentReference(K8sModel):
+    group: Group = GATEWAY_GROUP
+    kind: Kind = "Gateway"
+    namespace: NamespaceName | None = None
+    name: ObjectName
+    section_name: SectionName | None = None
+    port: PortNumber | None = None
+
+
+class PathMatch(K8sModel):
+    type: Literal["Exact", "PathPrefix", "RegularExpression"] = "PathPrefix"
+    value: str = Field(default="/", max_length=1024)
+
+    @model_validator(mode="after")
+    def _cel_rules(self) -> "PathMatch":
+        # The CRD's x-kubernetes-validations for Exact/PathPrefix values, same messages.
+        if self.type == "RegularExpression":
+            return self
+        v, kinds = self.value, "when type one of ['Exact', 'PathPrefix']"
+        if not v.startswith("/"):
+            raise ValueError(f"value must be an absolute path and start with '/' {kinds}")
+        for bad in ("//", "/./", "/../", "%2f", "%2F", "#"):
+            if bad in v:
+                raise ValueError(f"must not contain '{bad}' {kinds}")
+        for bad in ("/..", "/."):
+            if v.endswith(bad):
+                raise ValueError(f"must not end with '{bad}' {kinds}")
+        return self
+
+
+class HeaderMatch(K8sModel):
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+    name: HeaderName
+    value: HeaderValue
+
+
+class QueryParamMatch(K8sModel):
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+    name: HeaderName
+    value: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class RouteMatch(K8sModel):
+    path: PathMatch = PathMatch()
+    headers: list[HeaderMatch] = Field(default=[], max_length=16)
+    query_params: list[QueryParamMatch] = Field(default=[], max_length=16)
+    method: Method | None = None
+
+
+class HeaderKV(K8sModel):
+    name: HeaderName
+    value: HeaderValue
+
+
+class HeaderModifier(K8sModel):
+    set: list[HeaderKV] = Field(default=[], max_length=16)
+    add: list[HeaderKV] = Field(default=[], max_length=16)
+    remove: list[str] = Field(default=[], max_length=16)
+
+
+class PathModifier(K8sModel):
+    type: Literal["ReplaceFullPath", "ReplacePrefixMatch"]
+    replace_full_path: str | None = Field(default=None, max_length=1024)
+    replace_prefix_match: str | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "PathModifier":
+        if self.type == "ReplaceFullPath" and (self.replace_full_path is None or self.replace_prefix_match is not None):
+            raise ValueError("replaceFullPath must be specified (and only it) when type is set to 'ReplaceFullPath'")
+        if self.type == "ReplacePrefixMatch" and (self.replace_prefix_match is None or self.replace_full_path is not None):
+            raise ValueError("replacePrefixMatch must be specified (and only it) when type is set to 'ReplacePrefixMatch'")
+        return self
+
+
+class RequestRedirect(K8sModel):
+    scheme: Literal["http", "https"] | None = None
+    hostname: PreciseHostname | None = None
+    path: PathModifier | None = None
+    port: PortNumber | None = None
+    status_code: Literal[301, 302, 303, 307, 308] = 302
+
+
+class URLRewrite(K8sModel):
+    hostname: PreciseHostname | None = None
+    path: PathModifier | None = None
+
+
+class BackendObjectReference(K8sModel):
+    group: Group = ""
+    kind: Kind = "Service"
+    name: ObjectName
+    namespace: NamespaceName | None = None
+    port: PortNumber | None = None
+
+    @model_validator(mode="after")
+    def _service_port(self) -> "BackendObjectReference":
+        # CRD rule: "Must have port for Service reference".
+        if self.group == "" and self.kind == "Service" and self.port is None:
+            raise ValueError("Must have port for Service reference")
+        return self
+
+
+class Fraction(K8sModel):
+    numerator: int = Field(ge=0)
+    denominator: int = Field(default=100, ge=1)
+
+
+class RequestMirror(K8sModel):
+    backend_ref: BackendObjectReference
+    percent: int | None = Field(default=None, ge=0, le=100)
+    fraction: Fraction | None = None
+
+
+class CORS(K8sModel):
+    allow_origins: list[str] = Field(default=[], max_length=64)
+    allow_credentials: bool | None = None
+    allow_methods: list[Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"]] = Field(default=[], max_length=9)
+    allow_headers: list[HeaderName] = Field(default=[], max_length=64)
+    expose_headers: list[HeaderName] = Field(default=[], max_length=64)
+    max_age: int = Field(default=5, ge=1)
+
+
+class LocalObjectReference(K8sModel):
+    group: Group
+    kind: Kind
+    name: ObjectName
+
+
+FilterType = Literal[
+    "RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite",
+    "ExtensionRef", "CORS",
+]
+# filter type -> the one field that must be set for it (the CRD's 14 "must be nil/specified" rules)
+_FILTER_FIELD = {
+    "RequestHeaderModifier": "request_header_modifier", "ResponseHeaderModifier": "response_header_modifier",
+    "RequestMirror": "request_mirror", "RequestRedirect": "request_redirect", "URLRewrite": "url_rewrite",
+    "ExtensionRef": "extension_ref", "CORS": "cors",
+}
+
+
+class HTTPRouteFilter(K8sModel):
+    type: FilterType
+    request_header_modifier: HeaderModifier | None = None
+    response_header_modifier: HeaderModifier | None = None
+    request_mirror: RequestMirror | None = None
+    request_redirect: RequestRedirect | None = None
+    url_rewrite: URLRewrite | None = None
+    extension_ref: LocalObjectReference | None = None
+    cors: CORS | None = None
+
+    @model_validator(mode="after")
+    def _one_field(self) -> "HTTPRouteFilter":
+        for ftype, field in _FILTER_FIELD.items():
+            alias = type(self).model_fields[field].alias
+            if ftype == self.type and getattr(self, field) is None:
+                raise ValueError(f"filter.{alias} must be specified for {ftype} filter.type")
+            if ftype != self.type and getattr(self, field) is not None:
+                raise ValueError(f"filter.{alias} must be nil if the filter.type is not {ftype}")
+        return self
+
+
+class HTTPBackendRef(BackendObjectReference):
+    weight: int = Field(default=1, ge=0, le=1000000)
+    filters: list[HTTPRouteFilter] = Field(default=[], max_length=16)
+
+
+class RouteTimeouts(K8sModel):
+    request: Duration | None = None
+    backend_request: Duration | None = None
+
+
+def _default_matches() -> list[RouteMatch]:
+    return [RouteMatch()]
+
+
+class HTTPRouteRule(K8sModel):
+    name: SectionName | None = None
+    matches: list[RouteMatch] = Field(default_factory=_default_matches, max_length=64)
+    filters: list[HTTPRouteFilter] = Field(default=[], max_length=16)
+    backend_refs: list[HTTPBackendRef] = Field(default=[], max_length=16)
+    timeouts: RouteTimeouts | None = None
+
+    @model_validator(mode="after")
+    def _cel_rules(self) -> "HTTPRouteRule":
+        if self.backend_refs and any(f.request_redirect for f in self.filters):
+            raise ValueError("RequestRedirect filter must not be used together with backendRefs")
+        prefix_rewrites = [
+            f for f in self.filters
+            if (f.request_redirect and f.request_redirect.path and f.request_redirect.path.type == "ReplacePrefixMatch")
+            or (f.url_rewrite and f.url_rewrite.path and f.url_rewrite.path.type == "ReplacePrefixMatch")
+        ]
+        if prefix_rewrites and (len(self.matches) != 1 or self.matches[0].path.type != "PathPrefix"):
+            raise ValueError("When using ReplacePrefixMatch, exactly one PathPrefix match must be specified")
+        return self
+
+
+def _default_rules() -> list[HTTPRouteRule]:
+    return [HTTPRouteRule()]
+
+
+class HTTPRouteSpec(K8sModel):
+    parent_refs: list[ParentReference] = Field(default=[], max_length=32)
+    hostnames: list[Hostname] = Field(default=[], max_length=16)
+    rules: list[HTTPRouteRule] = Field(default_factory=_default_rules, max_length=16)
+
+    @model_validator(mode="after")
+    def _cel_rules(self) -> "HTTPRouteSpec":
+        if sum(len(r.matches) for r in self.rules) > 128:
+            raise ValueError("the total number of matches across all rules in a route must be less than 128")
+        seen = set()
+        for p in self.parent_refs:
+            key = (p.group, p.kind, p.namespace or "", p.name, p.section_name or "")
+            if key in seen:
+                raise ValueError("sectionName must be unique when parentRefs includes 2 or more references to the same parent")
+            seen.add(key)
+        return self
+
+
+class HTTPRoute(KubeObject):
+    API_VERSIONS = (f"{GATEWAY_GROUP}/v1", f"{GATEWAY_GROUP}/v1beta1")
+    KIND = "HTTPRoute"
+    spec: HTTPRouteSpec

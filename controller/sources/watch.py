@@ -1,0 +1,78 @@
+"""Live sources: async iterators of (Resources, errors) snapshots. The directory watcher is the first one;
+a Kubernetes source implements the same protocol (yield a full snapshot whenever something changed)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import AsyncIterator, NamedTuple, Protocol
+
+import watchfiles
+
+from ..resources import Resources, SourceError
+from .files import SUFFIXES, load_directory
+
+log = logging.getLogger("kgw.source")
+
+
+class SourceSnapshot(NamedTuple):
+    resources: Resources
+    errors: list[SourceError]
+
+
+class Source(Protocol):
+    """The whole desired state, again, every time it changes; the first item is the initial state."""
+
+    def __aiter__(self) -> AsyncIterator[SourceSnapshot]: ...
+
+    @property
+    def description(self) -> str: ...
+
+
+def _relevant(change: watchfiles.Change, path: str) -> bool:
+    # Editors write swap and backup files next to manifests; only files the loader reads matter.
+    # Directory events matter too: removing a folder removes every manifest in it.
+    name = os.path.basename(path)
+    return not name.startswith(".") and (path.endswith(SUFFIXES) or "." not in name)
+
+
+class DirectorySource:
+    """Watches DIR recursively; each batch of changes (quiet for `step_ms`, at most `debounce_ms`) yields
+    one fresh load of the whole directory, so the directory is always the desired state."""
+
+    def __init__(self, root: str | os.PathLike[str], debounce_ms: int = 50, step_ms: int = 10):
+        self.root = Path(root)
+        self.debounce_ms, self.step_ms = debounce_ms, step_ms
+        self._stop = asyncio.Event()
+
+    @property
+    def description(self) -> str:
+        return f"directory {self.root}"
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def load(self) -> SourceSnapshot:
+        resources, errors = await asyncio.to_thread(load_directory, self.root)
+        for err in errors:
+            log.warning("%s", err)
+        return SourceSnapshot(resources, errors)
+
+    async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:
+        # Subscribe before the first load so an edit made during it is not missed.
+        changes = watchfiles.awatch(self.root, watch_filter=_relevant, debounce=self.debounce_ms,
+                                    step=self.step_ms, stop_event=self._stop, recursive=True)
+        first = asyncio.ensure_future(changes.__anext__())
+        try:
+            yield await self.load()
+            while True:
+                try:
+                    batch = await first
+                except StopAsyncIteration:
+                    return
+                log.info("change in %s: %s", self.root, ", ".join(sorted({Path(p).name for _, p in batch})))
+                yield await self.load()
+                first = asyncio.ensure_future(changes.__anext__())
+        finally:
+            first.cancel()

@@ -1,0 +1,206 @@
+"""GatewayClasses and Gateways: which are ours, listener validity and conflicts, bind addresses, status."""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from ..models import GATEWAY_GROUP, Gateway, GatewayClass, Listener
+from ..resources import Resources
+from . import conditions as c
+from .options import TranslateOptions
+
+SUPPORTED_PROTOCOLS = {"HTTP"}
+ROUTE_KINDS = {"HTTP": [(GATEWAY_GROUP, "HTTPRoute")]}
+
+
+@dataclass
+class ListenerState:
+    spec: Listener
+    bind_port: int
+    supported_kinds: list[tuple[str, str]]
+    invalid_kinds: list[str] = field(default_factory=list)
+    accepted: tuple[bool, str, str] = (True, c.R_ACCEPTED, "Listener is accepted")
+    conflict: tuple[str, str] | None = None  # (reason, message)
+    attached: set[tuple[str, str]] = field(default_factory=set)  # HTTPRoute (ns, name)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def programmable(self) -> bool:
+        """Routes attached here reach Envoy only if the listener is accepted and not conflicted."""
+        return self.accepted[0] and self.conflict is None
+
+
+@dataclass
+class GatewayState:
+    gateway: Gateway
+    address: str | None  # None when the requested address cannot be used
+    address_problem: str = ""
+    listeners: list[ListenerState] = field(default_factory=list)
+    port_conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.gateway.namespace, self.gateway.name)
+
+
+def creation_order(obj) -> tuple:
+    """Older first; objects without a timestamp (plain files) sort after those with one, then ns/name."""
+    ts = obj.metadata.creation_timestamp
+    return (ts is None, ts or "", obj.namespace, obj.name)
+
+
+def our_classes(resources: Resources, opts: TranslateOptions) -> dict[str, GatewayClass]:
+    return {
+        name: gc for (_, name), gc in resources.gateway_classes.items()
+        if gc.spec.controller_name == opts.controller_name
+    }
+
+
+def gateway_class_status(gc: GatewayClass, opts: TranslateOptions) -> dict:
+    cond = c.Conditions(gc.generation, opts.transition_time)
+    return {"conditions": [
+        cond(c.ACCEPTED, True, c.R_ACCEPTED, f"GatewayClass is accepted by {opts.controller_name}"),
+        cond(c.SUPPORTED_VERSION, True, c.R_SUPPORTED_VERSION, "Gateway API v1.6 standard channel"),
+    ]}
+
+
+def _bind_address(gw: Gateway, opts: TranslateOptions) -> tuple[str | None, str]:
+    if not gw.spec.addresses:
+        return opts.default_address, ""
+    first = gw.spec.addresses[0]
+    if first.type != "IPAddress":
+        return None, f"address type {first.type} is not supported; only IPAddress can be bound"
+    return str(ipaddress.ip_address(first.value)), ""
+
+
+def _listener_state(listener: Listener, opts: TranslateOptions) -> ListenerState:
+    state = ListenerState(listener, listener.port + opts.port_offset, [])
+    if listener.protocol not in SUPPORTED_PROTOCOLS:
+        state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
+                          f"protocol {listener.protocol} is not supported; supported: HTTP")
+        return state
+    allowed = ROUTE_KINDS[listener.protocol]
+    if listener.allowed_routes.kinds is None:
+        state.supported_kinds = list(allowed)
+    else:
+        for rgk in listener.allowed_routes.kinds:
+            if (rgk.group, rgk.kind) in allowed:
+                if (rgk.group, rgk.kind) not in state.supported_kinds:
+                    state.supported_kinds.append((rgk.group, rgk.kind))
+            else:
+                state.invalid_kinds.append(f"{rgk.group}/{rgk.kind}" if rgk.group else rgk.kind)
+    if state.bind_port > 65535:
+        state.accepted = (False, c.R_PORT_UNAVAILABLE,
+                          f"port {listener.port} + offset {opts.port_offset} is above 65535")
+    return state
+
+
+def _mark_conflicts(listeners: list[ListenerState]) -> None:
+    """Within one Gateway: same port with different protocols, or same port and hostname."""
+    by_port: dict[int, list[ListenerState]] = {}
+    for ls in listeners:
+        by_port.setdefault(ls.spec.port, []).append(ls)
+    for port, group in by_port.items():
+        if len({ls.spec.protocol for ls in group}) > 1:
+            for ls in group:
+                ls.conflict = (c.R_PROTOCOL_CONFLICT, f"listeners on port {port} use different protocols")
+            continue
+        by_host: dict[str, list[ListenerState]] = {}
+        for ls in group:
+            by_host.setdefault(ls.spec.hostname or "", []).append(ls)
+        for host, same in by_host.items():
+            if len(same) > 1:
+                for ls in same:
+                    ls.conflict = (c.R_HOSTNAME_CONFLICT,
+                                   f"listeners {', '.join(x.name for x in same)} share port {port} and hostname "
+                                   f"{host or '(any)'}")
+
+
+def _overlaps(a: str, b: str) -> bool:
+    # An unspecified address (0.0.0.0 or ::) takes the port on every address, so it clashes with all.
+    return a == b or ipaddress.ip_address(a).is_unspecified or ipaddress.ip_address(b).is_unspecified
+
+
+def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions) -> list[GatewayState]:
+    """Our Gateways, oldest first; the older Gateway keeps a contested address:port."""
+    ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
+    ours.sort(key=creation_order)
+    claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
+    states: list[GatewayState] = []
+    for gw in ours:
+        address, problem = _bind_address(gw, opts)
+        state = GatewayState(gw, address, problem)
+        state.listeners = [_listener_state(listener, opts) for listener in gw.spec.listeners]
+        _mark_conflicts(state.listeners)
+        if address is not None:
+            taken_here: set[int] = set()
+            for ls in state.listeners:
+                if not ls.programmable:
+                    continue
+                owner = next((o for a, p, o in claimed if p == ls.bind_port and _overlaps(a, address)), None)
+                if owner is not None:
+                    msg = (f"{address}:{ls.bind_port} is already bound by Gateway {owner}, which takes precedence "
+                           "(older, or first by namespace/name)")
+                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+                    state.port_conflicts.append(msg)
+                else:
+                    taken_here.add(ls.bind_port)
+            claimed.extend((address, port, f"{gw.namespace}/{gw.name}") for port in sorted(taken_here))
+        states.append(state)
+    return states
+
+
+def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
+    gw = state.gateway
+    cond = c.Conditions(gw.generation, opts.transition_time)
+    usable = [ls for ls in state.listeners if ls.programmable]
+    invalid = [ls.name for ls in state.listeners if not ls.programmable]
+    if state.address is None:
+        accepted = cond(c.ACCEPTED, False, c.R_UNSUPPORTED_ADDRESS, state.address_problem)
+        programmed = cond(c.PROGRAMMED, False, c.R_ADDRESS_NOT_ASSIGNED, state.address_problem)
+    else:
+        if not usable:
+            accepted = cond(c.ACCEPTED, False, c.R_LISTENERS_NOT_VALID, "no valid listeners: " + ", ".join(invalid))
+        elif invalid:
+            accepted = cond(c.ACCEPTED, True, c.R_LISTENERS_NOT_VALID, "invalid listeners: " + ", ".join(invalid))
+        else:
+            accepted = cond(c.ACCEPTED, True, c.R_ACCEPTED, "Gateway is accepted")
+        if state.port_conflicts:
+            programmed = cond(c.PROGRAMMED, False, c.R_ADDRESS_NOT_USABLE, "; ".join(state.port_conflicts))
+        elif not usable:
+            programmed = cond(c.PROGRAMMED, False, c.R_INVALID, "no valid listeners to program")
+        else:
+            programmed = cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Gateway is programmed")
+    status: dict = {}
+    if state.address is not None and usable:
+        status["addresses"] = [{"type": "IPAddress", "value": state.address}]
+    status["conditions"] = [accepted, programmed]
+    status["listeners"] = [_listener_status(ls, cond) for ls in state.listeners]
+    return status
+
+
+def _listener_status(ls: ListenerState, cond: c.Conditions) -> dict:
+    ok, reason, message = ls.accepted
+    conds = [cond(c.ACCEPTED, ok, reason, message)]
+    if ls.conflict:
+        conds.append(cond(c.CONFLICTED, True, *ls.conflict))
+    else:
+        conds.append(cond(c.CONFLICTED, False, c.R_NO_CONFLICTS, "No conflicts"))
+    if ls.programmable:
+        conds.append(cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Listener is programmed"))
+    else:
+        conds.append(cond(c.PROGRAMMED, False, c.R_INVALID, ls.conflict[1] if ls.conflict else message))
+    if ls.invalid_kinds:
+        conds.append(cond(c.RESOLVED_REFS, False, c.R_INVALID_ROUTE_KINDS,
+                          "unsupported route kinds: " + ", ".join(ls.invalid_kinds)))
+    else:
+        conds.append(cond(c.RESOLVED_REFS, True, c.R_RESOLVED_REFS, "All references are resolved"))
+    return {
+        "name": ls.name,
+        "supportedKinds": [{"group": g, "kind": k} for g, k in ls.supported_kinds],
+        "attachedRoutes": len(ls.attached),
+        "conditions": conds,
+    }

@@ -1,0 +1,22 @@
+"""Inputs and outputs of translate()."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import GatewayIR
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    port_offset: int = 0
+    default_address: str = "127.0.0.1"
+    controller_name: str = "kgateway.dev/kgateway"
+    # Written as every condition's lastTransitionTime. Fixed by default so translate stays pure and goldens
+    # stable; the status writer passes the current time and keeps the old one when a condition is unchanged.
+    transition_time: str = "1970-01-01T00:00:00Z"
+
+
+@dataclass
+class Translation:
+    gateways: dict[str, GatewayIR] = field(default_factory=dict)  # "namespace/name" -> IR (programmed only)
+    statuses: list[dict] = field(default_factory=list)  # {apiVersion, kind, namespace, name, status}

@@ -1,0 +1,77 @@
+"""to_xds(GatewayIR) -> {type URL: {resource name: protobuf message}}. Pure; messages built directly.
+
+Resource names: Listener and RouteConfiguration "<address>:<port>" (the bound one); Cluster and
+ClusterLoadAssignment "<namespace>/<service>/<port>". See docs/gateway-api.md.
+"""
+from __future__ import annotations
+
+import gc
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+import yaml
+
+from ..ir import GatewayIR
+from .clusters import cluster, load_assignment
+from .listeners import listener
+from .routes import INVALID_BACKEND_CLUSTER, route_configuration
+
+_PREFIX = "type.googleapis.com/"
+LISTENER = _PREFIX + "envoy.config.listener.v3.Listener"
+ROUTE = _PREFIX + "envoy.config.route.v3.RouteConfiguration"
+CLUSTER = _PREFIX + "envoy.config.cluster.v3.Cluster"
+ENDPOINT = _PREFIX + "envoy.config.endpoint.v3.ClusterLoadAssignment"
+EXTENSION_CONFIG = _PREFIX + "envoy.config.core.v3.TypedExtensionConfig"
+SECRET = _PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret"
+# The push order for make-before-break (CDS, EDS, LDS, RDS, ...), also the order of the returned dict.
+TYPE_URLS = (CLUSTER, ENDPOINT, LISTENER, ROUTE)
+
+XdsResources = dict[str, dict[str, Message]]
+
+
+def to_xds(gw: GatewayIR) -> XdsResources:
+    # As in translate: no cycles are made here, and the cyclic GC would rescan every live object.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _to_xds(gw)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _to_xds(gw: GatewayIR) -> XdsResources:
+    return {
+        CLUSTER: {c.name: cluster(c) for c in gw.clusters},
+        ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
+        LISTENER: {lis.name: listener(lis) for lis in gw.listeners},
+        ROUTE: {lis.name: route_configuration(lis) for lis in gw.listeners},
+    }
+
+
+def _plain(value):
+    # MessageToDict returns OrderedDicts for Any payloads, which safe_dump refuses.
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def xds_to_dict(resources: XdsResources) -> dict:
+    return {
+        type_url: {name: _plain(json_format.MessageToDict(msg)) for name, msg in sorted(by_name.items())}
+        for type_url, by_name in resources.items()
+    }
+
+
+def xds_to_yaml(resources: XdsResources) -> str:
+    """Deterministic YAML (for golden files and debugging)."""
+    return yaml.safe_dump(xds_to_dict(resources), sort_keys=True, default_flow_style=False, width=120)
+
+
+__all__ = [
+    "CLUSTER", "ENDPOINT", "EXTENSION_CONFIG", "INVALID_BACKEND_CLUSTER", "LISTENER", "ROUTE", "SECRET",
+    "TYPE_URLS", "XdsResources", "to_xds", "xds_to_dict", "xds_to_yaml",
+]

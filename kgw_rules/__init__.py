@@ -1,0 +1,14 @@
+"""kgw rules SDK: compile the kgw rules language to bytecode, verify it, and run it.
+
+    program = kgw_rules.compile(source, filename="api.kgw")   # raises CompileError
+    blob = program.to_bytes(strip=True)
+    kgw_rules.Program.from_bytes(blob)                          # verifies; raises VerifyError
+"""
+from .api import compile, compile_with_diagnostics
+from .bytecode import Program
+from .diagnostics import CompileError, Diagnostic
+from .verify import VerifyError
+from .filter import filter_wasm_path, filter_wasm_bytes
+
+__all__ = ["compile", "compile_with_diagnostics", "Program", "CompileError", "Diagnostic", "VerifyError"]
+__all__ += ["filter_wasm_path", "filter_wasm_bytes"]

@@ -1,0 +1,82 @@
+"""The built-in names of the language: request fields, functions and what each accepts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .types import BOOL, INT, OPT_INT, OPT_STRING, REGEX, STRING, Type
+
+# Readable fields, their type, and the phase they belong to (None: both).
+FIELDS: dict[str, tuple[Type, str | None]] = {
+    "path": (STRING, None), "method": (STRING, None), "host": (STRING, None), "scheme": (STRING, None),
+    "url": (STRING, None), "status": (INT, "response"), "body": (STRING, None), "route": (STRING, None),
+    "client_ip": (STRING, None),
+}
+
+# `set NAME = expr` targets: the value type and the phase (None: both).
+SETTABLE: dict[str, tuple[Type, str | None]] = {
+    "path": (STRING, "request"), "method": (STRING, "request"), "host": (STRING, "request"),
+    "status": (INT, "response"), "body": (STRING, None),
+}
+
+# Parameter kinds: "s" text (string or string?; absent reads as ""), "i" int, "any" any value,
+# "lit" a literal name (header, query, cookie) or JSON path, "re" a regex literal.
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: tuple[str, ...]
+    optional_from: int  # parameters from this index on may be left out
+    result: Type | None  # None: computed by the checker (default)
+    reads: str | None = None  # "header" | "request_header" | "query" | "cookie" | "json" for literal lookups
+
+    def arity_text(self) -> str:
+        lo, hi = self.optional_from, len(self.params)
+        n = f"{lo}" if lo == hi else f"{lo} or {hi}" if hi == lo + 1 else f"{lo} to {hi}"
+        return f"{n} argument{'s' if hi != 1 else ''}"
+
+
+def _f(name, params, result, optional_from=None, reads=None):
+    return Function(name, tuple(params), len(params) if optional_from is None else optional_from, result, reads)
+
+
+FUNCTIONS: dict[str, Function] = {f.name: f for f in [
+    _f("header", ["lit"], OPT_STRING, reads="header"),
+    _f("header_all", ["lit", "s"], OPT_STRING, optional_from=1, reads="header"),
+    _f("request_header", ["lit"], OPT_STRING, reads="header"),
+    _f("query", ["lit"], OPT_STRING, reads="query"),
+    _f("cookie", ["lit"], OPT_STRING, reads="cookie"),
+    _f("json", ["lit"], OPT_STRING, reads="json"),
+    _f("lower", ["s"], STRING), _f("upper", ["s"], STRING), _f("trim", ["s"], STRING),
+    _f("len", ["s"], INT),
+    _f("substr", ["s", "i", "i"], STRING, optional_from=2),
+    _f("replace", ["s", "re", "s"], STRING),
+    _f("starts_with", ["s", "s"], BOOL), _f("ends_with", ["s", "s"], BOOL), _f("contains", ["s", "s"], BOOL),
+    _f("split_part", ["s", "s", "i"], STRING),
+    _f("base64_encode", ["s"], STRING), _f("base64_decode", ["s"], OPT_STRING),
+    _f("base64url_encode", ["s"], STRING), _f("base64url_decode", ["s"], OPT_STRING),
+    _f("url_encode", ["s"], STRING), _f("url_decode", ["s"], OPT_STRING),
+    _f("default", ["any", "any"], None), _f("exists", ["any"], BOOL),
+    _f("int", ["s"], OPT_INT), _f("str", ["any"], STRING),
+    _f("sha256_hex", ["s"], STRING), _f("json_escape", ["s"], STRING),
+]}
+
+# Simple one-operand or fixed-operand functions map straight onto an opcode.
+FUNCTION_OPCODES = {
+    "lower": "LOWER", "upper": "UPPER", "trim": "TRIM", "len": "LEN", "starts_with": "STARTS_WITH",
+    "ends_with": "ENDS_WITH", "contains": "CONTAINS", "split_part": "SPLIT_PART", "base64_encode": "B64_ENC",
+    "base64_decode": "B64_DEC", "base64url_encode": "B64URL_ENC", "base64url_decode": "B64URL_DEC",
+    "url_encode": "URL_ENC", "url_decode": "URL_DEC", "default": "DEFAULT", "exists": "EXISTS",
+    "int": "TO_INT", "str": "TO_STR", "sha256_hex": "SHA256_HEX", "json_escape": "JSON_ESCAPE",
+}
+
+KEYWORDS = frozenset("""on request response let set add remove rename header query json replace with to
+    respond if else stop and or not in true false none""".split())
+
+RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS
+
+# Names that are not headers in rules, and what to use instead.
+NOT_HEADERS = {
+    ":path": "use `path` (and `url`, `query(...)`)", ":method": "use `method`", ":authority": "use `host`",
+    "host": "use `host`", ":scheme": "use `scheme`", ":status": "use `status`",
+    "content-length": "content-length is maintained by the filter",
+    "transfer-encoding": "transfer-encoding is maintained by Envoy",
+}

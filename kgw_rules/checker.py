@@ -1,0 +1,546 @@
+"""Names, types, phases, arity and capture scope: everything that can be wrong with a parsed program."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .builtins import FIELDS, FUNCTIONS, RESERVED, SETTABLE
+from .diagnostics import Diagnostic, Span
+from .limits import MAX_NESTING, MAX_REGEXES, MAX_VARIABLES
+from .literals import check_header_name, check_json_path, compile_regex_literal, literal_text
+from .scope import Scope, Symbol
+from .types import BOOL, ERROR, INT, NONE, REGEX, STRING, Type, join
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
+@dataclass
+class Checked:
+    """A program that passed the checker, with what the compiler needs to know about each node."""
+
+    program: A.Program
+    types: dict[int, Type] = field(default_factory=dict)  # id(expr) -> type
+    names: dict[int, Symbol | str] = field(default_factory=dict)  # id(Name) -> symbol, or a field name
+    lets: dict[int, Symbol] = field(default_factory=dict)  # id(Let | ConstDecl) -> symbol
+    captures: dict[int, list[Symbol | None]] = field(default_factory=dict)  # id(Match) -> group 1..n
+    regexes: dict[int, object] = field(default_factory=dict)  # id(RegexLit) -> RegexProgram
+    consts: list[tuple[A.ConstDecl, Symbol]] = field(default_factory=list)
+    body_phases: set[str] = field(default_factory=set)  # phases that read or write the body
+    nvars: int = 0
+
+
+class _Checker:
+    def __init__(self, program: A.Program):
+        self.out = Checked(program)
+        self.diags: list[Diagnostic] = []
+        self.phase: str | None = None  # None while checking top-level constants
+        self.request_exports: dict[str, Symbol] = {}
+        self.bound_captures: dict[str, Span] = {}  # every capture bound so far, for messages
+        self.unbound_captures: dict[str, Span] = {}  # named groups under or/not
+
+    # ---- reporting
+    def error(self, span: Span, message: str, hint: str | None = None) -> Type:
+        self.diags.append(Diagnostic("error", span, message, hint))
+        return ERROR
+
+    def warn(self, span: Span, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic("warning", span, message, hint))
+
+    def new_slot(self, span: Span) -> int:
+        slot = self.out.nvars
+        self.out.nvars += 1
+        if slot == MAX_VARIABLES:
+            self.error(span, f"too many variables and captures; the limit is {MAX_VARIABLES}")
+        return slot
+
+    # ---- program
+    def run(self) -> Checked:
+        program = self.out.program
+        top = Scope()
+        for decl in program.consts:
+            self.declare_const(decl, top)
+        seen: dict[str, A.Phase] = {}
+        for phase in program.phases:
+            if phase.kind not in ("request", "response"):
+                close = difflib.get_close_matches(phase.kind, ["request", "response"], n=1)
+                self.error(phase.kind_span, f"unknown phase `{phase.kind}`",
+                           f"did you mean `on {close[0]}`?" if close else "write `on request` or `on response`")
+            elif phase.kind in seen:
+                self.error(phase.kind_span, f"`on {phase.kind}` appears twice",
+                           f"merge it with the one at line {seen[phase.kind].span.line}")
+            else:
+                seen[phase.kind] = phase
+        if "request" in seen:
+            self.check_phase(seen["request"], top)
+        if "response" in seen:
+            exports = top.child()
+            for name, sym in self.request_exports.items():
+                exports.names[name] = Symbol("var", name, sym.type.opt(), sym.span, sym.slot, "request")
+            self.check_phase(seen["response"], exports)
+        if len(self.out.regexes) > MAX_REGEXES:
+            lit = list(self.out.regexes)[MAX_REGEXES]
+            self.error(self._regex_span(lit), f"too many regexes; the limit is {MAX_REGEXES} per program")
+        return self.out
+
+    def _regex_span(self, key: int) -> Span:
+        return self._regex_nodes[key].span
+
+    def declare_const(self, decl: A.ConstDecl, top: Scope) -> None:
+        t = self.expr(decl.value, top)
+        if t.base == "none":
+            t = self.error(decl.value.span, "a constant cannot be `none`")
+        if self.check_new_name(decl.name, top):
+            sym = Symbol("const", decl.name.value, t, decl.name.span)
+            top.names[decl.name.value] = sym
+            self.out.lets[id(decl)] = sym
+            self.out.consts.append((decl, sym))
+
+    def check_new_name(self, name: A.Lit, scope: Scope, kind: str = "variable") -> bool:
+        if name.value in RESERVED:
+            self.error(name.span, f"`{name.value}` is a built-in name and cannot be a {kind}",
+                       "choose another name")
+            return False
+        if name.value in scope.names:
+            prev = scope.names[name.value]
+            self.error(name.span, f"`{name.value}` is already declared in this scope (line {prev.span.line})",
+                       "choose another name")
+            return False
+        prev = scope.lookup(name.value)
+        if prev is not None and prev.kind == "capture":
+            self.error(name.span, f"`{name.value}` would shadow the capture from line {prev.span.line}",
+                       "choose another name")
+            return False
+        return True
+
+    def check_phase(self, phase: A.Phase, parent: Scope) -> None:
+        self.phase = phase.kind
+        scope = parent.child()
+        self.block(phase.body, scope, depth=0)
+        if phase.kind == "request":
+            self.request_exports = dict(scope.names)
+
+    # ---- statements
+    def block(self, block: A.Block, scope: Scope, depth: int) -> bool:
+        """Check a block; True when it always ends the phase (stop or respond on every path)."""
+        ended = False
+        for stmt in block.stmts:
+            if ended:
+                self.warn(stmt.span, "unreachable statement", "an earlier `stop` or `respond` always ends the phase")
+                ended = False  # warn once per run of dead statements
+            ended = self.stmt(stmt, scope, depth) or ended
+        return ended
+
+    def stmt(self, s, scope: Scope, depth: int) -> bool:
+        method = getattr(self, "stmt_" + type(s).__name__)
+        return bool(method(s, scope, depth))
+
+    def stmt_Let(self, s: A.Let, scope: Scope, depth: int) -> None:
+        t = self.expr(s.value, scope)
+        if t.base == "none":
+            t = self.error(s.value.span, "a variable cannot start as `none`: its type would be unknown",
+                           'give it a value, e.g. default(header("x"), "")')
+        elif t.base == "regex":
+            t = ERROR
+        if self.check_new_name(s.name, scope):
+            sym = Symbol("var", s.name.value, t, s.name.span, self.new_slot(s.name.span), self.phase)
+            scope.names[s.name.value] = sym
+            self.out.lets[id(s)] = sym
+
+    def stmt_SetHeader(self, s: A.SetHeader, scope: Scope, depth: int) -> None:
+        check_header_name(s.name, self.error)
+        self.expect_text(s.value, scope, f"`{s.mode} header`", allow_none=True)
+
+    def stmt_RemoveHeader(self, s: A.RemoveHeader, scope: Scope, depth: int) -> None:
+        check_header_name(s.name, self.error)
+
+    def stmt_RenameHeader(self, s: A.RenameHeader, scope: Scope, depth: int) -> None:
+        check_header_name(s.source, self.error)
+        check_header_name(s.target, self.error)
+
+    def stmt_SetQuery(self, s: A.SetQuery, scope: Scope, depth: int) -> None:
+        self.need_phase("request", s.span, "`set query`")
+        self.check_query_name(s.name)
+        self.expect_text(s.value, scope, "`set query`", allow_none=True)
+
+    def stmt_RemoveQuery(self, s: A.RemoveQuery, scope: Scope, depth: int) -> None:
+        self.need_phase("request", s.span, "`remove query`")
+        self.check_query_name(s.name)
+
+    def check_query_name(self, name: A.Lit) -> None:
+        if not name.value:
+            self.error(name.span, "a query parameter name cannot be empty")
+
+    def stmt_SetJson(self, s: A.SetJson, scope: Scope, depth: int) -> None:
+        check_json_path(s.path, self.error)
+        self.uses_body()
+        t = self.expr(s.value, scope)
+        if t.base == "regex":
+            self.error(s.value.span, "a regex literal cannot be written to JSON")
+
+    def stmt_RemoveJson(self, s: A.RemoveJson, scope: Scope, depth: int) -> None:
+        check_json_path(s.path, self.error)
+        self.uses_body()
+
+    def stmt_SetField(self, s: A.SetField, scope: Scope, depth: int) -> None:
+        name = s.field.value
+        if name not in SETTABLE:
+            hint = "settable: " + ", ".join(SETTABLE)
+            if name in ("header", "query", "json"):
+                hint = f"write `set {name} NAME = value`"
+            self.error(s.field.span, f"cannot set `{name}`", hint)
+            self.expr(s.value, scope)
+            return
+        want, phase = SETTABLE[name]
+        if phase:
+            self.need_phase(phase, s.span, f"`set {name}`")
+        if name == "body":
+            self.uses_body()
+            if self.phase == "request":
+                self.warn(s.span, "`set body` is skipped for requests that have no body",
+                          "proxy-wasm cannot add a body to a request sent without one")
+        if want == INT:
+            self.expect_int(s.value, scope, f"`set {name}`")
+        else:
+            self.expect_text(s.value, scope, f"`set {name}`")
+
+    def stmt_ReplaceBody(self, s: A.ReplaceBody, scope: Scope, depth: int) -> None:
+        if s.target.value != "body":
+            self.error(s.target.span, f"expected `body` after `replace`, found `{s.target.value}`",
+                       "to replace inside a value, call replace(s, r\"...\", \"with\")")
+        self.regex(s.regex)
+        self.uses_body()
+        self.expect_text(s.value, scope, "`replace body ... with`")
+
+    def stmt_Respond(self, s: A.Respond, scope: Scope, depth: int) -> bool:
+        if not 200 <= s.status <= 599:
+            self.error(s.status_span, f"status {s.status} is out of range", "a local response status is 200-599")
+        if s.body is not None:
+            self.expect_text(s.body, scope, "the response body")
+        seen: dict[str, Span] = {}
+        for name, value in s.headers:
+            check_header_name(name, self.error)
+            self.expect_text(value, scope, f"header `{name.value}`", allow_none=True)
+            seen.setdefault(name.value, name.span)
+        return True
+
+    def stmt_Stop(self, s: A.Stop, scope: Scope, depth: int) -> bool:
+        return True
+
+    def stmt_If(self, s: A.If, scope: Scope, depth: int) -> bool:
+        if depth == MAX_NESTING:  # report the first block too deep, not every one inside it
+            self.error(s.span, f"blocks nest deeper than {MAX_NESTING} levels; the limit is {MAX_NESTING}")
+        all_end = True
+        for cond, body in s.branches:
+            branch = scope.child()
+            self.condition(cond, branch)
+            all_end = self.block(body, branch.child(), depth + 1) and all_end
+        if s.orelse is None:
+            return False
+        return self.block(s.orelse, scope.child(), depth + 1) and all_end
+
+    # ---- conditions and captures
+    def condition(self, cond, scope: Scope) -> None:
+        """A branch condition: bool, and named groups of a match that is the whole condition or a
+        term of its `and` chain become variables of the branch."""
+        terms = cond.operands if isinstance(cond, A.BoolOp) and cond.op == "and" else [cond]
+        for term in terms:
+            t = self.expr(term, scope)
+            self.need_bool(term, t)
+            if isinstance(term, A.Match) and not term.negated:
+                self.bind_captures(term, scope)
+        if len(terms) > 1:
+            self.out.types[id(cond)] = BOOL
+
+    def bind_captures(self, m: A.Match, scope: Scope) -> None:
+        """Groups 1..n get consecutive slots (MATCH_CAP stores them all); named ones become variables."""
+        prog = self.out.regexes.get(id(m.regex))
+        if prog is None or not any(prog.group_names[1:]):
+            return
+        base = self.out.nvars
+        for _ in range(prog.ngroups):
+            self.new_slot(m.regex.span)
+        symbols: list[Symbol | None] = []
+        for index, name in enumerate(prog.group_names[1:]):
+            symbols.append(None)
+            if name is None:
+                continue
+            span = m.regex.span
+            if not _IDENT.match(name):
+                self.error(span, f"capture name `{name}` is not a valid name", "use [a-z_][a-z0-9_]*")
+            elif name in RESERVED:
+                self.error(span, f"capture `{name}` is a built-in name", "rename the group")
+            elif scope.lookup(name) is not None:
+                self.error(span, f"capture `{name}` would shadow `{name}` from line {scope.lookup(name).span.line}",
+                           "rename the group")
+            else:
+                sym = Symbol("capture", name, STRING.opt(), span, base + index, self.phase)
+                scope.names[name] = sym
+                self.bound_captures[name] = span
+                symbols[-1] = sym
+        self.out.captures[id(m)] = symbols
+
+    def need_bool(self, e, t: Type) -> None:
+        if t.base in ("error", "bool") and not (t.base == "bool" and t.optional):
+            return
+        if t.base == "bool":
+            self.error(e.span, "condition may be absent", "use default(x, false)")
+        elif t.optional:
+            self.error(e.span, f"a condition must be bool, found {t}: there is no truthiness", "use exists(x)")
+        elif t.base == "string":
+            self.error(e.span, "a condition must be bool, found string: there is no truthiness",
+                       'compare it, e.g. x != ""')
+        else:
+            self.error(e.span, f"a condition must be bool, found {t}")
+
+    def need_phase(self, phase: str, span: Span, what: str) -> None:
+        if self.phase is not None and self.phase != phase:
+            self.error(span, f"{what} is only allowed in `on {phase}`")
+
+    def uses_body(self) -> None:
+        if self.phase:
+            self.out.body_phases.add(self.phase)
+
+    # ---- expressions
+    def expect_text(self, e, scope: Scope, what: str, allow_none: bool = False) -> Type:
+        t = self.expr(e, scope)
+        if t.base == "none" and not allow_none:
+            return self.error(e.span, f"{what} needs a string, found none")
+        if t.base in ("string", "error") or (t.base == "none" and allow_none):
+            return t
+        hint = 'use str(x) or "{x}"' if t.base in ("int", "bool") else None
+        return self.error(e.span, f"{what} needs a string, found {t}", hint)
+
+    def expect_int(self, e, scope: Scope, what: str) -> Type:
+        t = self.expr(e, scope)
+        if t.base == "int" and t.optional:
+            return self.error(e.span, "value may be absent", "use default(x, 0)")
+        if t.base not in ("int", "error"):
+            return self.error(e.span, f"{what} needs an int, found {t}",
+                              "use int(x), which is int? (then default(int(x), 0))" if t.base == "string" else None)
+        return t
+
+    def expr(self, e, scope: Scope) -> Type:
+        t = getattr(self, "expr_" + type(e).__name__)(e, scope)
+        self.out.types[id(e)] = t
+        return t
+
+    def expr_Str(self, e: A.Str, scope: Scope) -> Type:
+        for part in e.parts:
+            if not isinstance(part, str):
+                t = self.expr(part, scope)
+                if t.base == "regex":
+                    self.error(part.span, "a regex literal cannot be interpolated")
+        return STRING
+
+    def expr_Int(self, e, scope):
+        return INT
+
+    def expr_Bool(self, e, scope):
+        return BOOL
+
+    def expr_NoneLit(self, e, scope):
+        return NONE
+
+    def expr_RegexLit(self, e: A.RegexLit, scope: Scope) -> Type:
+        self.regex(e)
+        return self.error(e.span, "a regex literal can only follow `~`/`!~` or be passed to replace()")
+
+    def regex(self, e: A.RegexLit) -> None:
+        prog = compile_regex_literal(e, self.error)
+        if prog is not None:
+            self.out.regexes[id(e)] = prog
+            self._regex_nodes[id(e)] = e
+
+    _regex_nodes: dict = {}
+
+    def expr_Name(self, e: A.Name, scope: Scope) -> Type:
+        sym = scope.lookup(e.id)
+        if sym is not None:
+            self.out.names[id(e)] = sym
+            return sym.type
+        if e.id in FIELDS:
+            t, phase = FIELDS[e.id]
+            if self.phase is None:
+                return self.error(e.span, f"top-level `let` must be a constant; `{e.id}` depends on the request",
+                                  "move it into `on request`")
+            if phase and phase != self.phase:
+                return self.error(e.span, f"`{e.id}` is only available in `on {phase}`")
+            if e.id == "body":
+                self.uses_body()
+            self.out.names[id(e)] = e.id
+            return t
+        if e.id in FUNCTIONS:
+            return self.error(e.span, f"`{e.id}` is a function", f"call it: {e.id}(...)")
+        return self.unknown_name(e, scope)
+
+    def unknown_name(self, e: A.Name, scope: Scope) -> Type:
+        if e.id in self.unbound_captures:
+            return self.error(e.span, f"capture `{e.id}` is not bound here",
+                              "captures bind only when the match is the whole condition or a term of an `and` chain")
+        if e.id in self.bound_captures:
+            line = self.bound_captures[e.id].line
+            return self.error(e.span, f"`{e.id}` is a capture of the regex at line {line} and is only visible "
+                              "inside that `if` branch")
+        close = difflib.get_close_matches(e.id, scope.visible() + list(FIELDS), n=1)
+        if close:
+            hint = f"did you mean `{close[0]}`?"
+        elif "_" in e.id:
+            hint = f'did you mean header("{e.id.replace("_", "-")}")?'
+        else:
+            hint = None
+        return self.error(e.span, f"unknown name `{e.id}`", hint)
+
+    def expr_Not(self, e: A.Not, scope: Scope) -> Type:
+        self.note_unbound(e.operand)
+        self.need_bool(e.operand, self.expr(e.operand, scope))
+        return BOOL
+
+    def expr_BoolOp(self, e: A.BoolOp, scope: Scope) -> Type:
+        for operand in e.operands:
+            if e.op == "or":
+                self.note_unbound(operand)
+            self.need_bool(operand, self.expr(operand, scope))
+        return BOOL
+
+    def note_unbound(self, e) -> None:
+        if isinstance(e, A.Match):
+            prog = self.out.regexes.get(id(e.regex)) or compile_regex_literal(e.regex, lambda *a: None)
+            for name in (prog.group_names[1:] if prog else []):
+                if name:
+                    self.unbound_captures.setdefault(name, e.regex.span)
+
+    def expr_Compare(self, e: A.Compare, scope: Scope) -> Type:
+        lt, rt = self.expr(e.left, scope), self.expr(e.right, scope)
+        self.comparable(e, e.left, lt, e.right, rt, ordering=e.op not in ("==", "!="))
+        return BOOL
+
+    def comparable(self, e, left, lt: Type, right, rt: Type, ordering: bool) -> None:
+        if ERROR in (lt, rt):
+            return
+        for side, t in ((left, lt), (right, rt)):
+            if t.base == "none":
+                self.error(side.span, "comparing with `none` is not allowed", "use exists(x)")
+                return
+            if t.base == "regex":
+                return
+            if t.base != "string" and t.optional:
+                self.error(side.span, "value may be absent", "use default(x, 0)" if t.base == "int" else
+                           "use default(x, false)")
+                return
+        if lt.base != rt.base:
+            self.error(e.span, f"cannot compare {lt} with {rt}",
+                       'convert one side: str(n) or int(s)' if {lt.base, rt.base} == {"string", "int"} else None)
+        elif ordering and lt.base == "bool":
+            self.error(e.span, "bools have no order")
+
+    def expr_Match(self, e: A.Match, scope: Scope) -> Type:
+        t = self.expr(e.subject, scope)
+        if t.base not in ("string", "error"):
+            self.error(e.subject.span, f"`~` matches text, found {t}", 'use str(x) or "{x}"')
+        self.regex(e.regex)
+        return BOOL
+
+    def expr_In(self, e: A.In, scope: Scope) -> Type:
+        st = self.expr(e.subject, scope)
+        if not e.items:
+            self.error(e.span, "`in` needs at least one item")
+        for item in e.items:
+            self.comparable(item, e.subject, st, item, self.expr(item, scope), ordering=False)
+        if len(e.items) > 255:
+            self.error(e.span, "`in` takes at most 255 items")
+        return BOOL
+
+    def expr_Add(self, e: A.Add, scope: Scope) -> Type:
+        types = [self.expr(op, scope) for op in e.operands]
+        if ERROR in types:
+            return ERROR
+        bases = {t.base for t in types}
+        if bases == {"int"}:
+            for op, t in zip(e.operands, types):
+                if t.optional:
+                    return self.error(op.span, "value may be absent", "use default(x, 0)")
+            return INT
+        if bases == {"string"}:
+            return STRING
+        return self.error(e.span, "`+` adds ints or joins strings; found " + " + ".join(map(str, types)),
+                          'use str(n) or "{a}{b}"')
+
+    def expr_Call(self, e: A.Call, scope: Scope) -> Type:
+        fn = FUNCTIONS.get(e.fn)
+        if fn is None:
+            close = difflib.get_close_matches(e.fn, list(FUNCTIONS), n=1)
+            for a in e.args:
+                self.expr(a, scope)
+            return self.error(e.fn_span, f"unknown function `{e.fn}`", f"did you mean `{close[0]}`?" if close else None)
+        n = len(e.args)
+        if not fn.optional_from <= n <= len(fn.params):
+            for a in e.args:
+                self.expr(a, scope)
+            return self.error(e.span, f"`{e.fn}` takes {fn.arity_text()}, found {n}")
+        if fn.reads and self.phase is None:
+            return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on the request",
+                              "move it into `on request`")
+        types: list[Type] = []
+        for kind, arg in zip(fn.params, e.args):
+            types.append(self.argument(e, kind, arg, scope))
+        if fn.reads == "json":
+            self.uses_body()
+        if e.fn == "default":
+            return self.default_type(e, types)
+        if e.fn == "exists" and types[0].base not in ("error", "none") and not types[0].optional:
+            self.warn(e.span, f"exists() of a value that is never absent ({types[0]}) is always true")
+        if e.fn == "str" and types[0].base in ("int", "bool") and types[0].optional:
+            return self.error(e.args[0].span, "value may be absent", "use default(x, 0)")
+        return fn.result
+
+    def default_type(self, e: A.Call, types: list[Type]) -> Type:
+        a, b = types
+        if ERROR in types:
+            return ERROR
+        if a.base == "regex" or b.base == "regex":
+            return ERROR
+        joined = join(a.required() if a.base != "none" else a, b)
+        if joined is None:
+            return self.error(e.span, f"default() needs two values of one type, found {a} and {b}")
+        return joined if b.optional or b.base == "none" else joined.required()
+
+    def argument(self, call: A.Call, kind: str, arg, scope: Scope) -> Type:
+        if kind == "lit":
+            text = literal_text(arg)
+            if text is None:
+                self.expr(arg, scope)
+                what = "JSON paths" if call.fn == "json" else "names"
+                return self.error(arg.span, f"{call.fn}() takes a literal: {what} are literals without interpolation",
+                                  f'write {call.fn}("...")')
+            if call.fn in ("header", "header_all", "request_header"):
+                check_header_name(A.Lit(arg.span, text.lower()), self.error)
+            elif call.fn == "json":
+                check_json_path(A.Lit(arg.span, text), self.error)
+            elif not text:
+                self.error(arg.span, f"{call.fn}() needs a non-empty name")
+            self.out.types[id(arg)] = STRING
+            return STRING
+        if kind == "re":
+            if not isinstance(arg, A.RegexLit):
+                self.expr(arg, scope)
+                return self.error(arg.span, f"{call.fn}() takes a regex literal here", 'write r"..."')
+            self.regex(arg)
+            self.out.types[id(arg)] = REGEX
+            return REGEX
+        if kind == "s":
+            return self.expect_text(arg, scope, f"argument of {call.fn}()")
+        if kind == "i":
+            return self.expect_int(arg, scope, f"argument of {call.fn}()")
+        t = self.expr(arg, scope)
+        if t.base == "regex":
+            return self.error(arg.span, f"a regex literal cannot be passed to {call.fn}()")
+        return t
+
+
+def check(program: A.Program) -> tuple[Checked, list[Diagnostic]]:
+    checker = _Checker(program)
+    checker._regex_nodes = {}
+    checked = checker.run()
+    return checked, checker.diags

@@ -1,0 +1,193 @@
+"""Rule subcommands of `kgw`: check, compile, disasm, run, test. Mounted by kgw_controller.cli."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from .api import compile_with_diagnostics
+from .bytecode import Program
+from .diagnostics import render_all
+from .engines import ENGINE_NAMES, get_engine, wasm_available
+from .exchange import Request, Response
+from .verify import VerifyError
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; printed as `kgw: error: ...`, exit 2."""
+
+
+def _read(path: str, binary: bool = False):
+    try:
+        p = pathlib.Path(path)
+        return p.read_bytes() if binary else p.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+
+
+def _compile_file(path: str, strict: bool = False) -> Program | None:
+    source = _read(path)
+    program, diags = compile_with_diagnostics(source, path)
+    if diags:
+        print(render_all(diags, path, source), file=sys.stderr)
+    if program is None or (strict and diags):
+        return None
+    return program
+
+
+def cmd_check(args) -> int:
+    failed = False
+    for path in args.files:
+        program = _compile_file(path, args.strict)
+        if program is None:
+            failed = True
+        else:
+            print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def cmd_compile(args) -> int:
+    program = _compile_file(args.file)
+    if program is None:
+        return 1
+    out = args.output or str(pathlib.Path(args.file).with_suffix(".kgwb"))
+    blob = program.to_bytes(strip=args.strip)
+    pathlib.Path(out).write_bytes(blob)
+    print(f"{out}: {len(blob)} bytes")
+    return 0
+
+
+def _load_program(path: str) -> Program | None:
+    if path.endswith(".kgw"):
+        return _compile_file(path)
+    try:
+        return Program.from_bytes(_read(path, binary=True))
+    except VerifyError as err:
+        print(f"{path}: error: invalid bytecode: {err}", file=sys.stderr)
+        return None
+
+
+def cmd_disasm(args) -> int:
+    program = _load_program(args.file)
+    if program is None:
+        return 1
+    sys.stdout.write(program.disassemble())
+    return 0
+
+
+def _header(text: str) -> tuple[bytes, bytes]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"header {text!r} is not `name: value`")
+    return name.strip().lower().encode(), value.strip().encode()
+
+
+def _body(arg: str | None) -> bytes | None:
+    if arg is None:
+        return None
+    return _read(arg[1:], binary=True) if arg.startswith("@") else arg.encode()
+
+
+def _print_message(title: str, head: str, headers, body: bytes | None) -> None:
+    print(title)
+    print(f"  {head}")
+    for name, value in headers:
+        print(f"  {name.decode()}: {value.decode('utf-8', 'backslashreplace')}")
+    if body:
+        print("")
+        print("  " + body.decode("utf-8", "backslashreplace").replace("\n", "\n  "))
+
+
+def cmd_run(args) -> int:
+    program = _load_program(args.file)
+    if program is None:
+        return 1
+    request = Request(method=args.method.encode(), url=args.path.encode(), host=args.host.encode(),
+                      headers=[_header(h) for h in args.header], body=_body(args.body))
+    response = None
+    if args.response_status is not None or args.response_header or args.response_body is not None:
+        response = Response(args.response_status or 200, [_header(h) for h in args.response_header],
+                            _body(args.response_body))
+    from .vm import run_exchange
+
+    outcome = run_exchange([program], request, response)
+    if outcome.local_response is not None:
+        lr = outcome.local_response
+        _print_message(f"local response (from the {lr.phase} phase)", str(lr.status), lr.headers, lr.body)
+    if outcome.request is not None:
+        r = outcome.request
+        _print_message("request sent upstream", f"{r.method.decode()} {r.url.decode()}  (host {r.host.decode()})",
+                       r.headers, r.body)
+    if outcome.response is not None:
+        r = outcome.response
+        _print_message("response to the client", str(r.status), r.headers, r.body)
+    for reason in outcome.skipped:
+        print(f"skipped write: {reason}")
+    lines = (program.source or "").splitlines()
+    print("trace:")
+    for phase, line in outcome.trace:
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        print(f"  {phase:<8} line {line:<4} {text}")
+    return 0
+
+
+def cmd_test(args) -> int:
+    from .testing import discover, render, run_file
+
+    engine_name = args.engine or ("wasm" if wasm_available() else "ref")
+    engine = get_engine(engine_name)
+    files = discover(args.paths)
+    if not files:
+        raise UsageError("no rules files with a .test.yaml beside them under " + " ".join(args.paths))
+    text, passed, failed = render([run_file(f, engine) for f in files])
+    print(text)
+    return 1 if failed else 0
+
+
+def register(sub) -> None:
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=_guarded(func))
+        return p
+
+    p = add("check", cmd_check, "report every problem in rules files")
+    p.add_argument("files", nargs="+", metavar="FILE.kgw")
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    p = add("compile", cmd_compile, "compile a rules file to bytecode")
+    p.add_argument("file", metavar="FILE.kgw")
+    p.add_argument("-o", "--output", metavar="FILE.kgwb", help="default: beside the source, .kgwb")
+    p.add_argument("--strip", action="store_true", help="leave out the line table")
+
+    p = add("disasm", cmd_disasm, "list a program's constants, regexes and instructions")
+    p.add_argument("file", metavar="FILE.kgwb|FILE.kgw")
+
+    p = add("run", cmd_run, "run one request (and upstream response) through rules with the reference VM")
+    p.add_argument("file", metavar="FILE.kgw|FILE.kgwb")
+    p.add_argument("--method", default="GET")
+    p.add_argument("--path", default="/", help="request target: path and query")
+    p.add_argument("--host", default="localhost")
+    p.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
+    p.add_argument("--body", metavar="TEXT|@FILE")
+    p.add_argument("--response-status", type=int, metavar="STATUS")
+    p.add_argument("-R", "--response-header", action="append", default=[], metavar="'NAME: VALUE'")
+    p.add_argument("--response-body", metavar="TEXT|@FILE")
+
+    p = add("test", cmd_test, "run the cases of NAME.test.yaml beside each rules file")
+    p.add_argument("paths", nargs="+", metavar="FILE.kgw|DIR")
+    p.add_argument("--engine", choices=ENGINE_NAMES,
+                   help="wasm: the prebuilt filter under wasmtime (default when installed); ref: the "
+                        "reference VM; both: run both and fail on any difference")
+
+
+def _guarded(func):
+    def run(args) -> int:
+        try:
+            return func(args)
+        except UsageError as err:
+            print(f"kgw: error: {err}", file=sys.stderr)
+            return 2
+
+    return run

@@ -1,0 +1,60 @@
+"""A stable, readable listing of a Program: the test oracle of the compiler's golden tests."""
+from __future__ import annotations
+
+from .bytecode import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, PHASES
+from .opcodes import FIELDS
+from .verify import decode_code
+
+_FLAG_NAMES = ((FLAG_REQUEST, "request"), (FLAG_RESPONSE, "response"), (FLAG_REQUEST_BODY, "request-body"),
+               (FLAG_RESPONSE_BODY, "response-body"), (FLAG_LINES, "lines"))
+_STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON"}
+
+
+def _const(value) -> str:
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "backslashreplace")
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+    return str(value)
+
+
+def _operands(name: str, ops: tuple[int, ...], end: int, constants) -> str:
+    if name.startswith("JMP"):
+        return f"-> {end + ops[0]}"
+    if name == "CONST" or name in _STRING_OPERAND:
+        return "  ".join(f"{i} {_const(constants[i])}" for i in ops)
+    if name == "FIELD":
+        return FIELDS[ops[0]]
+    if name in ("LOAD", "STORE"):
+        return f"v{ops[0]}"
+    if name in ("MATCH", "REPLACE", "REPLACE_BODY"):
+        return f"re{ops[0]}"
+    if name == "MATCH_CAP":
+        return f"re{ops[0]} -> v{ops[1]}.."
+    if name == "RESPOND":
+        return f"{ops[0]} headers={ops[1]} body={'yes' if ops[2] else 'no'}"
+    return " ".join(str(o) for o in ops)
+
+
+def disassemble(program) -> str:
+    flags = [n for bit, n in _FLAG_NAMES if program.flags & bit]
+    out = [f"; kgw bytecode v1  flags: {' '.join(flags) or '-'}  vars: {program.nvars}  "
+           f"max stack: {program.max_stack}"]
+    out.append(f"constants ({len(program.constants)}):")
+    out += [f"  {i:4d}  {_const(c)}" for i, c in enumerate(program.constants)]
+    out.append(f"regexes ({len(program.regexes)}):")
+    for i, regex in enumerate(program.regexes):
+        names = ", ".join(n or "-" for n in regex.group_names[1:])
+        out.append(f"  re{i}  groups: {regex.ngroups}" + (f" ({names})" if names else ""))
+        out += [f"        {line}" for line in regex.disassemble()]
+    lines = {(e.phase, e.pc): e.line for e in (program.lines or [])}
+    for phase, code in enumerate(program.code):
+        if not code:
+            continue
+        out.append(f"on {PHASES[phase]} ({len(code)} bytes):")
+        for ins in decode_code(code):
+            line = lines.get((phase, ins.pc))
+            mark = f"; line {line}" if line else ""
+            text = f"{ins.op.name:<12} {_operands(ins.op.name, ins.operands, ins.end, program.constants)}".rstrip()
+            out.append(f"  {ins.pc:5d}  {text:<44} {mark}".rstrip())
+    return "\n".join(out) + "\n"

@@ -1,0 +1,67 @@
+"""Engines that run compiled programs over an exchange: the reference VM and the wasm filter."""
+from __future__ import annotations
+
+from typing import Callable
+
+from .bytecode import Program
+from .exchange import Outcome, Request, Response
+
+Engine = Callable[[list[bytes], Request, Response | None], Outcome]
+ENGINE_NAMES = ("wasm", "ref", "both")
+
+
+def reference_engine(blobs: list[bytes], request: Request, response: Response | None) -> Outcome:
+    from .vm import run_exchange
+
+    return run_exchange([Program.from_bytes(b) for b in blobs], request, response)
+
+
+def wasm_engine() -> Engine:
+    """The prebuilt filter under wasmtime (kgw_rules.harness)."""
+    from .harness import WasmEngine
+
+    engine = WasmEngine()
+    return engine.run
+
+
+def wasm_available() -> bool:
+    try:
+        from .filter import filter_wasm_path
+
+        return filter_wasm_path().exists()
+    except ImportError:
+        return False
+
+
+def outcome_difference(a: Outcome, b: Outcome) -> list[str]:
+    """What differs between two engines' outcomes (the trace is the reference VM's alone)."""
+    out = []
+    for field in ("request", "response", "local_response", "skipped"):
+        if getattr(a, field) != getattr(b, field):
+            out.append(f"engines differ in {field}: ref {getattr(a, field)!r} vs wasm {getattr(b, field)!r}")
+    return out
+
+
+def get_engine(name: str) -> Engine:
+    if name == "ref":
+        return reference_engine
+    if name == "wasm":
+        return wasm_engine()
+    if name == "both":
+        wasm = wasm_engine()
+
+        def both(blobs: list[bytes], request: Request, response: Response | None) -> Outcome:
+            ref = reference_engine(blobs, request, response)
+            differences = outcome_difference(ref, wasm(blobs, request, response))
+            if differences:
+                raise EngineMismatch(differences)
+            return ref
+
+        return both
+    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
+
+
+class EngineMismatch(Exception):
+    def __init__(self, differences: list[str]):
+        super().__init__("\n".join(differences))
+        self.differences = differences

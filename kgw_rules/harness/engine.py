@@ -1,0 +1,185 @@
+"""The wasm engine: run an exchange through the real filter (.wasm) under the Envoy-like host.
+
+`WasmEngine().run(programs, request, response)` gives the same `Outcome` the reference VM gives.
+It simulates Envoy's stream flow: root context + configure with a bundle holding the programs,
+a stream context, request headers (end_of_stream when there is no body), body chunks with
+StopIterationAndBuffer accumulating, then -- unless a local response was sent -- response headers and
+body, on_done and on_delete. `allow_on_headers_stop_iteration: true` is assumed, as the controller sets it.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from ..exchange import LocalResponse, Outcome, Request, Response
+from ..filter import filter_wasm_bytes
+from .bundle import BundleRoute, encode_bundle
+from .host import (BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost,
+                   WasmTrap, envoy_order)
+
+CONTINUE, STOP_ITERATION = 0, 1
+TEST_ROUTE_NAME = b"kgw-test-route"  # the xds route name the harness reports for every request
+SKIP_PREFIX = "kgw skipped: "
+
+
+class ConfigRefused(ValueError):
+    """proxy_on_configure returned false (Envoy refuses the config); `logs` says why."""
+
+    def __init__(self, logs: list[str]):
+        super().__init__("; ".join(logs) or "configuration refused")
+        self.logs = logs
+
+
+class StreamStalled(RuntimeError):
+    """The filter held headers and never let them go (the stream would hang in Envoy)."""
+
+
+@dataclass
+class PhaseStats:
+    fuel: int = 0  # fuel the filter used in this exchange's callbacks (deterministic)
+    calls: int = 0
+
+
+def _client_address(ip: bytes) -> bytes:
+    return (b"[" + ip + b"]" if b":" in ip else ip) + b":50000"
+
+
+class FilterVM:
+    """One VM with one configured plugin; streams run through it one at a time."""
+
+    def __init__(self, plugin_config: bytes, wasm: bytes | None = None, fuel: bool = True, record: bool = False):
+        self.host = ProxyWasmHost(wasm or filter_wasm_bytes(), fuel=fuel, record=record)
+        self.root_id = 1
+        self._ids = itertools.count(2)
+        if not self.host.configure(self.root_id, plugin_config):
+            raise ConfigRefused([m for lvl, m in self.host.logs if lvl in ("error", "critical")])
+
+    def _cb(self, stats: PhaseStats, name: str, *args) -> int:
+        result = self.host.call(name, *args)
+        stats.fuel += self.host.last_fuel
+        stats.calls += 1
+        return result
+
+    def _body(self, stats, ctx, callback, kind, body: bytes, chunk: int) -> int:
+        """Deliver a body as Envoy does; returns the last callback result."""
+        st = self.host.state
+        forwarded = b""
+        st.buffers[kind] = b""
+        chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
+        result = CONTINUE
+        for i, piece in enumerate(chunks):
+            eos = i == len(chunks) - 1
+            st.buffers[kind] += piece
+            result = self._cb(stats, callback, ctx, len(st.buffers[kind]), int(eos))
+            if st.local_reply is not None:
+                return result
+            if result == CONTINUE and not eos:
+                forwarded += st.buffers[kind]  # passed on: the next callback sees only new data
+                st.buffers[kind] = b""
+        st.buffers[kind] = forwarded + st.buffers[kind]
+        return result
+
+    def exchange(self, request: Request, response: Response | None, chunk: int = 1 << 20,
+                 stats: PhaseStats | None = None) -> Outcome:
+        stats = stats or PhaseStats()
+        host, st = self.host, self.host.state
+        st.maps.clear()
+        st.buffers.clear()
+        st.local_reply = None
+        st.properties = {
+            (b"xds", b"route_name"): TEST_ROUTE_NAME,
+            (b"source", b"address"): _client_address(request.client_ip),
+        }
+        first_log = len(host.logs)
+        ctx = next(self._ids)
+        self._cb(stats, "proxy_on_context_create", ctx, self.root_id)
+        try:
+            return self._run(stats, ctx, request, response, first_log)
+        finally:
+            self._cb(stats, "proxy_on_done", ctx)
+            self._cb(stats, "proxy_on_delete", ctx)
+
+    def _skipped(self, first_log: int) -> list[str]:
+        return [m[len(SKIP_PREFIX):] for _, m in self.host.logs[first_log:] if m.startswith(SKIP_PREFIX)]
+
+    def _local(self, phase: str, first_log: int, upstream: Request | None) -> Outcome:
+        r = self.host.state.local_reply
+        local = LocalResponse(r.status, list(r.headers), r.body, phase)
+        return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
+
+    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int) -> Outcome:
+        st = self.host.state
+        st.maps[MAP_REQUEST] = envoy_order([
+            (b":authority", request.host), (b":path", request.url), (b":method", request.method),
+            (b":scheme", request.scheme), *request.headers])
+        has_body = request.body is not None
+        held = self._cb(stats, "proxy_on_request_headers", ctx, len(st.maps[MAP_REQUEST]), int(not has_body))
+        if st.local_reply is not None:
+            return self._local("request", first_log, None)
+        if has_body:
+            self._body(stats, ctx, "proxy_on_request_body", BUF_REQUEST_BODY, request.body, chunk)
+            if st.local_reply is not None:
+                return self._local("request", first_log, None)
+        elif held != CONTINUE:
+            raise StreamStalled("request headers held on a request without body")
+        upstream = self._message_request(request, st.buffers.get(BUF_REQUEST_BODY) if has_body else None)
+        if response is None:
+            return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log))
+        st.maps[MAP_RESPONSE] = envoy_order([(b":status", str(response.status).encode()), *response.headers])
+        has_body = response.body is not None
+        held = self._cb(stats, "proxy_on_response_headers", ctx, len(st.maps[MAP_RESPONSE]), int(not has_body))
+        if st.local_reply is not None:
+            return self._local("response", first_log, upstream)
+        if has_body:
+            self._body(stats, ctx, "proxy_on_response_body", BUF_RESPONSE_BODY, response.body, chunk)
+            if st.local_reply is not None:
+                return self._local("response", first_log, upstream)
+        elif held != CONTINUE:
+            raise StreamStalled("response headers held on a response without body")
+        pairs = st.maps[MAP_RESPONSE]
+        status = next((v for k, v in pairs if k == b":status"), b"0")
+        downstream = Response(status=int(status), headers=[p for p in pairs if not p[0].startswith(b":")],
+                              body=st.buffers.get(BUF_RESPONSE_BODY) if has_body else None)
+        return Outcome(request=upstream, response=downstream, local_response=None, skipped=self._skipped(first_log))
+
+    def _message_request(self, request: Request, body: bytes | None) -> Request:
+        pairs = self.host.state.maps[MAP_REQUEST]
+        pseudo = {k: v for k, v in reversed(pairs) if k.startswith(b":")}
+        return Request(method=pseudo.get(b":method", b""), url=pseudo.get(b":path", b""),
+                       host=pseudo.get(b":authority", b""), scheme=pseudo.get(b":scheme", b""),
+                       client_ip=request.client_ip, route=request.route,
+                       headers=[p for p in pairs if not p[0].startswith(b":")], body=body)
+
+
+def test_bundle(programs: list[bytes], route: bytes) -> bytes:
+    """A bundle that runs `programs` in order on the harness's route, seeing `route` as its name."""
+    ids = {f"p{i}": blob for i, blob in enumerate(programs)}
+    return encode_bundle(ids, [BundleRoute(TEST_ROUTE_NAME, route, tuple(ids))])
+
+
+test_bundle.__test__ = False  # not a pytest test despite the name
+
+
+class WasmEngine:
+    """Runs exchanges through the filter; VMs are reused per configuration (as Envoy keeps one)."""
+
+    def __init__(self, wasm: bytes | None = None, fuel: bool = True):
+        self.wasm = wasm or filter_wasm_bytes()
+        self.fuel = fuel
+        self._vms: dict[bytes, FilterVM] = {}
+        self.last_stats = PhaseStats()
+
+    def vm(self, plugin_config: bytes) -> FilterVM:
+        vm = self._vms.get(plugin_config)
+        if vm is None:
+            if len(self._vms) > 16:
+                self._vms.clear()
+            vm = self._vms[plugin_config] = FilterVM(plugin_config, self.wasm, fuel=self.fuel)
+        return vm
+
+    def run(self, programs: list[bytes], request: Request, response: Response | None = None) -> Outcome:
+        self.last_stats = PhaseStats()
+        return self.vm(test_bundle(programs, request.route)).exchange(request, response, stats=self.last_stats)
+
+
+__all__ = ["ConfigRefused", "FilterVM", "StreamStalled", "WasmEngine", "WasmTrap", "test_bundle"]

@@ -1,0 +1,54 @@
+"""Checks of the literals that are not expressions: header names, JSON paths and regexes."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from . import ast as A
+from .builtins import NOT_HEADERS
+from .diagnostics import Span
+
+_TOKEN = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+\Z")
+
+Report = Callable[..., object]
+
+
+def literal_text(e) -> str | None:
+    """The text of a string literal without interpolation, else None."""
+    if isinstance(e, A.Str) and all(isinstance(p, str) for p in e.parts):
+        return "".join(e.parts)
+    return None
+
+
+def check_header_name(name: A.Lit, error: Report) -> None:
+    if name.value in NOT_HEADERS:
+        error(name.span, f"`{name.value}` is not a header name in rules", NOT_HEADERS[name.value])
+    elif name.value.startswith(":"):
+        error(name.span, f"`{name.value}` is a pseudo-header, not a header name in rules",
+              "use path, method, host, scheme or status")
+    elif not _TOKEN.match(name.value):
+        error(name.span, f"`{name.value}` is not a valid header name",
+              "header names are letters, digits and !#$%&'*+-.^_`|~")
+
+
+def check_json_path(path: A.Lit, error: Report) -> None:
+    from .runtime import JsonPathError, parse_path
+
+    try:
+        parse_path(path.value)
+    except JsonPathError as err:
+        col = path.span.col + 1 + err.offset  # +1 for the opening quote
+        error(Span(path.span.line, col, path.span.line, col + 1), f"bad JSON path: {err.message}",
+              'paths look like "user.id" or "items[0].name"')
+
+
+def compile_regex_literal(e: A.RegexLit, error: Report):
+    from .regex import RegexError, compile_regex
+
+    try:
+        return compile_regex(e.pattern)
+    except RegexError as err:
+        col = e.pattern_col + err.offset
+        span = Span(e.span.line, col, e.span.line, col + max(1, err.length))
+        error(span, f"bad regex: {err.message}", err.hint)
+        return None

@@ -1,0 +1,283 @@
+"""Source text -> syntax tree, with every syntax error of a file reported at once."""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast as A
+from .diagnostics import Diagnostic, Span
+from .recovery import describe_syntax_error, recover
+from .strings import decode_string
+
+MAX_SYNTAX_ERRORS = 20
+
+
+class _NewlinesInBrackets:
+    """Post-lexer: newlines inside ( ) and [ ] are insignificant."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        depth = 0
+        for tok in stream:
+            if tok.type in ("LPAR", "LSQB"):
+                depth += 1
+            elif tok.type in ("RPAR", "RSQB"):
+                depth = max(0, depth - 1)
+            if tok.type == "_NL" and depth:
+                continue
+            yield tok
+
+
+@functools.cache
+def grammar_text() -> str:
+    return resources.files("kgw_rules.grammar").joinpath("rules.lark").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", postlex=_NewlinesInBrackets(),
+                propagate_positions=True, maybe_placeholders=False, start=["start", "expr"])
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Lark tree -> kgw_rules.ast, shifting spans when the text is an interpolation inside a string."""
+
+    def __init__(self, diags: list[Diagnostic], base: tuple[int, int] | None = None):
+        super().__init__()
+        self.diags = diags
+        self.base = base
+
+    def _span(self, s: Span) -> Span:
+        return s.shifted(*self.base) if self.base else s
+
+    def _meta(self, meta) -> Span:
+        return self._span(Span(meta.line, meta.column, meta.end_line, meta.end_column))
+
+    def _tok(self, tok: Token) -> Span:
+        return self._span(_tok_span(tok))
+
+    def _lit(self, tok: Token) -> A.Lit:
+        return A.Lit(self._tok(tok), str(tok))
+
+    def _literal_string(self, tok: Token, what: str) -> A.Lit:
+        node = self.string(None, [tok])
+        if any(not isinstance(p, str) for p in node.parts):
+            self.diags.append(Diagnostic("error", node.span, f"{what} are literals without interpolation",
+                                         "write {{ and }} for literal braces"))
+        return A.Lit(node.span, "".join(p for p in node.parts if isinstance(p, str)))
+
+    # ---- program structure
+    def start(self, meta, items):
+        span = self._meta(meta) if not meta.empty else Span(1, 1, 1, 1)
+        return A.Program(span, [i for i in items if isinstance(i, A.ConstDecl)],
+                         [i for i in items if isinstance(i, A.Phase)])
+
+    def const_decl(self, meta, c):
+        return A.ConstDecl(self._meta(meta), self._lit(c[0]), c[1])
+
+    def phase(self, meta, c):
+        return A.Phase(self._meta(meta), str(c[0]), self._tok(c[0]), c[1])
+
+    def block(self, meta, stmts):
+        return A.Block(self._meta(meta), stmts)
+
+    # ---- statements
+    def let_stmt(self, meta, c):
+        return A.Let(self._meta(meta), self._lit(c[0]), c[1])
+
+    def header_name(self, meta, c):
+        tok = c[0]
+        if tok.type == "STRING":
+            lit = self._literal_string(tok, "header names")
+            return A.Lit(lit.span, lit.value.lower())
+        return A.Lit(self._tok(tok), str(tok).lower())
+
+    def set_header(self, meta, c):
+        return A.SetHeader(self._meta(meta), "set", c[0], c[1])
+
+    def add_header(self, meta, c):
+        return A.SetHeader(self._meta(meta), "add", c[0], c[1])
+
+    def remove_header(self, meta, c):
+        return A.RemoveHeader(self._meta(meta), c[0])
+
+    def rename_header(self, meta, c):
+        return A.RenameHeader(self._meta(meta), c[0], c[1])
+
+    def set_query(self, meta, c):
+        return A.SetQuery(self._meta(meta), self._literal_string(c[0], "query names"), c[1])
+
+    def remove_query(self, meta, c):
+        return A.RemoveQuery(self._meta(meta), self._literal_string(c[0], "query names"))
+
+    def set_json(self, meta, c):
+        return A.SetJson(self._meta(meta), self._literal_string(c[0], "JSON paths"), c[1])
+
+    def remove_json(self, meta, c):
+        return A.RemoveJson(self._meta(meta), self._literal_string(c[0], "JSON paths"))
+
+    def set_field(self, meta, c):
+        return A.SetField(self._meta(meta), self._lit(c[0]), c[1])
+
+    def replace_body(self, meta, c):
+        return A.ReplaceBody(self._meta(meta), self._lit(c[0]), self.regex(None, [c[1]]), c[2])
+
+    def respond(self, meta, c):
+        status_tok, rest = c[0], list(c[1:])
+        headers = rest.pop() if rest and isinstance(rest[-1], list) else []
+        body = rest[0] if rest else None
+        return A.Respond(self._meta(meta), int(status_tok), self._tok(status_tok), body, headers)
+
+    def respond_headers(self, meta, c):
+        return list(c)
+
+    def respond_header(self, meta, c):
+        return (c[0], c[1])
+
+    def if_stmt(self, meta, c):
+        branches = [(c[0], c[1])]
+        orelse = None
+        for clause in c[2:]:
+            if isinstance(clause, A.Block):
+                orelse = clause
+            else:
+                branches.append(clause)
+        return A.If(self._meta(meta), branches, orelse)
+
+    def elif_clause(self, meta, c):
+        return (c[0], c[1])
+
+    def else_clause(self, meta, c):
+        return c[0]
+
+    def stop_stmt(self, meta, c):
+        return A.Stop(self._meta(meta))
+
+    # ---- expressions
+    def or_expr(self, meta, c):
+        return A.BoolOp(self._meta(meta), "or", list(c))
+
+    def and_expr(self, meta, c):
+        return A.BoolOp(self._meta(meta), "and", list(c))
+
+    def not_op(self, meta, c):
+        return A.Not(self._meta(meta), c[0])
+
+    def cmp_op(self, meta, c):
+        return A.Compare(self._meta(meta), str(c[1]), c[0], c[2])
+
+    def match_op(self, meta, c):
+        return A.Match(self._meta(meta), str(c[1]) == "!~", c[0], self.regex(None, [c[2]]))
+
+    def in_op(self, meta, c):
+        return A.In(self._meta(meta), c[0], list(c[1:]))
+
+    def sum(self, meta, c):
+        return A.Add(self._meta(meta), list(c))
+
+    def call(self, meta, c):
+        callee = c[0]
+        return A.Call(self._meta(meta), callee[1], callee[0], list(c[1:]))
+
+    def callee(self, meta, c):
+        return (self._tok(c[0]), str(c[0]))
+
+    def string(self, meta, c):
+        tok = c[0]
+        span = self._tok(tok)
+        parts = decode_string(str(tok), span.line, span.col, self.diags, self._parse_interpolation)
+        return A.Str(span, parts)
+
+    def _parse_interpolation(self, text: str, line: int, col: int):
+        return parse_expression(text, self.diags, (line, col))
+
+    def regex(self, meta, c):
+        tok = c[0]
+        span = self._tok(tok)
+        return A.RegexLit(span, str(tok)[2:-1], span.col + 2)
+
+    def int(self, meta, c):
+        value = int(c[0])
+        span = self._tok(c[0])
+        if not -(2**63) <= value < 2**63:
+            self.diags.append(Diagnostic("error", span, "integer literal does not fit in 64 bits"))
+            value = 0
+        return A.Int(span, value)
+
+    def true(self, meta, c):
+        return A.Bool(self._meta(meta), True)
+
+    def false(self, meta, c):
+        return A.Bool(self._meta(meta), False)
+
+    def none(self, meta, c):
+        return A.NoneLit(self._meta(meta))
+
+    def name(self, meta, c):
+        return A.Name(self._tok(c[0]), str(c[0]))
+
+
+def parse_expression(text: str, diags: list[Diagnostic], base: tuple[int, int]):
+    """Parse one interpolated expression; syntax errors become diagnostics at file positions."""
+    try:
+        tree = _lark().parse(text, start="expr")
+    except UnexpectedInput as err:
+        d = describe_syntax_error(err, text)
+        diags.append(Diagnostic("error", d.span.shifted(*base), d.message, d.hint))
+        return None
+    return _transform(tree, diags, base)
+
+
+def _transform(tree, diags, base=None):
+    try:
+        return _Builder(diags, base).transform(tree)
+    except VisitError as err:  # an exception inside a builder method is a bug, not a user error
+        raise err.orig_exc from err
+
+
+def parse(source: str) -> tuple[A.Program | None, list[Diagnostic]]:
+    """Parse a whole file. On syntax errors, skip the offending statement and go on, so one run
+    reports them all; the returned program is then None (errors downstream would only echo them)."""
+    diags: list[Diagnostic] = []
+    syntax: list[Diagnostic] = []
+    text = source
+    seen: set[tuple[int, int]] = set()
+    while True:
+        try:
+            tree = _lark().parse(text, start="start")
+            break
+        except UnexpectedInput as err:
+            d = describe_syntax_error(err, text)
+            where = (d.span.line, d.span.col)
+            # An error at the end of input after an earlier error is almost always its echo.
+            if where in seen or (syntax and isinstance(err, UnexpectedEOF | UnexpectedToken)
+                                 and getattr(err, "token", None) is not None
+                                 and getattr(err.token, "type", "") == "$END"):
+                break
+            seen.add(where)
+            syntax.append(d)
+            if len(syntax) >= MAX_SYNTAX_ERRORS:
+                break
+            text = recover(text, err, _pos_of(err, text))
+    if syntax:
+        return None, syntax
+    program = _transform(tree, diags)
+    return program, diags
+
+
+def _pos_of(err: UnexpectedInput, text: str) -> int:
+    if isinstance(err, UnexpectedCharacters):
+        return err.pos_in_stream
+    tok = getattr(err, "token", None)
+    if tok is not None and getattr(tok, "start_pos", None) is not None:
+        return tok.start_pos
+    return len(text)

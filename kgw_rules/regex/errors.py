@@ -1,0 +1,28 @@
+"""The two ways a regex can be refused: bad pattern text, or a bad binary program."""
+from __future__ import annotations
+
+
+class RegexError(ValueError):
+    """A pattern the compiler refuses.
+
+    ``offset`` and ``length`` count characters of the pattern text (not bytes), so the rules compiler
+    can put a caret under the offending part of an ``r"..."`` literal.
+    """
+
+    def __init__(self, message: str, offset: int, length: int, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.length = length
+        self.hint = hint
+
+    def __repr__(self) -> str:
+        return f"RegexError({self.message!r}, {self.offset}, {self.length}, hint={self.hint!r})"
+
+
+class RegexFormatError(ValueError):
+    """A binary regex program that fails verification; ``reason`` says exactly what is wrong."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

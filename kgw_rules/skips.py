@@ -1,0 +1,32 @@
+"""Writes the data plane cannot carry out. They are skipped and counted (never a trap); both engines
+report them with these reason codes, which are also the filter's metric labels."""
+from __future__ import annotations
+
+import re
+
+from . import runtime as rt
+
+SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc")
+
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+
+
+def valid_method(value: bytes) -> bool:
+    return bool(_TOKEN.match(value))
+
+
+def valid_host(value: bytes) -> bool:
+    return bool(value) and not any(c in value for c in b"\r\n\x00 \t/?#@")
+
+
+def body_write_blocker(request, message, phase: int) -> str | None:
+    """Why a body write on `message` must be skipped, or None."""
+    if rt.get_first(request.headers, b"upgrade") is not None:
+        return "upgrade"
+    for headers in (request.headers, message.headers):
+        if (rt.get_first(headers, b"content-type") or b"").lower().startswith(b"application/grpc"):
+            return "grpc"
+    encoding = rt.get_first(message.headers, b"content-encoding")
+    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
+        return "encoded_body"
+    return None

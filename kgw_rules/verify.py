@@ -1,0 +1,122 @@
+"""Verification of one phase's code: operands in range, forward jumps onto instruction starts, phase
+rules, and a stack depth that is the same on every path (jumps only go forward, so one pass suffices)."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from .limits import MAX_STACK
+from .opcodes import BY_CODE, FIELDS, OPERAND_BYTES, RESPONSE_ONLY_FIELDS, Op, variable_pops
+
+_FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}
+_STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON"}
+_REGEX_OPERAND = {"REPLACE", "MATCH", "MATCH_CAP", "REPLACE_BODY"}
+_JUMPS = {"JMP", "JMPF", "JMPF_KEEP", "JMPT_KEEP"}
+_ENDS = {"JMP", "STOP", "RESPOND"}  # no fall-through
+
+
+class VerifyError(ValueError):
+    """Bytecode refused by the verifier; the message says exactly why."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    pc: int
+    op: Op
+    operands: tuple[int, ...]
+
+    @property
+    def end(self) -> int:
+        return self.pc + self.op.size
+
+    @property
+    def target(self) -> int:
+        return self.end + self.operands[0]
+
+
+def decode_code(code: bytes) -> list[Instruction]:
+    out: list[Instruction] = []
+    pc = 0
+    while pc < len(code):
+        op = BY_CODE.get(code[pc])
+        if op is None:
+            raise VerifyError(f"unknown opcode 0x{code[pc]:02x} at pc {pc}")
+        if pc + op.size > len(code):
+            raise VerifyError(f"truncated {op.name} at pc {pc}")
+        fmt = _FORMATS[op.fmt]
+        operands = struct.unpack_from(fmt, code, pc + 1) if fmt else ()
+        out.append(Instruction(pc, op, tuple(operands)))
+        pc += 1 + OPERAND_BYTES[op.fmt]
+    return out
+
+
+def _check_operands(ins: Instruction, phase: str, constants, regexes, nvars: int) -> None:
+    name, ops, where = ins.op.name, ins.operands, f"{ins.op.name} at pc {ins.pc}"
+    if ins.op.phases == "rq" and phase != "request" or ins.op.phases == "rs" and phase != "response":
+        raise VerifyError(f"{where} is not allowed in the {phase} phase")
+    if name == "CONST" and ops[0] >= len(constants):
+        raise VerifyError(f"{where}: constant {ops[0]} out of range")
+    if name in _STRING_OPERAND:
+        for index in ops:
+            if index >= len(constants) or not isinstance(constants[index], bytes):
+                raise VerifyError(f"{where}: operand {index} is not a string constant")
+    if name in ("LOAD", "STORE") and ops[0] >= nvars:
+        raise VerifyError(f"{where}: variable {ops[0]} out of range")
+    if name in _REGEX_OPERAND:
+        if ops[0] >= len(regexes):
+            raise VerifyError(f"{where}: regex {ops[0]} out of range")
+        if name == "MATCH_CAP" and ops[1] + regexes[ops[0]].ngroups > nvars:
+            raise VerifyError(f"{where}: capture variables {ops[1]}.. out of range")
+    if name == "FIELD":
+        if ops[0] >= len(FIELDS):
+            raise VerifyError(f"{where}: field {ops[0]} out of range")
+        if FIELDS[ops[0]] in RESPONSE_ONLY_FIELDS and phase != "response":
+            raise VerifyError(f"{where}: field {FIELDS[ops[0]]} is only readable in the response phase")
+    if name == "RESPOND" and not 200 <= ops[0] <= 599:
+        raise VerifyError(f"{where}: status {ops[0]} outside 200-599")
+    if name == "IN" and ops[0] == 0:
+        raise VerifyError(f"{where}: needs at least one item")
+
+
+def check_code(code: bytes, phase: str, constants, regexes, nvars: int) -> int:
+    """Verify one phase's code; returns the maximum stack depth it needs."""
+    program = decode_code(code)
+    starts = {ins.pc for ins in program} | {len(code)}
+    depth_at: dict[int, int] = {0: 0} if program else {}
+    max_depth = 0
+
+    def arrive(pc: int, depth: int, source: Instruction) -> None:
+        if pc not in starts:
+            raise VerifyError(f"{source.op.name} at pc {source.pc} jumps to {pc}, "
+                              + ("past the end" if pc > len(code) else "inside an instruction"))
+        if depth_at.setdefault(pc, depth) != depth:
+            raise VerifyError(f"stack depths {depth_at[pc]} and {depth} disagree at pc {pc}")
+
+    for ins in program:
+        _check_operands(ins, phase, constants, regexes, nvars)
+        name = ins.op.name
+        if name in _JUMPS and ins.target > len(code):
+            raise VerifyError(f"{name} at pc {ins.pc} jumps to {ins.target}, past the end")
+        depth = depth_at.get(ins.pc)
+        if depth is None:  # unreachable: operands are checked, the stack is not
+            continue
+        pops = variable_pops(ins.op, ins.operands)
+        if depth < pops:
+            raise VerifyError(f"stack underflow at pc {ins.pc} ({name} pops {pops}, depth is {depth})")
+        after = depth - pops + ins.op.pushes
+        max_depth = max(max_depth, after)
+        if max_depth > MAX_STACK:
+            raise VerifyError(f"stack depth exceeds {MAX_STACK} at pc {ins.pc}")
+        if name in ("JMPF_KEEP", "JMPT_KEEP"):
+            arrive(ins.target, depth, ins)
+            after = depth - 1
+        elif name in ("JMP", "JMPF"):
+            arrive(ins.target, after, ins)
+        if name in ("STOP", "RESPOND") and after != 0:
+            raise VerifyError(f"{name} at pc {ins.pc} leaves {after} values on the stack")
+        if name not in _ENDS:
+            arrive(ins.end, after, ins)
+    if depth_at.get(len(code), 0) != 0:
+        raise VerifyError(f"the {phase} phase ends with {depth_at[len(code)]} values on the stack")
+    return max_depth

@@ -1,0 +1,316 @@
+"""The reference VM: runs verified bytecode over an exchange, exactly as the wasm filter must.
+
+`run_exchange(programs, request, response)` is the whole stream: every program's request phase in
+order, then (without a local response) every program's response phase over the upstream's answer.
+"""
+from __future__ import annotations
+
+import copy
+import struct
+
+from . import runtime as rt
+from .bytecode import Program
+from .exchange import LocalResponse, Outcome, Request, Response
+from .opcodes import BY_CODE, FIELDS
+from .skips import body_write_blocker, valid_host, valid_method
+
+_FMT = {"": None, "u8": struct.Struct("<B"), "u16": struct.Struct("<H"), "u8u8": struct.Struct("<BB"),
+        "u16u16": struct.Struct("<HH"), "u16u8u8": struct.Struct("<HBB")}
+
+
+def _eq(a, b) -> bool:
+    if type(a) is int and type(b) is int or type(a) is bool and type(b) is bool:
+        return a == b
+    return rt.to_str(a) == rt.to_str(b)
+
+
+def _order(a, b) -> int:
+    if type(a) is int and type(b) is int:
+        return (a > b) - (a < b)
+    x, y = rt.to_str(a), rt.to_str(b)
+    return (x > y) - (x < y)
+
+
+def _to_int(v):
+    if type(v) is int:
+        return v
+    return rt.to_int(rt.to_str(v))
+
+
+_PURE = {
+    "LOWER": lambda a: rt.lower(rt.to_str(a)), "UPPER": lambda a: rt.upper(rt.to_str(a)),
+    "TRIM": lambda a: rt.trim(rt.to_str(a)), "LEN": lambda a: len(rt.to_str(a)),
+    "SUBSTR2": lambda s, i: rt.substr(rt.to_str(s), rt.int_of(i)),
+    "SUBSTR3": lambda s, i, n: rt.substr(rt.to_str(s), rt.int_of(i), rt.int_of(n)),
+    "STARTS_WITH": lambda a, b: rt.starts_with(rt.to_str(a), rt.to_str(b)),
+    "ENDS_WITH": lambda a, b: rt.ends_with(rt.to_str(a), rt.to_str(b)),
+    "CONTAINS": lambda a, b: rt.contains(rt.to_str(a), rt.to_str(b)),
+    "SPLIT_PART": lambda s, sep, n: rt.split_part(rt.to_str(s), rt.to_str(sep), rt.int_of(n)),
+    "B64_ENC": lambda a: rt.base64_encode(rt.to_str(a)), "B64_DEC": lambda a: rt.base64_decode(rt.to_str(a)),
+    "B64URL_ENC": lambda a: rt.base64url_encode(rt.to_str(a)),
+    "B64URL_DEC": lambda a: rt.base64url_decode(rt.to_str(a)),
+    "URL_ENC": lambda a: rt.url_encode(rt.to_str(a)), "URL_DEC": lambda a: rt.url_decode(rt.to_str(a)),
+    "DEFAULT": lambda a, b: b if a is None else a, "EXISTS": lambda a: a is not None,
+    "TO_INT": _to_int, "TO_STR": rt.to_str,
+    "SHA256_HEX": lambda a: rt.sha256_hex(rt.to_str(a)), "JSON_ESCAPE": lambda a: rt.json_escape(rt.to_str(a)),
+    "ADD": lambda a, b: rt.wrap_i64(rt.int_of(a) + rt.int_of(b)),
+    "EQ": _eq, "NE": lambda a, b: not _eq(a, b),
+    "LT": lambda a, b: _order(a, b) < 0, "LE": lambda a, b: _order(a, b) <= 0,
+    "GT": lambda a, b: _order(a, b) > 0, "GE": lambda a, b: _order(a, b) >= 0,
+    "NOT": lambda a: a is not True,
+}
+_ARITY = {name: fn.__code__.co_argcount for name, fn in _PURE.items()}
+
+
+class _End(Exception):
+    """`respond` ran: no further rules of this stream run."""
+
+
+class _Phase:
+    """One program's phase over the mutable exchange."""
+
+    def __init__(self, program: Program, phase: int, state: "_Stream", variables: list):
+        self.p, self.phase, self.s, self.vars = program, phase, state, variables
+        self.lines = {e.pc: e.line for e in (program.lines or []) if e.phase == phase}
+
+    @property
+    def msg(self):
+        return self.s.request if self.phase == 0 else self.s.response
+
+    def headers(self):
+        return self.msg.headers
+
+    def set_headers(self, headers) -> None:
+        self.msg.headers = headers
+
+    def skip(self, reason: str) -> None:
+        self.s.skipped.append(reason)
+
+    def write_body(self, new: bytes | None) -> None:
+        if new is None:
+            return
+        blocker = body_write_blocker(self.s.request, self.msg, self.phase)
+        if blocker:
+            self.skip(blocker)
+            return
+        self.msg.body = new
+        if rt.get_first(self.msg.headers, b"content-length") is not None:
+            self.set_headers(rt.set_all(self.msg.headers, b"content-length", str(len(new)).encode()))
+
+    def field(self, index: int):
+        name = FIELDS[index]
+        req = self.s.request
+        if name == "status":
+            return self.s.response.status
+        if name == "body":
+            return self.msg.body or b""
+        if name == "path":
+            return rt.split_target(req.url)[0]
+        return {"method": req.method, "host": req.host, "scheme": req.scheme, "url": req.url,
+                "route": req.route, "client_ip": req.client_ip}[name]
+
+    def run(self) -> list:
+        """Run to the end of the code or a `stop`; returns what is left on the stack."""
+        code, consts = self.p.code[self.phase], self.p.constants
+        stack: list = []
+        pc = 0
+        while pc < len(code):
+            op = BY_CODE[code[pc]]
+            fmt = _FMT[op.fmt]
+            a = fmt.unpack_from(code, pc + 1) if fmt else ()
+            if pc in self.lines:
+                self.s.trace.append((("request", "response")[self.phase], self.lines[pc]))
+            pc += op.size
+            name = op.name
+            if name in _PURE:
+                n = _ARITY[name]
+                args = stack[-n:]
+                del stack[-n:]
+                stack.append(_PURE[name](*args))
+            elif name == "CONST":
+                stack.append(consts[a[0]])
+            elif name in ("NONE", "TRUE", "FALSE"):
+                stack.append({"NONE": None, "TRUE": True, "FALSE": False}[name])
+            elif name == "LOAD":
+                stack.append(self.vars[a[0]])
+            elif name == "STORE":
+                self.vars[a[0]] = stack.pop()
+            elif name == "JMP":
+                pc += a[0]
+            elif name == "JMPF":
+                if stack.pop() is not True:
+                    pc += a[0]
+            elif name in ("JMPF_KEEP", "JMPT_KEEP"):
+                if (stack[-1] is True) == (name == "JMPT_KEEP"):
+                    pc += a[0]
+                else:
+                    stack.pop()
+            elif name == "POP":
+                stack.pop()
+            elif name == "STOP":
+                break
+            elif name == "CONCAT":
+                parts = stack[len(stack) - a[0]:]
+                del stack[len(stack) - a[0]:]
+                stack.append(b"".join(rt.to_str(v) for v in parts))
+            elif name == "IN":
+                items = stack[len(stack) - a[0]:]
+                del stack[len(stack) - a[0]:]
+                subject = stack.pop()
+                stack.append(any(_eq(subject, item) for item in items))
+            else:
+                self.effect(name, a, stack)
+        return stack
+
+    def effect(self, name: str, a: tuple, stack: list) -> None:
+        consts = self.p.constants
+        req = self.s.request
+        if name == "FIELD":
+            stack.append(self.field(a[0]))
+        elif name == "HDR":
+            stack.append(rt.get_first(self.headers(), consts[a[0]]))
+        elif name == "HDR_ALL":
+            stack.append(rt.get_joined(self.headers(), consts[a[0]], rt.to_str(stack.pop())))
+        elif name == "REQ_HDR":
+            stack.append(rt.get_first(req.headers, consts[a[0]]))
+        elif name == "QUERY":
+            stack.append(rt.query_get(req.url, consts[a[0]]))
+        elif name == "COOKIE":
+            stack.append(rt.cookie_get(rt.get_all(req.headers, b"cookie"), consts[a[0]]))
+        elif name == "JSON":
+            stack.append(rt.json_get(self.msg.body or b"", consts[a[0]]))
+        elif name in ("MATCH", "MATCH_CAP"):
+            regex = self.p.regexes[a[0]]
+            text = rt.to_str(stack.pop())
+            found = regex.search(text)
+            if found is not None and name == "MATCH_CAP":
+                for i in range(1, regex.ngroups + 1):
+                    span = found[i]
+                    self.vars[a[1] + i - 1] = None if span is None else text[span[0]:span[1]]
+            stack.append(found is not None)
+        elif name == "REPLACE":
+            with_ = rt.to_str(stack.pop())
+            stack.append(self.p.regexes[a[0]].replace_all(rt.to_str(stack.pop()), with_))
+        else:
+            self.write(name, a, stack)
+
+    def write(self, name: str, a: tuple, stack: list) -> None:
+        consts = self.p.constants
+        req = self.s.request
+        if name in ("SET_HDR", "ADD_HDR"):
+            value = stack.pop()
+            if value is not None:
+                value = rt.to_str(value)
+                if not rt.valid_header_value(value):
+                    return self.skip("header_value")
+            op = rt.set_all if name == "SET_HDR" else rt.add
+            self.set_headers(op(self.headers(), consts[a[0]], value))
+        elif name == "DEL_HDR":
+            self.set_headers(rt.remove(self.headers(), consts[a[0]]))
+        elif name == "REN_HDR":
+            self.set_headers(rt.rename(self.headers(), consts[a[0]], consts[a[1]]))
+        elif name == "SET_PATH":
+            new = rt.set_path(req.url, rt.to_str(stack.pop()))
+            if new is None:
+                return self.skip("path")
+            req.url = new
+        elif name == "SET_QUERY":
+            value = stack.pop()
+            req.url = rt.query_set(req.url, consts[a[0]], None if value is None else rt.to_str(value))
+        elif name == "DEL_QUERY":
+            req.url = rt.query_remove(req.url, consts[a[0]])
+        elif name == "SET_METHOD":
+            value = rt.to_str(stack.pop())
+            if not valid_method(value):
+                return self.skip("method")
+            req.method = value
+        elif name == "SET_HOST":
+            value = rt.to_str(stack.pop())
+            if not valid_host(value):
+                return self.skip("host")
+            req.host = value
+        elif name == "SET_STATUS":
+            value = rt.int_of(stack.pop())
+            if not 200 <= value <= 599:
+                return self.skip("status")
+            self.s.response.status = value
+        elif name == "SET_BODY":
+            value = rt.to_str(stack.pop())
+            if self.msg.body is None:
+                return self.skip("no_body")
+            self.write_body(value)
+        elif name in ("SET_JSON", "DEL_JSON", "REPLACE_BODY"):
+            value = stack.pop() if name != "DEL_JSON" else None
+            if self.msg.body is None:
+                return self.skip("no_body")
+            if name == "SET_JSON":
+                self.write_body(rt.json_set(self.msg.body, consts[a[0]], value))
+            elif name == "DEL_JSON":
+                self.write_body(rt.json_remove(self.msg.body, consts[a[0]]))
+            else:
+                new = self.p.regexes[a[0]].replace_all(self.msg.body, rt.to_str(value))
+                self.write_body(new if new != self.msg.body else None)
+        elif name == "RESPOND":
+            self.respond(a, stack)
+        else:  # pragma: no cover - the verifier admits no other opcode
+            raise AssertionError(name)
+
+    def respond(self, a: tuple, stack: list) -> None:
+        status, nheaders, has_body = a
+        body = rt.to_str(stack.pop()) if has_body else b""
+        pairs = stack[len(stack) - 2 * nheaders:]
+        del stack[len(stack) - 2 * nheaders:]
+        headers = []
+        for i in range(nheaders):
+            name, value = rt.to_str(pairs[2 * i]), pairs[2 * i + 1]
+            if value is None:
+                continue
+            value = rt.to_str(value)
+            if not rt.valid_header_value(value):
+                self.skip("header_value")
+                continue
+            headers.append((name, value))
+        if body and rt.get_first(headers, b"content-type") is None:
+            headers.append((b"content-type", b"text/plain"))
+        self.s.local = LocalResponse(status, headers, body, ("request", "response")[self.phase])
+        raise _End
+
+
+class _Stream:
+    def __init__(self, request: Request, response: Response | None):
+        self.request = request
+        self.response = response
+        self.local: LocalResponse | None = None
+        self.skipped: list[str] = []
+        self.trace: list[tuple[str, int]] = []
+
+
+def run_exchange(programs: list[Program], request: Request, response: Response | None = None) -> Outcome:
+    """Run one request (and the upstream's answer, if given) through `programs` in order."""
+    stream = _Stream(copy.deepcopy(request), copy.deepcopy(response))
+    variables = [[None] * p.nvars for p in programs]
+    try:
+        for p, v in zip(programs, variables):
+            if p.code[0]:
+                _run_phase(p, 0, stream, v)
+    except _End:
+        return Outcome(None, None, stream.local, stream.skipped, stream.trace)
+    if stream.response is None:
+        return Outcome(stream.request, None, None, stream.skipped, stream.trace)
+    try:
+        for p, v in zip(programs, variables):
+            if p.code[1]:
+                _run_phase(p, 1, stream, v)
+    except _End:
+        return Outcome(stream.request, None, stream.local, stream.skipped, stream.trace)
+    return Outcome(stream.request, stream.response, None, stream.skipped, stream.trace)
+
+
+def _run_phase(program: Program, phase: int, stream: _Stream, variables: list) -> None:
+    _Phase(program, phase, stream, variables).run()
+
+
+def evaluate_constant(code: bytes, constants: list, regexes: list):
+    """Value of a constant expression's code (no exchange: the checker allows no reads in it)."""
+    program = Program(0, 0, constants, regexes, (code, b""), 0)
+    return _Phase(program, 0, _Stream(Request(), None), []).run()[-1]

@@ -1,0 +1,70 @@
+"""Unit tests of the pieces golden files exercise only indirectly."""
+from __future__ import annotations
+
+import pytest
+
+from kgw_controller.ir import MatchIR, StringMatchIR
+from kgw_controller.resources import Resources
+from kgw_controller.translate import TranslateOptions, translate
+from kgw_controller.translate.hostnames import intersect, matches
+from kgw_controller.translate.routes import duration_ms, precedence, regex_problem
+
+
+@pytest.mark.parametrize("pattern,host,expected", [
+    ("*.example.com", "foo.example.com", True),
+    ("*.example.com", "a.b.example.com", True),
+    ("*.example.com", "example.com", False),
+    ("*.example.com", "*.sub.example.com", True),
+    ("*.example.com", "*.example.com", True),
+    ("foo.example.com", "*.example.com", False),
+    ("foo.com", "foo.com", True),
+])
+def test_hostname_matches(pattern, host, expected):
+    assert matches(pattern, host) is expected
+
+
+def test_intersection_rules_from_the_spec():
+    assert intersect("*.example.com", ["test.example.com", "test.example.net"]) == ["test.example.com"]
+    assert intersect("test.example.com", ["*.example.com"]) == ["test.example.com"]
+    assert intersect(None, []) == [""]
+    assert intersect("a.com", []) == ["a.com"]
+    assert intersect("a.com", ["b.com"]) == []
+
+
+def test_precedence_order():
+    def m(path_type, path, method=None, headers=0, query=0):
+        sm = [StringMatchIR(f"h{i}", "Exact", "v") for i in range(headers)]
+        qm = [StringMatchIR(f"q{i}", "Exact", "v") for i in range(query)]
+        return MatchIR(path_type, path, method, sm, qm)
+
+    ordered = [m("Exact", "/a"), m("RegularExpression", "/a.*"), m("PathPrefix", "/abc"),
+               m("PathPrefix", "/a", "GET"), m("PathPrefix", "/a", headers=2), m("PathPrefix", "/a", headers=1, query=3),
+               m("PathPrefix", "/a", headers=1), m("PathPrefix", "/a")]
+    assert sorted(ordered[::-1], key=precedence) == ordered
+
+
+def test_regex_and_duration_helpers():
+    assert regex_problem("/v[0-9]+") == ""
+    assert "RE2" in regex_problem("(?!x)")
+    assert "invalid regular expression" in regex_problem("[")
+    assert duration_ms("1h2m3s4ms") == 3723004 and duration_ms("0s") == 0
+
+
+def test_translate_is_pure_and_options_apply():
+    objs = [
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "c"},
+         "spec": {"controllerName": "example.com/other"}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "g"},
+         "spec": {"gatewayClassName": "c", "listeners": [{"name": "h", "port": 80, "protocol": "HTTP"}]}},
+    ]
+    resources, _ = Resources.from_objects(objs)
+    assert translate(resources).gateways == {}  # not our controller name
+    opts = TranslateOptions(controller_name="example.com/other", port_offset=8000, default_address="127.0.0.9",
+                            transition_time="2025-01-01T00:00:00Z")
+    result = translate(resources, opts)
+    [listener] = result.gateways["default/g"].listeners
+    assert (listener.bind_address, listener.bind_port, listener.declared_port) == ("127.0.0.9", 8080, 80)
+    gw_status = next(s for s in result.statuses if s["kind"] == "Gateway")
+    assert gw_status["status"]["addresses"] == [{"type": "IPAddress", "value": "127.0.0.9"}]
+    assert gw_status["status"]["conditions"][0]["lastTransitionTime"] == "2025-01-01T00:00:00Z"
+    assert translate(resources, opts).statuses == result.statuses

@@ -1,0 +1,164 @@
+"""Binary form: exact layout, round trips, and a verifier that only ever raises RegexFormatError."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgw_rules.regex import (MAX_GROUPS, MAX_INSTRUCTIONS, OPCODES, RegexFormatError, RegexProgram,
+                             compile_regex)
+from kgw_rules.regex.compile import program_size
+from kgw_rules.regex.parse import parse
+from regex_gen import PATTERNS
+
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def blob(*parts) -> bytes:
+    return b"".join(bytes(p) if isinstance(p, (list, tuple)) else p for p in parts)
+
+
+def test_layout_of_a_small_program():
+    # (?P<n>a|[bc]): header, one name, one class, then the instructions
+    prog = compile_regex("(?P<n>a|[bc])")
+    assert prog.to_bytes() == blob(
+        [1, 1, 7, 0, 1, 0],  # version, groups, 7 instructions, 1 class
+        [1], b"n",  # name of group 1
+        (0b11 << ord("b")).to_bytes(32, "little"),  # class 0: bit b of byte b >> 3 is byte value b
+        [7, 2],  # SAVE 2
+        [5, 2, 0, 4, 0],  # SPLIT 2, 4
+        [1, ord("a")],  # BYTE 'a'
+        [6, 5, 0],  # JMP 5
+        [2, 0, 0],  # CLASS 0
+        [7, 3],  # SAVE 3
+        [0],  # MATCH
+    )
+
+
+def test_opcode_table_is_consistent():
+    codes = [op.code for op in OPCODES]
+    assert codes == list(range(len(OPCODES)))
+    assert len({op.name for op in OPCODES}) == len(OPCODES)
+    for op in OPCODES:
+        assert op.meaning and all(o.width in (1, 2) for o in op.operands)
+        assert all(o.role in ("byte", "class", "target", "slot", "assert") for o in op.operands)
+
+
+@FAST
+@given(PATTERNS)
+def test_round_trip_is_the_identity(gen):
+    prog = compile_regex(gen.ours)
+    data = prog.to_bytes()
+    back = RegexProgram.from_bytes(data)
+    assert back == prog
+    assert back.to_bytes() == data
+    assert back.disassemble() == prog.disassemble()
+
+
+@FAST
+@given(PATTERNS)
+def test_program_size_predicts_the_emitted_length(gen):
+    assert program_size(parse(gen.ours).tree) + 1 == len(compile_regex(gen.ours).insts)
+
+
+def _check_decode(data: bytes) -> None:
+    try:
+        prog = RegexProgram.from_bytes(data)
+    except RegexFormatError as e:
+        assert e.reason and str(e) == e.reason
+        return
+    # Whatever verifies must encode back to the same bytes and run without crashing.
+    assert prog.to_bytes() == data
+    for sample in (b"", b"ab\n\xff", b"a" * 20):
+        result = prog.search(sample)
+        assert result is None or len(result) == prog.ngroups + 1
+        prog.replace_all(sample, b"-")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=80))
+def test_random_bytes_only_raise_format_errors(data):
+    _check_decode(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=60))
+def test_random_bodies_behind_a_plausible_header(body):
+    # A valid header gets the fuzzer past the first checks into names, classes and instructions.
+    _check_decode(bytes([1, body[0] % 3 if body else 0, 6, 0, 1, 0]) + body)
+
+
+_MUTATIONS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]),
+                                st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=255)),
+                      min_size=1, max_size=4)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PATTERNS, _MUTATIONS)
+def test_mutated_blobs_only_raise_format_errors(gen, mutations):
+    data = bytearray(compile_regex(gen.ours).to_bytes())
+    for kind, where, value in mutations:
+        i = where % (len(data) + 1)
+        if kind == "flip" and i < len(data):
+            data[i] ^= 1 << (value % 8)
+        elif kind == "set" and i < len(data):
+            data[i] = value
+        elif kind == "insert":
+            data.insert(i, value)
+        elif kind == "delete" and i < len(data):
+            del data[i]
+        elif kind == "truncate":
+            del data[i:]
+    _check_decode(bytes(data))
+
+
+GOOD = compile_regex("(?P<n>a|[bc])").to_bytes()  # layout shown in test_layout_of_a_small_program
+CODE = 6 + 2 + 32  # offset of the first instruction: SAVE@40 SPLIT@42 BYTE@47 JMP@49 CLASS@52 SAVE@55 MATCH@57
+
+
+def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
+    out = bytearray(data)
+    out[offset:offset + len(values)] = bytes(values)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "truncated: header needs 1 bytes at offset 0, only 0 left"),
+    (GOOD[:5], "truncated: header needs 2 bytes at offset 4, only 1 left"),
+    (GOOD[:7], "truncated: name of group 1 needs 1 bytes at offset 7, only 0 left"),
+    (GOOD[:20], "truncated: class 0 needs 32 bytes at offset 8, only 12 left"),
+    (GOOD[:-1], "truncated: opcode of instruction 6 needs 1 bytes at offset 57, only 0 left"),
+    (GOOD[:CODE + 3], "truncated: operand of instruction 1 (SPLIT) needs 2 bytes at offset 43, only 0 left"),
+    (patch(0, 2), "unsupported format version 2 (expected 1)"),
+    (patch(1, MAX_GROUPS + 1), f"too many capture groups: {MAX_GROUPS + 1} > {MAX_GROUPS}"),
+    (patch(2, 0, 0), "empty program: no instructions"),
+    (patch(2, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")), f"too many instructions: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (patch(4, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")), f"too many classes: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (patch(7, 0xFF), "name of group 1 is not valid UTF-8"),
+    (patch(7, ord("1")), "name of group 1 is not a valid group name: '1'"),
+    (patch(CODE, 9), f"unknown opcode 9 at instruction 0 (offset {CODE})"),
+    (patch(CODE + 3, 7), "jump target 7 out of range at instruction 1 (SPLIT): must be below 7"),
+    (patch(CODE + 10, 0, 1), "jump target 256 out of range at instruction 3 (JMP): must be below 7"),
+    (patch(CODE + 1, 4), "save slot 4 out of range at instruction 0: slots are 2..3"),
+    (patch(CODE + 1, 1), "save slot 1 out of range at instruction 0: slots are 2..3"),
+    (patch(CODE + 13, 1), "class index 1 out of range at instruction 4 (CLASS): must be below 1"),
+    (patch(len(GOOD) - 1, 4), "last instruction 6 (ANY) falls through past the end of the program"),
+    (GOOD + b"\x00", f"1 trailing bytes after the last instruction (offset {len(GOOD)})"),
+    (bytes([1, 0, 1, 0, 0, 0, 8, 4]), "assertion kind 4 out of range at instruction 0 (ASSERT): must be below 4"),
+    (bytes([1, 0, 2, 0, 0, 0, 7, 2, 0]), "save slot 2 at instruction 0 in a program without groups"),
+    (bytes([1, 2, 1, 0, 0, 0, 1, ord("x"), 1, ord("x"), 0]), "duplicate group name 'x' (group 2)"),
+])
+def test_verifier_reasons(data, reason):
+    with pytest.raises(RegexFormatError) as info:
+        RegexProgram.from_bytes(data)
+    assert info.value.reason == reason
+
+
+def test_format_error_is_a_value_error():
+    assert issubclass(RegexFormatError, ValueError)
+    with pytest.raises(RegexFormatError, match="expected bytes"):
+        RegexProgram.from_bytes("not bytes")
+
+
+def test_decoded_program_matches_like_the_original():
+    prog = RegexProgram.from_bytes(compile_regex("(?P<user>\\w+)@(\\w+)\\.org\\b").to_bytes())
+    assert prog.group_names == (None, "user", None)
+    assert prog.search(b"to: bob@example.org!") == [(4, 19), (4, 7), (8, 15)]

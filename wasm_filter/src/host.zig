@@ -1,0 +1,146 @@
+//! proxy-wasm ABI 0.2.1 host imports (module "env") and thin wrappers.
+//! Every import returns a status (0 OK, 1 NOT_FOUND, 2 BAD_ARGUMENT, ...). Memory the host hands back
+//! comes from proxy_on_memory_allocate, i.e. the per-callback arena: valid until the next callback.
+const std = @import("std");
+const mem = @import("mem.zig");
+
+extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
+extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
+extern "env" fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, ptr: [*]const u8, len: usize) u32;
+extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len: *usize) u32;
+extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
+extern "env" fn proxy_replace_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
+extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
+extern "env" fn proxy_set_header_map_pairs(kind: u32, ptr: [*]const u8, len: usize) u32;
+extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
+extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
+extern "env" fn proxy_define_metric(kind: u32, np: [*]const u8, nl: usize, out_id: *u32) u32;
+extern "env" fn proxy_increment_metric(id: u32, offset: i64) u32;
+
+pub const LogLevel = enum(u32) { trace = 0, debug = 1, info = 2, warn = 3, err = 4, critical = 5 };
+pub const Map = enum(u32) { request = 0, response = 2 };
+pub const Buffer = enum(u32) { request_body = 0, response_body = 1, plugin_config = 7 };
+
+pub const Header = struct { name: []const u8, value: []const u8 };
+
+pub fn log(level: LogLevel, msg: []const u8) void {
+    _ = proxy_log(@intFromEnum(level), msg.ptr, msg.len);
+}
+
+/// Log a message built from parts, in the arena (the filter has no formatting library on purpose).
+pub fn logParts(level: LogLevel, parts: []const []const u8) void {
+    const a = mem.scratch();
+    var total: usize = 0;
+    for (parts) |p| total += p.len;
+    const buf = a.alloc(u8, total) catch return log(level, "kgw: log message dropped (out of memory)");
+    var at: usize = 0;
+    for (parts) |p| {
+        @memcpy(buf[at .. at + p.len], p);
+        at += p.len;
+    }
+    log(level, buf);
+}
+
+fn slice(ptr: ?[*]u8, len: usize) []const u8 {
+    if (ptr) |p| return p[0..len];
+    return "";
+}
+
+pub fn getBuffer(kind: Buffer, size: usize) ?[]const u8 {
+    var p: ?[*]u8 = null;
+    var l: usize = 0;
+    if (proxy_get_buffer_bytes(@intFromEnum(kind), 0, size, &p, &l) != 0) return null;
+    return slice(p, l);
+}
+
+/// Replace the whole body: Envoy treats start 0 with a size at least the current length as replace-all.
+pub fn replaceBuffer(kind: Buffer, data: []const u8) bool {
+    return proxy_set_buffer_bytes(@intFromEnum(kind), 0, std.math.maxInt(u32), data.ptr, data.len) == 0;
+}
+
+pub fn getProperty(path: []const u8) ?[]const u8 {
+    var p: ?[*]u8 = null;
+    var l: usize = 0;
+    if (proxy_get_property(path.ptr, path.len, &p, &l) != 0) return null;
+    return slice(p, l);
+}
+
+/// All pairs of a header map, decoded from `u32 N | N x (u32 klen, u32 vlen) | N x (key\0 value\0)`.
+/// Returns null when the host answers nothing usable (the map does not exist in this callback).
+pub fn getHeaders(a: std.mem.Allocator, map: Map) !?[]Header {
+    var p: ?[*]u8 = null;
+    var l: usize = 0;
+    if (proxy_get_header_map_pairs(@intFromEnum(map), &p, &l) != 0) return null;
+    const data = slice(p, l);
+    if (data.len < 4) return try a.alloc(Header, 0);
+    const n = std.mem.readInt(u32, data[0..4], .little);
+    if (n > (data.len - 4) / 8) return null;
+    const out = try a.alloc(Header, n);
+    var at: usize = 4 + 8 * @as(usize, n);
+    for (0..n) |i| {
+        const kl = std.mem.readInt(u32, data[4 + 8 * i ..][0..4], .little);
+        const vl = std.mem.readInt(u32, data[8 + 8 * i ..][0..4], .little);
+        if (at + kl + 1 > data.len) return null;
+        const k = data[at .. at + kl];
+        at += kl + 1;
+        if (at + vl + 1 > data.len) return null;
+        const v = data[at .. at + vl];
+        at += vl + 1;
+        out[i] = .{ .name = k, .value = v };
+    }
+    return out;
+}
+
+/// Replace the whole map (positions kept exactly as the local model has them).
+pub fn setHeaders(a: std.mem.Allocator, map: Map, pairs: []const Header) !void {
+    const buf = try serializePairs(a, pairs);
+    _ = proxy_set_header_map_pairs(@intFromEnum(map), buf.ptr, buf.len);
+}
+
+pub fn addHeader(map: Map, name: []const u8, value: []const u8) void {
+    _ = proxy_add_header_map_value(@intFromEnum(map), name.ptr, name.len, value.ptr, value.len);
+}
+
+pub fn replaceHeader(map: Map, name: []const u8, value: []const u8) void {
+    _ = proxy_replace_header_map_value(@intFromEnum(map), name.ptr, name.len, value.ptr, value.len);
+}
+
+pub fn removeHeader(map: Map, name: []const u8) void {
+    _ = proxy_remove_header_map_value(@intFromEnum(map), name.ptr, name.len);
+}
+
+/// Serialize pairs in the same layout the host uses for header maps.
+pub fn serializePairs(a: std.mem.Allocator, pairs: []const Header) ![]u8 {
+    var size: usize = 4 + 8 * pairs.len;
+    for (pairs) |h| size += h.name.len + h.value.len + 2;
+    const buf = try a.alloc(u8, size);
+    std.mem.writeInt(u32, buf[0..4], @intCast(pairs.len), .little);
+    var at: usize = 4 + 8 * pairs.len;
+    for (pairs, 0..) |h, i| {
+        std.mem.writeInt(u32, buf[4 + 8 * i ..][0..4], @intCast(h.name.len), .little);
+        std.mem.writeInt(u32, buf[8 + 8 * i ..][0..4], @intCast(h.value.len), .little);
+        @memcpy(buf[at .. at + h.name.len], h.name);
+        at += h.name.len;
+        buf[at] = 0;
+        at += 1;
+        @memcpy(buf[at .. at + h.value.len], h.value);
+        at += h.value.len;
+        buf[at] = 0;
+        at += 1;
+    }
+    return buf;
+}
+
+pub fn sendLocalResponse(status: u32, details: []const u8, body: []const u8, headers: []const u8) void {
+    _ = proxy_send_local_response(status, details.ptr, details.len, body.ptr, body.len, headers.ptr, headers.len, -1);
+}
+
+pub fn defineCounter(name: []const u8) u32 {
+    var id: u32 = 0;
+    if (proxy_define_metric(0, name.ptr, name.len, &id) != 0) return std.math.maxInt(u32);
+    return id;
+}
+
+pub fn increment(id: u32) void {
+    if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
+}

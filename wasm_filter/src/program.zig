@@ -1,0 +1,231 @@
+//! Bytecode decode + verify (docs/bytecode.md), the twin of kgw_rules/bytecode.py and verify.py:
+//! it must accept exactly the blobs the Python verifier accepts. Runs once, in proxy_on_configure.
+const std = @import("std");
+const ops = @import("opcodes.zig");
+const regex = @import("regex.zig");
+const Op = ops.Op;
+
+pub const max_code = 64 * 1024;
+pub const max_constants = 4096;
+pub const max_variables = 256;
+pub const max_regexes = 64;
+pub const max_stack = 256;
+
+pub const flag_request: u16 = 1;
+pub const flag_response: u16 = 2;
+pub const flag_request_body: u16 = 4;
+pub const flag_response_body: u16 = 8;
+pub const flag_lines: u16 = 16;
+
+pub const Const = union(enum) { str: []const u8, int: i64 };
+
+pub const Program = struct {
+    flags: u16,
+    nvars: u16,
+    consts: []const Const,
+    regexes: []const regex.Regex,
+    code: [2][]const u8, // request, response
+    /// The phase reads or writes the body: the flag, or any body opcode in the code (a hand-made
+    /// program without the flag still sees the body, as in the reference VM).
+    needs_body: [2]bool,
+};
+
+pub const Error = error{ Invalid, OutOfMemory };
+
+fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
+    reason.* = msg;
+    return error.Invalid;
+}
+
+const Reader = struct {
+    data: []const u8,
+    pos: usize,
+    end: usize,
+
+    fn take(r: *Reader, n: usize, reason: *[]const u8, what: []const u8) ![]const u8 {
+        if (n > r.end - r.pos) return fail(reason, what);
+        const out = r.data[r.pos .. r.pos + n];
+        r.pos += n;
+        return out;
+    }
+
+    fn blob(r: *Reader, reason: *[]const u8, what: []const u8) ![]const u8 {
+        const l = try r.take(4, reason, what);
+        return r.take(std.mem.readInt(u32, l[0..4], .little), reason, what);
+    }
+};
+
+/// Decode and verify `data`. Slices in the result point into `data`, so the caller keeps `data`
+/// alive as long as the program (the filter copies the plugin configuration into long-lived memory).
+pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Error!Program {
+    if (data.len < 20) return fail(reason, "truncated: shorter than the header");
+    if (!std.mem.eql(u8, data[0..4], "KGWB")) return fail(reason, "bad magic");
+    if (data[4] != 1) return fail(reason, "unsupported format version");
+    if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved header bytes must be zero");
+    const flags = std.mem.readInt(u16, data[6..8], .little);
+    if (flags & ~@as(u16, 31) != 0) return fail(reason, "unknown flags");
+    const crc = std.mem.readInt(u32, data[data.len - 4 ..][0..4], .little);
+    if (std.hash.Crc32.hash(data[0 .. data.len - 4]) != crc) return fail(reason, "checksum mismatch");
+    const nvars = std.mem.readInt(u16, data[8..10], .little);
+    const nconst = std.mem.readInt(u16, data[10..12], .little);
+    const nregex = data[12];
+    const stack_hdr = std.mem.readInt(u16, data[14..16], .little);
+    if (nvars > max_variables) return fail(reason, "too many variables");
+    if (nconst > max_constants) return fail(reason, "too many constants");
+    if (nregex > max_regexes) return fail(reason, "too many regexes");
+    if (stack_hdr > max_stack) return fail(reason, "max stack over the limit");
+    var r = Reader{ .data = data, .pos = 16, .end = data.len - 4 };
+    const consts = try al.alloc(Const, nconst);
+    for (consts) |*c| {
+        const tag = (try r.take(1, reason, "truncated constant"))[0];
+        c.* = switch (tag) {
+            1 => .{ .str = try r.blob(reason, "truncated constant") },
+            2 => .{ .int = std.mem.readInt(i64, (try r.take(8, reason, "truncated constant"))[0..8], .little) },
+            else => return fail(reason, "constant has an unknown tag"),
+        };
+    }
+    const regexes = try al.alloc(regex.Regex, nregex);
+    for (regexes) |*re| {
+        const blob = try r.blob(reason, "truncated regex");
+        re.* = regex.decode(al, blob, reason) catch |e| return e;
+    }
+    var prog = Program{ .flags = flags, .nvars = nvars, .consts = consts, .regexes = regexes, .code = undefined, .needs_body = .{ false, false } };
+    prog.code[0] = try r.blob(reason, "truncated request code");
+    prog.code[1] = try r.blob(reason, "truncated response code");
+    for (0..2) |phase| {
+        if (prog.code[phase].len > max_code) return fail(reason, "code over the 64 KiB limit");
+        const bit: u16 = if (phase == 0) flag_request else flag_response;
+        if ((prog.code[phase].len > 0) != (flags & bit != 0)) return fail(reason, "phase flag does not match its code");
+    }
+    var depth: usize = 0;
+    for (0..2) |phase| depth = @max(depth, try checkCode(al, &prog, phase, reason));
+    if (depth != stack_hdr) return fail(reason, "header max stack differs from the code's");
+    if (flags & flag_lines != 0) try checkLines(&r, &prog, reason);
+    if (r.pos != r.end) return fail(reason, "bytes left over after the last section");
+    prog.needs_body[0] = prog.needs_body[0] or flags & flag_request_body != 0;
+    prog.needs_body[1] = prog.needs_body[1] or flags & flag_response_body != 0;
+    return prog;
+}
+
+fn checkLines(r: *Reader, prog: *const Program, reason: *[]const u8) !void {
+    const table = try r.blob(reason, "truncated line table");
+    if (table.len < 4) return fail(reason, "truncated line table");
+    const count = std.mem.readInt(u32, table[0..4], .little);
+    if (table.len - 4 != @as(u64, count) * 13) return fail(reason, "line table length does not match its count");
+    for (0..count) |i| {
+        const e = table[4 + 13 * i ..][0..13];
+        const phase = e[0];
+        const pc = std.mem.readInt(u32, e[1..5], .little);
+        const line = std.mem.readInt(u32, e[5..9], .little);
+        if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return fail(reason, "line table entry out of range");
+    }
+}
+
+fn isStringConst(prog: *const Program, idx: u16) bool {
+    return idx < prog.consts.len and prog.consts[idx] == .str;
+}
+
+fn u16At(code: []const u8, at: usize) u16 {
+    return std.mem.readInt(u16, code[at..][0..2], .little);
+}
+
+/// One phase: operands, phase rules, forward jumps onto instruction starts, one stack depth per pc.
+/// Returns the maximum depth. Unreachable instructions get their operands checked, not the stack.
+fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]const u8) Error!usize {
+    const code = prog.code[phase];
+    const n = code.len;
+    // pass 1: instruction starts
+    const start = try al.alloc(bool, n + 1);
+    defer al.free(start);
+    @memset(start, false);
+    start[n] = true;
+    var pc: usize = 0;
+    while (pc < n) {
+        const size = ops.operand_bytes[code[pc]];
+        if (size == 255) return fail(reason, "unknown opcode");
+        if (pc + 1 + size > n) return fail(reason, "truncated instruction");
+        start[pc] = true;
+        pc += 1 + size;
+    }
+    // depth per pc, -1 = not reached (yet)
+    const depth_at = try al.alloc(i32, n + 1);
+    defer al.free(depth_at);
+    @memset(depth_at, -1);
+    if (n > 0) depth_at[0] = 0;
+    var max_depth: usize = 0;
+    pc = 0;
+    while (pc < n) {
+        const op = code[pc];
+        const size = ops.operand_bytes[op];
+        const end = pc + 1 + size;
+        const phase_bit: u8 = if (phase == 0) 1 else 2;
+        if (ops.phases[op] & phase_bit == 0) return fail(reason, "opcode not allowed in this phase");
+        // operands
+        var pops: usize = ops.pops[op];
+        switch (op) {
+            Op.CONST => if (u16At(code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON => {
+                if (!isStringConst(prog, u16At(code, pc + 1))) return fail(reason, "operand is not a string constant");
+            },
+            Op.REN_HDR => {
+                if (!isStringConst(prog, u16At(code, pc + 1)) or !isStringConst(prog, u16At(code, pc + 3))) return fail(reason, "operand is not a string constant");
+            },
+            Op.LOAD, Op.STORE => if (code[pc + 1] >= prog.nvars) return fail(reason, "variable out of range"),
+            Op.REPLACE, Op.MATCH, Op.REPLACE_BODY => if (code[pc + 1] >= prog.regexes.len) return fail(reason, "regex out of range"),
+            Op.MATCH_CAP => {
+                if (code[pc + 1] >= prog.regexes.len) return fail(reason, "regex out of range");
+                if (@as(usize, code[pc + 2]) + prog.regexes[code[pc + 1]].ngroups > prog.nvars) return fail(reason, "capture variables out of range");
+            },
+            Op.FIELD => {
+                if (code[pc + 1] >= ops.field_count) return fail(reason, "field out of range");
+                if (code[pc + 1] == ops.Field.status and phase != 1) return fail(reason, "status is only readable in the response phase");
+            },
+            Op.RESPOND => {
+                const st = u16At(code, pc + 1);
+                if (st < 200 or st > 599) return fail(reason, "respond status outside 200-599");
+                pops = 2 * @as(usize, code[pc + 3]) + @intFromBool(code[pc + 4] != 0);
+            },
+            Op.IN => {
+                if (code[pc + 1] == 0) return fail(reason, "IN needs at least one item");
+                pops = @as(usize, code[pc + 1]) + 1;
+            },
+            Op.CONCAT => pops = code[pc + 1],
+            else => {},
+        }
+        if (op == Op.FIELD and code[pc + 1] == ops.Field.body) prog.needs_body[phase] = true;
+        switch (op) {
+            Op.JSON, Op.SET_BODY, Op.SET_JSON, Op.DEL_JSON, Op.REPLACE_BODY => prog.needs_body[phase] = true,
+            else => {},
+        }
+        const is_jump = op == Op.JMP or op == Op.JMPF or op == Op.JMPF_KEEP or op == Op.JMPT_KEEP;
+        const target: usize = if (is_jump) end + u16At(code, pc + 1) else 0;
+        if (is_jump and target > n) return fail(reason, "jump past the end");
+        const d = depth_at[pc];
+        if (d >= 0) {
+            const depth: usize = @intCast(d);
+            if (depth < pops) return fail(reason, "stack underflow");
+            var after = depth - pops + ops.pushes[op];
+            max_depth = @max(max_depth, after);
+            if (max_depth > max_stack) return fail(reason, "stack depth over the limit");
+            if (op == Op.JMPF_KEEP or op == Op.JMPT_KEEP) {
+                try arrive(start, depth_at, target, depth, reason);
+                after = depth - 1;
+            } else if (op == Op.JMP or op == Op.JMPF) {
+                try arrive(start, depth_at, target, after, reason);
+            }
+            if ((op == Op.STOP or op == Op.RESPOND) and after != 0) return fail(reason, "values left on the stack at STOP/RESPOND");
+            if (op != Op.JMP and op != Op.STOP and op != Op.RESPOND) try arrive(start, depth_at, end, after, reason);
+        }
+        pc = end;
+    }
+    if (depth_at[n] > 0) return fail(reason, "phase ends with values on the stack");
+    return max_depth;
+}
+
+fn arrive(start: []const bool, depth_at: []i32, pc: usize, depth: usize, reason: *[]const u8) !void {
+    if (!start[pc]) return fail(reason, "jump inside an instruction");
+    const d: i32 = @intCast(depth);
+    if (depth_at[pc] < 0) {
+        depth_at[pc] = d;
+    } else if (depth_at[pc] != d) return fail(reason, "stack depths disagree where paths join");
+}

@@ -1,0 +1,301 @@
+//! Regex programs (binary format in docs/regex.md): configure-time decode + verify, and a Pike VM
+//! matcher. Leftmost-first like RE2, linear in the input: every step visits each instruction at most
+//! once (one visited mark per thread list), and the explicit job stack keeps the wasm stack flat.
+const std = @import("std");
+const ops = @import("opcodes.zig");
+const Rx = ops.Rx;
+
+pub const Regex = struct {
+    ngroups: u8,
+    op: []const u8,
+    a: []const u16,
+    b: []const u16,
+    classes: []const u8, // nclasses x 32 bytes, bit b of a class = byte value b
+
+    fn inClass(re: *const Regex, k: u16, c: u8) bool {
+        return (re.classes[@as(usize, k) * 32 + (c >> 3)] >> @intCast(c & 7)) & 1 == 1;
+    }
+
+    /// Does the consuming instruction at pc accept byte c?
+    fn accepts(re: *const Regex, pc: usize, c: u8) bool {
+        return switch (re.op[pc]) {
+            Rx.BYTE => re.a[pc] == c,
+            Rx.CLASS => re.inClass(re.a[pc], c),
+            Rx.ANY_NOT_NL => c != '\n',
+            Rx.ANY => true,
+            else => false,
+        };
+    }
+};
+
+fn validName(n: []const u8) bool {
+    for (n, 0..) |c, i| {
+        const ok = c == '_' or std.ascii.isAlphabetic(c) or (i > 0 and std.ascii.isDigit(c));
+        if (!ok) return false;
+    }
+    return true;
+}
+
+fn falls_through(op: u8) bool {
+    return switch (op) {
+        Rx.BYTE, Rx.CLASS, Rx.ANY_NOT_NL, Rx.ANY, Rx.SAVE, Rx.ASSERT => true,
+        else => false,
+    };
+}
+
+/// Decode and verify one regex program; error.Invalid with `reason` set on any defect.
+pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Regex {
+    if (data.len < 6) return fail(reason, "regex: truncated header");
+    if (data[0] != ops.regex_format_version) return fail(reason, "regex: unsupported format version");
+    const ngroups = data[1];
+    const ninst = std.mem.readInt(u16, data[2..4], .little);
+    const nclasses = std.mem.readInt(u16, data[4..6], .little);
+    if (ngroups > ops.regex_max_groups) return fail(reason, "regex: too many capture groups");
+    if (ninst == 0) return fail(reason, "regex: empty program");
+    if (ninst > ops.regex_max_instructions) return fail(reason, "regex: too many instructions");
+    if (nclasses > ops.regex_max_classes) return fail(reason, "regex: too many classes");
+    var at: usize = 6;
+    // group names: unique among the named groups, [A-Za-z_][A-Za-z0-9_]*
+    const names = try al.alloc([]const u8, ngroups);
+    for (0..ngroups) |g| {
+        if (at >= data.len) return fail(reason, "regex: truncated group name");
+        const l = data[at];
+        at += 1;
+        if (at + l > data.len) return fail(reason, "regex: truncated group name");
+        names[g] = data[at .. at + l];
+        at += l;
+        if (l == 0) continue;
+        if (!validName(names[g])) return fail(reason, "regex: invalid group name");
+        for (names[0..g]) |prev| if (std.mem.eql(u8, prev, names[g])) return fail(reason, "regex: duplicate group name");
+    }
+    const class_bytes = @as(usize, nclasses) * 32;
+    if (at + class_bytes > data.len) return fail(reason, "regex: truncated class table");
+    const classes = data[at .. at + class_bytes];
+    at += class_bytes;
+    const op = try al.alloc(u8, ninst);
+    const a = try al.alloc(u16, ninst);
+    const b = try al.alloc(u16, ninst);
+    const nslots: u32 = 2 + 2 * @as(u32, ngroups);
+    for (0..ninst) |pc| {
+        if (at >= data.len) return fail(reason, "regex: truncated instruction");
+        const code = data[at];
+        at += 1;
+        if (code >= ops.rx_operand_bytes.len) return fail(reason, "regex: unknown opcode");
+        const width = ops.rx_operand_bytes[code];
+        if (at + width > data.len) return fail(reason, "regex: truncated operand");
+        op[pc] = code;
+        a[pc] = 0;
+        b[pc] = 0;
+        switch (code) {
+            Rx.BYTE => a[pc] = data[at],
+            Rx.SAVE => {
+                a[pc] = data[at];
+                if (a[pc] < 2 or a[pc] >= nslots) return fail(reason, "regex: save slot out of range");
+            },
+            Rx.ASSERT => {
+                a[pc] = data[at];
+                if (a[pc] > 3) return fail(reason, "regex: unknown assertion kind");
+            },
+            Rx.CLASS => {
+                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
+                if (a[pc] >= nclasses) return fail(reason, "regex: class index out of range");
+            },
+            Rx.JMP => {
+                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
+                if (a[pc] >= ninst) return fail(reason, "regex: jump target out of range");
+            },
+            Rx.SPLIT => {
+                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
+                b[pc] = std.mem.readInt(u16, data[at + 2 ..][0..2], .little);
+                if (a[pc] >= ninst or b[pc] >= ninst) return fail(reason, "regex: jump target out of range");
+            },
+            else => {},
+        }
+        at += width;
+    }
+    if (falls_through(op[ninst - 1])) return fail(reason, "regex: last instruction falls through");
+    if (at != data.len) return fail(reason, "regex: trailing bytes");
+    return .{ .ngroups = ngroups, .op = op, .a = a, .b = b, .classes = classes };
+}
+
+fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
+    reason.* = msg;
+    return error.Invalid;
+}
+
+fn isWord(c: u8) bool {
+    return std.ascii.isAlphanumeric(c) or c == '_';
+}
+
+const Job = struct { pc: u16, restore: bool = false, slot: u8 = 0, val: i32 = 0 };
+
+const List = struct {
+    pcs: []u16,
+    caps: []i32,
+    seen: []u32,
+    gen: u32 = 1,
+    len: usize = 0,
+
+    fn reset(l: *List) void {
+        l.len = 0;
+        l.gen +%= 1;
+        if (l.gen == 0) {
+            @memset(l.seen, 0);
+            l.gen = 1;
+        }
+    }
+};
+
+/// Matcher state for one regex, allocated in the scratch arena and reused across searches.
+/// nslots 0 answers only "is there a match" (and stops at the first one).
+pub const Matcher = struct {
+    re: *const Regex,
+    nslots: usize,
+    lists: [2]List,
+    stack: []Job,
+    tmp: []i32,
+    best: []i32,
+
+    pub fn init(al: std.mem.Allocator, re: *const Regex, want_caps: bool) !Matcher {
+        const n = re.op.len;
+        const ns: usize = if (want_caps) 2 + 2 * @as(usize, re.ngroups) else 0;
+        var m = Matcher{ .re = re, .nslots = ns, .lists = undefined, .stack = try al.alloc(Job, n + 1), .tmp = try al.alloc(i32, ns), .best = try al.alloc(i32, ns) };
+        for (&m.lists) |*l| {
+            l.* = .{ .pcs = try al.alloc(u16, n), .caps = try al.alloc(i32, n * ns), .seen = try al.alloc(u32, n) };
+            @memset(l.seen, 0);
+        }
+        return m;
+    }
+
+    fn holds(kind: u16, data: []const u8, pos: usize) bool {
+        const before = pos > 0 and isWord(data[pos - 1]);
+        const after = pos < data.len and isWord(data[pos]);
+        return switch (kind) {
+            0 => pos == 0,
+            1 => pos == data.len,
+            2 => before != after,
+            else => before == after,
+        };
+    }
+
+    /// Follow epsilon edges from pc, appending the consuming / MATCH instructions reached to `l`
+    /// in priority order. `m.tmp` holds the captures of the thread being added.
+    fn add(m: *Matcher, l: *List, pc0: u16, data: []const u8, pos: usize) void {
+        const re = m.re;
+        var sp: usize = 0;
+        m.stack[0] = .{ .pc = pc0 };
+        sp = 1;
+        while (sp > 0) {
+            sp -= 1;
+            const job = m.stack[sp];
+            if (job.restore) {
+                m.tmp[job.slot] = job.val;
+                continue;
+            }
+            var pc: usize = job.pc;
+            while (l.seen[pc] != l.gen) {
+                l.seen[pc] = l.gen;
+                switch (re.op[pc]) {
+                    Rx.JMP => pc = re.a[pc],
+                    Rx.SPLIT => {
+                        m.stack[sp] = .{ .pc = re.b[pc] };
+                        sp += 1;
+                        pc = re.a[pc];
+                    },
+                    Rx.SAVE => {
+                        if (m.nslots > 0) {
+                            const s: u8 = @intCast(re.a[pc]);
+                            m.stack[sp] = .{ .pc = 0, .restore = true, .slot = s, .val = m.tmp[s] };
+                            sp += 1;
+                            m.tmp[s] = @intCast(pos);
+                        }
+                        pc += 1;
+                    },
+                    Rx.ASSERT => {
+                        if (!holds(re.a[pc], data, pos)) break;
+                        pc += 1;
+                    },
+                    else => {
+                        l.pcs[l.len] = @intCast(pc);
+                        @memcpy(l.caps[l.len * m.nslots ..][0..m.nslots], m.tmp);
+                        l.len += 1;
+                        break;
+                    },
+                }
+            }
+        }
+    }
+
+    fn spawn(m: *Matcher, l: *List, data: []const u8, pos: usize) void {
+        if (m.nslots > 0) {
+            @memset(m.tmp, -1);
+            m.tmp[0] = @intCast(pos);
+        }
+        m.add(l, 0, data, pos);
+    }
+
+    /// Leftmost-first search at or after `from`. On a match, `m.best` holds the slots (group 0 in
+    /// slots 0/1, -1 for groups that did not take part) when captures were asked for.
+    pub fn search(m: *Matcher, data: []const u8, from: usize) bool {
+        if (from > data.len) return false;
+        var cur: usize = 0;
+        m.lists[0].reset();
+        m.lists[1].reset();
+        var pos = from;
+        var matched = false;
+        m.spawn(&m.lists[cur], data, pos);
+        while (true) {
+            const cl = &m.lists[cur];
+            const nl = &m.lists[1 - cur];
+            var i: usize = 0;
+            while (i < cl.len) : (i += 1) {
+                const pc = cl.pcs[i];
+                if (m.re.op[pc] == Rx.MATCH) {
+                    matched = true;
+                    if (m.nslots == 0) return true;
+                    @memcpy(m.best, cl.caps[i * m.nslots ..][0..m.nslots]);
+                    m.best[1] = @intCast(pos);
+                    break; // lower-priority threads are cut
+                }
+                if (pos < data.len and m.re.accepts(pc, data[pos])) {
+                    if (m.nslots > 0) @memcpy(m.tmp, cl.caps[i * m.nslots ..][0..m.nslots]);
+                    m.add(nl, pc + 1, data, pos + 1);
+                }
+            }
+            if (pos >= data.len) break;
+            pos += 1;
+            if (!matched) m.spawn(nl, data, pos);
+            if (nl.len == 0 and matched) break;
+            cl.reset();
+            cur = 1 - cur;
+        }
+        return matched;
+    }
+
+    /// Group g (0 = whole match) of the last successful search, or null if it did not take part.
+    pub fn group(m: *const Matcher, g: usize) ?[2]usize {
+        const s = m.best[2 * g];
+        const e = m.best[2 * g + 1];
+        if (s < 0 or e < 0) return null;
+        return .{ @intCast(s), @intCast(e) };
+    }
+};
+
+/// Replace every non-overlapping match with `with` (RE2/Go rule: an empty match right after the
+/// previous match is not replaced).
+pub fn replaceAll(al: std.mem.Allocator, re: *const Regex, data: []const u8, with: []const u8) ![]const u8 {
+    var m = try Matcher.init(al, re, true);
+    var out: std.ArrayList(u8) = .empty;
+    var pos: usize = 0;
+    var last_end: usize = 0;
+    while (pos <= data.len) {
+        if (!m.search(data, pos)) break;
+        const g = m.group(0).?;
+        try out.appendSlice(al, data[last_end..g[0]]);
+        if (g[1] > last_end or g[0] == 0) try out.appendSlice(al, with);
+        last_end = g[1];
+        pos = if (g[1] > pos) g[1] else pos + 1;
+    }
+    try out.appendSlice(al, data[last_end..]);
+    return out.items;
+}
