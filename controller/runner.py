@@ -198,6 +198,7 @@ class Runner(Observer):
             self.source_errors = list(snap.errors)
             return
         self.metrics.translation.observe(time.perf_counter() - t0)
+        self.metrics.source_load.observe(snap.load_seconds)
         self.translate_error = None
         self.generation += 1
         self.statuses, self.source_errors = translation.statuses, list(snap.errors)

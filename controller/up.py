@@ -6,7 +6,6 @@ import os
 # gRPC core logs fork() notices to stderr each time an Envoy is started; keep the terminal for what matters.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
-import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402

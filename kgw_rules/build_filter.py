@@ -81,6 +81,8 @@ def generate_opcodes_zig() -> str:
         out.append(f"pub const regex_max_instructions: u32 = {rx.MAX_INSTRUCTIONS};")
         out.append(f"pub const regex_max_groups: u32 = {rx.MAX_GROUPS};")
         out.append(f"pub const regex_max_classes: u32 = {rx.MAX_CLASSES};")
+        from .regex import encoding as rx_encoding
+        out.append(f"pub const regex_max_ranges: u32 = {rx_encoding.MAX_RANGES};")
         out.append("pub const Rx = struct {")
         for op in rx.OPCODES:
             out.append(f"    pub const {op.name}: u8 = {op.code};")

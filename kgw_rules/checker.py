@@ -79,13 +79,14 @@ class _Checker:
             for name, sym in self.request_exports.items():
                 exports.names[name] = Symbol("var", name, sym.type.opt(), sym.span, sym.slot, "request")
             self.check_phase(seen["response"], exports)
-        if len(self.out.regexes) > MAX_REGEXES:
-            lit = list(self.out.regexes)[MAX_REGEXES]
-            self.error(self._regex_span(lit), f"too many regexes; the limit is {MAX_REGEXES} per program")
+        distinct: set[bytes] = set()  # the compiler shares one matcher program between equal regexes
+        for key, prog in self.out.regexes.items():
+            blob = prog.to_bytes()
+            if blob not in distinct and len(distinct) == MAX_REGEXES:
+                self.error(self._regex_nodes[key].span, f"too many regexes; the limit is {MAX_REGEXES} per program")
+                break
+            distinct.add(blob)
         return self.out
-
-    def _regex_span(self, key: int) -> Span:
-        return self._regex_nodes[key].span
 
     def declare_const(self, decl: A.ConstDecl, top: Scope) -> None:
         t = self.expr(decl.value, top)

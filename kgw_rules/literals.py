@@ -1,6 +1,7 @@
 """Checks of the literals that are not expressions: header names, JSON paths and regexes."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
@@ -42,11 +43,19 @@ def check_json_path(path: A.Lit, error: Report) -> None:
               'paths look like "user.id" or "items[0].name"')
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str):
+    """Regex programs are immutable; files repeat patterns, and controllers recompile unchanged rules."""
+    from .regex import compile_regex
+
+    return compile_regex(pattern)
+
+
 def compile_regex_literal(e: A.RegexLit, error: Report):
-    from .regex import RegexError, compile_regex
+    from .regex import RegexError
 
     try:
-        return compile_regex(e.pattern)
+        return _compiled(e.pattern)
     except RegexError as err:
         col = e.pattern_col + err.offset
         span = Span(e.span.line, col, e.span.line, col + max(1, err.length))

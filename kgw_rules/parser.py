@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast as A
+from .builtins import KEYWORDS as _KEYWORDS
 from .diagnostics import Diagnostic, Span
 from .recovery import describe_syntax_error, recover
 from .strings import decode_string
@@ -226,8 +228,14 @@ class _Builder(Transformer):
         return A.Name(self._tok(c[0]), str(c[0]))
 
 
+_IDENTIFIER = re.compile(r"[ \t]*([a-z_][a-z0-9_]*)[ \t]*\Z")
+
+
 def parse_expression(text: str, diags: list[Diagnostic], base: tuple[int, int]):
     """Parse one interpolated expression; syntax errors become diagnostics at file positions."""
+    plain = _IDENTIFIER.match(text)
+    if plain and plain.group(1) not in _KEYWORDS:  # `{name}`, the common case, needs no parser run
+        return A.Name(Span(base[0], base[1] + plain.start(1), base[0], base[1] + plain.end(1)), plain.group(1))
     try:
         tree = _lark().parse(text, start="expr")
     except UnexpectedInput as err:

@@ -1,1 +1,193 @@
-"""pytest plugin registered through the `pytest11` entry point; fixtures for testing rules in user suites."""
+"""pytest plugin registered through the `pytest11` entry point; fixtures for testing rules in user suites.
+
+    def test_user_is_stamped(kgw_rules_filter):
+        f = kgw_rules_filter("api.kgw")                  # a path, or the rules source itself
+        r = f.request("GET", "/v1/x", headers={"authorization": "Bearer t", "x-user-id": "Alice"})
+        assert r.request.headers["x-user"] == "alice"    # what the upstream receives
+        assert r.local_response is None
+
+Every exchange runs through the same kgw_filter.wasm that Envoy runs (under wasmtime); pass
+`engine="ref"` for the Python reference VM or `engine="both"` to run both and fail on any difference.
+"""
+from __future__ import annotations
+
+import json as _json
+import os
+import pathlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import pytest
+
+from .exchange import LocalResponse, Outcome, Request, Response
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def _b(v) -> bytes:
+    return v if isinstance(v, bytes) else str(v).encode()
+
+
+def _headers(h) -> Headers:
+    """Headers from a dict (a list value = the header several times) or a list of pairs."""
+    if h is None:
+        return []
+    items = h.items() if isinstance(h, Mapping) else h
+    out: Headers = []
+    for k, v in items:
+        for one in (v if isinstance(v, (list, tuple)) else [v]):
+            out.append((_b(k).lower(), _b(one)))
+    return out
+
+
+class HeaderView(Mapping):
+    """Read-only, case-insensitive view of a header list; `h[name]` is the first value as text."""
+
+    def __init__(self, pairs: Headers):
+        self.pairs = list(pairs)
+
+    def __getitem__(self, name: str) -> str:
+        key = _b(name).lower()
+        for k, v in self.pairs:
+            if k == key:
+                return v.decode("utf-8", "surrogateescape")
+        raise KeyError(name)
+
+    def getall(self, name: str) -> list[str]:
+        key = _b(name).lower()
+        return [v.decode("utf-8", "surrogateescape") for k, v in self.pairs if k == key]
+
+    def __iter__(self) -> Iterator[str]:
+        seen = []
+        for k, _ in self.pairs:
+            name = k.decode("utf-8", "surrogateescape")
+            if name not in seen:
+                seen.append(name)
+        return iter(seen)
+
+    def __len__(self) -> int:
+        return len(set(k for k, _ in self.pairs))
+
+    def __repr__(self) -> str:
+        return f"HeaderView({self.pairs!r})"
+
+
+class _Message:
+    def __init__(self, headers: Headers, body: bytes | None):
+        self.headers = HeaderView(headers)
+        self.body = body
+
+    @property
+    def text(self) -> str | None:
+        return None if self.body is None else self.body.decode("utf-8", "surrogateescape")
+
+    def json(self):
+        return _json.loads(self.body)
+
+
+class RequestView(_Message):
+    def __init__(self, r: Request):
+        super().__init__(r.headers, r.body)
+        self.method, self.url, self.host = r.method.decode(), r.url.decode(), r.host.decode()
+        self.path = self.url.split("?", 1)[0]
+        self.raw = r
+
+
+class ResponseView(_Message):
+    def __init__(self, r: Response | LocalResponse):
+        super().__init__(r.headers, r.body)
+        self.status = r.status
+        self.raw = r
+
+
+@dataclass
+class FilterResult:
+    """What one exchange produced: request (to the upstream), response (to the client from the
+    upstream path) and local_response (the rules answered themselves); the absent ones are None."""
+
+    request: RequestView | None
+    response: ResponseView | None
+    local_response: ResponseView | None
+    skipped: list[str]
+    outcome: Outcome
+
+
+def _response(resp) -> Response | None:
+    if resp is None or isinstance(resp, Response):
+        return resp
+    if isinstance(resp, int):
+        return Response(status=resp)
+    body = resp.get("body")
+    if "json" in resp:
+        body = _json.dumps(resp["json"]).encode()
+    return Response(status=int(resp.get("status", 200)), headers=_headers(resp.get("headers")),
+                    body=None if body is None else _b(body))
+
+
+class FilterUnderTest:
+    """A compiled rules program and the engine that runs it."""
+
+    def __init__(self, blobs: list[bytes], engine):
+        self.blobs = blobs
+        self._engine = engine
+
+    def request(self, method: str = "GET", url: str = "/", headers=None, body=None, response=None, *,
+                json=None, host: str = "localhost", scheme: str = "http", client_ip: str = "127.0.0.1",
+                route: str = "default/test/0") -> FilterResult:
+        if json is not None:
+            body = _json.dumps(json).encode()
+        req = Request(method=_b(method), url=_b(url), host=_b(host), scheme=_b(scheme), client_ip=_b(client_ip),
+                      route=_b(route), headers=_headers(headers), body=None if body is None else _b(body))
+        out = self._engine(self.blobs, req, _response(response))
+        return FilterResult(
+            request=RequestView(out.request) if out.request is not None else None,
+            response=ResponseView(out.response) if out.response is not None else None,
+            local_response=ResponseView(out.local_response) if out.local_response is not None else None,
+            skipped=list(out.skipped),
+            outcome=out,
+        )
+
+
+def _source(path_or_source, base: pathlib.Path) -> tuple[str, str]:
+    """(source, filename): a path (relative to the test file) when such a file exists, else source."""
+    if isinstance(path_or_source, os.PathLike) or (
+            isinstance(path_or_source, str) and "\n" not in path_or_source and path_or_source.endswith(".kgw")):
+        p = pathlib.Path(path_or_source)
+        if not p.is_absolute() and not p.exists():
+            p = base / p
+        return p.read_text(encoding="utf-8"), str(p)
+    return str(path_or_source), "<string>"
+
+
+_ENGINES: dict[str, object] = {}
+
+
+def _engine(name: str):
+    if name not in _ENGINES:
+        from .engines import get_engine
+
+        _ENGINES[name] = get_engine(name)
+    return _ENGINES[name]
+
+
+@pytest.fixture
+def kgw_rules_filter(request):
+    """Factory: `kgw_rules_filter(path_or_source, *more, engine="wasm") -> FilterUnderTest`.
+
+    Several programs run in order, as Gateway-, route- and rule-level programs do on one route.
+    """
+    from . import compile as compile_rules
+
+    base = pathlib.Path(str(request.fspath)).parent
+
+    def make(*programs, engine: str = "wasm") -> FilterUnderTest:
+        blobs = []
+        for p in programs:
+            if isinstance(p, bytes):
+                blobs.append(p)  # already compiled bytecode
+                continue
+            source, filename = _source(p, base)
+            blobs.append(compile_rules(source, filename).to_bytes(strip=True))
+        return FilterUnderTest(blobs, _engine(engine))
+
+    return make

@@ -87,11 +87,8 @@ class _Phase:
         self.s.skipped.append(reason)
 
     def write_body(self, new: bytes | None) -> None:
+        """Replace the body (None: unchanged) and keep content-length true."""
         if new is None:
-            return
-        blocker = body_write_blocker(self.s.request, self.msg, self.phase)
-        if blocker:
-            self.skip(blocker)
             return
         self.msg.body = new
         if rt.get_first(self.msg.headers, b"content-length") is not None:
@@ -234,22 +231,23 @@ class _Phase:
             if not 200 <= value <= 599:
                 return self.skip("status")
             self.s.response.status = value
-        elif name == "SET_BODY":
-            value = rt.to_str(stack.pop())
-            if self.msg.body is None:
-                return self.skip("no_body")
-            self.write_body(value)
-        elif name in ("SET_JSON", "DEL_JSON", "REPLACE_BODY"):
+        elif name in ("SET_BODY", "SET_JSON", "DEL_JSON", "REPLACE_BODY"):
             value = stack.pop() if name != "DEL_JSON" else None
-            if self.msg.body is None:
-                return self.skip("no_body")
-            if name == "SET_JSON":
-                self.write_body(rt.json_set(self.msg.body, consts[a[0]], value))
+            # Every body statement the data plane cannot carry out is skipped and counted, even one
+            # that would not have changed the bytes.
+            blocker = "no_body" if self.msg.body is None else body_write_blocker(req, self.msg, self.phase)
+            if blocker:
+                return self.skip(blocker)
+            body = self.msg.body
+            if name == "SET_BODY":
+                self.write_body(rt.to_str(value))
+            elif name == "SET_JSON":
+                self.write_body(rt.json_set(body, consts[a[0]], value))
             elif name == "DEL_JSON":
-                self.write_body(rt.json_remove(self.msg.body, consts[a[0]]))
+                self.write_body(rt.json_remove(body, consts[a[0]]))
             else:
-                new = self.p.regexes[a[0]].replace_all(self.msg.body, rt.to_str(value))
-                self.write_body(new if new != self.msg.body else None)
+                new = self.p.regexes[a[0]].replace_all(body, rt.to_str(value))
+                self.write_body(new if new != body else None)
         elif name == "RESPOND":
             self.respond(a, stack)
         else:  # pragma: no cover - the verifier admits no other opcode

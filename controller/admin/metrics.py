@@ -27,7 +27,9 @@ class Metrics(Observer):
         self.ack_seconds = Histogram("kgw_xds_ack_seconds", "Time from sending an xDS response to its ACK",
                                      labels, buckets=_FAST, registry=r)
         self.streams = Gauge("kgw_xds_streams", "Open ADS streams", ["gateway"], registry=r)
-        self.translation = Histogram("kgw_translation_seconds", "Time to load, translate and build xDS",
+        self.source_load = Histogram("kgw_source_load_seconds", "Time to read and parse the inputs",
+                                     buckets=_FAST, registry=r)
+        self.translation = Histogram("kgw_translation_seconds", "Time to translate and build xDS",
                                      buckets=_FAST, registry=r)
         self.translation_failures = Counter("kgw_translation_failures", "Translations that raised", registry=r)
         self.resources = Gauge("kgw_resources", "Input objects by kind", ["kind"], registry=r)

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -14,12 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 log = logging.getLogger("kgw.envoy")
-_PR_SET_PDEATHSIG = 1
 _LEVELS = (("[critical]", logging.CRITICAL), ("[error]", logging.ERROR), ("[warning]", logging.WARNING))
-try:
-    _libc = ctypes.CDLL(None, use_errno=True)
-except OSError:  # not Linux: no parent-death signal, the try/finally in `kgw up` still stops children
-    _libc = None
 
 
 def find_envoy() -> str | None:
@@ -31,10 +24,13 @@ def find_envoy() -> str | None:
     return str(beside) if beside.exists() else None
 
 
-def _die_with_parent() -> None:
-    # If `kgw up` is SIGKILLed no cleanup code runs; the kernel then sends SIGTERM to its Envoys.
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with_parent() -> list[str]:
+    """If `kgw up` is SIGKILLed no cleanup code runs; a parent-death signal makes the kernel stop its Envoys.
+    util-linux `setpriv` sets it and then execs Envoy (same pid, still our direct child). A Python
+    preexec_fn cannot be used: forking a process that runs gRPC threads and running Python in the child
+    made Envoy's child abort now and then."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
 class EnvoyProcess:
@@ -57,12 +53,12 @@ class EnvoyProcess:
         self.admin_path.unlink(missing_ok=True)
         self.admin_address = None
         self.proc = await asyncio.create_subprocess_exec(
-            self.envoy, "-c", str(self.config_path), "--use-dynamic-base-id",
+            *_die_with_parent(), self.envoy, "-c", str(self.config_path), "--use-dynamic-base-id",
             "--admin-address-path", str(self.admin_path), "-l", self.log_level,
             "--log-format", "[%l][%n] %v", "--drain-time-s", "5",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
-            process_group=0, preexec_fn=_die_with_parent,
+            process_group=0,
         )
         self._pump = asyncio.create_task(self._read_logs(self.proc.stdout))
 

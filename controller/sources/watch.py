@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from pathlib import Path
 from typing import AsyncIterator, NamedTuple, Protocol
 
@@ -19,6 +20,7 @@ log = logging.getLogger("kgw.source")
 class SourceSnapshot(NamedTuple):
     resources: Resources
     errors: list[SourceError]
+    load_seconds: float = 0.0  # time spent reading and parsing the inputs
 
 
 class Source(Protocol):
@@ -54,10 +56,11 @@ class DirectorySource:
         self._stop.set()
 
     async def load(self) -> SourceSnapshot:
+        t0 = time.perf_counter()
         resources, errors = await asyncio.to_thread(load_directory, self.root)
         for err in errors:
             log.warning("%s", err)
-        return SourceSnapshot(resources, errors)
+        return SourceSnapshot(resources, errors, time.perf_counter() - t0)
 
     async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:
         # Subscribe before the first load so an edit made during it is not missed.

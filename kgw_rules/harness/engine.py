@@ -80,34 +80,35 @@ class FilterVM:
         return result
 
     def exchange(self, request: Request, response: Response | None, chunk: int = 1 << 20,
-                 stats: PhaseStats | None = None) -> Outcome:
+                 stats: PhaseStats | None = None, xds_route_name: bytes | None = TEST_ROUTE_NAME) -> Outcome:
+        """One stream. `chunk` splits bodies into several data frames; `xds_route_name` is what the
+        property `xds.route_name` answers (None: the property is missing)."""
         stats = stats or PhaseStats()
         host, st = self.host, self.host.state
         st.maps.clear()
         st.buffers.clear()
         st.local_reply = None
-        st.properties = {
-            (b"xds", b"route_name"): TEST_ROUTE_NAME,
-            (b"source", b"address"): _client_address(request.client_ip),
-        }
+        st.properties = {(b"source", b"address"): _client_address(request.client_ip)}
+        if xds_route_name is not None:
+            st.properties[(b"xds", b"route_name")] = xds_route_name
         first_log = len(host.logs)
         ctx = next(self._ids)
         self._cb(stats, "proxy_on_context_create", ctx, self.root_id)
         try:
-            return self._run(stats, ctx, request, response, first_log)
+            return self._run(stats, ctx, request, response, first_log, chunk)
         finally:
             self._cb(stats, "proxy_on_done", ctx)
             self._cb(stats, "proxy_on_delete", ctx)
 
     def _skipped(self, first_log: int) -> list[str]:
-        return [m[len(SKIP_PREFIX):] for _, m in self.host.logs[first_log:] if m.startswith(SKIP_PREFIX)]
+        return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:] if m.startswith(SKIP_PREFIX)]
 
     def _local(self, phase: str, first_log: int, upstream: Request | None) -> Outcome:
         r = self.host.state.local_reply
         local = LocalResponse(r.status, list(r.headers), r.body, phase)
         return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
 
-    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int) -> Outcome:
+    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int, chunk: int) -> Outcome:
         st = self.host.state
         st.maps[MAP_REQUEST] = envoy_order([
             (b":authority", request.host), (b":path", request.url), (b":method", request.method),

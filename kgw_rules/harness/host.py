@@ -109,6 +109,7 @@ class ProxyWasmHost:
         self.logs: list[tuple[str, str]] = []
         self.metrics: dict[int, list] = {}  # id -> [kind, name, value]
         self.last_fuel = 0
+        self.roots: set[int] = set()
         linker = wasmtime.Linker(self.engine)
         for imp in self.module.imports:
             impl = getattr(self, "_" + imp.name, None)
@@ -148,6 +149,7 @@ class ProxyWasmHost:
     # -- memory helpers ---------------------------------------------------------------------------
 
     def _read(self, ptr: int, size: int) -> bytes:
+        ptr, size = ptr & 0xFFFFFFFF, size & 0xFFFFFFFF
         if size == 0:
             return b""
         if ptr < 0 or ptr + size > self.memory.data_len(self.store):
@@ -185,6 +187,7 @@ class ProxyWasmHost:
         return OK
 
     def _proxy_get_buffer_bytes(self, kind, start, max_size, out_ptr, out_size):
+        start, max_size = start & 0xFFFFFFFF, max_size & 0xFFFFFFFF
         self._log_call("proxy_get_buffer_bytes", kind, start, max_size)
         if kind not in self.state.buffers:
             return NOT_FOUND
@@ -192,6 +195,7 @@ class ProxyWasmHost:
         return self._give(data[start:start + max_size], out_ptr, out_size)
 
     def _proxy_set_buffer_bytes(self, kind, start, size, ptr, length):
+        start, size = start & 0xFFFFFFFF, size & 0xFFFFFFFF  # the ABI's sizes are u32
         data = self._read(ptr, length)
         self._log_call("proxy_set_buffer_bytes", kind, start, size, data)
         if kind not in self.state.buffers or kind not in (BUF_REQUEST_BODY, BUF_RESPONSE_BODY):
@@ -333,7 +337,9 @@ class ProxyWasmHost:
             self.state.buffers[BUF_VM_CONFIG] = vm_config
             self.call("proxy_on_vm_start", 0, len(vm_config))
             self._vm_started = True
-        self.call("proxy_on_context_create", root_id, 0)
+        if root_id not in self.roots:
+            self.call("proxy_on_context_create", root_id, 0)
+            self.roots.add(root_id)
         self.state.buffers[BUF_PLUGIN_CONFIG] = plugin_config
         try:
             ok = self.call("proxy_on_configure", root_id, len(plugin_config))
@@ -344,3 +350,4 @@ class ProxyWasmHost:
     def delete_context(self, ctx: int) -> None:
         self.call("proxy_on_done", ctx)
         self.call("proxy_on_delete", ctx)
+        self.roots.discard(ctx)

@@ -11,7 +11,7 @@ from .opcodes import (ASSERT_KINDS, BY_CODE, FALLS_THROUGH, FORMAT_VERSION, MAX_
 from .program import RegexProgram
 
 HEADER_SIZE = 6
-CLASS_SIZE = 32
+MAX_RANGES = 128  # a 256-bit set has at most 128 maximal runs
 _WHAT = {"target": "jump target", "class": "class index", "assert": "assertion kind"}
 
 
@@ -24,12 +24,46 @@ def encode(prog: RegexProgram) -> bytes:
         out.append(len(raw))
         out += raw
     for mask in prog.classes:
-        out += mask.to_bytes(CLASS_SIZE, "little")
+        ranges = mask_to_ranges(mask)
+        out.append(len(ranges))
+        for lo, hi in ranges:
+            out += bytes((lo, hi))
     for op, a, b in prog.insts:
         out.append(op)
         for operand, value in zip(BY_CODE[op].operands, (a, b)):
             out += value.to_bytes(operand.width, "little")
     return bytes(out)
+
+
+def mask_to_ranges(mask: int) -> list[tuple[int, int]]:
+    """The maximal runs of set bits of a 256-bit byte set, in order: the canonical class encoding."""
+    ranges: list[tuple[int, int]] = []
+    v = 0
+    while v < 256:
+        if mask >> v & 1:
+            start = v
+            while v < 256 and mask >> v & 1:
+                v += 1
+            ranges.append((start, v - 1))
+        else:
+            v += 1
+    return ranges
+
+
+def _read_class(r: "_Reader", k: int) -> int:
+    count = r.uint(1, f"range count of class {k}")
+    if count > MAX_RANGES:
+        raise RegexFormatError(f"class {k} has {count} ranges; at most {MAX_RANGES}")
+    mask, previous_hi = 0, -2
+    for i in range(count):
+        lo, hi = r.take(2, f"range {i} of class {k}")
+        if lo > hi:
+            raise RegexFormatError(f"range {i} of class {k} is reversed: {lo} > {hi}")
+        if lo <= previous_hi + 1:
+            raise RegexFormatError(f"range {i} of class {k} overlaps or touches the previous one")
+        mask |= ((1 << (hi - lo + 1)) - 1) << lo
+        previous_hi = hi
+    return mask
 
 
 def _valid_name(name: str) -> bool:
@@ -87,7 +121,7 @@ def decode(data) -> RegexProgram:
         if name in names:
             raise RegexFormatError(f"duplicate group name {name!r} (group {group})")
         names.append(name)
-    classes = [int.from_bytes(r.take(CLASS_SIZE, f"class {k}"), "little") for k in range(nclasses)]
+    classes = [_read_class(r, k) for k in range(nclasses)]
     nslots = 2 + 2 * ngroups
     limits = {"target": ninst, "class": nclasses, "assert": len(ASSERT_KINDS)}
     insts = []

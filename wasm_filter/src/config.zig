@@ -2,6 +2,7 @@
 //! request, or a bundle (`KGWS...`) of programs keyed by id plus a route table that maps Envoy route
 //! names (property `xds.route_name`) to the ordered list of programs of that route.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 const program = @import("program.zig");
 
 pub const Route = struct {
@@ -29,7 +30,7 @@ pub const Config = struct {
     pub fn select(c: *const Config, xds_name: []const u8) ?*const Route {
         var fallback: ?*const Route = null;
         for (c.routes) |*r| {
-            if (std.mem.eql(u8, r.xds_name, xds_name)) return r;
+            if (strfn.eql(r.xds_name, xds_name)) return r;
             if (r.xds_name.len == 0) fallback = r;
         }
         return fallback;
@@ -74,7 +75,7 @@ pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Co
     var c = Config{ .bytes = bytes, .ids = &.{}, .programs = &.{}, .routes = &.{}, .single = false, .arena = std.heap.ArenaAllocator.init(long) };
     errdefer c.deinit();
     const a = c.arena.allocator();
-    if (bytes.len >= 4 and std.mem.eql(u8, bytes[0..4], "KGWB")) {
+    if (bytes.len >= 4 and strfn.eql(bytes[0..4], "KGWB")) {
         const progs = try a.alloc(program.Program, 1);
         progs[0] = try program.decode(a, bytes, reason);
         const list = try a.alloc(u16, 1);
@@ -87,7 +88,7 @@ pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Co
         c.single = true;
         return c;
     }
-    if (bytes.len < 16 or !std.mem.eql(u8, bytes[0..4], "KGWS")) return fail(reason, "configuration is neither a program (KGWB) nor a bundle (KGWS)");
+    if (bytes.len < 16 or !strfn.eql(bytes[0..4], "KGWS")) return fail(reason, "configuration is neither a program (KGWB) nor a bundle (KGWS)");
     if (bytes[4] != 1) return fail(reason, "bundle: unsupported version");
     if (bytes[5] != 0 or bytes[6] != 0 or bytes[7] != 0) return fail(reason, "bundle: reserved bytes must be zero");
     const crc = std.mem.readInt(u32, bytes[bytes.len - 4 ..][0..4], .little);
@@ -101,13 +102,13 @@ pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Co
     for (0..nprog) |i| {
         ids[i] = try r.str(reason);
         if (ids[i].len == 0) return fail(reason, "bundle: empty program id");
-        for (ids[0..i]) |prev| if (std.mem.eql(u8, prev, ids[i])) return fail(reason, "bundle: duplicate program id");
+        for (ids[0..i]) |prev| if (strfn.eql(prev, ids[i])) return fail(reason, "bundle: duplicate program id");
         progs[i] = try program.decode(a, try r.str(reason), reason);
     }
     const routes = try a.alloc(Route, nroutes);
     for (routes, 0..) |*rt, i| {
         rt.xds_name = try r.str(reason);
-        for (routes[0..i]) |prev| if (std.mem.eql(u8, prev.xds_name, rt.xds_name)) return fail(reason, "bundle: duplicate route name");
+        for (routes[0..i]) |prev| if (strfn.eql(prev.xds_name, rt.xds_name)) return fail(reason, "bundle: duplicate route name");
         rt.route = try r.str(reason);
         const n = try r.u16v(reason);
         if (n > max_programs_per_route) return fail(reason, "bundle: too many programs on one route");

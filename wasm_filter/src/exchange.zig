@@ -94,8 +94,8 @@ pub const Exchange = struct {
         if (!pseudoName(name)) x.cur().remove(name);
     }
 
-    pub fn renameHeader(x: *Exchange, old: []const u8, new: []const u8) void {
-        if (!pseudoName(old) and !pseudoName(new)) x.cur().rename(old, new);
+    pub fn renameHeader(x: *Exchange, old: []const u8, new: []const u8) !void {
+        if (!pseudoName(old) and !pseudoName(new)) try x.cur().rename(x.a, old, new);
     }
 
     pub fn setPath(x: *Exchange, p: []const u8) !void {

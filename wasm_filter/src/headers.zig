@@ -1,7 +1,8 @@
 //! Header multimap operations, docs/runtime.md section 5. The filter edits a local copy of the map
-//! (so "in place" positions match the reference VM) and writes the whole map back once per phase
+//! (reads see earlier writes without a host call each) and writes the whole map back once per phase
 //! with proxy_set_header_map_pairs when something changed.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 const Header = @import("host.zig").Header;
 
 pub const Map = struct {
@@ -9,7 +10,7 @@ pub const Map = struct {
     dirty: bool = false,
 
     pub fn first(m: *const Map, name: []const u8) ?[]const u8 {
-        for (m.items.items) |h| if (std.mem.eql(u8, h.name, name)) return h.value;
+        for (m.items.items) |h| if (strfn.eql(h.name, name)) return h.value;
         return null;
     }
 
@@ -18,7 +19,7 @@ pub const Map = struct {
         var out: std.ArrayList(u8) = .empty;
         var any = false;
         for (m.items.items) |h| {
-            if (!std.mem.eql(u8, h.name, name)) continue;
+            if (!strfn.eql(h.name, name)) continue;
             if (any) try out.appendSlice(a, sep);
             try out.appendSlice(a, h.value);
             any = true;
@@ -28,24 +29,14 @@ pub const Map = struct {
 
     pub fn all(m: *const Map, a: std.mem.Allocator, name: []const u8) ![]const []const u8 {
         var out: std.ArrayList([]const u8) = .empty;
-        for (m.items.items) |h| if (std.mem.eql(u8, h.name, name)) try out.append(a, h.value);
+        for (m.items.items) |h| if (strfn.eql(h.name, name)) try out.append(a, h.value);
         return out.items;
     }
 
-    /// set_all: the first pair gets the value in place, later ones are dropped; else appended.
+    /// set_all: drop every value and append one at the end, as Envoy's setCopy does.
     pub fn set(m: *Map, a: std.mem.Allocator, name: []const u8, value: []const u8) !void {
-        var found = false;
-        var w: usize = 0;
-        for (m.items.items) |h| {
-            if (std.mem.eql(u8, h.name, name)) {
-                if (found) continue;
-                found = true;
-                m.items.items[w] = .{ .name = h.name, .value = value };
-            } else m.items.items[w] = h;
-            w += 1;
-        }
-        m.items.items.len = w;
-        if (!found) try m.items.append(a, .{ .name = name, .value = value });
+        m.remove(name);
+        try m.items.append(a, .{ .name = name, .value = value });
         m.dirty = true;
     }
 
@@ -57,7 +48,7 @@ pub const Map = struct {
     pub fn remove(m: *Map, name: []const u8) void {
         var w: usize = 0;
         for (m.items.items) |h| {
-            if (std.mem.eql(u8, h.name, name)) continue;
+            if (strfn.eql(h.name, name)) continue;
             m.items.items[w] = h;
             w += 1;
         }
@@ -65,13 +56,14 @@ pub const Map = struct {
         m.items.items.len = w;
     }
 
-    /// rename: unchanged when old == new or old is absent; else drop `new`, rename `old` in place.
-    pub fn rename(m: *Map, old: []const u8, new: []const u8) void {
-        if (std.mem.eql(u8, old, new) or m.first(old) == null) return;
+    /// rename: unchanged when old == new or old is absent; else drop both names and append the old
+    /// values, in order, under the new name at the end.
+    pub fn rename(m: *Map, a: std.mem.Allocator, old: []const u8, new: []const u8) !void {
+        if (strfn.eql(old, new) or m.first(old) == null) return;
+        const values = try m.all(a, old);
+        m.remove(old);
         m.remove(new);
-        for (m.items.items) |*h| if (std.mem.eql(u8, h.name, old)) {
-            h.name = new;
-        };
+        for (values) |v| try m.items.append(a, .{ .name = new, .value = v });
         m.dirty = true;
     }
 };

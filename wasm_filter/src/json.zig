@@ -1,6 +1,7 @@
 //! Our own JSON parser, path walker and compact serializer, docs/runtime.md sections 6 and 7.
 //! Strict RFC 8259 over UTF-8, depth at most 64, numbers and unedited strings kept as written.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 const enc = @import("encoding.zig");
 const value = @import("value.zig");
 
@@ -319,7 +320,7 @@ pub fn parsePath(a: std.mem.Allocator, path: []const u8) !?[]Segment {
 fn lastMember(n: *const Node, key: []const u8) ?*Node {
     if (n.* != .object) return null;
     var found: ?*Node = null;
-    for (n.object.items) |m| if (std.mem.eql(u8, m.key, key)) {
+    for (n.object.items) |m| if (strfn.eql(m.key, key)) {
         found = m.val;
     };
     return found;
@@ -393,7 +394,7 @@ pub fn set(a: std.mem.Allocator, body: []const u8, path: []const u8, v: value.Va
         .key => |k| {
             if (n.* != .object) return null;
             var last_i: ?usize = null;
-            for (n.object.items, 0..) |m, i| if (std.mem.eql(u8, m.key, k)) {
+            for (n.object.items, 0..) |m, i| if (strfn.eql(m.key, k)) {
                 last_i = i;
             };
             if (last_i) |li| {
@@ -401,7 +402,7 @@ pub fn set(a: std.mem.Allocator, body: []const u8, path: []const u8, v: value.Va
                 // drop earlier duplicates, keeping the position of the last one
                 var w: usize = 0;
                 for (n.object.items, 0..) |m, i| {
-                    if (i < li and std.mem.eql(u8, m.key, k)) continue;
+                    if (i < li and strfn.eql(m.key, k)) continue;
                     n.object.items[w] = m;
                     w += 1;
                 }
@@ -429,7 +430,7 @@ pub fn remove(a: std.mem.Allocator, body: []const u8, path: []const u8) !?[]cons
             if (n.* != .object) return null;
             var w: usize = 0;
             for (n.object.items) |m| {
-                if (std.mem.eql(u8, m.key, k)) continue;
+                if (strfn.eql(m.key, k)) continue;
                 n.object.items[w] = m;
                 w += 1;
             }

@@ -12,10 +12,11 @@ export fn proxy_abi_version_0_2_1() void {}
 
 const Shared = config.Shared;
 
-var roots: std.AutoHashMapUnmanaged(u32, ?*Shared) = .empty;
+var roots: mem.ContextMap = .empty; // root id -> ?*Shared (0 = not configured yet)
 
 pub fn rootConfig(root: u32) ?*Shared {
-    return (roots.get(root) orelse return null) orelse null;
+    const v = roots.get(root) orelse return null;
+    return if (v == 0) null else @ptrFromInt(v);
 }
 
 export fn proxy_on_vm_start(_: u32, _: usize) bool {
@@ -27,7 +28,9 @@ export fn proxy_on_vm_start(_: u32, _: usize) bool {
 export fn proxy_on_context_create(ctx: u32, parent: u32) void {
     mem.resetScratch();
     if (parent == 0) {
-        roots.put(mem.long, ctx, null) catch host.log(.err, "kgw: out of memory creating a root context");
+        // a root id seen before keeps its configuration (ids are reused across plugins)
+        const slot = roots.getOrPut(mem.long, ctx) catch return host.log(.err, "kgw: out of memory creating a root context");
+        if (!slot.found_existing) slot.value_ptr.* = 0;
     } else {
         stream.create(ctx, rootConfig(parent));
     }
@@ -54,10 +57,11 @@ export fn proxy_on_configure(root: u32, size: usize) bool {
         shared.release();
         return false;
     };
-    if (slot.found_existing) {
-        if (slot.value_ptr.*) |old| old.release();
+    if (slot.found_existing and slot.value_ptr.* != 0) {
+        const old: *Shared = @ptrFromInt(slot.value_ptr.*);
+        old.release();
     }
-    slot.value_ptr.* = shared;
+    slot.value_ptr.* = @intFromPtr(shared);
     host.log(.info, "kgw: configuration accepted");
     return true;
 }
@@ -89,7 +93,10 @@ export fn proxy_on_done(_: u32) bool {
 export fn proxy_on_delete(ctx: u32) void {
     mem.resetScratch();
     if (roots.fetchRemove(ctx)) |kv| {
-        if (kv.value) |s| s.release();
+        if (kv.value != 0) {
+            const s: *Shared = @ptrFromInt(kv.value);
+            s.release();
+        }
         return;
     }
     stream.destroy(ctx);

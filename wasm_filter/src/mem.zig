@@ -21,3 +21,6 @@ export fn proxy_on_memory_allocate(size: usize) ?[*]u8 {
     const buf = arena.allocator().alloc(u8, if (size == 0) 1 else size) catch return null;
     return buf.ptr;
 }
+
+/// Context id -> pointer, for roots and streams alike (one map type keeps the module small).
+pub const ContextMap = std.AutoHashMapUnmanaged(u32, usize);

@@ -168,6 +168,7 @@ pub const regex_format_version: u8 = 1;
 pub const regex_max_instructions: u32 = 2048;
 pub const regex_max_groups: u32 = 32;
 pub const regex_max_classes: u32 = 2048;
+pub const regex_max_ranges: u32 = 128;
 pub const Rx = struct {
     pub const MATCH: u8 = 0;
     pub const BYTE: u8 = 1;

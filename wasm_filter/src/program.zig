@@ -1,6 +1,7 @@
 //! Bytecode decode + verify (docs/bytecode.md), the twin of kgw_rules/bytecode.py and verify.py:
 //! it must accept exactly the blobs the Python verifier accepts. Runs once, in proxy_on_configure.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 const ops = @import("opcodes.zig");
 const regex = @import("regex.zig");
 const Op = ops.Op;
@@ -49,9 +50,29 @@ const Reader = struct {
         return out;
     }
 
+    /// Unsigned LEB128 of at most `bits` bits; truncated, overlong (a final 0 byte after the first)
+    /// and out-of-range encodings are refused, as kgw_rules/varint.py does: one encoding per value.
+    fn varint(r: *Reader, bits: u7, reason: *[]const u8, what: []const u8) !u64 {
+        var v: u128 = 0;
+        var shift: u32 = 0;
+        const first = r.pos;
+        while (true) {
+            if (r.pos >= r.end) return fail(reason, what);
+            const byte = r.data[r.pos];
+            r.pos += 1;
+            v |= @as(u128, byte & 0x7F) << @intCast(shift);
+            if (byte & 0x80 == 0) break;
+            shift += 7;
+            if (shift >= @as(u32, bits) + 7) return fail(reason, "varint too long");
+        }
+        if (v >> bits != 0) return fail(reason, "varint out of range");
+        if (r.pos - first > 1 and r.data[r.pos - 1] == 0) return fail(reason, "overlong varint");
+        return @intCast(v);
+    }
+
     fn blob(r: *Reader, reason: *[]const u8, what: []const u8) ![]const u8 {
-        const l = try r.take(4, reason, what);
-        return r.take(std.mem.readInt(u32, l[0..4], .little), reason, what);
+        const n = try r.varint(32, reason, what);
+        return r.take(@intCast(n), reason, what);
     }
 };
 
@@ -59,7 +80,7 @@ const Reader = struct {
 /// alive as long as the program (the filter copies the plugin configuration into long-lived memory).
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Error!Program {
     if (data.len < 20) return fail(reason, "truncated: shorter than the header");
-    if (!std.mem.eql(u8, data[0..4], "KGWB")) return fail(reason, "bad magic");
+    if (!strfn.eql(data[0..4], "KGWB")) return fail(reason, "bad magic");
     if (data[4] != 1) return fail(reason, "unsupported format version");
     if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved header bytes must be zero");
     const flags = std.mem.readInt(u16, data[6..8], .little);
@@ -80,7 +101,10 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
         const tag = (try r.take(1, reason, "truncated constant"))[0];
         c.* = switch (tag) {
             1 => .{ .str = try r.blob(reason, "truncated constant") },
-            2 => .{ .int = std.mem.readInt(i64, (try r.take(8, reason, "truncated constant"))[0..8], .little) },
+            2 => blk: {
+                const z = try r.varint(64, reason, "truncated constant");
+                break :blk .{ .int = @bitCast((z >> 1) ^ (0 -% (z & 1))) };
+            },
             else => return fail(reason, "constant has an unknown tag"),
         };
     }

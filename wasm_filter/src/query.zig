@@ -22,7 +22,7 @@ fn rawValue(seg: []const u8) []const u8 {
 /// A raw name that does not decode matches nothing.
 fn nameIs(a: std.mem.Allocator, seg: []const u8, name: []const u8) !bool {
     const d = (try enc.urlDecode(a, rawName(seg))) orelse return false;
-    return std.mem.eql(u8, d, name);
+    return strfn.eql(d, name);
 }
 
 /// Non-empty `&` segments of a query, in order.
@@ -131,7 +131,7 @@ pub fn cookie(values: []const []const u8, name: []const u8) ?[]const u8 {
         while (pieces.next()) |raw| {
             const piece = strfn.trim(raw);
             const eq = std.mem.indexOfScalar(u8, piece, '=') orelse continue;
-            if (!std.mem.eql(u8, strfn.trim(piece[0..eq]), name)) continue;
+            if (!strfn.eql(strfn.trim(piece[0..eq]), name)) continue;
             var v = strfn.trim(piece[eq + 1 ..]);
             if (v.len >= 2 and v[0] == '"' and v[v.len - 1] == '"') v = v[1 .. v.len - 1];
             return v;

@@ -2,6 +2,7 @@
 //! matcher. Leftmost-first like RE2, linear in the input: every step visits each instruction at most
 //! once (one visited mark per thread list), and the explicit job stack keeps the wasm stack flat.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 const ops = @import("opcodes.zig");
 const Rx = ops.Rx;
 
@@ -11,6 +12,8 @@ pub const Regex = struct {
     a: []const u16,
     b: []const u16,
     classes: []const u8, // nclasses x 32 bytes, bit b of a class = byte value b
+    /// starts with ^: a thread started after position 0 dies at once, so none is started
+    anchored: bool,
 
     fn inClass(re: *const Regex, k: u16, c: u8) bool {
         return (re.classes[@as(usize, k) * 32 + (c >> 3)] >> @intCast(c & 7)) & 1 == 1;
@@ -66,12 +69,30 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
         at += l;
         if (l == 0) continue;
         if (!validName(names[g])) return fail(reason, "regex: invalid group name");
-        for (names[0..g]) |prev| if (std.mem.eql(u8, prev, names[g])) return fail(reason, "regex: duplicate group name");
+        for (names[0..g]) |prev| if (strfn.eql(prev, names[g])) return fail(reason, "regex: duplicate group name");
     }
-    const class_bytes = @as(usize, nclasses) * 32;
-    if (at + class_bytes > data.len) return fail(reason, "regex: truncated class table");
-    const classes = data[at .. at + class_bytes];
-    at += class_bytes;
+    // classes: u8 count, then count (lo, hi) ranges, ascending, neither overlapping nor touching;
+    // expanded here into a 32-byte bitmap each so matching is one lookup
+    const classes = try al.alloc(u8, @as(usize, nclasses) * 32);
+    @memset(classes, 0);
+    for (0..nclasses) |k| {
+        if (at >= data.len) return fail(reason, "regex: truncated class");
+        const count = data[at];
+        at += 1;
+        if (count > ops.regex_max_ranges) return fail(reason, "regex: too many ranges in a class");
+        if (at + 2 * @as(usize, count) > data.len) return fail(reason, "regex: truncated class");
+        var prev_hi: i32 = -2;
+        for (0..count) |i| {
+            const lo = data[at + 2 * i];
+            const hi = data[at + 2 * i + 1];
+            if (lo > hi) return fail(reason, "regex: reversed class range");
+            if (@as(i32, lo) <= prev_hi + 1) return fail(reason, "regex: class ranges overlap or touch");
+            prev_hi = hi;
+            var b: usize = lo;
+            while (b <= hi) : (b += 1) classes[k * 32 + b / 8] |= @as(u8, 1) << @intCast(b % 8);
+        }
+        at += 2 * @as(usize, count);
+    }
     const op = try al.alloc(u8, ninst);
     const a = try al.alloc(u16, ninst);
     const b = try al.alloc(u16, ninst);
@@ -115,7 +136,8 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
     }
     if (falls_through(op[ninst - 1])) return fail(reason, "regex: last instruction falls through");
     if (at != data.len) return fail(reason, "regex: trailing bytes");
-    return .{ .ngroups = ngroups, .op = op, .a = a, .b = b, .classes = classes };
+    const anchored = op[0] == Rx.ASSERT and a[0] == ops.RxAssert.text_start;
+    return .{ .ngroups = ngroups, .op = op, .a = a, .b = b, .classes = classes, .anchored = anchored };
 }
 
 fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
@@ -237,7 +259,7 @@ pub const Matcher = struct {
     /// Leftmost-first search at or after `from`. On a match, `m.best` holds the slots (group 0 in
     /// slots 0/1, -1 for groups that did not take part) when captures were asked for.
     pub fn search(m: *Matcher, data: []const u8, from: usize) bool {
-        if (from > data.len) return false;
+        if (from > data.len or (m.re.anchored and from > 0)) return false;
         var cur: usize = 0;
         m.lists[0].reset();
         m.lists[1].reset();
@@ -264,8 +286,8 @@ pub const Matcher = struct {
             }
             if (pos >= data.len) break;
             pos += 1;
-            if (!matched) m.spawn(nl, data, pos);
-            if (nl.len == 0 and matched) break;
+            if (!matched and !m.re.anchored) m.spawn(nl, data, pos);
+            if (nl.len == 0 and (matched or m.re.anchored)) break;
             cl.reset();
             cur = 1 - cur;
         }

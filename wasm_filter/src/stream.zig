@@ -29,12 +29,16 @@ const Stream = struct {
     responded: bool = false,
 };
 
-var streams: std.AutoHashMapUnmanaged(u32, *Stream) = .empty;
+var streams: mem.ContextMap = .empty; // stream id -> *Stream
+
+fn get(ctx: u32) ?*Stream {
+    return @ptrFromInt(streams.get(ctx) orelse return null);
+}
 
 pub fn create(ctx: u32, shared: ?*config.Shared) void {
     const s = mem.long.create(Stream) catch return;
     s.* = .{ .shared = shared, .arena = std.heap.ArenaAllocator.init(mem.long) };
-    streams.put(mem.long, ctx, s) catch {
+    streams.put(mem.long, ctx, @intFromPtr(s)) catch {
         mem.long.destroy(s);
         return;
     };
@@ -43,7 +47,7 @@ pub fn create(ctx: u32, shared: ?*config.Shared) void {
 
 pub fn destroy(ctx: u32) void {
     const kv = streams.fetchRemove(ctx) orelse return;
-    const s = kv.value;
+    const s: *Stream = @ptrFromInt(kv.value);
     if (s.shared) |sh| sh.release();
     s.arena.deinit();
     mem.long.destroy(s);
@@ -73,7 +77,7 @@ fn select(s: *Stream) !bool {
 }
 
 pub fn onHeaders(ctx: u32, phase: usize, eos: bool) u32 {
-    const s = streams.get(ctx) orelse return Continue;
+    const s = get(ctx) orelse return Continue;
     return headersStep(s, phase, eos) catch |e| failed(e);
 }
 
@@ -91,9 +95,9 @@ fn headersStep(s: *Stream, phase: usize, eos: bool) !u32 {
 }
 
 pub fn onBody(ctx: u32, phase: usize, size: usize, eos: bool) u32 {
-    const s = streams.get(ctx) orelse return Continue;
-    if (s.responded) return StopIteration;
-    if (s.state[phase] != .wait_body) return Continue;
+    const s = get(ctx) orelse return Continue;
+    // after a local response, Envoy runs the encoder callbacks for our own reply: let it through
+    if (s.responded or s.state[phase] != .wait_body) return Continue;
     if (!eos) return StopIteration; // StopIterationAndBuffer: Envoy keeps the chunks for us
     s.state[phase] = .done_phase;
     const kind: host.Buffer = if (phase == 0) .request_body else .response_body;

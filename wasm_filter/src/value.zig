@@ -1,6 +1,7 @@
 //! VM values and the coercions of docs/bytecode.md ("Values and coercions").
 //! Every opcode is total over every kind, because a verified program may still be hand-made.
 const std = @import("std");
+const strfn = @import("strfn.zig");
 
 pub const Value = union(enum) {
     none,
@@ -57,7 +58,7 @@ pub fn truth(v: Value) bool {
 pub fn equal(a: std.mem.Allocator, x: Value, y: Value) !bool {
     if (x == .int and y == .int) return x.int == y.int;
     if (x == .boolean and y == .boolean) return x.boolean == y.boolean;
-    return std.mem.eql(u8, try toStr(a, x), try toStr(a, y));
+    return strfn.eql(try toStr(a, x), try toStr(a, y));
 }
 
 /// LT/LE/GT/GE: -1, 0, 1; two ints as ints, else bytewise comparison of the texts.

@@ -113,8 +113,8 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 const needle = try value.toStr(a, st.pop());
                 const s = try value.toStr(a, st.pop());
                 st.push(boolean(switch (op) {
-                    Op.STARTS_WITH => std.mem.startsWith(u8, s, needle),
-                    Op.ENDS_WITH => std.mem.endsWith(u8, s, needle),
+                    Op.STARTS_WITH => needle.len <= s.len and strfn.eql(s[0..needle.len], needle),
+                    Op.ENDS_WITH => needle.len <= s.len and strfn.eql(s[s.len - needle.len ..], needle),
                     else => strfn.contains(s, needle),
                 }));
             },
@@ -200,7 +200,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.DEL_HDR => x.removeHeader(p.consts[u16a].str),
             Op.REN_HDR => {
                 const to = std.mem.readInt(u16, code[operand_at + 2 ..][0..2], .little);
-                x.renameHeader(p.consts[u16a].str, p.consts[to].str);
+                try x.renameHeader(p.consts[u16a].str, p.consts[to].str);
             },
             Op.SET_PATH => try x.setPath(try value.toStr(a, st.pop())),
             Op.SET_QUERY => try x.setQuery(p.consts[u16a].str, try optStr(a, st.pop())),
@@ -230,7 +230,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 const with = try value.toStr(a, st.pop());
                 if (x.body) |b| {
                     const nb = try regex.replaceAll(a, &p.regexes[u8a], b, with);
-                    if (!std.mem.eql(u8, nb, b)) try x.writeBody("replace body", nb);
+                    if (!strfn.eql(nb, b)) try x.writeBody("replace body", nb);
                 } else x.skip("no_body", "replace body");
             },
             Op.RESPOND => {
@@ -277,7 +277,7 @@ fn respond(x: *Exchange, st: *Stack, status: u16, n: u8, has_body: bool) !void {
             x.skip("header_value", "respond header");
             continue;
         }
-        if (std.mem.eql(u8, name, "content-type")) has_ct = true;
+        if (strfn.eql(name, "content-type")) has_ct = true;
         try hs.append(a, .{ .name = name, .value = text });
     }
     st.len = base;

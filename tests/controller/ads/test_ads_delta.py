@@ -160,3 +160,20 @@ def test_sotw_and_delta_streams_of_two_nodes_are_independent():
             await d.nothing(0.1)
             await d.close(); await s.close()
     run(main())
+
+
+def test_fresh_envoy_gets_an_answer_even_for_an_empty_type():
+    async def main():
+        async with serving() as (cache, server, rec):
+            snap = cache.set_snapshot(NODE, resources(clusters=()))
+            c = Client(server.port, delta=True)
+            await c.send(delta_req(T.CLUSTER))  # Envoy would wait 15 s for this first answer
+            resp = await c.recv()
+            assert list(resp.resources) == [] and resp.system_version_info == snap.versions[T.CLUSTER]
+            await c.close()
+            c2 = Client(server.port, delta=True)  # a reconnect holding something is not answered again
+            await c2.send(delta_req(T.CLUSTER, initial={"x": "v"}))
+            resp = await c2.recv()
+            assert list(resp.removed_resources) == ["x"]
+            await c2.close()
+    run(main())

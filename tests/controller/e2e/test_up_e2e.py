@@ -151,3 +151,27 @@ def test_bad_manifests_are_reported_and_the_rest_keeps_serving(setup):
         assert any("invalid.yaml" in t and "backendRefs[0].port" in t for t in texts), texts
         assert setup.get("/more")[0] == 200 and setup.get("/app")[0] == 200
         assert "kgw_source_errors 2.0" in setup.admin("/metrics")[1]
+
+
+def test_failed_translation_keeps_the_last_good_config(setup):
+    def explode(key, xds):
+        if any(vh.routes and any(r.match.path_separated_prefix == "/boom" for r in vh.routes)
+               for rc in xds[ROUTE].values() for vh in rc.virtual_hosts):
+            raise RuntimeError("translator bug")
+        return xds
+
+    with EmbeddedUp(setup.options()) as kgw:
+        kgw.runner.xds_hook = explode
+        setup.write("route.yaml", route_yaml("web", "/boom"))
+        deadline = time.monotonic() + 5
+        while not setup.admin("/status")[1]["translation_error"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        _, doc = setup.admin("/status")
+        assert "RuntimeError: translator bug" in doc["translation_error"]
+        assert doc["generation"] == doc["ready_generation"] == 1
+        assert setup.get("/app")[0] == 200 and setup.get("/boom")[0] == 404
+        assert "kgw_translation_failures_total 1.0" in setup.admin("/metrics")[1]
+        setup.write("route.yaml", route_yaml("web", "/ok"))
+        setup.wait_ready(2)
+        assert setup.admin("/status")[1]["translation_error"] is None and setup.get("/ok")[0] == 200

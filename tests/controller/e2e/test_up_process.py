@@ -93,3 +93,28 @@ def test_no_dir_means_the_bundled_quickstart_with_its_echo_upstream():
     assert options_from_args(cli.build_parser().parse_args(["up", "--no-echo"])).echo is None
     assert options_from_args(cli.build_parser().parse_args(["up", "somewhere"])).echo is None
     assert os.path.isdir(opts.directory)
+
+
+def test_envoy_does_not_outlive_a_killed_kgw_up(tmp_path):
+    manifests = tmp_path / "m"
+    shutil.copytree(quickstart_dir(), manifests, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    gw_port, admin_port = free_port(), free_port()
+    proc = kgw_up(str(manifests), "--admin", f"127.0.0.1:{admin_port}", "--port-offset", str(gw_port - 8080),
+                  state_dir=tmp_path / "state")
+    try:
+        wait_ready(admin_port, proc)
+        _, body, _ = http_get(admin_port, "/status")
+        envoy_pid = json.loads(body)["gateways"]["default/quickstart"]["envoy_pid"]
+        proc.kill()  # no cleanup code runs: the parent-death signal must stop Envoy
+        proc.communicate(timeout=10)
+        deadline = time.monotonic() + 10
+        while pid_alive(envoy_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = pid_alive(envoy_pid)
+        if alive:
+            os.kill(envoy_pid, signal.SIGKILL)
+        assert not alive, "Envoy outlived kgw up"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

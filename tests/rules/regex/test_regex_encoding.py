@@ -22,7 +22,7 @@ def test_layout_of_a_small_program():
     assert prog.to_bytes() == blob(
         [1, 1, 7, 0, 1, 0],  # version, groups, 7 instructions, 1 class
         [1], b"n",  # name of group 1
-        (0b11 << ord("b")).to_bytes(32, "little"),  # class 0: bit b of byte b >> 3 is byte value b
+        [1, ord("b"), ord("c")],  # class 0: one range, b-c
         [7, 2],  # SAVE 2
         [5, 2, 0, 4, 0],  # SPLIT 2, 4
         [1, ord("a")],  # BYTE 'a'
@@ -31,6 +31,16 @@ def test_layout_of_a_small_program():
         [7, 3],  # SAVE 3
         [0],  # MATCH
     )
+
+
+def test_classes_are_canonical_range_lists():
+    prog = compile_regex(r"[a-cx\d]")
+    data = prog.to_bytes()
+    assert bytes([3, ord("0"), ord("9"), ord("a"), ord("c"), ord("x"), ord("x")]) in data
+    for bad, reason in (([2, 5, 9, 9, 12], "overlaps or touches"), ([1, 9, 5], "reversed"), ([129], "ranges")):
+        tampered = data.replace(bytes([3, ord("0"), ord("9"), ord("a"), ord("c"), ord("x"), ord("x")]), bytes(bad))
+        with pytest.raises(RegexFormatError, match=reason):
+            RegexProgram.from_bytes(tampered)
 
 
 def test_opcode_table_is_consistent():
@@ -111,7 +121,7 @@ def test_mutated_blobs_only_raise_format_errors(gen, mutations):
 
 
 GOOD = compile_regex("(?P<n>a|[bc])").to_bytes()  # layout shown in test_layout_of_a_small_program
-CODE = 6 + 2 + 32  # offset of the first instruction: SAVE@40 SPLIT@42 BYTE@47 JMP@49 CLASS@52 SAVE@55 MATCH@57
+CODE = 6 + 2 + 3  # header, group name "n", class 0 (one range)
 
 
 def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
@@ -124,9 +134,9 @@ def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
     (b"", "truncated: header needs 1 bytes at offset 0, only 0 left"),
     (GOOD[:5], "truncated: header needs 2 bytes at offset 4, only 1 left"),
     (GOOD[:7], "truncated: name of group 1 needs 1 bytes at offset 7, only 0 left"),
-    (GOOD[:20], "truncated: class 0 needs 32 bytes at offset 8, only 12 left"),
-    (GOOD[:-1], "truncated: opcode of instruction 6 needs 1 bytes at offset 57, only 0 left"),
-    (GOOD[:CODE + 3], "truncated: operand of instruction 1 (SPLIT) needs 2 bytes at offset 43, only 0 left"),
+    (GOOD[:10], "truncated: range 0 of class 0 needs 2 bytes at offset 9, only 1 left"),
+    (GOOD[:-1], "truncated: opcode of instruction 6 needs 1 bytes at offset 28, only 0 left"),
+    (GOOD[:CODE + 3], "truncated: operand of instruction 1 (SPLIT) needs 2 bytes at offset 14, only 0 left"),
     (patch(0, 2), "unsupported format version 2 (expected 1)"),
     (patch(1, MAX_GROUPS + 1), f"too many capture groups: {MAX_GROUPS + 1} > {MAX_GROUPS}"),
     (patch(2, 0, 0), "empty program: no instructions"),

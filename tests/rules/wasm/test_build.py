@@ -1,0 +1,66 @@
+"""The committed filter is exactly what the pinned Zig builds from these sources, and the generated
+opcode constants are current."""
+from __future__ import annotations
+
+import pathlib
+import re
+import tomllib
+
+import pytest
+
+import kgw_rules
+from kgw_rules import build_filter
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+def test_generated_opcodes_zig_is_current():
+    assert build_filter.OPCODES_ZIG.read_text() == build_filter.generate_opcodes_zig(), \
+        "run: python -m kgw_rules.build_filter"
+
+
+def test_generated_constants_cover_every_opcode():
+    text = build_filter.generate_opcodes_zig()
+    for op in kgw_rules.opcodes.OPS:
+        assert f"pub const {op.name}: u8 = 0x{op.code:02X};" in text
+    for op in kgw_rules.regex.OPCODES:
+        assert f"pub const {op.name}: u8 = {op.code};" in text
+
+
+def test_zig_version_matches_the_pyproject_pin():
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    pins = {re.sub(r"\s", "", d) for group in conf.values() for d in group if d.startswith("ziglang")}
+    assert pins == {f"ziglang=={build_filter.ZIG_VERSION}"}
+
+
+def test_the_filter_ships_inside_the_package():
+    path = kgw_rules.filter_wasm_path()
+    assert path.is_file() and path.parent.name == "data"
+    data = kgw_rules.filter_wasm_bytes()
+    assert data[:4] == b"\0asm" and data == path.read_bytes()
+    assert len(data) < 64 * 1024, f"the filter is {len(data)} bytes; the target is under 64 KiB"
+
+
+def test_only_the_proxy_wasm_abi_is_imported_and_exported():
+    import wasmtime
+
+    module = wasmtime.Module(wasmtime.Engine(), kgw_rules.filter_wasm_bytes())
+    assert {i.module for i in module.imports} == {"env"}
+    assert all(i.name.startswith("proxy_") for i in module.imports)
+    exports = {e.name for e in module.exports}
+    assert {"proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "proxy_on_configure", "proxy_on_request_headers",
+            "proxy_on_response_headers", "proxy_on_request_body", "proxy_on_response_body", "proxy_on_delete",
+            "memory"} <= exports
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    """A clean build from a copy of the sources in a temp dir equals the committed .wasm."""
+    pytest.importorskip("ziglang")
+    fresh = build_filter.build(tmp_path / "kgw_filter.wasm")
+    assert fresh == build_filter.WASM.read_bytes(), "kgw_filter.wasm is stale: run python -m kgw_rules.build_filter"
+
+
+def test_check_mode_reports_current(capsys):
+    pytest.importorskip("ziglang")
+    assert build_filter.main(["--check"]) == 0
+    assert "ok:" in capsys.readouterr().out

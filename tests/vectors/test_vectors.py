@@ -1,0 +1,68 @@
+"""The shared behaviour vectors, run on the reference VM and (when the filter is installed) on the wasm
+filter, which must give the very same outcome. Expected values come from the spec and docs/runtime.md;
+`xfail` marks a vector the reference VM gets wrong (strict: a fix makes it XPASS and fail, so the mark
+gets removed)."""
+from __future__ import annotations
+
+import functools
+import pathlib
+
+import pytest
+
+import kgw_rules
+from kgw_rules.cases import compare
+from kgw_rules.engines import get_engine, outcome_difference, reference_engine, wasm_available
+from kgw_rules.vectors import VectorItem, discover_vectors, skipped_mismatch
+
+from .generated import generated_items
+
+HERE = pathlib.Path(__file__).parent
+ITEMS = discover_vectors(HERE) + generated_items()
+
+
+@functools.lru_cache(maxsize=None)
+def _blobs(sources: tuple[str, ...], name: str) -> list[bytes]:
+    # stripped, as the controller ships it; compiled once per vector, not per case
+    return [kgw_rules.compile(src, f"{name}#{i}").to_bytes(strip=True) for i, src in enumerate(sources)]
+
+
+@functools.lru_cache(maxsize=1)
+def _wasm():
+    return get_engine("wasm")
+
+
+def _run(item: VectorItem, engine):
+    blobs = _blobs(tuple(item.vector.sources), item.vector.name)
+    case = item.case
+    return engine(blobs, case.request.build(), case.response.build() if case.response else None)
+
+
+def _params(engine: str):
+    out = []
+    for item in ITEMS:
+        marks = [pytest.mark.xfail(reason=item.xfail, strict=True)] if item.xfail else []
+        if engine == "wasm" and not wasm_available():
+            marks.append(pytest.mark.skip(reason="the wasm filter (kgw_rules/data/kgw_filter.wasm) is not installed"))
+        out.append(pytest.param(item, id=item.id, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("item", _params("ref"))
+def test_reference(item: VectorItem):
+    outcome = _run(item, reference_engine)
+    problems = compare(item.case, outcome) + skipped_mismatch(item, outcome.skipped)
+    assert not problems, f"{item.file}:{item.line}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("item", _params("wasm"))
+def test_wasm_matches_reference(item: VectorItem):
+    ref = _run(item, reference_engine)
+    wasm = _run(item, _wasm())
+    problems = outcome_difference(ref, wasm) + compare(item.case, wasm) + skipped_mismatch(item, wasm.skipped)
+    assert not problems, f"{item.file}:{item.line}: " + "\n".join(problems)
+
+
+def test_enough_vectors():
+    # the brief: at least 150 vectors covering the whole language
+    vectors = {(i.file, i.vector.name) for i in ITEMS if i.file.endswith(".yaml")}
+    assert len(vectors) >= 150, len(vectors)
