@@ -6,10 +6,10 @@ import sys
 
 from kgw_rules import cli as rules_cli
 
-from . import up
+from . import crdgen, up
 
 # Each module exposes register(subparsers); a subcommand sets `func(args) -> int` as its default.
-_REGISTRARS = [rules_cli.register, up.register]
+_REGISTRARS = [rules_cli.register, up.register, crdgen.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

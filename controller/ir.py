@@ -27,11 +27,67 @@ class MatchIR:
 
 
 @dataclass
+class HeaderKVIR:
+    name: str
+    value: str
+
+
+@dataclass
+class HeaderModIR:
+    """RequestHeaderModifier / ResponseHeaderModifier: set overwrites, add appends, remove deletes."""
+
+    set: list[HeaderKVIR] = field(default_factory=list)
+    add: list[HeaderKVIR] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PathModIR:
+    type: str  # "ReplaceFullPath" | "ReplacePrefixMatch"
+    value: str
+    match_prefix: str = ""  # the rule's PathPrefix value (ReplacePrefixMatch only)
+
+
+@dataclass
+class RedirectIR:
+    scheme: str | None = None
+    hostname: str | None = None
+    port: int | None = None  # None: derived from the scheme or the listener (see xdsgen.routes)
+    path: PathModIR | None = None
+    status_code: int = 302
+
+
+@dataclass
+class RewriteIR:
+    hostname: str | None = None
+    path: PathModIR | None = None
+
+
+@dataclass
+class MirrorIR:
+    cluster: str
+    numerator: int = 100  # share of requests mirrored = numerator / denominator
+    denominator: int = 100
+
+
+@dataclass
+class CorsIR:
+    allow_origins: list[str] = field(default_factory=list)
+    allow_credentials: bool = False
+    allow_methods: list[str] = field(default_factory=list)
+    allow_headers: list[str] = field(default_factory=list)
+    expose_headers: list[str] = field(default_factory=list)
+    max_age: int = 5
+
+
+@dataclass
 class WeightedClusterIR:
     """A weighted backend. `cluster` is None for an invalid backendRef: its share of traffic gets 500."""
 
     cluster: str | None
     weight: int
+    request_headers: HeaderModIR | None = None  # backendRef-level filters
+    response_headers: HeaderModIR | None = None
 
 
 @dataclass
@@ -41,6 +97,16 @@ class RouteIR:
     backends: list[WeightedClusterIR] = field(default_factory=list)
     direct_response_status: int | None = None  # 500 when no backend of the rule is usable
     timeout_ms: int | None = None  # HTTPRoute rule timeouts.request; 0 disables the timeout
+    backend_timeout_ms: int | None = None  # timeouts.backendRequest: each attempt to a backend
+    request_headers: HeaderModIR | None = None
+    response_headers: HeaderModIR | None = None
+    redirect: RedirectIR | None = None
+    rewrite: RewriteIR | None = None
+    mirrors: list[MirrorIR] = field(default_factory=list)
+    cors: CorsIR | None = None
+    grpc: bool = False  # a GRPCRoute rule
+    # Extensions (ExtensionRef filters of other kinds) may put typed per-filter config here: filter name -> dict.
+    extensions: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -51,15 +117,34 @@ class VirtualHostIR:
 
 
 @dataclass
+class FilterChainIR:
+    """One HTTPS Gateway listener on a shared port: selected by SNI, with its own certificates and routes."""
+
+    name: str  # "<bind address>:<bind port>/<gateway listener name>"; also its RouteConfiguration's name
+    gateway_listener: str
+    server_names: list[str]  # [] = any SNI (a listener without hostname)
+    secrets: list[str]  # SDS secret names ("<namespace>/<secret>")
+    virtual_hosts: list[VirtualHostIR] = field(default_factory=list)
+
+
+@dataclass
 class ListenerIR:
     name: str  # "<bind address>:<bind port>"; the RouteConfiguration has the same name
     bind_address: str
     bind_port: int  # declared port + port offset
     declared_port: int  # the Gateway listener's port, used for Host matching and redirects
-    protocol: str  # "HTTP"
+    protocol: str  # "HTTP" | "HTTPS"
     gateway_listeners: list[str] = field(default_factory=list)  # Gateway listener names merged here
     hostnames: list[str] = field(default_factory=list)  # their hostnames ("" = any)
-    virtual_hosts: list[VirtualHostIR] = field(default_factory=list)
+    virtual_hosts: list[VirtualHostIR] = field(default_factory=list)  # HTTP: one RouteConfiguration
+    filter_chains: list[FilterChainIR] = field(default_factory=list)  # HTTPS: one per Gateway listener
+
+
+@dataclass
+class SecretIR:
+    name: str  # "<namespace>/<secret>"
+    certificate_chain: str  # PEM
+    private_key: str  # PEM
 
 
 @dataclass
@@ -75,6 +160,7 @@ class ClusterIR:
     service_name: str
     service_port: int
     endpoints: list[EndpointIR] = field(default_factory=list)  # sorted, de-duplicated, ready only
+    http2: bool = False  # appProtocol kubernetes.io/h2c or grpc, or a GRPCRoute backend: HTTP/2 prior knowledge
 
 
 @dataclass
@@ -84,6 +170,7 @@ class GatewayIR:
     address: str
     listeners: list[ListenerIR] = field(default_factory=list)
     clusters: list[ClusterIR] = field(default_factory=list)  # sorted by name
+    secrets: list[SecretIR] = field(default_factory=list)  # sorted by name, delivered over SDS
 
     @property
     def key(self) -> str:

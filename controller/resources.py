@@ -84,6 +84,14 @@ class Resources:
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
     namespaces: Mapping[Key, Namespace] = dataclasses.field(default_factory=_empty)
     secrets: Mapping[Key, Secret] = dataclasses.field(default_factory=_empty)
+    # kgateway extension kinds (docs/kgateway-api.md)
+    route_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    traffic_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    direct_responses: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    backends: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    http_listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
 
@@ -120,6 +128,9 @@ _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
     "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
     "Namespace": "namespaces", "Secret": "secrets",
+    "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
+    "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
+    "GatewayParameters": "gateway_parameters",
 }
 
 
@@ -137,6 +148,71 @@ def format_loc(loc: Iterable[Any]) -> str:
 LineLookup = Any  # callable (loc tuple) -> (line, column) | None
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Validated:
+    """What one input document turned into, independently of every other document, so a source can cache
+    it per file and re-validate only what changed. Duplicates are resolved later, by `ResourcesBuilder.accept`,
+    because which copy wins depends on the order of all documents."""
+
+    errors: tuple[SourceError, ...] = ()
+    invalid: InvalidObject | None = None
+    kind: str = ""
+    key: Key = ("", "")
+    obj: KubeObject | None = None
+    # Renders the "duplicate" error for this object, given where the first copy came from. Lazy because
+    # locating metadata.name may need the YAML node tree, which is only built when an error needs a line.
+    duplicate: Any = None
+
+
+def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: LineLookup = None) -> list[Validated]:
+    """Validate one decoded document (a `v1` List expands to its items); pure, so results can be reused."""
+
+    def err(message: str, loc: tuple = (), kind: str = "", name: str = "") -> SourceError:
+        found = lines(loc) if lines else None
+        line, col = found if found else (None, None)
+        return SourceError(file=file, message=message, doc_index=doc_index, line=line, column=col,
+                           field=format_loc(loc), kind=kind, name=name)
+
+    if obj is None:
+        return []  # an empty document
+    if not isinstance(obj, Mapping):
+        return [Validated((err(f"expected a Kubernetes object (a mapping), got {type(obj).__name__}"),))]
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not api_version:
+        return [Validated((err("Field required", ("apiVersion",)),))]
+    if not isinstance(kind, str) or not kind:
+        return [Validated((err("Field required", ("kind",)),))]
+    if kind.endswith("List") and api_version == "v1" and isinstance(obj.get("items"), list):
+        out: list[Validated] = []
+        for i, item in enumerate(obj["items"]):
+            sub = (lambda loc, i=i: lines(("items", i, *loc))) if lines else None
+            out.extend(validate_object(item, file=file, doc_index=doc_index, lines=sub))
+        return out
+    model = MODELS.get((api_version, kind))
+    if model is None:
+        if (api_version.rpartition("/")[0], kind) in BY_KIND_GROUP:
+            return [Validated((err(f"apiVersion {api_version} is not supported for {kind}", ("apiVersion",), kind),))]
+        return []  # a kind kgw does not read: ignored, as the issue asks
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    raw_name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+    namespace = ""
+    if model.NAMESPACED:
+        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+    display = f"{namespace}/{raw_name}" if namespace else raw_name
+    try:
+        parsed = model.model_validate(obj)
+    except ValidationError as exc:
+        errors = tuple(err(_message(e), tuple(e["loc"]), kind, display) for e in exc.errors(include_url=False))
+        return [Validated(errors, InvalidObject(api_version, kind, namespace, raw_name, file, errors, obj))]
+
+    def duplicate(first: str) -> SourceError:
+        return err(f"duplicate {kind} (first defined in {first or 'an earlier document'}); ignored",
+                   ("metadata", "name"), kind, display)
+
+    key = (parsed.namespace if model.NAMESPACED else "", parsed.name)
+    return [Validated(kind=kind, key=key, obj=parsed, duplicate=duplicate)]
+
+
 class ResourcesBuilder:
     """Accumulates objects; the first object with a given kind/namespace/name wins, later ones are errors."""
 
@@ -146,58 +222,22 @@ class ResourcesBuilder:
         self._origins: dict[tuple[str, str, str], str] = {}
 
     def add(self, obj: Any, *, file: str = "", doc_index: int = 0, lines: LineLookup = None) -> list[SourceError]:
-        def pos(loc: tuple) -> tuple[int | None, int | None]:
-            found = lines(loc) if lines else None
-            return found if found else (None, None)
+        out: list[SourceError] = []
+        for v in validate_object(obj, file=file, doc_index=doc_index, lines=lines):
+            out.extend(self.accept(v, file))
+        return out
 
-        def err(message: str, loc: tuple = (), kind: str = "", name: str = "") -> SourceError:
-            line, col = pos(loc)
-            return SourceError(file=file, message=message, doc_index=doc_index, line=line, column=col,
-                               field=format_loc(loc), kind=kind, name=name)
-
-        if obj is None:
-            return []  # an empty document
-        if not isinstance(obj, Mapping):
-            return [err(f"expected a Kubernetes object (a mapping), got {type(obj).__name__}")]
-        api_version, kind = obj.get("apiVersion"), obj.get("kind")
-        if not isinstance(api_version, str) or not api_version:
-            return [err("Field required", ("apiVersion",))]
-        if not isinstance(kind, str) or not kind:
-            return [err("Field required", ("kind",))]
-        if kind.endswith("List") and api_version == "v1" and isinstance(obj.get("items"), list):
-            out: list[SourceError] = []
-            for i, item in enumerate(obj["items"]):
-                sub = (lambda loc, i=i: lines(("items", i, *loc))) if lines else None
-                out.extend(self.add(item, file=file, doc_index=doc_index, lines=sub))
-            return out
-        model = MODELS.get((api_version, kind))
-        if model is None:
-            if (api_version.rpartition("/")[0], kind) in BY_KIND_GROUP:
-                return [err(f"apiVersion {api_version} is not supported for {kind}", ("apiVersion",), kind)]
-            return []  # a kind kgw does not read: ignored, as the issue asks
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-        raw_name = meta.get("name") if isinstance(meta.get("name"), str) else ""
-        namespace = ""
-        if model.NAMESPACED:
-            namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
-        display = f"{namespace}/{raw_name}" if namespace else raw_name
-        try:
-            parsed = model.model_validate(obj)
-        except ValidationError as exc:
-            errors = tuple(
-                err(_message(e), tuple(e["loc"]), kind, display)
-                for e in exc.errors(include_url=False)
-            )
-            self._invalid.append(InvalidObject(api_version, kind, namespace, raw_name, file, errors, obj))
-            return list(errors)
-        key = (parsed.namespace if model.NAMESPACED else "", parsed.name)
-        bucket = self._objs[_FIELDS[kind]]
-        if key in bucket:
-            first = self._origins.get((kind, *key), "")
-            return [err(f"duplicate {kind} (first defined in {first or 'an earlier document'}); ignored",
-                        ("metadata", "name"), kind, display)]
-        bucket[key] = parsed
-        self._origins[(kind, *key)] = file
+    def accept(self, v: Validated, file: str) -> list[SourceError]:
+        """Take one validated document (in input order); returns its errors, including being a duplicate."""
+        if v.invalid is not None:
+            self._invalid.append(v.invalid)
+        if v.obj is None:
+            return list(v.errors)
+        bucket = self._objs[_FIELDS[v.kind]]
+        if v.key in bucket:
+            return [v.duplicate(self._origins.get((v.kind, *v.key), ""))]
+        bucket[v.key] = v.obj
+        self._origins[(v.kind, *v.key)] = file
         return []
 
     def build(self) -> Resources:

@@ -105,8 +105,11 @@ def zig_version() -> str:
     return subprocess.run([*zig_command(), "version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def build(out: pathlib.Path, opcodes_source: str | None = None) -> bytes:
-    """Compile the filter into `out` from a private copy of the sources; return the bytes."""
+def build(out: pathlib.Path, opcodes_source: str | None = None, optimize: str = "ReleaseSmall") -> bytes:
+    """Compile the filter into `out` from a private copy of the sources; return the bytes.
+
+    `optimize="ReleaseSafe"` gives a checked build (bounds, overflow: a bug traps instead of corrupting
+    memory) that the tests run the differential suites on; only ReleaseSmall is shipped."""
     if zig_version() != ZIG_VERSION:
         raise SystemExit(f"ziglang {ZIG_VERSION} is required (pip install 'kgw[build]'), found {zig_version()}")
     with tempfile.TemporaryDirectory(prefix="kgw-zig-") as tmp:
@@ -114,7 +117,8 @@ def build(out: pathlib.Path, opcodes_source: str | None = None) -> bytes:
         src = work / "src"
         shutil.copytree(SRC, src)
         (src / "opcodes.zig").write_text(opcodes_source or generate_opcodes_zig())
-        cmd = [*zig_command(), "build-exe", "src/main.zig", *ZIG_FLAGS,
+        flags = [optimize if f == "ReleaseSmall" else f for f in ZIG_FLAGS]
+        cmd = [*zig_command(), "build-exe", "src/main.zig", *flags,
                "--cache-dir", str(work / "cache"), "--global-cache-dir", str(work / "gcache"),
                "-femit-bin=" + str(work / "kgw_filter.wasm"), "--name", "kgw_filter"]
         res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)

@@ -6,10 +6,17 @@ from .core import (
 )
 from .gateway import GATEWAY_GROUP, Gateway, GatewayClass, Listener, ReferenceGrant
 from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
+from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
+from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
 from .meta import KubeObject, LabelSelector, ObjectMeta
 
+# kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
+KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
+    RoutePolicy, TrafficPolicy, DirectResponse, Backend, HTTPListenerPolicy, ListenerPolicy, GatewayParameters,
+)
+
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret,
+    GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
 )
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
@@ -18,6 +25,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
+    "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
+    "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
     "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "Gateway", "GatewayClass", "HTTPBackendRef",
     "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
     "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..resources import Resources, ResourcesBuilder, SourceError
+from ..resources import Resources, ResourcesBuilder, SourceError, Validated, validate_object
 
 SUFFIXES = (".yaml", ".yml", ".json")
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$")
@@ -68,39 +68,98 @@ def _node_lookup(node: yaml.Node | None, offset: int):
     return lookup
 
 
+# libyaml (C) composes documents about 8x faster than PyYAML's pure-Python loader; fall back to the
+# latter where PyYAML was built without libyaml. Error *messages* always come from the pure loader (see
+# _yaml_error), because libyaml words them differently and users and tests read them.
+FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _lazy_lookup(chunk: str, offset: int):
+    """loc -> (line, col), composing the node tree only when the first error asks for a position: valid
+    documents (nearly all of them) never pay for it."""
+    tree: list = []
+
+    def lookup(loc: tuple) -> tuple[int, int] | None:
+        if not tree:
+            tree.append(_node_lookup(yaml.compose(chunk, Loader=FastLoader), offset))
+        return tree[0](loc)
+
+    return lookup
+
+
+def _yaml_error(path: str, chunk: str, offset: int, doc_index: int, exc: yaml.YAMLError) -> SourceError:
+    try:  # re-parse with the pure loader for its wording and marks; fast and slow loader disagree on both
+        yaml.compose(chunk, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as pure:
+        exc = pure
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return SourceError(file=path, message=message, doc_index=doc_index,
+                       line=mark.line + 1 + offset if mark else None, column=mark.column + 1 if mark else None)
+
+
+def parse_file(path: str, text: str) -> tuple[Validated, ...]:
+    """One file's documents, each decoded and validated on its own; depends on nothing but (path, text)."""
+    out: list[Validated] = []
+    for doc_index, (offset, chunk) in enumerate(split_documents(text)):
+        try:
+            data = yaml.load(chunk, Loader=FastLoader)
+        except yaml.YAMLError as exc:
+            out.append(Validated((_yaml_error(path, chunk, offset, doc_index, exc),)))
+            continue
+        out.extend(validate_object(data, file=path, doc_index=doc_index, lines=_lazy_lookup(chunk, offset)))
+    return tuple(out)
+
+
+class FileCache:
+    """parse_files with memory: a file whose text is unchanged since the last call is neither decoded nor
+    validated again (pydantic models are frozen, so sharing them between snapshots is safe). Only the cheap,
+    order-dependent part (duplicates, building the snapshot) runs over every file each time."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, tuple[Validated, ...]]] = {}
+        self.parsed = 0  # files decoded+validated by the last call (tests and logs read it)
+
+    def parse(self, files: Mapping[str, str]) -> tuple[Resources, list[SourceError]]:
+        builder = ResourcesBuilder()
+        errors: list[SourceError] = []
+        kept: dict[str, tuple[str, tuple[Validated, ...]]] = {}
+        self.parsed = 0
+        for path in sorted(files):  # sorted, so duplicates resolve deterministically
+            text = files[path]
+            hit = self._files.get(path)
+            if hit is None or hit[0] != text:  # compare the text itself: exact, and cheaper than hashing it
+                hit = (text, parse_file(path, text))
+                self.parsed += 1
+            kept[path] = hit
+            for v in hit[1]:
+                errors.extend(builder.accept(v, path))
+        self._files = kept  # forget deleted files
+        return builder.build(), errors
+
+
 def parse_files(files: Mapping[str, str]) -> tuple[Resources, list[SourceError]]:
     """Parse path -> text; files are read in sorted path order so duplicates resolve deterministically."""
-    builder = ResourcesBuilder()
-    errors: list[SourceError] = []
-    for path in sorted(files):
-        for doc_index, (offset, chunk) in enumerate(split_documents(files[path])):
-            try:
-                node = yaml.compose(chunk, Loader=yaml.SafeLoader)
-                data = yaml.SafeLoader(chunk).construct_document(node) if node is not None else None
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-                problem = getattr(exc, "problem", None) or str(exc)
-                context = getattr(exc, "context", None)
-                message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-                errors.append(SourceError(
-                    file=path, message=message, doc_index=doc_index,
-                    line=mark.line + 1 + offset if mark else None, column=mark.column + 1 if mark else None,
-                ))
-                continue
-            errors.extend(builder.add(data, file=path, doc_index=doc_index, lines=_node_lookup(node, offset)))
-    return builder.build(), errors
+    return FileCache().parse(files)
 
 
-def collect_files(root: str | os.PathLike[str]) -> dict[str, str]:
-    """Every *.yaml/*.yml/*.json under root (recursive, hidden entries skipped) -> text, keyed by path."""
+def manifest_paths(root: str | os.PathLike[str]) -> list[Path]:
+    """Every *.yaml/*.yml/*.json file under root (recursive, hidden entries skipped), sorted."""
     root = Path(root)
-    out: dict[str, str] = {}
+    out = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or path.suffix not in SUFFIXES or not path.is_file():
             continue
-        out[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+        out.append(path)
     return out
+
+
+def collect_files(root: str | os.PathLike[str]) -> dict[str, str]:
+    """Every manifest under root -> text, keyed by path."""
+    return {str(p): p.read_text(encoding="utf-8", errors="replace") for p in manifest_paths(root)}
 
 
 def load_directory(path: str | os.PathLike[str]) -> tuple[Resources, list[SourceError]]:

@@ -60,15 +60,16 @@ class FilterVM:
         stats.calls += 1
         return result
 
-    def _body(self, stats, ctx, callback, kind, body: bytes, chunk: int) -> int:
-        """Deliver a body as Envoy does; returns the last callback result."""
+    def _body(self, stats, ctx, callback, kind, body: bytes, chunk: int, trailers: bool = False) -> int:
+        """Deliver a body as Envoy does; returns the last callback result. With `trailers` the last
+        data frame does not end the stream: the trailers callback does."""
         st = self.host.state
         forwarded = b""
         st.buffers[kind] = b""
         chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
         result = CONTINUE
         for i, piece in enumerate(chunks):
-            eos = i == len(chunks) - 1
+            eos = i == len(chunks) - 1 and not trailers
             st.buffers[kind] += piece
             result = self._cb(stats, callback, ctx, len(st.buffers[kind]), int(eos))
             if st.local_reply is not None:
@@ -76,13 +77,18 @@ class FilterVM:
             if result == CONTINUE and not eos:
                 forwarded += st.buffers[kind]  # passed on: the next callback sees only new data
                 st.buffers[kind] = b""
+        if trailers and st.local_reply is None:
+            name = "proxy_on_request_trailers" if kind == BUF_REQUEST_BODY else "proxy_on_response_trailers"
+            result = self._cb(stats, name, ctx, 1)
         st.buffers[kind] = forwarded + st.buffers[kind]
         return result
 
     def exchange(self, request: Request, response: Response | None, chunk: int = 1 << 20,
-                 stats: PhaseStats | None = None, xds_route_name: bytes | None = TEST_ROUTE_NAME) -> Outcome:
+                 stats: PhaseStats | None = None, xds_route_name: bytes | None = TEST_ROUTE_NAME,
+                 trailers: bool = False) -> Outcome:
         """One stream. `chunk` splits bodies into several data frames; `xds_route_name` is what the
-        property `xds.route_name` answers (None: the property is missing)."""
+        property `xds.route_name` answers (None: the property is missing); `trailers` ends each body
+        with a trailers callback instead of end_of_stream on the last data frame."""
         stats = stats or PhaseStats()
         host, st = self.host, self.host.state
         st.maps.clear()
@@ -95,7 +101,7 @@ class FilterVM:
         ctx = next(self._ids)
         self._cb(stats, "proxy_on_context_create", ctx, self.root_id)
         try:
-            return self._run(stats, ctx, request, response, first_log, chunk)
+            return self._run(stats, ctx, request, response, first_log, chunk, trailers)
         finally:
             self._cb(stats, "proxy_on_done", ctx)
             self._cb(stats, "proxy_on_delete", ctx)
@@ -108,7 +114,8 @@ class FilterVM:
         local = LocalResponse(r.status, list(r.headers), r.body, phase)
         return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
 
-    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int, chunk: int) -> Outcome:
+    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int, chunk: int,
+             trailers: bool) -> Outcome:
         st = self.host.state
         st.maps[MAP_REQUEST] = envoy_order([
             (b":authority", request.host), (b":path", request.url), (b":method", request.method),
@@ -118,7 +125,7 @@ class FilterVM:
         if st.local_reply is not None:
             return self._local("request", first_log, None)
         if has_body:
-            self._body(stats, ctx, "proxy_on_request_body", BUF_REQUEST_BODY, request.body, chunk)
+            self._body(stats, ctx, "proxy_on_request_body", BUF_REQUEST_BODY, request.body, chunk, trailers)
             if st.local_reply is not None:
                 return self._local("request", first_log, None)
         elif held != CONTINUE:
@@ -132,7 +139,7 @@ class FilterVM:
         if st.local_reply is not None:
             return self._local("response", first_log, upstream)
         if has_body:
-            self._body(stats, ctx, "proxy_on_response_body", BUF_RESPONSE_BODY, response.body, chunk)
+            self._body(stats, ctx, "proxy_on_response_body", BUF_RESPONSE_BODY, response.body, chunk, trailers)
             if st.local_reply is not None:
                 return self._local("response", first_log, upstream)
         elif held != CONTINUE:

@@ -10,7 +10,7 @@ from kgw_rules import VerifyError
 from kgw_rules.vm import run_exchange
 from tests.rules.strategies import programs, requests, responses
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -48,7 +48,7 @@ def _with_crc(body: bytes) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.data())
 def test_mutated_bytecode_is_refused_cleanly_or_runs_safely(source, data):
     """Mutations with a recomputed checksum reach the deep checks; whatever passes must run."""
@@ -75,7 +75,7 @@ def test_mutated_bytecode_is_refused_cleanly_or_runs_safely(source, data):
     run_exchange([program], request, data.draw(responses()))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=9, max_codepoint=126), max_size=120))
 def test_random_ascii_gives_diagnostics_never_a_traceback(text):
     program, diags = kgw_rules.compile_with_diagnostics(text, "fuzz.kgw")

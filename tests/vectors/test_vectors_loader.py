@@ -49,11 +49,11 @@ def test_good_file_loads_every_case_with_its_line():
 
 def test_unknown_key_points_at_it():
     text = GOOD.replace("      expect: {request: {headers:", "      expect: {request: {header:")
-    assert _error(text) == "v.yaml:6:25: error: 0.cases.0.expect.request.header: unknown key `header`"
+    assert _error(text) == "v.yaml:6:34: error: 0.cases.0.expect.request.header: unknown key `header`"
 
 
 def test_unknown_vector_key():
-    assert "v.yaml:2:3: error: 0.rule: unknown key `rule`" in _error(GOOD.replace("  rules: |", "  rule: |", 1))
+    assert "v.yaml:2:9: error: 0.rule: unknown key `rule`" in _error(GOOD.replace("  rules: |", "  rule: |", 1))
 
 
 def test_unknown_skip_reason():
@@ -89,4 +89,4 @@ def test_case_files_load_as_before():
     assert [c.name for c in cases] == ["v1 is moved to v2", "no credentials"]
     with pytest.raises(CaseFileError) as info:
         load_cases("t.yaml", "cases:\n  - name: x\n    skipped: [path]\n")
-    assert str(info.value) == "t.yaml:3:5: error: cases.0.skipped: unknown key `skipped`"
+    assert str(info.value) == "t.yaml:3:14: error: cases.0.skipped: unknown key `skipped`"

@@ -86,6 +86,17 @@ export fn proxy_on_response_body(ctx: u32, size: usize, eos: bool) u32 {
     return stream.onBody(ctx, 1, size, eos);
 }
 
+// A body that ends with trailers is complete when they arrive: run as at the end of the body.
+export fn proxy_on_request_trailers(ctx: u32, _: u32) u32 {
+    mem.resetScratch();
+    return stream.onBody(ctx, 0, std.math.maxInt(u32), true);
+}
+
+export fn proxy_on_response_trailers(ctx: u32, _: u32) u32 {
+    mem.resetScratch();
+    return stream.onBody(ctx, 1, std.math.maxInt(u32), true);
+}
+
 export fn proxy_on_done(_: u32) bool {
     return true;
 }

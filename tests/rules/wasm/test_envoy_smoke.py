@@ -4,12 +4,15 @@ phase on a direct_response route)."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.server
 import json
 import pathlib
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +34,7 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _config(plugin: bytes, port: int, admin: int) -> dict:
+def _config(plugin: bytes, port: int, admin: int, upstream: int | None = None) -> dict:
     wasm = {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
         "config": {
@@ -49,7 +52,8 @@ def _config(plugin: bytes, port: int, admin: int) -> dict:
         "stat_prefix": "ingress",
         "route_config": {"virtual_hosts": [{"name": "v", "domains": ["*"], "routes": [
             {"name": "kgw-route", "match": {"prefix": "/"},
-             "direct_response": {"status": 503, "body": {"inline_string": "upstream"}},
+             **({"route": {"cluster": "echo"}} if upstream else
+                {"direct_response": {"status": 503, "body": {"inline_string": "upstream"}}}),
              "response_headers_to_add": [{"header": {"key": "server", "value": "direct"}}]}]}]},
         "http_filters": [{"name": "envoy.filters.http.wasm", "typed_config": wasm},
                          {"name": "envoy.filters.http.router",
@@ -57,7 +61,11 @@ def _config(plugin: bytes, port: int, admin: int) -> dict:
     }
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
-        "static_resources": {"listeners": [{"name": "l", "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
+        "static_resources": {"clusters": [{
+            "name": "echo", "type": "STATIC", "connect_timeout": "1s",
+            "load_assignment": {"cluster_name": "echo", "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {
+                "socket_address": {"address": "127.0.0.1", "port_value": upstream}}}}]}]}}] if upstream else [],
+            "listeners": [{"name": "l", "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
                                             "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
                                                                             "typed_config": hcm}]}]}]},
     }
@@ -86,10 +94,11 @@ def test_envoy_validates_a_configuration_with_the_filter(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_envoy_serves_requests_through_the_rules(tmp_path):
+@contextlib.contextmanager
+def _envoy(tmp_path, plugin: bytes, upstream: int | None = None):
     port, admin = _port(), _port()
     cfg = tmp_path / "envoy.json"
-    cfg.write_text(json.dumps(_config(_bundle(), port, admin)))
+    cfg.write_text(json.dumps(_config(plugin, port, admin, upstream)))
     proc = subprocess.Popen([ENVOY, "-c", str(cfg), "--log-level", "warn", "--concurrency", "1",
                              "--base-id", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -102,6 +111,14 @@ def test_envoy_serves_requests_through_the_rules(tmp_path):
                 if time.time() > deadline or proc.poll() is not None:
                     raise AssertionError("envoy did not start: " + (proc.stdout.read().decode() if proc.poll() is not None else ""))
                 time.sleep(0.2)
+        yield port, admin
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_envoy_serves_requests_through_the_rules(tmp_path):
+    with _envoy(tmp_path, _bundle()) as (port, admin):
         # no credentials: the request phase answers locally
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/users", timeout=5)
@@ -119,6 +136,39 @@ def test_envoy_serves_requests_through_the_rules(tmp_path):
         stats = urllib.request.urlopen(f"http://127.0.0.1:{admin}/stats?filter=kgw", timeout=5).read().decode()
         assert "kgw.local_responses: 1" in stats, stats
         assert "kgw.programs_run: 3" in stats, stats
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """Answers with the body it received and what content-length it saw."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("x-got-length", self.headers.get("content-length", "none"))
+        self.send_header("x-got-a", self.headers.get("x-a", "none"))
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_envoy_body_rewrites_fix_content_length(tmp_path):
+    """Held headers (allow_on_headers_stop_iteration), buffered bodies, replaced bodies and
+    content-length kept in step, in both directions, through a real upstream."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    blob = kgw_rules.compile('on request {\n set body = upper(body) + "-extra"\n set header "x-a" = str(len(body))\n}\n'
+                             'on response { set body = "<{body}>" }', "b.kgw").to_bytes(strip=True)
+    try:
+        with _envoy(tmp_path, blob, upstream=server.server_address[1]) as (port, _):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=b"hello body" * 1000, method="POST")
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                sent = b"HELLO BODY" * 1000 + b"-extra"
+                assert resp.headers["x-got-length"] == str(len(sent))
+                assert resp.headers["x-got-a"] == str(len(sent))  # a read after the write sees the new body
+                assert resp.read() == b"<" + sent + b">"
+                assert resp.headers["content-length"] == str(len(sent) + 2)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.shutdown()

@@ -97,8 +97,17 @@ def test_body_programs_hold_headers_buffer_chunks_and_fix_content_length():
     assert ("call", "proxy_on_request_body", calls[-1][2], 30, 1) in calls
 
 
-def test_held_headers_without_a_body_would_stall():
-    """The harness refuses a filter that holds headers on a body-less message (Envoy would hang)."""
+def test_body_programs_run_on_bodies_that_end_with_trailers():
+    vm = _vm(BODY)
+    out = vm.exchange(Request(method=b"POST", url=b"/", body=b"abc"), Response(body=b"12345"), chunk=2, trailers=True)
+    assert out.request.body == b"ABC"
+    assert dict(out.response.headers)[b"x-l"] == b"5"
+    body_calls = [e for e in vm.host.transcript if e[:2] == ("call", "proxy_on_request_body")]
+    assert body_calls and all(e[-1] == 0 for e in body_calls)  # no data frame ended the stream
+    assert any(e[:2] == ("call", "proxy_on_request_trailers") for e in vm.host.transcript)
+
+
+def test_body_programs_without_a_body_run_on_the_headers():
     vm = _vm(BODY)
     out = vm.exchange(Request(url=b"/"), Response())  # no body: the phase runs on the headers
     assert out.request.body is None

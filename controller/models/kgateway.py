@@ -1,0 +1,104 @@
+"""kgateway's route-level kinds (gateway.kgateway.dev/v1alpha1): RoutePolicy / TrafficPolicy, DirectResponse.
+
+Shapes follow kgateway v2.0.0-beta1 and v2.0.0; where they differ both spellings are accepted and
+normalised here (`targetRef` -> `targetRefs`), so translate sees one shape. See docs/kgateway-api.md.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .meta import Group, K8sModel, Kind, KubeObject, ObjectName, SectionName
+
+KGW_GROUP = "gateway.kgateway.dev"
+KGW_API = f"{KGW_GROUP}/v1alpha1"
+
+# Like Gateway API's HeaderName, but a leading ':' is allowed (pseudo-headers rewrite path, method, ...).
+EnvoyHeaderName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=r"^:?[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")]
+
+
+class LocalPolicyTargetReference(K8sModel):
+    group: Group = "gateway.networking.k8s.io"
+    kind: Kind
+    name: ObjectName
+    section_name: SectionName | None = None
+
+
+class PolicyTargets(K8sModel):
+    """beta1 has a single `targetRef`, v2.0.0 a list `targetRefs`: both are accepted, not both at once.
+    Both are in the CRD schema (the API server would prune an unknown field); use `.targets`."""
+
+    target_refs: list[LocalPolicyTargetReference] = Field(default=[], max_length=16)
+    target_ref: LocalPolicyTargetReference | None = None
+
+    @model_validator(mode="after")
+    def _either(self) -> "PolicyTargets":
+        if self.target_ref is not None and self.target_refs:
+            raise ValueError("set targetRefs or targetRef, not both")
+        if self.target_ref is None and not self.target_refs:
+            raise ValueError("targetRefs must name at least one target")
+        return self
+
+    @property
+    def targets(self) -> list[LocalPolicyTargetReference]:
+        return [self.target_ref] if self.target_ref is not None else list(self.target_refs)
+
+
+class HeaderTransformation(K8sModel):
+    name: EnvoyHeaderName
+    value: str = ""  # an Inja template
+
+
+class BodyTransformation(K8sModel):
+    parse_as: Literal["AsString", "AsJson"] = "AsString"
+    value: str | None = None
+
+
+class Transform(K8sModel):
+    set: list[HeaderTransformation] = Field(default=[], max_length=16)
+    add: list[HeaderTransformation] = Field(default=[], max_length=16)
+    remove: list[EnvoyHeaderName] = Field(default=[], max_length=16)
+    body: BodyTransformation | None = None
+
+
+class TransformationPolicy(K8sModel):
+    # kgw: a rules program (docs/language.md); exclusive with kgateway's template form below.
+    rules: str | None = Field(default=None, max_length=65536)
+    request: Transform | None = None
+    response: Transform | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "TransformationPolicy":
+        if self.rules is not None and (self.request is not None or self.response is not None):
+            raise ValueError("transformation.rules cannot be combined with request/response templates")
+        return self
+
+
+class RoutePolicySpec(PolicyTargets):
+    transformation: TransformationPolicy | None = None
+    timeout: int | None = Field(default=None, ge=0)  # seconds, as in beta1
+
+
+class RoutePolicy(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "RoutePolicy"
+    spec: RoutePolicySpec
+
+
+class TrafficPolicy(RoutePolicy):
+    """v2.0.0's name for RoutePolicy; the same schema here."""
+
+    KIND = "TrafficPolicy"
+
+
+class DirectResponseSpec(K8sModel):
+    status: int = Field(ge=200, le=599)
+    body: str | None = Field(default=None, max_length=4096)
+
+
+class DirectResponse(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "DirectResponse"
+    spec: DirectResponseSpec

@@ -1,0 +1,268 @@
+"""kgateway's backend and Gateway-level kinds (gateway.kgateway.dev/v1alpha1): Backend, HTTPListenerPolicy,
+ListenerPolicy, GatewayParameters. beta1 and v2.0.0 spellings are both accepted (enum casing,
+`auth.secret` vs `auth.secretRef`) and normalised to the v2.0.0 form here."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .kgateway import KGW_API, PolicyTargets
+from .meta import HeaderName, K8sModel, KubeObject, ObjectName, PortNumber
+
+
+class StaticHost(K8sModel):
+    host: str = Field(min_length=1, max_length=253)
+    port: PortNumber
+
+
+class UpstreamTLS(K8sModel):
+    """kgw: TLS to the upstream hosts (kgateway v2 moves this to BackendConfigPolicy)."""
+
+    sni: str | None = Field(default=None, max_length=253)
+    insecure_skip_verify: bool = False
+
+
+class StaticBackend(K8sModel):
+    hosts: list[StaticHost] = Field(min_length=1, max_length=64)
+    tls: UpstreamTLS | None = None
+
+
+class LocalObjectReference(K8sModel):
+    name: ObjectName
+
+
+class AwsAuth(K8sModel):
+    """Credentials from a Secret with keys accessKey, secretKey and optional sessionToken."""
+
+    type: Literal["Secret", "secret"] = "Secret"  # beta1 spelled it lower-case
+    secret_ref: LocalObjectReference
+    secret: LocalObjectReference | None = None  # beta1's name, moved to secretRef
+
+    @model_validator(mode="before")
+    @classmethod
+    def _beta1(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            if "secret" in data and "secretRef" not in data:  # beta1
+                data["secretRef"] = data.pop("secret")
+            elif "secret" in data:
+                raise ValueError("set secretRef or secret, not both")
+            if isinstance(data.get("type"), str) and data["type"].lower() == "secret":
+                data["type"] = "Secret"
+        return data
+
+
+class AwsLambda(K8sModel):
+    function_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-_]{1,140}$")]
+    qualifier: Annotated[str, StringConstraints(pattern=r"^(\$LATEST|[0-9]+|[A-Za-z0-9\-_]{1,128})$")] | None = None
+    invocation_mode: Literal["Sync", "Async"] = "Sync"
+    endpoint_url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[-a-zA-Z0-9@:%.+~#?&/=]+$")] | None = Field(default=None, alias="endpointURL")
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")] | None = None
+
+
+class AwsBackend(K8sModel):
+    account_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")] = "us-east-1"
+    auth: AwsAuth | None = None
+    lambda_: AwsLambda = Field(alias="lambda")
+
+
+_TYPES = {"static": "Static", "aws": "AWS"}
+
+
+class BackendSpec(K8sModel):
+    type: Literal["Static", "AWS", "static", "aws"]  # beta1 lower-case, normalised to v2.0.0's casing
+    static: StaticBackend | None = None
+    aws: AwsBackend | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _casing(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("type"), str):
+            data = {**data, "type": _TYPES.get(data["type"].lower(), data["type"])}
+        return data
+
+    @model_validator(mode="after")
+    def _union(self) -> "BackendSpec":
+        for name, kind in (("static", "Static"), ("aws", "AWS")):
+            if (getattr(self, name) is not None) != (self.type == kind):
+                raise ValueError(f"{name} must be set exactly when type is {kind}")
+        return self
+
+
+class Backend(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "Backend"
+    spec: BackendSpec
+
+
+class HeaderMatch(K8sModel):
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+    name: HeaderName
+    value: str = Field(min_length=1, max_length=4096)
+
+
+class HeaderFilter(K8sModel):
+    header: HeaderMatch
+
+
+class ComparisonFilter(K8sModel):
+    op: Literal["EQ", "GE", "LE"]
+    value: int = Field(ge=0, le=4294967295)
+
+
+class ResponseFlagFilter(K8sModel):
+    flags: list[str] = Field(min_length=1)
+
+
+class FilterType(K8sModel):
+    status_code_filter: ComparisonFilter | None = None
+    duration_filter: ComparisonFilter | None = None
+    header_filter: HeaderFilter | None = None
+    response_flag_filter: ResponseFlagFilter | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "FilterType":
+        if sum(v is not None for v in (self.status_code_filter, self.duration_filter, self.header_filter,
+                                       self.response_flag_filter)) != 1:
+            raise ValueError("a filter sets exactly one of statusCodeFilter, durationFilter, headerFilter, "
+                             "responseFlagFilter")
+        return self
+
+
+class AccessLogFilter(K8sModel):
+    status_code_filter: ComparisonFilter | None = None
+    duration_filter: ComparisonFilter | None = None
+    header_filter: HeaderFilter | None = None
+    response_flag_filter: ResponseFlagFilter | None = None
+    and_filter: list[FilterType] | None = Field(default=None, min_length=2)
+    or_filter: list[FilterType] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "AccessLogFilter":
+        if sum(getattr(self, f) is not None for f in type(self).model_fields) != 1:
+            raise ValueError("filter sets exactly one of its fields")
+        return self
+
+
+class FileSink(K8sModel):
+    path: str = Field(default="/dev/stdout", min_length=1)
+    string_format: str | None = None
+    json_format: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _one_format(self) -> "FileSink":
+        if self.string_format is not None and self.json_format is not None:
+            raise ValueError("set at most one of stringFormat and jsonFormat")
+        return self
+
+
+class AccessLog(K8sModel):
+    file_sink: FileSink | None = None
+    filter: AccessLogFilter | None = None
+
+
+class GatewayTargetsSpec(PolicyTargets):
+    @model_validator(mode="after")
+    def _gateways_only(self) -> "GatewayTargetsSpec":
+        if any(r.kind != "Gateway" or r.group != "gateway.networking.k8s.io" for r in self.targets):
+            raise ValueError("targetRefs may only reference Gateway resources")
+        return self
+
+
+class HTTPListenerPolicySpec(GatewayTargetsSpec):
+    access_log: list[AccessLog] = Field(default=[], max_length=16)
+
+
+class HTTPListenerPolicy(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "HTTPListenerPolicy"
+    spec: HTTPListenerPolicySpec
+
+
+class ListenerPolicySpec(GatewayTargetsSpec):
+    per_connection_buffer_limit_bytes: int | None = Field(default=None, ge=0, le=2147483647)
+
+
+class ListenerPolicy(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "ListenerPolicy"
+    spec: ListenerPolicySpec
+
+
+LogLevel = Literal["trace", "debug", "info", "warn", "warning", "error", "critical", "off"]
+
+
+class EnvoyBootstrap(K8sModel):
+    log_level: LogLevel | None = None
+    component_log_levels: dict[str, str] = {}
+    concurrency: int | None = Field(default=None, ge=1, le=256)  # kgw: Envoy's --concurrency
+
+
+class Image(K8sModel):
+    registry: str | None = None
+    repository: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+    pull_policy: Literal["Always", "Never", "IfNotPresent"] | None = None
+
+
+class EnvVar(K8sModel):
+    name: str = Field(min_length=1)
+    value: str | None = None
+
+
+class ResourceRequirements(K8sModel):
+    limits: dict[str, str] = {}
+    requests: dict[str, str] = {}
+
+
+class EnvoyContainer(K8sModel):
+    bootstrap: EnvoyBootstrap | None = None
+    image: Image | None = None
+    resources: ResourceRequirements | None = None
+    env: list[EnvVar] = []
+
+
+class ProxyDeployment(K8sModel):
+    replicas: int | None = Field(default=None, ge=0)
+
+
+class Pod(K8sModel):
+    extra_labels: dict[str, str] = {}
+    extra_annotations: dict[str, str] = {}
+
+
+class ServiceConfig(K8sModel):
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] | None = None
+    extra_labels: dict[str, str] = {}
+    extra_annotations: dict[str, str] = {}
+
+
+class KubernetesProxyConfig(K8sModel):
+    deployment: ProxyDeployment | None = None
+    envoy_container: EnvoyContainer | None = None
+    pod_template: Pod | None = None
+    service: ServiceConfig | None = None
+
+
+class SelfManagedGateway(K8sModel):
+    pass
+
+
+class GatewayParametersSpec(K8sModel):
+    kube: KubernetesProxyConfig | None = None
+    self_managed: SelfManagedGateway | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> "GatewayParametersSpec":
+        if self.kube is not None and self.self_managed is not None:
+            raise ValueError("set at most one of kube and selfManaged")
+        return self
+
+
+class GatewayParameters(KubeObject):
+    API_VERSIONS = (KGW_API,)
+    KIND = "GatewayParameters"
+    spec: GatewayParametersSpec = GatewayParametersSpec()
