@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((label, wall_nofuel, inside_nofuel, f))
             else:
                 wall_nofuel, inside_nofuel = wall, inside
-    print(f"{'exchange':<28} {'wall us/req':>12} {'in filter us/req':>17} {'fuel/req':>9}")
+    print(f"{'exchange':<28} {'wall us/req':>12} {'in callbacks us/req':>20} {'fuel/req':>9}")
     for label, wall, inside, f in rows:
-        print(f"{label:<28} {wall:>12.1f} {inside:>17.1f} {f:>9}")
+        print(f"{label:<28} {wall:>12.1f} {inside:>20.1f} {f:>9}")
     return 0
 
 

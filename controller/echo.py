@@ -3,11 +3,16 @@
     python -m kgw_controller.echo --listen 127.0.0.1:3000
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
-before answering (to hold a request in flight).
+before answering (to hold a request in flight). A GET with `Upgrade: websocket` becomes a WebSocket that
+echoes every text/binary message back. The server keeps the last requests it answered in `server.seen`
+(tests use it to see mirrored requests, whose answers Envoy discards).
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import collections
+import hashlib
 import json
 import os
 import socket
@@ -17,6 +22,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_DELAY_MS = 60_000
+SEEN_LIMIT = 1000
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
 
 
 class EchoHandler(BaseHTTPRequestHandler):
@@ -47,6 +54,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _answer(self):
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            return self._websocket()
         self._body()  # drain it so the connection stays usable
         headers: dict[str, list[str]] = {}
         for name, value in self.headers.items():
@@ -58,6 +67,7 @@ class EchoHandler(BaseHTTPRequestHandler):
             "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
             "proto": self.request_version, "headers": headers, **self.identity,
         }
+        self.server.seen.append(payload)
         body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -69,12 +79,52 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _websocket(self):
+        accept = base64.b64encode(hashlib.sha1((self.headers["Sec-WebSocket-Key"] + WS_GUID).encode()).digest())
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.end_headers()
+        self.wfile.flush()
+        while (frame := self._ws_read()) is not None:
+            opcode, data = frame
+            if opcode == 8:  # close: answer it and stop
+                self._ws_write(8, data[:2])
+                break
+            if opcode in (1, 2):
+                self._ws_write(opcode, data)
+        self.close_connection = True
+
+    def _ws_read(self):
+        head = self.rfile.read(2)
+        if len(head) < 2:
+            return None
+        opcode, masked, length = head[0] & 0x0F, head[1] & 0x80, head[1] & 0x7F
+        if length == 126:
+            length = int.from_bytes(self.rfile.read(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self.rfile.read(8), "big")
+        mask = self.rfile.read(4) if masked else b"\0\0\0\0"
+        data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+        return opcode, data
+
+    def _ws_write(self, opcode: int, data: bytes) -> None:
+        size = len(data)
+        head = bytes([0x80 | opcode]) + (bytes([size]) if size < 126 else bytes([126]) + size.to_bytes(2, "big"))
+        self.wfile.write(head + data)
+        self.wfile.flush()
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
 
 
 class EchoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen: collections.deque = collections.deque(maxlen=SEEN_LIMIT)  # payloads answered, oldest first
 
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",

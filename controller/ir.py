@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -92,11 +93,13 @@ class WeightedClusterIR:
 
 @dataclass
 class RouteIR:
-    name: str  # "httproute/<ns>/<name>/rule/<i>/match/<j>", stable across reloads
+    name: str  # "httproute/<ns>/<name>/rule/<i>/match/<j>" (grpcroute/... for GRPCRoute), stable across reloads
     match: MatchIR
+    rule_name: str | None = None  # the rule's `name`, for policies that target a rule
     backends: list[WeightedClusterIR] = field(default_factory=list)
     direct_response_status: int | None = None  # 500 when no backend of the rule is usable
     timeout_ms: int | None = None  # HTTPRoute rule timeouts.request; 0 disables the timeout
+    ext: Any = None  # ir_ext.RouteExtIR: kgateway extensions (DirectResponse, Backend, RoutePolicy)
     backend_timeout_ms: int | None = None  # timeouts.backendRequest: each attempt to a backend
     request_headers: HeaderModIR | None = None
     response_headers: HeaderModIR | None = None
@@ -105,8 +108,7 @@ class RouteIR:
     mirrors: list[MirrorIR] = field(default_factory=list)
     cors: CorsIR | None = None
     grpc: bool = False  # a GRPCRoute rule
-    # Extensions (ExtensionRef filters of other kinds) may put typed per-filter config here: filter name -> dict.
-    extensions: dict = field(default_factory=dict)
+    websocket: bool = False  # a backend's Service port has appProtocol kubernetes.io/ws: allow the upgrade
 
 
 @dataclass
@@ -171,10 +173,29 @@ class GatewayIR:
     listeners: list[ListenerIR] = field(default_factory=list)
     clusters: list[ClusterIR] = field(default_factory=list)  # sorted by name
     secrets: list[SecretIR] = field(default_factory=list)  # sorted by name, delivered over SDS
+    ext: Any = None  # ir_ext.GatewayExtIR: kgateway extensions (programs, Backends, listener policies)
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
     def to_dict(self) -> dict:
-        return {"key": self.key, **dataclasses.asdict(self)}
+        return _drop_unset_ext({"key": self.key, **dataclasses.asdict(self)})
+
+
+# Gateway API fields left out of dumps while unset, so a golden case shows only the features it uses.
+_OPTIONAL = {
+    "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
+    "cors", "grpc", "websocket", "filter_chains", "secrets", "http2",
+}
+
+
+def _drop_unset_ext(value):
+    """`ext: None` is left out so dumps of Gateways without kgateway extensions are unchanged (and the
+    optional Gateway API fields above while unset)."""
+    if isinstance(value, dict):
+        return {k: _drop_unset_ext(v) for k, v in value.items()
+                if not (k == "ext" and v is None) and not (k in _OPTIONAL and not v)}
+    if isinstance(value, list):
+        return [_drop_unset_ext(v) for v in value]
+    return value

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .models import (
-    BY_KIND_GROUP, MODELS, NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, EndpointSlice, Gateway, GatewayClass,
+    BY_KIND_GROUP, MODELS, NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, EndpointSlice, Gateway, GatewayClass, GRPCRoute,
     HTTPRoute, KubeObject, Namespace, ReferenceGrant, Secret, Service,
 )
 
@@ -79,6 +79,7 @@ class Resources:
     gateway_classes: Mapping[Key, GatewayClass] = dataclasses.field(default_factory=_empty)
     gateways: Mapping[Key, Gateway] = dataclasses.field(default_factory=_empty)
     http_routes: Mapping[Key, HTTPRoute] = dataclasses.field(default_factory=_empty)
+    grpc_routes: Mapping[Key, GRPCRoute] = dataclasses.field(default_factory=_empty)
     reference_grants: Mapping[Key, ReferenceGrant] = dataclasses.field(default_factory=_empty)
     services: Mapping[Key, Service] = dataclasses.field(default_factory=_empty)
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
@@ -126,7 +127,7 @@ class Resources:
 
 _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
-    "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
+    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
     "Namespace": "namespaces", "Secret": "secrets",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",

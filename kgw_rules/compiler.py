@@ -19,7 +19,7 @@ _FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u1
 _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "status": "SET_STATUS",
               "body": "SET_BODY"}
 _LOOKUP = {"header": "HDR", "header_all": "HDR_ALL", "request_header": "REQ_HDR", "query": "QUERY",
-           "cookie": "COOKIE", "json": "JSON"}
+           "cookie": "COOKIE", "json": "JSON", "env": "ENV"}
 _HEADER_LOOKUPS = {"header", "header_all", "request_header"}
 
 

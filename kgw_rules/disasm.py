@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from .bytecode import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, PHASES
 from .opcodes import FIELDS
-from .verify import decode_code
+from .verify import STRING_OPERAND, decode_code
 
 _FLAG_NAMES = ((FLAG_REQUEST, "request"), (FLAG_RESPONSE, "response"), (FLAG_REQUEST_BODY, "request-body"),
                (FLAG_RESPONSE_BODY, "response-body"), (FLAG_LINES, "lines"))
-_STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON"}
 
 
 def _const(value) -> str:
@@ -21,7 +19,7 @@ def _const(value) -> str:
 def _operands(name: str, ops: tuple[int, ...], end: int, constants) -> str:
     if name.startswith("JMP"):
         return f"-> {end + ops[0]}"
-    if name == "CONST" or name in _STRING_OPERAND:
+    if name == "CONST" or name in STRING_OPERAND:
         return "  ".join(f"{i} {_const(constants[i])}" for i in ops)
     if name == "FIELD":
         return FIELDS[ops[0]]

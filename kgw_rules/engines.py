@@ -4,16 +4,18 @@ from __future__ import annotations
 from typing import Callable
 
 from .bytecode import Program
-from .exchange import Outcome, Request, Response
+from .exchange import HostContext, Outcome, Request, Response
 
-Engine = Callable[[list[bytes], Request, Response | None], Outcome]
+# engine(blobs, request, response, host=None): `host` gives env() and random_id() their answers.
+Engine = Callable[..., Outcome]
 ENGINE_NAMES = ("wasm", "ref", "both")
 
 
-def reference_engine(blobs: list[bytes], request: Request, response: Response | None) -> Outcome:
+def reference_engine(blobs: list[bytes], request: Request, response: Response | None,
+                     host: HostContext | None = None) -> Outcome:
     from .vm import run_exchange
 
-    return run_exchange([Program.from_bytes(b) for b in blobs], request, response)
+    return run_exchange([Program.from_bytes(b) for b in blobs], request, response, host)
 
 
 def wasm_engine() -> Engine:
@@ -50,9 +52,12 @@ def get_engine(name: str) -> Engine:
     if name == "both":
         wasm = wasm_engine()
 
-        def both(blobs: list[bytes], request: Request, response: Response | None) -> Outcome:
-            ref = reference_engine(blobs, request, response)
-            differences = outcome_difference(ref, wasm(blobs, request, response))
+        def both(blobs: list[bytes], request: Request, response: Response | None,
+                 host: HostContext | None = None) -> Outcome:
+            # one random stream, replayed to each engine, so random_id() cannot make them differ
+            ref_host, wasm_host = (host or HostContext()).split()
+            ref = reference_engine(blobs, request, response, ref_host)
+            differences = outcome_difference(ref, wasm(blobs, request, response, host=wasm_host))
             if differences:
                 raise EngineMismatch(differences)
             return ref

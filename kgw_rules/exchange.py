@@ -5,7 +5,10 @@ A `None` body means the message has no body (Envoy saw end_stream on the headers
 """
 from __future__ import annotations
 
+import os
+import random
 from dataclasses import dataclass, field
+from typing import Callable
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -52,3 +55,38 @@ class Outcome:
     local_response: LocalResponse | None
     skipped: list[str] = field(default_factory=list)
     trace: list[tuple[str, int]] = field(default_factory=list)  # (phase, source line) of statements run
+
+
+@dataclass
+class HostContext:
+    """What the host gives a VM beyond the exchange: `env()` reads `env` (Envoy's
+    vm_config.environment_variables), `random_id()` draws from `random_bytes(n)`. Both engines take one,
+    so tests can drive them identically."""
+
+    env: dict[bytes, bytes] = field(default_factory=dict)
+    random_bytes: Callable[[int], bytes] = os.urandom
+
+    @classmethod
+    def seeded(cls, seed: int | str, env: dict[bytes, bytes] | None = None) -> "HostContext":
+        """A deterministic random stream, so a case gives the same outcome on every run."""
+        rng = random.Random(seed)
+        return cls(dict(env or {}), rng.randbytes)
+
+    def split(self, n: int = 2) -> list["HostContext"]:
+        """`n` contexts with this env that each read the same random byte stream from the start (drawn
+        once from this one): how `--engine both` gives both engines identical random output."""
+        drawn = bytearray()
+
+        def reader() -> Callable[[int], bytes]:
+            pos = 0
+
+            def read(k: int) -> bytes:
+                nonlocal pos
+                if pos + k > len(drawn):
+                    drawn.extend(self.random_bytes(pos + k - len(drawn)))
+                pos += k
+                return bytes(drawn[pos - k:pos])
+
+            return read
+
+        return [HostContext(dict(self.env), reader()) for _ in range(n)]

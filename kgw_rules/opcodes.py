@@ -58,6 +58,8 @@ _ROWS = [
     (0x24, "QUERY", "u16", 0, 1, "both", "first query parameter named u16, decoded; none if absent or malformed"),
     (0x25, "COOKIE", "u16", 0, 1, "both", "request cookie named u16, or none"),
     (0x26, "JSON", "u16", 0, 1, "both", "field at JSON path constant u16 of the current body, or none"),
+    # reads of the host (the VM's environment, read once per VM; WASI in the filter)
+    (0x27, "ENV", "u16", 0, 1, "both", "environment variable named by string constant u16, or none"),
     # pure functions
     (0x30, "LOWER", "", 1, 1, "both", "ASCII lower case"),
     (0x31, "UPPER", "", 1, 1, "both", "ASCII upper case"),
@@ -84,6 +86,7 @@ _ROWS = [
     (0x46, "JSON_ESCAPE", "", 1, 1, "both", "JSON string literal of s, quotes included"),
     (0x47, "CONCAT", "u8", -1, 1, "both", "pop u8 values, push the concatenation of their texts"),
     (0x48, "ADD", "", 2, 1, "both", "64-bit wrapping integer addition"),
+    (0x49, "RANDOM_ID", "", 0, 1, "both", "16 random bytes as 22 characters of unpadded base64url"),
     # comparisons and logic
     (0x50, "EQ", "", 2, 1, "both", "equal"),
     (0x51, "NE", "", 2, 1, "both", "not equal"),

@@ -6,7 +6,8 @@ import re
 
 from . import runtime as rt
 
-SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc")
+SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc",
+                "regex_budget")
 
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 

@@ -9,8 +9,11 @@ from .limits import MAX_STACK
 from .opcodes import BY_CODE, FIELDS, OPERAND_BYTES, RESPONSE_ONLY_FIELDS, Op, variable_pops
 
 _FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}
-_STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON"}
+STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV"}
+# Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
+# fields), and the two engines would treat hand-made ones differently.
+_HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR", "REN_HDR"}
 _REGEX_OPERAND = {"REPLACE", "MATCH", "MATCH_CAP", "REPLACE_BODY"}
 _JUMPS = {"JMP", "JMPF", "JMPF_KEEP", "JMPT_KEEP"}
 _ENDS = {"JMP", "STOP", "RESPOND"}  # no fall-through
@@ -57,10 +60,12 @@ def _check_operands(ins: Instruction, phase: str, constants, regexes, nvars: int
         raise VerifyError(f"{where} is not allowed in the {phase} phase")
     if name == "CONST" and ops[0] >= len(constants):
         raise VerifyError(f"{where}: constant {ops[0]} out of range")
-    if name in _STRING_OPERAND:
+    if name in STRING_OPERAND:
         for index in ops:
             if index >= len(constants) or not isinstance(constants[index], bytes):
                 raise VerifyError(f"{where}: operand {index} is not a string constant")
+            if name in _HEADER_OPERAND and constants[index].startswith(b":"):
+                raise VerifyError(f"{where}: header name {constants[index]!r} is a pseudo-header")
     if name in ("LOAD", "STORE") and ops[0] >= nvars:
         raise VerifyError(f"{where}: variable {ops[0]} out of range")
     if name in _REGEX_OPERAND:

@@ -1,7 +1,8 @@
 """The reference VM: runs verified bytecode over an exchange, exactly as the wasm filter must.
 
-`run_exchange(programs, request, response)` is the whole stream: every program's request phase in
-order, then (without a local response) every program's response phase over the upstream's answer.
+`run_exchange(programs, request, response, host=...)` is the whole stream: every program's request phase
+in order, then (without a local response) every program's response phase over the upstream's answer.
+`host` (a HostContext) answers `env()` and `random_id()`; by default an empty environment and os.urandom.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import struct
 
 from . import runtime as rt
 from .bytecode import Program
-from .exchange import LocalResponse, Outcome, Request, Response
+from .exchange import HostContext, LocalResponse, Outcome, Request, Response
 from .opcodes import BY_CODE, FIELDS
 from .skips import body_write_blocker, valid_host, valid_method
 
@@ -94,6 +95,15 @@ class _Phase:
         if rt.get_first(self.msg.headers, b"content-length") is not None:
             self.set_headers(rt.set_all(self.msg.headers, b"content-length", str(len(new)).encode()))
 
+    def replace(self, index: int, text: bytes, with_: bytes) -> bytes:
+        """replace() and `replace body`: a replace-all that runs out of its work budget
+        (docs/regex.md, Complexity) leaves the text unchanged and is skipped as `regex_budget`."""
+        new, _ = self.p.regexes[index].replace_all_budgeted(text, with_)
+        if new is None:
+            self.skip("regex_budget")
+            return text
+        return new
+
     def field(self, index: int):
         name = FIELDS[index]
         req = self.s.request
@@ -176,6 +186,10 @@ class _Phase:
             stack.append(rt.cookie_get(rt.get_all(req.headers, b"cookie"), consts[a[0]]))
         elif name == "JSON":
             stack.append(rt.json_get(self.msg.body or b"", consts[a[0]]))
+        elif name == "ENV":
+            stack.append(self.s.host.env.get(consts[a[0]]))
+        elif name == "RANDOM_ID":  # the filter: one random_get of 16 bytes, the same draw
+            stack.append(rt.base64url_encode(self.s.host.random_bytes(16)))
         elif name in ("MATCH", "MATCH_CAP"):
             regex = self.p.regexes[a[0]]
             text = rt.to_str(stack.pop())
@@ -187,7 +201,7 @@ class _Phase:
             stack.append(found is not None)
         elif name == "REPLACE":
             with_ = rt.to_str(stack.pop())
-            stack.append(self.p.regexes[a[0]].replace_all(rt.to_str(stack.pop()), with_))
+            stack.append(self.replace(a[0], rt.to_str(stack.pop()), with_))
         else:
             self.write(name, a, stack)
 
@@ -246,7 +260,7 @@ class _Phase:
             elif name == "DEL_JSON":
                 self.write_body(rt.json_remove(body, consts[a[0]]))
             else:
-                new = self.p.regexes[a[0]].replace_all(body, rt.to_str(value))
+                new = self.replace(a[0], body, rt.to_str(value))
                 self.write_body(new if new != body else None)
         elif name == "RESPOND":
             self.respond(a, stack)
@@ -275,7 +289,8 @@ class _Phase:
 
 
 class _Stream:
-    def __init__(self, request: Request, response: Response | None):
+    def __init__(self, request: Request, response: Response | None, host: HostContext | None = None):
+        self.host = host or HostContext()
         self.request = request
         self.response = response
         self.local: LocalResponse | None = None
@@ -283,9 +298,10 @@ class _Stream:
         self.trace: list[tuple[str, int]] = []
 
 
-def run_exchange(programs: list[Program], request: Request, response: Response | None = None) -> Outcome:
+def run_exchange(programs: list[Program], request: Request, response: Response | None = None,
+                 host: HostContext | None = None) -> Outcome:
     """Run one request (and the upstream's answer, if given) through `programs` in order."""
-    stream = _Stream(copy.deepcopy(request), copy.deepcopy(response))
+    stream = _Stream(copy.deepcopy(request), copy.deepcopy(response), host)
     variables = [[None] * p.nvars for p in programs]
     try:
         for p, v in zip(programs, variables):

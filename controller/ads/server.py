@@ -28,8 +28,10 @@ class AdsServicer(ads_pb2_grpc.AggregatedDiscoveryServiceServicer):
 class XdsServer:
     """Binds once; `port` stays the same across stop()/start() so Envoys can reconnect to a restarted server."""
 
-    def __init__(self, cache: SnapshotCache, address: str = "127.0.0.1:0"):
-        self.cache = cache
+    def __init__(self, cache: SnapshotCache, address: str = "127.0.0.1:0", credentials=None,
+                 servicer: type[AdsServicer] = AdsServicer):
+        # With `credentials` (grpc.ServerCredentials) the port speaks TLS only; `servicer` may add checks.
+        self.cache, self.credentials, self.servicer = cache, credentials, servicer
         self.host, _, port = address.rpartition(":")
         self.port = int(port)
         self._server: grpc.aio.Server | None = None
@@ -47,9 +49,12 @@ class XdsServer:
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.http2.min_ping_interval_without_data_ms", 5000),
         ])
-        ads_pb2_grpc.add_AggregatedDiscoveryServiceServicer_to_server(AdsServicer(self.cache), server)
+        ads_pb2_grpc.add_AggregatedDiscoveryServiceServicer_to_server(self.servicer(self.cache), server)
         try:
-            bound = server.add_insecure_port(self.address)
+            if self.credentials is not None:
+                bound = server.add_secure_port(self.address, self.credentials)
+            else:
+                bound = server.add_insecure_port(self.address)
         except RuntimeError as e:
             raise OSError(f"cannot listen for xDS on {self.address}: {e}") from None
         if bound == 0:

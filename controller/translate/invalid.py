@@ -36,7 +36,7 @@ def invalid_status(inv: InvalidObject, our_classes: set[str], gateway_keys: set[
             return None
         return {"conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message),
                                cond(c.PROGRAMMED, False, c.R_INVALID, message)]}
-    if inv.kind == "HTTPRoute":
+    if inv.kind in ("HTTPRoute", "GRPCRoute"):
         refs = _get(inv.raw, "spec", "parentRefs")
         parents = []
         for ref in refs if isinstance(refs, list) else []:

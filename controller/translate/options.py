@@ -1,6 +1,7 @@
 """Inputs and outputs of translate()."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..ir import GatewayIR
@@ -14,9 +15,13 @@ class TranslateOptions:
     # Written as every condition's lastTransitionTime. Fixed by default so translate stays pure and goldens
     # stable; the status writer passes the current time and keeps the old one when a condition is unchanged.
     transition_time: str = "1970-01-01T00:00:00Z"
+    # RoutePolicy programs last known good (program id -> bytecode), e.g. loaded from the state dir: a policy
+    # whose new source does not compile keeps serving its entry here (docs/kgateway-api.md).
+    last_good_programs: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
 class Translation:
     gateways: dict[str, GatewayIR] = field(default_factory=dict)  # "namespace/name" -> IR (programmed only)
     statuses: list[dict] = field(default_factory=list)  # {apiVersion, kind, namespace, name, status}
+    programs: dict[str, bytes] = field(default_factory=dict)  # every RoutePolicy program in use (to persist)

@@ -10,35 +10,39 @@ import re
 from dataclasses import dataclass, field
 
 from ..ir import MatchIR, RouteIR, StringMatchIR, WeightedClusterIR
-from ..models import GATEWAY_GROUP, HTTPRoute, HTTPRouteRule, ReferenceGrant, RouteMatch, ServicePort
+from ..models import GATEWAY_GROUP, HTTPRoute, HTTPRouteRule, ReferenceGrant, RouteMatch
 from ..resources import Resources
 from . import conditions as c
+from .backends import ClusterKey, ResolvedBackend, cluster_name, resolve_backend
+from .extensions import ExtensionRefError, RouteContext
+from .filters import backend_filters, rule_filters
 from .gateways import creation_order
+
+__all__ = ["ClusterKey", "GrantIndex", "RouteEntry", "RuleSpec", "cluster_name", "translate_route", "translate_rules"]
 
 # Path match kinds, most precedent first. The spec leaves RegularExpression to implementations: kgw puts
 # it between Exact and PathPrefix so the default `PathPrefix /` can never shadow a regex rule.
 PATH_RANK = {"Exact": 0, "RegularExpression": 1, "PathPrefix": 2}
-ClusterKey = tuple[str, str, int]  # (namespace, service, port)
 
 
 @dataclass
 class RouteEntry:
-    """One translated HTTPRoute."""
+    """One translated HTTPRoute or GRPCRoute."""
 
     route: HTTPRoute
     routes: list[tuple[tuple, RouteIR]] = field(default_factory=list)  # (precedence key, IR)
-    clusters: dict[str, tuple[ClusterKey, ServicePort]] = field(default_factory=dict)
+    clusters: dict[str, ResolvedBackend] = field(default_factory=dict)
     resolved: tuple[bool, str, str] = (True, c.R_RESOLVED_REFS, "All references are resolved")
     invalid_rules: list[str] = field(default_factory=list)  # messages for rules served as 500
     rule_count: int = 0
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.route.namespace, self.route.name)
+    def key(self) -> tuple[str, str, str]:
+        return (self.route.kind, self.route.namespace, self.route.name)
 
-
-def cluster_name(key: ClusterKey) -> str:
-    return f"{key[0]}/{key[1]}/{key[2]}"
+    @property
+    def kind(self) -> str:
+        return self.route.kind
 
 
 @functools.lru_cache(maxsize=4096)
@@ -68,6 +72,7 @@ class GrantIndex:
             self._by_ns.setdefault(ns, []).append(grant)
 
     def allows(self, from_ns: str, from_kind: str, to_ns: str, to_kind: str, to_name: str) -> bool:
+        """Does a ReferenceGrant in `to_ns` let `from_kind` objects of `from_ns` refer to this core object?"""
         for grant in self._by_ns.get(to_ns, ()):
             if not any(f.group == GATEWAY_GROUP and f.kind == from_kind and f.namespace == from_ns
                        for f in grant.spec.from_):
@@ -99,62 +104,90 @@ def _match_regex_problems(m: MatchIR) -> list[str]:
     return [p for p in map(regex_problem, patterns) if p]
 
 
-def _rule_problems(rule: HTTPRouteRule, matches: list[MatchIR]) -> list[str]:
-    problems = []
-    filters = [f.type for f in rule.filters] + [f.type for b in rule.backend_refs for f in b.filters]
-    if filters:
-        problems.append(f"filters not supported yet: {', '.join(dict.fromkeys(filters))}")
-    if rule.timeouts and rule.timeouts.backend_request:
-        problems.append("timeouts.backendRequest is not supported yet")
-    for m in matches:
-        problems += _match_regex_problems(m)
-    return problems
+@dataclass
+class RuleSpec:
+    """One rule of an HTTPRoute or GRPCRoute, in the shape both kinds share."""
+
+    index: int
+    name: str | None
+    matches: list[MatchIR]
+    filters: list
+    backend_refs: list
+    timeout_ms: int | None = None
+    backend_timeout_ms: int | None = None
+    match_prefix: str = ""  # the single PathPrefix value, for ReplacePrefixMatch
 
 
-def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex) -> RouteEntry:
-    entry = RouteEntry(route, rule_count=len(route.spec.rules))
-    ns = route.namespace
+def translate_rules(entry: RouteEntry, ctx: RouteContext, prefix: str, rules: list[RuleSpec]) -> None:
+    """Rules -> precedence-keyed RouteIRs on `entry`, with clusters, invalid rules and ResolvedRefs."""
+    route = entry.route
     order = creation_order(route)
     failures: list[tuple[str, str]] = []
-    for ri, rule in enumerate(route.spec.rules):
-        matches = [_match_ir(m) for m in rule.matches]
-        problems = _rule_problems(rule, matches)
+    grpc = ctx.kind == "GRPCRoute"
+    for rule in rules:
+        ri = rule.index
+        where = f"rules[{ri}]"
+        filters = rule_filters(rule.filters, ctx, where, rule.match_prefix)
+        failures += filters.failures
+        problems = list(filters.problems)
+        for m in rule.matches:
+            problems += _match_regex_problems(m)
         backends: list[WeightedClusterIR] = []
-        rule_clusters: dict[str, tuple[ClusterKey, ServicePort]] = {}
+        rule_clusters: dict[str, ResolvedBackend] = dict(filters.backends)
         for bi, ref in enumerate(rule.backend_refs):
-            where = f"rules[{ri}].backendRefs[{bi}]"
-            target_ns = ref.namespace or ns
+            bwhere = f"{where}.backendRefs[{bi}]"
+            req, resp, bproblems = backend_filters(ref.filters, bwhere)
+            problems += bproblems
             cluster = None
-            if ref.group != "" or ref.kind != "Service":
-                failures.append((c.R_INVALID_KIND, f"{where}: kind {ref.group or 'core'}/{ref.kind} is not supported"))
-            elif target_ns != ns and not grants.allows(ns, "HTTPRoute", target_ns, "Service", ref.name):
-                failures.append((c.R_REF_NOT_PERMITTED,
-                                 f"{where}: Service {target_ns}/{ref.name} is in another namespace and no "
-                                 f"ReferenceGrant allows it"))
-            elif (svc := resources.services.get((target_ns, ref.name))) is None:
-                failures.append((c.R_BACKEND_NOT_FOUND, f"{where}: Service {target_ns}/{ref.name} not found"))
-            elif (port := next((p for p in svc.spec.ports if p.port == ref.port), None)) is None:
-                failures.append((c.R_BACKEND_NOT_FOUND,
-                                 f"{where}: Service {target_ns}/{ref.name} has no port {ref.port}"))
-            else:
-                key = (target_ns, ref.name, port.port)
-                cluster = cluster_name(key)
-                rule_clusters[cluster] = (key, port)
+            try:
+                target = resolve_backend(ref, ctx)
+                cluster = target.cluster
+                rule_clusters[cluster] = target
+            except ExtensionRefError as e:
+                failures.append((e.reason, f"{bwhere}: {e.message}"))
             if ref.weight > 0:
-                backends.append(WeightedClusterIR(cluster, ref.weight))
-        timeout = duration_ms(rule.timeouts.request) if rule.timeouts and rule.timeouts.request else None
+                backends.append(WeightedClusterIR(cluster, ref.weight, req, resp))
         if problems:
-            entry.invalid_rules.append(f"rules[{ri}]: " + "; ".join(problems))
-        usable = not problems and any(b.cluster for b in backends)
+            entry.invalid_rules.append(f"{where}: " + "; ".join(p.removeprefix(f"{where}.") for p in problems))
+        redirect = filters.redirect is not None
+        usable = not problems and (redirect or filters.terminal or any(b.cluster for b in backends))
         if usable:
             entry.clusters.update(rule_clusters)
-        for mi, match in enumerate(matches):
+            if grpc:
+                ctx.h2_clusters.update(rule_clusters)
+        for mi, match in enumerate(rule.matches):
             if _match_regex_problems(match):
                 continue  # Envoy would reject the whole RouteConfiguration: leave this match out entirely
-            ir = RouteIR(f"httproute/{ns}/{route.name}/rule/{ri}/match/{mi}", match,
-                         backends=list(backends) if usable else [],
-                         direct_response_status=None if usable else 500, timeout_ms=timeout if usable else None)
+            ir = RouteIR(f"{prefix}/{ri}/match/{mi}", match, rule_name=rule.name, grpc=grpc,
+                         websocket=any(t.websocket for t in rule_clusters.values()))
+            if usable:
+                ir.backends = [] if redirect else list(backends)
+                ir.timeout_ms, ir.backend_timeout_ms = rule.timeout_ms, rule.backend_timeout_ms
+                filters.apply(ir)
+            else:
+                ir.direct_response_status = 500
             entry.routes.append(((*precedence(match), *order, ri, mi), ir))
     if failures:
         entry.resolved = (False, failures[0][0], "; ".join(msg for _, msg in failures))
+
+
+def _prefix_of(rule: HTTPRouteRule) -> str:
+    m = rule.matches
+    return m[0].path.value if len(m) == 1 and m[0].path.type == "PathPrefix" else ""
+
+
+def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
+                    h2_clusters: set[str] | None = None) -> RouteEntry:
+    entry = RouteEntry(route, rule_count=len(route.spec.rules))
+    ctx = RouteContext("HTTPRoute", route.namespace, resources, grants, h2_clusters if h2_clusters is not None else set())
+    rules = []
+    for ri, rule in enumerate(route.spec.rules):
+        t = rule.timeouts
+        rules.append(RuleSpec(
+            ri, rule.name, [_match_ir(m) for m in rule.matches], rule.filters, rule.backend_refs,
+            duration_ms(t.request) if t and t.request else None,
+            duration_ms(t.backend_request) if t and t.backend_request else None,
+            _prefix_of(rule),
+        ))
+    translate_rules(entry, ctx, f"httproute/{route.namespace}/{route.name}/rule", rules)
     return entry

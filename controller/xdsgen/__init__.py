@@ -13,9 +13,11 @@ from google.protobuf.message import Message
 import yaml
 
 from ..ir import GatewayIR
+from . import policies
 from .clusters import cluster, load_assignment
 from .listeners import listener
-from .routes import INVALID_BACKEND_CLUSTER, route_configuration
+from .routes import INVALID_BACKEND_CLUSTER, route_configurations
+from .secrets import secret
 
 _PREFIX = "type.googleapis.com/"
 LISTENER = _PREFIX + "envoy.config.listener.v3.Listener"
@@ -25,7 +27,7 @@ ENDPOINT = _PREFIX + "envoy.config.endpoint.v3.ClusterLoadAssignment"
 EXTENSION_CONFIG = _PREFIX + "envoy.config.core.v3.TypedExtensionConfig"
 SECRET = _PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret"
 # The push order for make-before-break (CDS, EDS, LDS, RDS, ...), also the order of the returned dict.
-TYPE_URLS = (CLUSTER, ENDPOINT, LISTENER, ROUTE)
+TYPE_URLS = (CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET)
 
 XdsResources = dict[str, dict[str, Message]]
 
@@ -42,12 +44,17 @@ def to_xds(gw: GatewayIR) -> XdsResources:
 
 
 def _to_xds(gw: GatewayIR) -> XdsResources:
-    return {
+    out = {
         CLUSTER: {c.name: cluster(c) for c in gw.clusters},
         ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
         LISTENER: {lis.name: listener(lis) for lis in gw.listeners},
-        ROUTE: {lis.name: route_configuration(lis) for lis in gw.listeners},
+        ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(lis).items()},
     }
+    if gw.secrets:  # absent = empty to the snapshot cache; left out so HTTP-only dumps stay short
+        out[SECRET] = {s.name: secret(s) for s in gw.secrets}
+    if gw.ext is not None:  # kgateway kinds: programs (ECDS), Backends, access logs, ... (xdsgen/policies.py)
+        policies.apply(gw, out, LISTENER, ROUTE, CLUSTER, EXTENSION_CONFIG)
+    return out
 
 
 def _plain(value):

@@ -1,17 +1,26 @@
-"""Envoy Listener + HttpConnectionManager with the edge defaults documented in docs/edge-defaults.md."""
+"""Envoy Listener + HttpConnectionManager with the edge defaults documented in docs/edge-defaults.md.
+
+HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS."""
 from __future__ import annotations
 
-from envoy.config.core.v3 import address_pb2, config_source_pb2, protocol_pb2
+from envoy.config.core.v3 import address_pb2, base_pb2, config_source_pb2, protocol_pb2
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
+from envoy.extensions.filters.http.cors.v3 import cors_pb2
 from envoy.extensions.filters.http.router.v3 import router_pb2
+from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from google.protobuf import any_pb2, duration_pb2, wrappers_pb2
 
-from ..ir import ListenerIR
+from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
+
+from ..ir import FilterChainIR, ListenerIR, VirtualHostIR
 
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
 ROUTER_FILTER = "envoy.filters.http.router"
+CORS_FILTER = "envoy.filters.http.cors"
+TLS_INSPECTOR = "envoy.filters.listener.tls_inspector"
+TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls"
 
 # Edge defaults (each one is explained in docs/edge-defaults.md).
 MAX_REQUEST_HEADERS_KB = 60
@@ -40,12 +49,23 @@ def _seconds(n: int) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=n)
 
 
-def http_connection_manager(listener: ListenerIR) -> hcm_pb2.HttpConnectionManager:
-    return HCM(
+def _http_filters(vhosts: list[VirtualHostIR]) -> list[hcm_pb2.HttpFilter]:
+    routes = [r for vh in vhosts for r in vh.routes]
+    out = []
+    if any(r.cors for r in routes):  # only where a route uses the CORS filter: no cost elsewhere
+        out.append(hcm_pb2.HttpFilter(name=CORS_FILTER, typed_config=_packed(cors_pb2.Cors())))
+    out.append(hcm_pb2.HttpFilter(name=ROUTER_FILTER, typed_config=_packed(router_pb2.Router())))
+    return out
+
+
+def http_connection_manager(listener: ListenerIR, route_config_name: str | None = None,
+                            vhosts: list[VirtualHostIR] | None = None) -> hcm_pb2.HttpConnectionManager:
+    vhosts = listener.virtual_hosts if vhosts is None else vhosts
+    hcm = HCM(
         codec_type=HCM.AUTO,
         stat_prefix=f"http-{listener.bind_port}",
-        rds=hcm_pb2.Rds(config_source=ads_source(), route_config_name=listener.name),
-        http_filters=[hcm_pb2.HttpFilter(name=ROUTER_FILTER, typed_config=_packed(router_pb2.Router()))],
+        rds=hcm_pb2.Rds(config_source=ads_source(), route_config_name=route_config_name or listener.name),
+        http_filters=_http_filters(vhosts),
         # Route matches see the normalised path: `/a/../b`, `//admin` and `%2Fadmin` cannot bypass them.
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
@@ -70,9 +90,37 @@ def http_connection_manager(listener: ListenerIR) -> hcm_pb2.HttpConnectionManag
         # Gateway API: the port in Host is ignored for matching (so --port-offset never affects it).
         strip_any_host_port=True,
     )
+    if any(r.websocket for vh in vhosts for r in vh.routes):
+        # WebSocket upgrades are off by default and switched on per route (appProtocol kubernetes.io/ws).
+        hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
+    return hcm
+
+
+def _tls_chain(ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:
+    ctx = tls_pb2.DownstreamTlsContext()
+    common = ctx.common_tls_context
+    common.alpn_protocols.extend(["h2", "http/1.1"])
+    common.tls_certificate_sds_secret_configs.extend(
+        secret_pb2.SdsSecretConfig(name=name, sds_config=ads_source()) for name in fc.secrets)
+    hcm = http_connection_manager(ir, fc.name, fc.virtual_hosts)
+    return listener_components_pb2.FilterChain(
+        name=fc.name,
+        filter_chain_match=listener_components_pb2.FilterChainMatch(server_names=fc.server_names),
+        transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=_packed(ctx)),
+        filters=[listener_components_pb2.Filter(name=HCM_FILTER, typed_config=_packed(hcm))],
+    )
 
 
 def listener(ir: ListenerIR) -> listener_pb2.Listener:
+    if ir.filter_chains:  # HTTPS: the TLS inspector reads SNI, which picks the Gateway listener's chain
+        return listener_pb2.Listener(
+            name=ir.name,
+            address=address_pb2.Address(
+                socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)),
+            listener_filters=[listener_components_pb2.ListenerFilter(
+                name=TLS_INSPECTOR, typed_config=_packed(tls_inspector_pb2.TlsInspector()))],
+            filter_chains=[_tls_chain(ir, fc) for fc in ir.filter_chains],
+        )
     return listener_pb2.Listener(
         name=ir.name,
         address=address_pb2.Address(

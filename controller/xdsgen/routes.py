@@ -1,4 +1,5 @@
-"""RouteConfiguration per Envoy listener: one virtual host per domain, routes in precedence order."""
+"""RouteConfiguration per Envoy listener (per SNI filter chain for HTTPS): one virtual host per domain,
+routes in precedence order, filters as route fields."""
 from __future__ import annotations
 
 from envoy.config.route.v3 import route_components_pb2 as rc
@@ -6,11 +7,15 @@ from envoy.config.route.v3 import route_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
-from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR
+from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR, VirtualHostIR
+from .filters import (
+    CORS_FILTER, cors_config, full_path_regex, header_options, mirror_policy, prefix_rewrite, redirect_action,
+)
 
 # Weighted entries for invalid backendRefs point here. No such cluster exists, and
 # cluster_not_found_response_code turns that share of traffic into a 500, as the spec asks.
 INVALID_BACKEND_CLUSTER = "kgw/invalid-backend"
+ENVOY_DEFAULT_ROUTE_TIMEOUT_MS = 15_000
 
 
 def _string_matcher(m: StringMatchIR) -> string_pb2.StringMatcher:
@@ -40,32 +45,84 @@ def route_match(m: MatchIR) -> rc.RouteMatch:
     return out
 
 
-def route(r: RouteIR) -> rc.Route:
+def _duration(ms: int) -> duration_pb2.Duration:
+    return duration_pb2.Duration(seconds=ms // 1000, nanos=ms % 1000 * 1000000)
+
+
+def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
+    action.cluster_not_found_response_code = rc.RouteAction.INTERNAL_SERVER_ERROR
+    plain = all(b.request_headers is None and b.response_headers is None for b in r.backends)
+    if len(r.backends) == 1 and plain:
+        action.cluster = r.backends[0].cluster or INVALID_BACKEND_CLUSTER
+    else:
+        for b in r.backends:
+            cw = action.weighted_clusters.clusters.add(
+                name=b.cluster or INVALID_BACKEND_CLUSTER, weight=wrappers_pb2.UInt32Value(value=b.weight))
+            if b.request_headers:  # backendRef-level filters apply to this backend's share only
+                cw.request_headers_to_add.extend(header_options(b.request_headers))
+                cw.request_headers_to_remove.extend(b.request_headers.remove)
+            if b.response_headers:
+                cw.response_headers_to_add.extend(header_options(b.response_headers))
+                cw.response_headers_to_remove.extend(b.response_headers.remove)
+    timeout = r.timeout_ms
+    if r.backend_timeout_ms is not None:
+        # timeouts.backendRequest bounds each attempt to a backend; without retries, that is the one attempt.
+        action.retry_policy.per_try_timeout.CopyFrom(_duration(r.backend_timeout_ms))
+        action.retry_policy.num_retries.value = 0
+        if timeout is None and r.backend_timeout_ms > ENVOY_DEFAULT_ROUTE_TIMEOUT_MS:
+            timeout = r.backend_timeout_ms  # never cut a backend attempt short with Envoy's default
+    if timeout is not None:
+        action.timeout.CopyFrom(_duration(timeout))
+    if r.rewrite:
+        if r.rewrite.hostname:
+            action.host_rewrite_literal = r.rewrite.hostname
+        if r.rewrite.path and r.rewrite.path.type == "ReplaceFullPath":
+            action.regex_rewrite.CopyFrom(full_path_regex(r.rewrite.path.value))
+        elif r.rewrite.path:
+            kind, value = prefix_rewrite(r.rewrite.path)
+            if kind == "prefix":
+                action.prefix_rewrite = value
+            else:
+                action.regex_rewrite.CopyFrom(value)
+    action.request_mirror_policies.extend(mirror_policy(m) for m in r.mirrors)
+    if r.websocket:
+        action.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=True))
+
+
+def route(r: RouteIR, listener: ListenerIR) -> rc.Route:
     out = rc.Route(name=r.name, match=route_match(r.match))
     if r.direct_response_status is not None:
         out.direct_response.status = r.direct_response_status
         return out
-    action = out.route
-    action.cluster_not_found_response_code = rc.RouteAction.INTERNAL_SERVER_ERROR
-    if len(r.backends) == 1:
-        action.cluster = r.backends[0].cluster or INVALID_BACKEND_CLUSTER
+    if r.redirect is not None:
+        out.redirect.CopyFrom(redirect_action(r.redirect, listener))
     else:
-        action.weighted_clusters.clusters.extend(
-            rc.WeightedCluster.ClusterWeight(name=b.cluster or INVALID_BACKEND_CLUSTER,
-                                             weight=wrappers_pb2.UInt32Value(value=b.weight))
-            for b in r.backends)
-    if r.timeout_ms is not None:
-        action.timeout.CopyFrom(duration_pb2.Duration(seconds=r.timeout_ms // 1000, nanos=r.timeout_ms % 1000 * 1000000))
+        _route_action(r, out.route)
+    if r.request_headers:
+        out.request_headers_to_add.extend(header_options(r.request_headers))
+        out.request_headers_to_remove.extend(r.request_headers.remove)
+    if r.response_headers:
+        out.response_headers_to_add.extend(header_options(r.response_headers))
+        out.response_headers_to_remove.extend(r.response_headers.remove)
+    if r.cors:
+        out.typed_per_filter_config[CORS_FILTER].CopyFrom(cors_config(r.cors))
     return out
 
 
-def route_configuration(listener: ListenerIR) -> route_pb2.RouteConfiguration:
+def route_configuration(name: str, listener: ListenerIR, vhosts: list[VirtualHostIR]) -> route_pb2.RouteConfiguration:
     return route_pb2.RouteConfiguration(
-        name=listener.name,
+        name=name,
         # Clusters arrive over CDS and invalid backends deliberately name a missing one.
         validate_clusters=wrappers_pb2.BoolValue(value=False),
         virtual_hosts=[
-            rc.VirtualHost(name=vh.name, domains=vh.domains, routes=[route(r) for r in vh.routes])
-            for vh in listener.virtual_hosts
+            rc.VirtualHost(name=vh.name, domains=vh.domains, routes=[route(r, listener) for r in vh.routes])
+            for vh in vhosts
         ],
     )
+
+
+def route_configurations(listener: ListenerIR) -> dict[str, route_pb2.RouteConfiguration]:
+    """HTTP: one RouteConfiguration named like the listener; HTTPS: one per filter chain (per SNI)."""
+    if listener.filter_chains:
+        return {fc.name: route_configuration(fc.name, listener, fc.virtual_hosts) for fc in listener.filter_chains}
+    return {listener.name: route_configuration(listener.name, listener, listener.virtual_hosts)}

@@ -1,6 +1,7 @@
 """The wasm engine: run an exchange through the real filter (.wasm) under the Envoy-like host.
 
-`WasmEngine().run(programs, request, response)` gives the same `Outcome` the reference VM gives.
+`WasmEngine().run(programs, request, response, host=...)` gives the same `Outcome` the reference VM gives
+(`host`: a HostContext with the environment and random source, as `run_exchange` takes).
 It simulates Envoy's stream flow: root context + configure with a bundle holding the programs,
 a stream context, request headers (end_of_stream when there is no body), body chunks with
 StopIterationAndBuffer accumulating, then -- unless a local response was sent -- response headers and
@@ -11,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from ..exchange import LocalResponse, Outcome, Request, Response
+from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..filter import filter_wasm_bytes
 from .bundle import BundleRoute, encode_bundle
 from .host import (BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost,
@@ -47,8 +48,11 @@ def _client_address(ip: bytes) -> bytes:
 class FilterVM:
     """One VM with one configured plugin; streams run through it one at a time."""
 
-    def __init__(self, plugin_config: bytes, wasm: bytes | None = None, fuel: bool = True, record: bool = False):
+    def __init__(self, plugin_config: bytes, wasm: bytes | None = None, fuel: bool = True, record: bool = False,
+                 context: HostContext | None = None):
         self.host = ProxyWasmHost(wasm or filter_wasm_bytes(), fuel=fuel, record=record)
+        if context is not None:  # before configure: the filter may read its environment from then on
+            self.host.context = context
         self.root_id = 1
         self._ids = itertools.count(2)
         if not self.host.configure(self.root_id, plugin_config):
@@ -177,17 +181,24 @@ class WasmEngine:
         self._vms: dict[bytes, FilterVM] = {}
         self.last_stats = PhaseStats()
 
-    def vm(self, plugin_config: bytes) -> FilterVM:
-        vm = self._vms.get(plugin_config)
+    def vm(self, plugin_config: bytes, context: HostContext | None = None) -> FilterVM:
+        context = context or HostContext()
+        # The filter reads its environment once per VM (as in Envoy, where it is part of vm_config), so
+        # a VM is reused only for the same environment.
+        key = (plugin_config, tuple(sorted(context.env.items())))
+        vm = self._vms.get(key)
         if vm is None:
             if len(self._vms) > 16:
                 self._vms.clear()
-            vm = self._vms[plugin_config] = FilterVM(plugin_config, self.wasm, fuel=self.fuel)
+            vm = self._vms[key] = FilterVM(plugin_config, self.wasm, fuel=self.fuel, context=context)
+        vm.host.context = context  # this run's random stream
         return vm
 
-    def run(self, programs: list[bytes], request: Request, response: Response | None = None) -> Outcome:
+    def run(self, programs: list[bytes], request: Request, response: Response | None = None,
+            host: HostContext | None = None) -> Outcome:
         self.last_stats = PhaseStats()
-        return self.vm(test_bundle(programs, request.route)).exchange(request, response, stats=self.last_stats)
+        vm = self.vm(test_bundle(programs, request.route), host)
+        return vm.exchange(request, response, stats=self.last_stats)
 
 
 __all__ = ["ConfigRefused", "FilterVM", "StreamStalled", "WasmEngine", "WasmTrap", "test_bundle"]

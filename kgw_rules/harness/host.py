@@ -5,6 +5,8 @@ It runs any ABI 0.2.1 module (not only kgw's filter): header maps serialized as 
 buffers with Envoy's prepend / replace-all / append rules, properties, `send_local_response`, logging
 and metrics. Every host call is appended to `transcript` so tests can assert on the exact ABI traffic.
 Fuel metering is on: `last_fuel` is the instructions-ish count of the last callback (deterministic).
+The three WASI calls Envoy's V8 runtime gives a module (`environ_sizes_get`, `environ_get`, `random_get`)
+answer from `context`, a HostContext: the same one the reference VM takes.
 """
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from dataclasses import dataclass, field
 
 import wasmtime
 
+from ..exchange import HostContext
+
 OK, NOT_FOUND, BAD_ARGUMENT = 0, 1, 2
 MAP_REQUEST, MAP_REQUEST_TRAILERS, MAP_RESPONSE, MAP_RESPONSE_TRAILERS = 0, 1, 2, 3
 BUF_REQUEST_BODY, BUF_RESPONSE_BODY, BUF_PLUGIN_CONFIG, BUF_VM_CONFIG = 0, 1, 7, 6
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "critical")
 FUEL = 1 << 62
+WASI = "wasi_snapshot_preview1"
+WASI_EINVAL = 28
 
 Pairs = list[tuple[bytes, bytes]]
 
@@ -110,10 +116,12 @@ class ProxyWasmHost:
         self.metrics: dict[int, list] = {}  # id -> [kind, name, value]
         self.last_fuel = 0
         self.roots: set[int] = set()
+        self.context = HostContext()  # env and random source of the WASI calls
         linker = wasmtime.Linker(self.engine)
         for imp in self.module.imports:
-            impl = getattr(self, "_" + imp.name, None)
-            if imp.module != "env" or impl is None:
+            prefix = {"env": "_", WASI: "_wasi_"}.get(imp.module)
+            impl = getattr(self, prefix + imp.name, None) if prefix else None
+            if impl is None:
                 raise ValueError(f"the module imports {imp.module}.{imp.name}, which this host does not provide")
             linker.define_func(imp.module, imp.name, imp.type, impl)
         self.instance = linker.instantiate(self.store, self.module)
@@ -321,6 +329,35 @@ class ProxyWasmHost:
             return NOT_FOUND
         self._write(out_ptr, struct.pack("<Q", self.metrics[mid][2]))
         return OK
+
+    # -- WASI (Envoy's V8 runtime: the environment is vm_config.environment_variables) ---------------
+
+    def _environ(self) -> list[bytes]:
+        return [k + b"=" + v + b"\0" for k, v in self.context.env.items()]
+
+    def _wasi_environ_sizes_get(self, count_ptr, size_ptr):
+        entries = self._environ()
+        self._log_call("environ_sizes_get")
+        self._u32(count_ptr, len(entries))
+        self._u32(size_ptr, sum(map(len, entries)))
+        return 0
+
+    def _wasi_environ_get(self, ptrs, buf):
+        self._log_call("environ_get")
+        for i, entry in enumerate(self._environ()):
+            self._u32(ptrs + 4 * i, buf)
+            self._write(buf, entry)
+            buf += len(entry)
+        return 0
+
+    def _wasi_random_get(self, ptr, size):
+        size &= 0xFFFFFFFF
+        self._log_call("random_get", size)
+        data = self.context.random_bytes(size)
+        if len(data) != size:
+            return WASI_EINVAL
+        self._write(ptr, data)
+        return 0
 
     # -- conveniences -----------------------------------------------------------------------------
 

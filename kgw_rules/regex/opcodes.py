@@ -16,6 +16,19 @@ MAX_REPEAT = 1000  # largest count allowed in {n,m}
 MAX_NESTING = 100  # group nesting depth; keeps the recursive parser and compiler far from Python's stack limit
 MAX_CLASSES = MAX_INSTRUCTIONS  # each CLASS instruction references at most one new class
 
+# Work budget of one replace-all (replace() and `replace body`), in bytes the searches step over
+# (docs/regex.md, Complexity): REPLACE_BUDGET_FACTOR * len(input) + REPLACE_BUDGET_BASE. Ordinary
+# patterns step over each byte about once; 4x leaves room for patterns that look a few tokens past
+# each match, and the base means inputs up to 365 bytes are never cut, whatever the pattern. Both
+# matchers use these numbers (the Zig constants are generated from them).
+REPLACE_BUDGET_FACTOR = 4
+REPLACE_BUDGET_BASE = 65536
+
+
+def replace_budget(n: int) -> int:
+    """The work budget of a replace-all over an input of n bytes."""
+    return REPLACE_BUDGET_FACTOR * n + REPLACE_BUDGET_BASE
+
 
 class Operand(NamedTuple):
     role: str  # byte | class | target | slot | assert

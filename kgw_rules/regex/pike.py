@@ -176,16 +176,24 @@ class Matcher:
     # -- search -------------------------------------------------------------------------------------
 
     def search(self, data: bytes, pos: int = 0):
+        return self.search_stop(data, pos)[0]
+
+    def search_stop(self, data: bytes, pos: int = 0):
+        """(groups or None, stop): `stop` is where the Pike VM of docs/regex.md stops, which both
+        matchers report the same way whatever they skip or cache: the first position q >= pos at
+        which a match has been found and no thread of higher priority than the match is left (the
+        thread list at q, cut at its first MATCH, is empty), else len(data); len(data) when there is
+        no match. replace_all's work budget counts stop - pos per search."""
         n = len(data)
         if pos < 0:
             raise ValueError("pos must not be negative")
         if pos > n or (self.anchored and pos > 0):
-            return None
+            return None, max(pos, n)
         first, anchored = self.first_byte, self.anchored
         if first >= 0 and not anchored:
             pos = data.find(first, pos)
             if pos < 0:
-                return None
+                return None, n
         tr = self.start(data, pos)
         st = tr[0]
         caps = self.apply([self.fresh(pos)], tr, pos)
@@ -228,8 +236,8 @@ class Matcher:
             else:
                 caps = [caps[j] for j in tr[1]]
         if found is None:
-            return None
-        return self.groups(*found)
+            return None, n  # only the fresh-thread skip can break before n, and only without a match
+        return self.groups(*found), pos  # the loop breaks at q: the cut list is empty (or q == n)
 
     def groups(self, caps, end: int):
         if self.ngroups == 0:
@@ -240,14 +248,22 @@ class Matcher:
             out.append(None if s is None or e is None else (s, e))
         return out
 
-    def replace_all(self, data: bytes, repl: bytes) -> bytes:
+    def replace_all(self, data: bytes, repl: bytes, budget: int | None = None):
         """RE2/Go rule: every non-overlapping match is replaced, except an empty match that starts
-        where the previous match ended (so a* on "baaaz" gives "-b-z-")."""
+        where the previous match ended (so a* on "baaaz" gives "-b-z-").
+
+        Returns (result, work). `work` is the bytes the searches stepped over, the sum of
+        stop - start per search (search_stop). A search can step far past its match, so work can grow
+        quadratically; when it goes over `budget` (checked after each search, so real work stays
+        under budget + len(data)) the replace-all gives up and the result is None."""
         out = []
         n = len(data)
-        pos = last_end = 0
+        pos = last_end = work = 0
         while pos <= n:
-            m = self.search(data, pos)
+            m, stop = self.search_stop(data, pos)
+            work += stop - pos
+            if budget is not None and work > budget:
+                return None, work
             if m is None:
                 break
             s, e = m[0]
@@ -257,4 +273,4 @@ class Matcher:
             last_end = e
             pos = e if e > pos else pos + 1
         out.append(data[last_end:])
-        return b"".join(out)
+        return b"".join(out), work

@@ -1,7 +1,7 @@
 """RegexProgram: a compiled (or decoded and verified) matcher program."""
 from __future__ import annotations
 
-from .opcodes import ASSERT_KINDS, BY_CODE, BYTE, CLASS, JMP, SAVE, SPLIT, ASSERT
+from .opcodes import ASSERT_KINDS, BY_CODE, BYTE, CLASS, JMP, SAVE, SPLIT, ASSERT, replace_budget
 
 
 class RegexProgram:
@@ -55,8 +55,19 @@ class RegexProgram:
         """Leftmost-first match at or after `pos`: [(start, end) or None per group], group 0 first."""
         return self._get_matcher().search(bytes(data), pos)
 
+    def search_stop(self, data: bytes, pos: int = 0):
+        """(search's result, the position where the matcher stopped): see Matcher.search_stop."""
+        return self._get_matcher().search_stop(bytes(data), pos)
+
     def replace_all(self, data: bytes, repl: bytes) -> bytes:
-        return self._get_matcher().replace_all(bytes(data), bytes(repl))
+        """Replace every match, with no work budget (library use and tests)."""
+        return self._get_matcher().replace_all(bytes(data), bytes(repl))[0]
+
+    def replace_all_budgeted(self, data: bytes, repl: bytes, budget: int | None = None):
+        """(result, work) under the replace-all work budget (default: replace_budget(len(data)));
+        the result is None when the budget ran out. This is what `replace()` and `replace body` run."""
+        data = bytes(data)
+        return self._get_matcher().replace_all(data, bytes(repl), replace_budget(len(data)) if budget is None else budget)
 
     # -- listing ------------------------------------------------------------------------------------
 

@@ -79,4 +79,54 @@ def generated_items() -> list[VectorItem]:
         on request { set body = url_encode(body) }""",
                      [{"name": "25.6k bytes", "request": {"method": "POST", "body_base64": _b64(raw)},
                        "expect": {"request": {"body": encoded}}}])
+    items += _budget_items()
+    return items
+
+
+def _budget_items() -> list[VectorItem]:
+    """The replace-all work budget (docs/regex.md, Complexity): 4 * len(input) + 65536 bytes stepped.
+    `\\w*b|a` on n bytes of `a` steps n + (n-1) + ... + 1 = n(n+1)/2 bytes (each search scans to
+    the end before its one-byte match is confirmed): 365 bytes fit (66,795 <= 66,996), 366 do not
+    (67,161 > 67,000), so the boundary pins both engines' stop positions to the byte."""
+    items: list[VectorItem] = []
+    assert 365 * 366 // 2 <= 4 * 365 + 65536 and 366 * 367 // 2 > 4 * 366 + 65536
+    rules = """
+        on request {
+          set header x-r = replace(header("x"), r"\\w*b|a", "-")
+          set header x-after = "ran"
+        }"""
+    items += _vector("regex budget on replace(): the last length that fits and the first that does not", rules, [
+        {"name": "365 bytes: every a replaced", "request": {"headers": {"x": "a" * 365}},
+         "expect": {"request": {"headers": {"x-r": "-" * 365, "x-after": "ran"}}}},
+        {"name": "366 bytes: over budget, the value is kept and the skip counted",
+         "request": {"headers": {"x": "a" * 366}}, "skipped": ["regex_budget"],
+         "expect": {"request": {"headers": {"x-r": "a" * 366, "x-after": "ran"}}}},
+    ])
+    # the other quadratic shape of the brief, on a body; a normal replace after it still runs
+    body = b"a" * N
+    items += _vector("regex budget on replace body: a pathological pattern gives up, a normal one runs", """
+        on request {
+          replace body r"a*c|a" with "-"
+          replace body r"a" with "b"
+          set header x-len = str(len(body))
+        }""", [{"name": "200k of a", "request": {"method": "POST", "body_base64": _b64(body),
+                                                 "headers": {"content-length": str(N)}},
+                "skipped": ["regex_budget"],
+                "expect": {"request": {"body_base64": _b64(b"b" * N),
+                                       "headers": {"content-length": str(N), "x-len": str(N)}}}},
+               {"name": "365 bytes fit", "request": {"method": "POST", "body": "a" * 365},
+                "expect": {"request": {"body": "-" * 365}}}])
+    # normal patterns on a big body are far inside the budget: every match replaced, no skip
+    text = b"user=alice id=12345 secret-987 token=abc.def\n" * (N // 45)
+    items += _vector("regex budget leaves normal patterns alone on a big body", """
+        on request {
+          replace body r"secret-\\d+" with "[redacted]"
+          replace body r"\\d+" with "#"
+          replace body r"\\s+" with " "
+          set header x-r = replace(header("x"), r"a*", "-")
+        }""", [{"name": "200k", "request": {"method": "POST", "body_base64": _b64(text), "headers": {"x": "b" * 20_000}},
+                "expect": {"request": {
+                    "body_base64": _b64(text.replace(b"secret-987", b"[redacted]").replace(b"12345", b"#")
+                                        .replace(b"\n", b" ")),
+                    "headers": {"x-r": "-" + "b-" * 20_000}}}}])
     return items

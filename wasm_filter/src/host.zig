@@ -1,21 +1,23 @@
-//! proxy-wasm ABI 0.2.1 host imports (module "env") and thin wrappers.
+//! proxy-wasm ABI 0.2.1 host imports (module "env"), the three WASI calls Envoy's runtime provides
+//! (environment and random bytes, for env() and random_id()) and thin wrappers.
 //! Every import returns a status (0 OK, 1 NOT_FOUND, 2 BAD_ARGUMENT, ...). Memory the host hands back
 //! comes from proxy_on_memory_allocate, i.e. the per-callback arena: valid until the next callback.
 const std = @import("std");
 const mem = @import("mem.zig");
+const strfn = @import("strfn.zig");
 
 extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len: *usize) u32;
-extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
-extern "env" fn proxy_replace_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
-extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
 extern "env" fn proxy_set_header_map_pairs(kind: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
 extern "env" fn proxy_define_metric(kind: u32, np: [*]const u8, nl: usize, out_id: *u32) u32;
 extern "env" fn proxy_increment_metric(id: u32, offset: i64) u32;
+extern "wasi_snapshot_preview1" fn environ_sizes_get(count: *usize, size: *usize) u16;
+extern "wasi_snapshot_preview1" fn environ_get(ptrs: [*][*]u8, buf: [*]u8) u16;
+extern "wasi_snapshot_preview1" fn random_get(buf: [*]u8, len: usize) u16;
 
 pub const LogLevel = enum(u32) { trace = 0, debug = 1, info = 2, warn = 3, err = 4, critical = 5 };
 pub const Map = enum(u32) { request = 0, response = 2 };
@@ -97,18 +99,6 @@ pub fn setHeaders(a: std.mem.Allocator, map: Map, pairs: []const Header) !void {
     _ = proxy_set_header_map_pairs(@intFromEnum(map), buf.ptr, buf.len);
 }
 
-pub fn addHeader(map: Map, name: []const u8, value: []const u8) void {
-    _ = proxy_add_header_map_value(@intFromEnum(map), name.ptr, name.len, value.ptr, value.len);
-}
-
-pub fn replaceHeader(map: Map, name: []const u8, value: []const u8) void {
-    _ = proxy_replace_header_map_value(@intFromEnum(map), name.ptr, name.len, value.ptr, value.len);
-}
-
-pub fn removeHeader(map: Map, name: []const u8) void {
-    _ = proxy_remove_header_map_value(@intFromEnum(map), name.ptr, name.len);
-}
-
 /// Serialize pairs in the same layout the host uses for header maps.
 pub fn serializePairs(a: std.mem.Allocator, pairs: []const Header) ![]u8 {
     var size: usize = 4 + 8 * pairs.len;
@@ -143,4 +133,38 @@ pub fn defineCounter(name: []const u8) u32 {
 
 pub fn increment(id: u32) void {
     if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
+}
+
+/// "K=V\0K=V\0..." as WASI gives it (Envoy: vm_config.environment_variables), read on first use:
+/// the environment is fixed for the life of a VM.
+var environ: ?[]const u8 = null;
+
+/// Value of environment variable `name`, or null when unset (or unreadable).
+pub fn env(name: []const u8) ?[]const u8 {
+    const all = environ orelse blk: {
+        var n: usize = 0;
+        var size: usize = 0;
+        var got: []const u8 = "";
+        if (environ_sizes_get(&n, &size) == 0) {
+            // one allocation: the strings at the end, the (unused) pointer array 4-aligned before them
+            const buf = mem.long.alloc(u8, 4 * n + 4 + size) catch return null;
+            const ptrs: [*][*]u8 = @ptrFromInt(std.mem.alignForward(usize, @intFromPtr(buf.ptr), 4));
+            if (environ_get(ptrs, buf[buf.len - size ..].ptr) == 0) got = buf[buf.len - size ..];
+        }
+        environ = got;
+        break :blk got;
+    };
+    var start: usize = 0; // of the current entry
+    for (all, 0..) |c, i| {
+        if (c != 0) continue;
+        const e = all[start..i];
+        start = i + 1;
+        if (e.len > name.len and e[name.len] == '=' and strfn.eql(e[0..name.len], name)) return e[name.len + 1 ..];
+    }
+    return null;
+}
+
+/// Fill `buf` from WASI random_get (Envoy: the host's CSPRNG).
+pub fn random(buf: []u8) !void {
+    if (random_get(buf.ptr, buf.len) != 0) return error.NoRandom;
 }

@@ -188,11 +188,15 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         var pops: usize = ops.pops[op];
         switch (op) {
             Op.CONST => if (u16At(code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
-            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON => {
-                if (!isStringConst(prog, u16At(code, pc + 1))) return fail(reason, "operand is not a string constant");
-            },
-            Op.REN_HDR => {
-                if (!isStringConst(prog, u16At(code, pc + 1)) or !isStringConst(prog, u16At(code, pc + 3))) return fail(reason, "operand is not a string constant");
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV => {
+                // header opcodes refuse pseudo-header names: the compiler never emits one
+                const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
+                for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {
+                    const idx = u16At(code, pc + 1 + 2 * k);
+                    if (!isStringConst(prog, idx)) return fail(reason, "operand is not a string constant");
+                    const s = prog.consts[idx].str;
+                    if (is_header and s.len > 0 and s[0] == ':') return fail(reason, "pseudo-header name");
+                }
             },
             Op.LOAD, Op.STORE => if (code[pc + 1] >= prog.nvars) return fail(reason, "variable out of range"),
             Op.REPLACE, Op.MATCH, Op.REPLACE_BODY => if (code[pc + 1] >= prog.regexes.len) return fail(reason, "regex out of range"),

@@ -177,6 +177,9 @@ pub const Matcher = struct {
     stack: []Job,
     tmp: []i32,
     best: []i32,
+    /// where the last search that found a match stopped (docs/regex.md, Complexity): the first
+    /// position, after the match, whose thread list cut at its first MATCH is empty (or the end)
+    stop: usize = 0,
 
     pub fn init(al: std.mem.Allocator, re: *const Regex, want_caps: bool) !Matcher {
         const n = re.op.len;
@@ -284,13 +287,14 @@ pub const Matcher = struct {
                     m.add(nl, pc + 1, data, pos + 1);
                 }
             }
-            if (pos >= data.len) break;
+            if (pos >= data.len or (matched and i == 0)) break;
             pos += 1;
             if (!matched and !m.re.anchored) m.spawn(nl, data, pos);
             if (nl.len == 0 and (matched or m.re.anchored)) break;
             cl.reset();
             cur = 1 - cur;
         }
+        m.stop = pos;
         return matched;
     }
 
@@ -304,14 +308,20 @@ pub const Matcher = struct {
 };
 
 /// Replace every non-overlapping match with `with` (RE2/Go rule: an empty match right after the
-/// previous match is not replaced).
-pub fn replaceAll(al: std.mem.Allocator, re: *const Regex, data: []const u8, with: []const u8) ![]const u8 {
+/// previous match is not replaced). null when the searches step over more bytes than the budget
+/// (sum of stop - start, a failed search counting to the end; checked after each search, as in
+/// kgw_rules/regex/pike.py): a pathological pattern would be quadratic.
+pub fn replaceAll(al: std.mem.Allocator, re: *const Regex, data: []const u8, with: []const u8) !?[]const u8 {
     var m = try Matcher.init(al, re, true);
     var out: std.ArrayList(u8) = .empty;
     var pos: usize = 0;
     var last_end: usize = 0;
+    var work: usize = 0;
     while (pos <= data.len) {
-        if (!m.search(data, pos)) break;
+        const hit = m.search(data, pos);
+        work += (if (hit) m.stop else data.len) - pos;
+        if (work > ops.replace_budget_factor * data.len + ops.replace_budget_base) return null;
+        if (!hit) break;
         const g = m.group(0).?;
         try out.appendSlice(al, data[last_end..g[0]]);
         if (g[1] > last_end or g[0] == 0) try out.appendSlice(al, with);

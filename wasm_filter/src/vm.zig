@@ -85,12 +85,18 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.HDR_ALL => {
                 const sep = try value.toStr(a, st.pop());
                 const name = p.consts[u16a].str;
-                st.push(if (Exchange.pseudoName(name)) .none else opt(try x.cur().joined(a, name, sep)));
+                st.push(opt(try x.cur().joined(a, name, sep)));
             },
             Op.REQ_HDR => st.push(opt(x.header(&x.req, p.consts[u16a].str))),
             Op.QUERY => st.push(opt(try query.get(a, x.url(), p.consts[u16a].str))),
             Op.COOKIE => st.push(opt(query.cookie(try x.req.all(a, "cookie"), p.consts[u16a].str))),
             Op.JSON => st.push(opt(try json.get(a, x.body orelse "", p.consts[u16a].str))),
+            Op.ENV => st.push(opt(host.env(p.consts[u16a].str))),
+            Op.RANDOM_ID => {
+                var b: [16]u8 = undefined;
+                try host.random(&b); // one 16-byte draw, as the reference VM makes
+                st.push(str(try enc.b64Encode(a, &b, true)));
+            },
             Op.LOWER => st.push(str(try strfn.lower(a, try value.toStr(a, st.pop())))),
             Op.UPPER => st.push(str(try strfn.upper(a, try value.toStr(a, st.pop())))),
             Op.TRIM => st.push(str(strfn.trim(try value.toStr(a, st.pop())))),
@@ -107,7 +113,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.REPLACE => {
                 const with = try value.toStr(a, st.pop());
                 const s = try value.toStr(a, st.pop());
-                st.push(str(try regex.replaceAll(a, &p.regexes[u8a], s, with)));
+                st.push(str(try replaceAll(x, &p.regexes[u8a], s, with)));
             },
             Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS => {
                 const needle = try value.toStr(a, st.pop());
@@ -208,30 +214,24 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.SET_METHOD => try x.setMethod(try value.toStr(a, st.pop())),
             Op.SET_HOST => try x.setHost(try value.toStr(a, st.pop())),
             Op.SET_STATUS => try x.setStatus(value.intOf(st.pop())),
-            Op.SET_BODY => {
-                const v = try value.toStr(a, st.pop());
-                if (x.body == null) {
-                    x.skip("no_body", "set body");
-                } else try x.writeBody("set body", v);
-            },
-            // Body edits: no body -> skipped; an unchanged result writes nothing (and is not a skip).
-            Op.SET_JSON => {
-                const v = st.pop();
-                if (x.body) |b| {
-                    try x.writeBody("set json", try json.set(a, b, p.consts[u16a].str, v));
-                } else x.skip("no_body", "set json");
-            },
-            Op.DEL_JSON => {
-                if (x.body) |b| {
-                    try x.writeBody("remove json", try json.remove(a, b, p.consts[u16a].str));
-                } else x.skip("no_body", "remove json");
-            },
-            Op.REPLACE_BODY => {
-                const with = try value.toStr(a, st.pop());
-                if (x.body) |b| {
-                    const nb = try regex.replaceAll(a, &p.regexes[u8a], b, with);
-                    if (!strfn.eql(nb, b)) try x.writeBody("replace body", nb);
-                } else x.skip("no_body", "replace body");
+            // Body statements: every one the data plane cannot carry out is skipped and counted,
+            // even one that would not have changed the bytes (as the reference VM does).
+            Op.SET_BODY, Op.SET_JSON, Op.DEL_JSON, Op.REPLACE_BODY => {
+                const v: Value = if (op == Op.DEL_JSON) .none else st.pop();
+                if (x.bodyBlocked()) |why| {
+                    x.skip(why, "body statement");
+                } else {
+                    const b = x.body.?;
+                    try x.writeBody(switch (op) {
+                        Op.SET_BODY => try value.toStr(a, v),
+                        Op.SET_JSON => try json.set(a, b, p.consts[u16a].str, v),
+                        Op.DEL_JSON => try json.remove(a, b, p.consts[u16a].str),
+                        else => blk: {
+                            const nb = try replaceAll(x, &p.regexes[u8a], b, try value.toStr(a, v));
+                            break :blk if (strfn.eql(nb, b)) null else nb;
+                        },
+                    });
+                }
             },
             Op.RESPOND => {
                 try respond(x, &st, u16a, code[operand_at + 2], code[operand_at + 3] != 0);
@@ -241,6 +241,15 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
         }
     }
     return .done;
+}
+
+/// replace() and `replace body`: over the regex work budget the text is kept and the skip counted,
+/// as the reference VM does (kgw_rules/vm.py `replace`).
+fn replaceAll(x: *Exchange, re: *const regex.Regex, s: []const u8, with: []const u8) ![]const u8 {
+    return try regex.replaceAll(x.a, re, s, with) orelse {
+        x.skip("regex_budget", "replace");
+        return s;
+    };
 }
 
 fn optStr(a: std.mem.Allocator, v: Value) !?[]const u8 {

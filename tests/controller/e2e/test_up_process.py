@@ -37,7 +37,8 @@ def wait_ready(admin_port, proc, timeout=20.0):
     raise AssertionError("kgw up never became ready")
 
 
-def test_quickstart_serves_and_sigterm_stops_everything(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # SIGINT: Ctrl-C, as in scripts/run
+def test_quickstart_serves_and_a_signal_stops_everything(tmp_path, stop):
     """The shipped quickstart (its echo port moved to a free one) through a real `kgw up` process."""
     manifests = tmp_path / "quickstart"
     shutil.copytree(quickstart_dir(), manifests, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
@@ -54,7 +55,7 @@ def test_quickstart_serves_and_sigterm_stops_everything(tmp_path):
         envoy_pid = json.loads(body)["gateways"]["default/quickstart"]["envoy_pid"]
         assert pid_alive(envoy_pid)
         assert int(open(f"/proc/{envoy_pid}/stat").read().rsplit(")", 1)[1].split()[1]) == proc.pid  # a child
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
@@ -64,6 +65,8 @@ def test_quickstart_serves_and_sigterm_stops_everything(tmp_path):
     assert not pid_alive(envoy_pid)
     assert f"try: curl http://127.0.0.1:{gw_port}/" in out
     assert re.search(r"gateway default/quickstart: Envoy started \(pid \d+", out)
+    # progress in the order it happens, even when Envoy ACKs before its admin address has been read
+    assert out.index("Envoy started") < out.index("gateway default/quickstart: configured (") < out.index("ready in")
     assert f"http://127.0.0.1:{admin_port}/status" in out and "kgw: stopped" in out
     with socket.socket() as s:  # every port was released
         s.bind(("127.0.0.1", gw_port))

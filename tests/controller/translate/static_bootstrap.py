@@ -5,11 +5,17 @@ clusters become STATIC with their ClusterLoadAssignment inline. Everything else 
 """
 from __future__ import annotations
 
+import functools
+import pathlib
+import subprocess
+import tempfile
+
 from envoy.config.bootstrap.v3 import bootstrap_pb2
 from envoy.config.cluster.v3 import cluster_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
+from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 
-from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, ROUTE
+from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET
 
 
 def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
@@ -22,10 +28,12 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
             for flt in chain.filters:
                 hcm = hcm_pb2.HttpConnectionManager()
                 flt.typed_config.Unpack(hcm)
-                rds_name = hcm.rds.route_config_name
+                rds_name = hcm.rds.route_config_name  # HTTPS: one per filter chain
                 hcm.ClearField("rds")
                 hcm.route_config.CopyFrom(resources[ROUTE][rds_name])
                 flt.typed_config.Pack(hcm)
+    if resources.get(SECRET):
+        _static_secrets(boot, resources[SECRET])
     for name, cluster in resources[CLUSTER].items():
         copy = boot.static_resources.clusters.add()
         copy.CopyFrom(cluster)
@@ -33,3 +41,32 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
         copy.type = cluster_pb2.Cluster.STATIC
         copy.load_assignment.CopyFrom(resources[ENDPOINT][name])
     return boot
+
+
+def _static_secrets(boot, secrets: dict) -> None:
+    """SDS over ADS cannot be resolved offline: point the TLS contexts at static secrets of the same names,
+    with a certificate made now (golden files hold placeholder PEM that Envoy would refuse to load)."""
+    cert, key = _test_certificate()
+    for name in secrets:
+        s = boot.static_resources.secrets.add(name=name)
+        s.tls_certificate.certificate_chain.inline_string = cert
+        s.tls_certificate.private_key.inline_string = key
+    for lis in boot.static_resources.listeners:
+        for chain in lis.filter_chains:
+            if not chain.HasField("transport_socket"):
+                continue
+            ctx = tls_pb2.DownstreamTlsContext()
+            chain.transport_socket.typed_config.Unpack(ctx)
+            for sds in ctx.common_tls_context.tls_certificate_sds_secret_configs:
+                assert sds.name in secrets, f"filter chain {chain.name} names unknown secret {sds.name}"
+                sds.ClearField("sds_config")  # a bare name means a static secret
+            chain.transport_socket.typed_config.Pack(ctx)
+
+
+@functools.lru_cache(maxsize=1)
+def _test_certificate() -> tuple[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", f"{tmp}/k", "-out", f"{tmp}/c", "-days", "1", "-subj", "/CN=validate"],
+                       check=True, capture_output=True)
+        return pathlib.Path(f"{tmp}/c").read_text(), pathlib.Path(f"{tmp}/k").read_text()

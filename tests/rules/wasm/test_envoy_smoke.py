@@ -117,6 +117,18 @@ def _envoy(tmp_path, plugin: bytes, upstream: int | None = None):
         proc.wait(timeout=30)
 
 
+def test_envoy_refuses_a_configuration_the_verifier_refuses(tmp_path):
+    """proxy_on_configure returning false fails Envoy's startup (over ECDS: a NACK)."""
+    broken = bytearray(_bundle())
+    broken[-1] ^= 0xFF  # checksum
+    cfg = tmp_path / "envoy.json"
+    cfg.write_text(json.dumps(_config(bytes(broken), _port(), _port())))
+    proc = subprocess.run([ENVOY, "-c", str(cfg), "--log-level", "error", "--base-id", str(_port())],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "kgw: configuration refused: bundle: checksum mismatch" in proc.stdout + proc.stderr
+
+
 def test_envoy_serves_requests_through_the_rules(tmp_path):
     with _envoy(tmp_path, _bundle()) as (port, admin):
         # no credentials: the request phase answers locally
@@ -160,7 +172,8 @@ def test_envoy_body_rewrites_fix_content_length(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     blob = kgw_rules.compile('on request {\n set body = upper(body) + "-extra"\n set header "x-a" = str(len(body))\n}\n'
-                             'on response { set body = "<{body}>" }', "b.kgw").to_bytes(strip=True)
+                             'on response {\n set body = "<{body}>"\n set header "x-seen" = "{path} {request_header("x-a")}"\n}',
+                             "b.kgw").to_bytes(strip=True)
     try:
         with _envoy(tmp_path, blob, upstream=server.server_address[1]) as (port, _):
             req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=b"hello body" * 1000, method="POST")
@@ -170,5 +183,7 @@ def test_envoy_body_rewrites_fix_content_length(tmp_path):
                 assert resp.headers["x-got-a"] == str(len(sent))  # a read after the write sees the new body
                 assert resp.read() == b"<" + sent + b">"
                 assert resp.headers["content-length"] == str(len(sent) + 2)
+                # the response phase reads the request as it was sent upstream
+                assert resp.headers["x-seen"] == f"/ {len(sent)}"
     finally:
         server.shutdown()

@@ -16,7 +16,7 @@ from kgw_rules.harness import WasmEngine
 from ..strategies import programs, requests, responses
 
 ENGINE = WasmEngine(fuel=False)
-RUNS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+RUNS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @RUNS

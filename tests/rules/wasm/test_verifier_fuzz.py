@@ -85,3 +85,36 @@ def test_the_fuzzers_reach_acceptance():
     code = bytes([0x10, 0, 0, 0x10, 3, 0, 0x47, 2, 0x60, 0, 0])  # CONST, CONST, CONCAT 2, SET_HDR
     assert agree(_program(code, b"", [b"x-a", 7, b"a.b", b""], 0, []))
     assert not agree(_program(code[:-3], b"", [b"x-a", 7, b"a.b", b""], 0, []))  # leaves a value: refused
+
+
+def _config_accepted(data: bytes) -> bool:
+    from kgw_rules.harness.bundle import BundleError, decode_config
+
+    try:
+        decode_config(data)
+    except (BundleError, kgw_rules.VerifyError):
+        return False
+    return True
+
+
+
+def _seed_bundle() -> bytes:
+    from kgw_rules.harness import BundleRoute, encode_bundle
+
+    return encode_bundle({"a": SEEDS[0], "bb": SEEDS[1]}, [BundleRoute(b"r1", b"ns/n/0", ("a", "bb")),
+                                                         BundleRoute(b"", b"ns/n/1", ("bb",))])
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 255)), min_size=1, max_size=3), st.booleans())
+def test_mutated_bundles_agree_with_the_python_decoder(edits, fix_crc):
+    body = bytearray(_seed_bundle()[:-4])
+    for at, value in edits:
+        body[at % len(body)] = value
+    blob = with_crc(bytes(body)) if fix_crc else bytes(body) + b"\0\0\0\0"
+    expected = _config_accepted(blob)
+    assert CFG.configure(blob) == expected, CFG.last_error()
+
+
+def test_seed_bundle_is_accepted_by_both():
+    assert _config_accepted(_seed_bundle()) and CFG.configure(_seed_bundle())

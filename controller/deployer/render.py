@@ -1,0 +1,160 @@
+"""Render the objects of one Gateway's proxy from the Gateway and its (merged) GatewayParameters spec.
+Pure: the same inputs give the same objects, so unchanged Gateways are never re-applied."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ..envoy import node_id
+from .bootstrap import CERT_DIR, READY_PORT, proxy_bootstrap
+
+DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "kgw"}
+GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name"
+DRAIN_SECONDS = 15
+PROXY_UID = 10101
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    xds_host: str
+    xds_port: int
+    pdb_api_version: str = "policy/v1"  # policy/v1beta1 before Kubernetes 1.21
+    default_image: str = DEFAULT_IMAGE
+
+
+def labels_for(gateway_name: str) -> dict:
+    return {**MANAGED_BY, "app.kubernetes.io/name": "kgw-proxy", "app.kubernetes.io/instance": gateway_name,
+            GATEWAY_LABEL: gateway_name}
+
+
+def _image(kube: dict, default: str) -> str:
+    img = (kube.get("envoyContainer") or {}).get("image") or {}
+    if not img:
+        return default
+    repo = img.get("repository") or "envoyproxy/envoy"
+    ref = f"{img['registry']}/{repo}" if img.get("registry") else repo
+    if img.get("digest"):
+        return f"{ref}@{img['digest']}"
+    return f"{ref}:{img.get('tag') or 'v1.40.0'}"
+
+
+def _listener_ports(gateway: dict) -> list[dict]:
+    seen, out = set(), []
+    for lis in gateway.get("spec", {}).get("listeners", []):
+        port = lis.get("port")
+        if port in seen:
+            continue
+        seen.add(port)
+        out.append({"name": f"p{port}", "port": port})
+    return out
+
+
+def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -> list[dict]:
+    """Objects in apply order. `params` is a GatewayParameters spec (camelCase dict); `client_tls` the data of
+    the xDS client Secret (tls.crt, tls.key, ca.crt; base64)."""
+    meta = gateway["metadata"]
+    ns, name = meta["namespace"], meta["name"]
+    kube = params.get("kube") or {}
+    labels = labels_for(name)
+    owner = [{"apiVersion": gateway["apiVersion"], "kind": "Gateway", "name": name, "uid": meta["uid"],
+              "controller": True}]
+
+    def obj(api_version: str, kind: str, obj_name: str, extra_labels: dict | None = None,
+            annotations: dict | None = None, **body) -> dict:
+        meta = {"name": obj_name, "namespace": ns, "labels": {**(extra_labels or {}), **labels},
+                "ownerReferences": owner}
+        if annotations:
+            meta["annotations"] = annotations
+        return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
+
+    boot = proxy_bootstrap(ns, name, opts.xds_host, opts.xds_port)
+    boot_text = json.dumps(boot, indent=1, sort_keys=True)
+    ports = _listener_ports(gateway)
+    container_env = [{"name": e["name"], "value": e.get("value", "")}
+                     for e in (kube.get("envoyContainer") or {}).get("env", [])]
+    bootcfg = (kube.get("envoyContainer") or {}).get("bootstrap") or {}
+    args = ["-c", "/etc/envoy/envoy.json", "--service-node", node_id(ns, name), "--log-level",
+            bootcfg.get("logLevel") or "info", "--drain-time-s", str(DRAIN_SECONDS), "--drain-strategy", "gradual"]
+    if bootcfg.get("componentLogLevels"):
+        args += ["--component-log-level", ",".join(f"{k}:{v}" for k, v in sorted(bootcfg["componentLogLevels"].items()))]
+    if bootcfg.get("concurrency"):
+        args += ["--concurrency", str(bootcfg["concurrency"])]
+    resources = (kube.get("envoyContainer") or {}).get("resources") or {}
+    pod = kube.get("podTemplate") or {}
+    svc_cfg = kube.get("service") or {}
+    low_port = any(p["port"] < 1024 for p in ports)
+    container = {
+        "name": "envoy", "image": _image(kube, opts.default_image), "args": args,
+        "ports": [{"name": p["name"], "containerPort": p["port"], "protocol": "TCP"} for p in ports]
+        + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"}],
+        "env": container_env,
+        "resources": {k: v for k, v in resources.items() if v},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": READY_PORT}, "periodSeconds": 5,
+                           "failureThreshold": 2},
+        # Liveness only asks "does the process accept connections": a draining proxy must not be killed.
+        "livenessProbe": {"tcpSocket": {"port": READY_PORT}, "initialDelaySeconds": 10, "periodSeconds": 10,
+                          "failureThreshold": 3},
+        # Graceful draining: fail readiness and drain listeners, then give clients time before SIGTERM.
+        "lifecycle": {"preStop": {"exec": {"command": [
+            "/bin/bash", "-c",
+            "exec 3<>/dev/tcp/127.0.0.1/19000 && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
+            f"sleep {DRAIN_SECONDS}"]}}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+            "runAsUser": PROXY_UID, "runAsGroup": PROXY_UID, "privileged": False,
+            "capabilities": {"drop": ["ALL"], **({"add": ["NET_BIND_SERVICE"]} if low_port else {})},
+        },
+        "volumeMounts": [{"name": "bootstrap", "mountPath": "/etc/envoy", "readOnly": True},
+                         {"name": "xds-tls", "mountPath": CERT_DIR, "readOnly": True},
+                         {"name": "tmp", "mountPath": "/tmp"}],
+    }
+    checksum = hashlib.sha256((boot_text + json.dumps(client_tls, sort_keys=True)).encode()).hexdigest()[:16]
+    replicas = (kube.get("deployment") or {}).get("replicas")
+    deployment_spec = {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "kgw-proxy", "app.kubernetes.io/instance": name}},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "template": {
+            "metadata": {"labels": {**pod.get("extraLabels", {}), **labels},
+                         "annotations": {**pod.get("extraAnnotations", {}), "kgw.dev/config-checksum": checksum}},
+            "spec": {
+                "serviceAccountName": name, "automountServiceAccountToken": False,
+                "terminationGracePeriodSeconds": DRAIN_SECONDS + 15,
+                "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"},
+                                    "fsGroup": PROXY_UID},
+                "containers": [container],
+                "volumes": [{"name": "bootstrap", "configMap": {"name": f"{name}-bootstrap"}},
+                            {"name": "xds-tls", "secret": {"secretName": f"{name}-xds-tls", "defaultMode": 0o440}},
+                            {"name": "tmp", "emptyDir": {}}],
+            }},
+    }
+    if replicas is not None:
+        deployment_spec["replicas"] = replicas
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["port"], "protocol": "TCP"} for p in ports]
+    return [
+        obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
+        obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),
+        obj("v1", "ConfigMap", f"{name}-bootstrap", data={"envoy.json": boot_text}),
+        obj("v1", "Service", name, svc_cfg.get("extraLabels"), svc_cfg.get("extraAnnotations"), **{"spec": {
+            "type": svc_cfg.get("type") or "LoadBalancer", "selector": deployment_spec["selector"]["matchLabels"],
+            "ports": service_ports}}),
+        obj("apps/v1", "Deployment", name, spec=deployment_spec),
+        obj(opts.pdb_api_version, "PodDisruptionBudget", name, spec={
+            "maxUnavailable": 1, "selector": deployment_spec["selector"]}),
+    ]
+
+
+def merge_params(*specs: dict | None) -> dict:
+    """Later specs override earlier ones key by key (GatewayClass parameters, then the Gateway's own)."""
+    out: dict = {}
+    for spec in specs:
+        out = _deep_merge(out, spec or {})
+    return out
+
+
+def _deep_merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

@@ -1,0 +1,69 @@
+"""IR for kgateway's extension kinds, hung off RouteIR.ext and GatewayIR.ext (None when unused, and then
+left out of golden dumps so Gateway API-only goldens never change)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LambdaIR:
+    arn: str
+    invocation_mode: str  # "Sync" | "Async"
+    host: str  # Host header / SigV4 host the invoke is sent with
+    access_key_id: str = ""
+    secret_access_key: str = ""
+    session_token: str = ""
+
+
+@dataclass
+class BackendClusterIR:
+    name: str  # "backend/<namespace>/<name>"
+    hosts: list[tuple[str, int]] = field(default_factory=list)
+    dns: bool = False  # any host name that is not an IP address: STRICT_DNS
+    tls: bool = False
+    sni: str = ""
+    insecure_skip_verify: bool = False
+    lambda_: LambdaIR | None = None  # an AWS Lambda Backend: routes to it invoke this function
+
+
+@dataclass
+class RouteExtIR:
+    direct_body: str | None = None  # DirectResponse body (with RouteIR.direct_response_status)
+    programs: list[str] = field(default_factory=list)  # route- and rule-level program ids, run order
+    route_label: str = ""  # what rules see as `route`: namespace/name/rule-index
+
+
+@dataclass
+class ProgramIR:
+    """A compiled program. The bytecode itself travels as the `blob` attribute (not a field), so goldens
+    show its digest and stay stable when only the compiler's output changes."""
+
+    id: str  # "<Kind>/<namespace>/<name>"
+    sha256: str
+    last_good: bool = False  # the current source does not compile; this is the last good program
+
+
+@dataclass
+class AccessLogIR:
+    path: str
+    text_format: str | None = None
+    json_format: dict[str, str] | None = None
+    filter: dict | None = None  # Envoy AccessLogFilter, as a JSON dict
+
+
+@dataclass
+class EnvoySettingsIR:
+    log_level: str | None = None
+    component_log_levels: dict[str, str] = field(default_factory=dict)
+    concurrency: int | None = None
+
+
+@dataclass
+class GatewayExtIR:
+    programs: list[ProgramIR] = field(default_factory=list)  # every program used on this Gateway
+    gateway_programs: list[str] = field(default_factory=list)  # Gateway-level ids, run first on every route
+    fail_all: str | None = None  # a never-valid Gateway-level policy: every route answers 500
+    backend_clusters: list[BackendClusterIR] = field(default_factory=list)
+    access_logs: list[AccessLogIR] = field(default_factory=list)
+    buffer_limit_bytes: int | None = None
+    envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)

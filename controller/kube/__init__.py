@@ -1,0 +1,1 @@
+"""Running against a Kubernetes API server: REST access, list+watch source, status writer, leader election."""

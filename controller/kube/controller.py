@@ -1,0 +1,237 @@
+"""`kgw controller`: the cluster mode. Kubernetes source -> translate -> xDS (mTLS) for the proxies of every
+Gateway of our class; the Lease holder also writes statuses and deploys the proxies. Every replica serves xDS,
+so proxies stay configured whichever replica they reach."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from ..admin import AdminServer, Metrics, json_response
+from ..ads import SnapshotCache, XdsServer, short
+from ..deployer.apply import Deployer, gateway_address
+from ..deployer.render import DeployOptions
+from ..envoy import node_id
+from ..leader import LeaderElector
+from ..translate import TranslateOptions, translate
+from ..xds_auth import AuthenticatedAdsServicer, server_credentials
+from ..xdsgen import to_xds
+from .api import Api, ApiError, load_config
+from .ca import load_or_create_ca
+from .source import KubeSource
+from .status import StatusWriter
+
+log = logging.getLogger("kgw.controller")
+
+
+@dataclass
+class ControllerOptions:
+    kubeconfig: str | None = None
+    xds_bind: str = "0.0.0.0:9977"
+    xds_advertise: str | None = None  # host:port written into proxy bootstraps
+    admin: str = "0.0.0.0:9095"
+    namespace: str = "kgateway-system"  # where the Lease and the CA Secret live
+    identity: str = ""
+    listener_address: str = "0.0.0.0"
+    leader_election: bool = True
+    lease_duration: float = 15.0
+    lease_renew: float = 5.0
+    controller_name: str = "kgateway.dev/kgateway"
+    proxy_image: str | None = None
+    watch_timeout: int = 240
+
+
+def default_advertise(opts: ControllerOptions) -> str:
+    host, _, port = opts.xds_bind.rpartition(":")
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):  # in a pod: the controller Service's DNS name
+        return f"{os.environ.get('KGW_XDS_SERVICE', 'kgw')}.{opts.namespace}.svc:{port}"
+    return f"{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+
+class ClusterController:
+    def __init__(self, opts: ControllerOptions):
+        self.opts = opts
+        self.identity = opts.identity or f"{socket.gethostname()}-{os.getpid()}"
+        self.metrics = Metrics()
+        self.cache = SnapshotCache([self.metrics])
+        self.api = Api(load_config(opts.kubeconfig))
+        self.source = KubeSource(self.api, watch_timeout=opts.watch_timeout)
+        self.admin = AdminServer({"/healthz": self.healthz, "/readyz": self.readyz, "/status": self.status,
+                                  "/metrics": lambda: (200, "text/plain; version=0.0.4", self.metrics.render())},
+                                 opts.admin)
+        self.xds: XdsServer | None = None
+        self.elector: LeaderElector | None = None
+        self.deployer: Deployer | None = None
+        self.writer = StatusWriter(self.api, self._lookup, opts.controller_name)
+        self.generation = 0
+        self.statuses: list[dict] = []
+        self.resources = None
+        self.translate_error: str | None = None
+        self.gateways: set[str] = set()
+        self._stop = asyncio.Event()
+        self._work = asyncio.Event()  # leader work (deploy + status) is due
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def leading(self) -> bool:
+        return self.elector.leading if self.elector else not self.opts.leader_election
+
+    def _lookup(self, kind: str, namespace: str, name: str) -> dict | None:
+        return self.source.objects(kind).get((namespace, name))
+
+    async def _with_retry(self, what: str, fn, *args):
+        delay = 0.2
+        while not self._stop.is_set():
+            try:
+                return await asyncio.to_thread(fn, *args)
+            except ApiError as e:
+                log.warning("%s: %s; retrying in %.1fs", what, e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+        return None
+
+    async def run(self) -> int:
+        o = self.opts
+        await self.admin.start()  # /healthz answers while we wait for the API server
+        try:
+            ca = await self._with_retry("xDS CA", load_or_create_ca, self.api, o.namespace)
+            if ca is None:
+                return 0
+            advertise = o.xds_advertise or default_advertise(o)
+            adv_host, _, adv_port = advertise.rpartition(":")
+            self.xds = XdsServer(self.cache, o.xds_bind, credentials=server_credentials(ca, [adv_host]),
+                                 servicer=AuthenticatedAdsServicer)
+            await self.xds.start()
+            pdb = await self._with_retry("discovery", self.api.has_api, "policy/v1", "poddisruptionbudgets")
+            self.deployer = Deployer(self.api, self.source.objects, ca, DeployOptions(
+                xds_host=adv_host, xds_port=int(adv_port) or self.xds.port,
+                pdb_api_version="policy/v1" if pdb else "policy/v1beta1",
+                **({"default_image": o.proxy_image} if o.proxy_image else {})), o.controller_name)
+            if o.leader_election:
+                loop = asyncio.get_running_loop()
+                self.elector = LeaderElector(self.api, o.namespace, "kgw-controller", self.identity,
+                                             o.lease_duration, o.lease_renew,
+                                             on_change=lambda leading: loop.call_soon_threadsafe(self._leadership))
+                self.elector.start()
+            log.info("controller %s: xDS on %s (advertised %s), admin %s", self.identity, self.xds.address,
+                     advertise, self.admin.url)
+            tasks = [asyncio.create_task(self._follow()), asyncio.create_task(self._leader_loop()),
+                     asyncio.create_task(self._stop.wait())]
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for t in tasks:
+                t.cancel()
+            for t in done:
+                if not t.cancelled() and t.exception():
+                    raise t.exception()
+            return 0
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        self.source.stop()
+        if self.elector:
+            await asyncio.to_thread(self.elector.stop)
+        if self.xds:
+            await self.xds.stop(0.2)
+        await self.admin.stop()
+
+    def _leadership(self) -> None:
+        if self.leading:
+            self._work.set()
+        elif self.deployer:
+            self.deployer.forget()
+
+    # --- following the cluster -----------------------------------------------------------------------
+    async def _follow(self) -> None:
+        async for snap in self.source:
+            await self.apply(snap)
+
+    def _translate(self, snap):
+        t = translate(snap.resources, TranslateOptions(default_address=self.opts.listener_address,
+                                                       controller_name=self.opts.controller_name))
+        return t, {key: to_xds(ir) for key, ir in t.gateways.items()}
+
+    async def apply(self, snap) -> None:
+        try:
+            t, xds = await asyncio.to_thread(self._translate, snap)
+        except Exception as e:  # keep serving the last good configuration
+            log.exception("translation failed; keeping the last good configuration")
+            self.translate_error = f"{type(e).__name__}: {e}"
+            return
+        self.translate_error = None
+        self.generation += 1
+        self.resources, self.statuses = snap.resources, t.statuses
+        for key, resources in xds.items():
+            self.cache.set_snapshot(node_id(*key.split("/", 1)), resources)
+        for key in self.gateways - set(xds):
+            self.cache.clear(node_id(*key.split("/", 1)))
+        self.gateways = set(xds)
+        self._work.set()
+
+    # --- leader work: deploy proxies, write statuses -------------------------------------------------
+    def _statuses_with_addresses(self) -> list[dict]:
+        """Gateways are reached through their proxy Service, not the address Envoy binds inside the pod."""
+        out = copy.deepcopy(self.statuses)
+        services = self.source.objects("Service")
+        for entry in out:
+            if entry["kind"] != "Gateway":
+                continue
+            addr = gateway_address(services.get((entry["namespace"], entry["name"])))
+            if addr:
+                entry["status"]["addresses"] = [addr]
+            else:
+                entry["status"].pop("addresses", None)
+        return out
+
+    def _leader_round(self) -> None:
+        if self.resources is not None:
+            self.deployer.sync(self.resources)
+            self.writer.write(self._statuses_with_addresses())
+
+    async def _leader_loop(self) -> None:
+        delay = 0.2
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            if not self.leading or self.resources is None:
+                continue
+            try:
+                await asyncio.to_thread(self._leader_round)
+                delay = 0.2
+            except ApiError as e:  # the server is away: try again with backoff
+                log.warning("leader work: %s; retrying in %.1fs", e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+                self._work.set()
+
+    # --- admin -----------------------------------------------------------------------------------------
+    def healthz(self):
+        return json_response(200, {"ok": True})
+
+    def readyz(self):
+        serving = self.xds is not None and self.xds._server is not None
+        if self.source.synced and serving and self.generation:
+            return json_response(200, {"generation": self.generation})
+        return json_response(503, {"synced": self.source.synced, "xds_serving": serving})
+
+    def status(self):
+        gateways = {}
+        for key in sorted(self.gateways):
+            nid = node_id(*key.split("/", 1))
+            state = self.cache.nodes.get(nid)
+            gateways[key] = {"node": nid, "xds_streams": state.streams if state else 0,
+                             "ready": self.cache.is_current(nid),
+                             "nacks": {short(t): n.message.strip() for t, n in (state.last_nack.items() if state else ())}}
+        return json_response(200, {
+            "generation": self.generation, "identity": self.identity, "leader": self.leading,
+            "objects": self.statuses, "translation_error": self.translate_error, "gateways": gateways,
+            "status_writes": self.writer.writes,
+            "deployer": {"applies": self.deployer.applies, "deletes": self.deployer.deletes} if self.deployer else None,
+            "watch": {k: {"relists": w.relists, "errors": w.errors, "resourceVersion": w.resource_version}
+                      for k, w in self.source.watchers.items()},
+        })

@@ -1,0 +1,90 @@
+"""KubeSource: the `Source` protocol over list+watch of every kind the translator reads. It yields a full
+`Resources` snapshot once every kind is listed, then again after each burst of changes, so the translator is
+exactly the one the file source feeds."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import AsyncIterator
+
+from ..resources import Resources
+from ..sources.watch import SourceSnapshot
+from . import kinds
+from .api import Api, Kind
+from .watcher import KindWatcher
+
+log = logging.getLogger("kgw.kube.source")
+
+
+def endpoint_slice_kind(api: Api) -> Kind:
+    if api.has_api("discovery.k8s.io/v1", "endpointslices"):
+        return kinds.ENDPOINT_SLICE_V1
+    log.info("the API server has no discovery.k8s.io/v1 EndpointSlices; reading v1beta1")
+    return kinds.ENDPOINT_SLICE_V1BETA1
+
+
+class KubeSource:
+    def __init__(self, api: Api, debounce: float = 0.05, watch_timeout: int = 240):
+        self.api, self.debounce, self.watch_timeout = api, debounce, watch_timeout
+        self.stop_event = threading.Event()
+        self.watchers: dict[str, KindWatcher] = {}
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def description(self) -> str:
+        return f"Kubernetes API {self.api.config.host}"
+
+    @property
+    def synced(self) -> bool:
+        return bool(self.watchers) and all(w.synced.is_set() for w in self.watchers.values())
+
+    def objects(self, kind: str) -> dict[tuple[str, str], dict]:
+        """Raw objects of one kind (with uid and status), for the deployer and the status writer."""
+        w = self.watchers.get(kind)
+        if w is None:
+            return {}
+        with w.lock:
+            return dict(w.objects)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _changed(self) -> None:  # called from watcher threads
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def start(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        slice_kind = await asyncio.to_thread(endpoint_slice_kind, self.api)
+        for kind in kinds.WATCHED:
+            convert = None
+            if kind.kind == "EndpointSlice":
+                kind = slice_kind
+                convert = kinds.to_v1_endpoint_slice if kind.version == "v1beta1" else None
+            w = KindWatcher(self.api, kind, self._changed, self.stop_event, convert, self.watch_timeout)
+            self.watchers[kind.kind] = w
+            w.start()
+
+    def load(self) -> SourceSnapshot:
+        t0 = time.perf_counter()
+        objects = [o for w in self.watchers.values() for o in w.snapshot()]
+        resources, errors = Resources.from_objects(objects, origin="kubernetes")
+        for err in errors:
+            log.warning("%s", err)
+        return SourceSnapshot(resources, errors, time.perf_counter() - t0)
+
+    async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:
+        if not self.watchers:
+            await self.start()
+        while not self.synced:
+            await asyncio.sleep(0.05)
+        self._wake.clear()
+        yield await asyncio.to_thread(self.load)
+        while not self.stop_event.is_set():
+            await self._wake.wait()
+            await asyncio.sleep(self.debounce)  # one snapshot per burst of events
+            self._wake.clear()
+            yield await asyncio.to_thread(self.load)

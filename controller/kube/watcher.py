@@ -1,0 +1,124 @@
+"""List+watch of one kind in a thread: resourceVersion-correct resumption, bookmarks, 410 Gone -> relist,
+exponential backoff while the server is away. The cache it keeps is the desired state of that kind."""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Callable
+
+from .api import Api, ApiError, Kind
+
+log = logging.getLogger("kgw.kube.watch")
+
+BACKOFF_START, BACKOFF_MAX = 0.2, 30.0
+MISSING_RETRY = 10.0  # a kind whose CRD is not installed yet is looked for again this often
+
+
+class KindWatcher:
+    def __init__(self, api: Api, kind: Kind, on_change: Callable[[], None], stop: threading.Event,
+                 convert: Callable[[dict], dict] | None = None, watch_timeout: int = 240):
+        self.api, self.kind, self.on_change, self.stop = api, kind, on_change, stop
+        self.convert = convert
+        self.watch_timeout = watch_timeout
+        self.objects: dict[tuple[str, str], dict] = {}
+        self.lock = threading.Lock()
+        self.synced = threading.Event()  # listed at least once (or known absent)
+        self.resource_version = ""
+        self.relists = 0  # counted for tests and /status: 410 Gone and errors both relist
+        self.errors = 0
+        self.bookmarks = 0
+        self.thread = threading.Thread(target=self._run, name=f"watch-{kind.plural}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def snapshot(self) -> list[dict]:
+        with self.lock:
+            return list(self.objects.values())
+
+    def _prepare(self, obj: dict) -> dict:
+        obj.setdefault("apiVersion", self.kind.api_version)
+        obj.setdefault("kind", self.kind.kind)
+        obj.get("metadata", {}).pop("managedFields", None)  # big and never read
+        return self.convert(obj) if self.convert else obj
+
+    @staticmethod
+    def _key(obj: dict) -> tuple[str, str]:
+        meta = obj.get("metadata", {})
+        return meta.get("namespace", ""), meta.get("name", "")
+
+    def _list(self) -> None:
+        doc = self.api.get(self.kind.path())
+        items = {self._key(o): self._prepare(o) for o in doc.get("items", [])}
+        with self.lock:
+            changed = items != self.objects
+            self.objects = items
+        self.resource_version = doc.get("metadata", {}).get("resourceVersion", "")
+        self.relists += 1
+        self.synced.set()
+        if changed:
+            self.on_change()
+
+    def _watch(self) -> bool:
+        """Follow events from resource_version. False when the version is too old (410): relist."""
+        query = {"resourceVersion": self.resource_version}
+        for event in self.api.watch_lines(self.kind.path(), query, self.watch_timeout):
+            if self.stop.is_set():
+                return True
+            etype, obj = event.get("type"), event.get("object") or {}
+            if etype == "ERROR":
+                if obj.get("code") == 410:
+                    log.info("%s: resourceVersion %s expired; relisting", self.kind.plural, self.resource_version)
+                    return False
+                raise ApiError(obj.get("code", 0), obj.get("message", "watch error"))
+            rv = obj.get("metadata", {}).get("resourceVersion")
+            if etype == "BOOKMARK":  # only a newer version to resume from, no object change
+                self.resource_version = rv or self.resource_version
+                self.bookmarks += 1
+                continue
+            obj = self._prepare(obj)
+            with self.lock:
+                if etype == "DELETED":
+                    self.objects.pop(self._key(obj), None)
+                else:
+                    self.objects[self._key(obj)] = obj
+            self.resource_version = rv or self.resource_version
+            self.on_change()
+        return True
+
+    def _run(self) -> None:
+        delay = BACKOFF_START
+        need_list = True
+        while not self.stop.is_set():
+            try:
+                if need_list:
+                    self._list()
+                    need_list = False
+                need_list = not self._watch()
+                delay = BACKOFF_START  # a watch that ran to its timeout is healthy
+            except ApiError as e:
+                if e.status == 404:  # the CRD is not installed (yet): nothing of this kind exists
+                    with self.lock:
+                        had = bool(self.objects)
+                        self.objects = {}
+                    self.synced.set()
+                    if had:
+                        self.on_change()
+                    need_list = True
+                    self.stop.wait(MISSING_RETRY)
+                    continue
+                if e.status == 410:
+                    need_list = True
+                    continue
+                self.errors += 1
+                log.warning("%s: %s; retrying in %.1fs", self.kind.plural, e, delay)
+                # Keep the resourceVersion: after a server restart the watch resumes where it stopped;
+                # if it is too old by then, the server answers 410 and we relist.
+                self.stop.wait(delay * (0.5 + random.random() / 2))
+                delay = min(delay * 2, BACKOFF_MAX)
+            except Exception:  # a bug must not end the watch for good
+                log.exception("%s: unexpected error", self.kind.plural)
+                self.stop.wait(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                need_list = True

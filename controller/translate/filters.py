@@ -1,0 +1,126 @@
+"""HTTPRoute / GRPCRoute filters -> the RouteIR fields Envoy needs.
+
+The spec says a filter must never be skipped: a filter kgw cannot apply (an unsupported ExtensionRef kind,
+a mirror whose backend does not resolve, a backendRef filter other than the header modifiers) makes its
+rule answer 500 and is reported (UnsupportedValue / ResolvedRefs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import CorsIR, HeaderKVIR, HeaderModIR, MirrorIR, PathModIR, RedirectIR, RewriteIR, RouteIR
+from . import conditions as c
+from .backends import ResolvedBackend, resolve_backend
+from .extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, RouteMutation
+
+
+@dataclass
+class RuleFilters:
+    request_headers: HeaderModIR | None = None
+    response_headers: HeaderModIR | None = None
+    redirect: RedirectIR | None = None
+    rewrite: RewriteIR | None = None
+    mirrors: list[MirrorIR] = field(default_factory=list)
+    cors: CorsIR | None = None
+    mutations: list[RouteMutation] = field(default_factory=list)  # from ExtensionRef handlers
+    terminal: bool = False  # an ExtensionRef answers by itself (kgateway DirectResponse): no backend needed
+    backends: dict[str, ResolvedBackend] = field(default_factory=dict)  # mirror clusters
+    problems: list[str] = field(default_factory=list)  # why the rule must answer 500
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (ResolvedRefs reason, message)
+
+    def apply(self, ir: RouteIR) -> None:
+        ir.request_headers, ir.response_headers = self.request_headers, self.response_headers
+        ir.redirect, ir.rewrite, ir.mirrors, ir.cors = self.redirect, self.rewrite, list(self.mirrors), self.cors
+        for mutate in self.mutations:
+            mutate(ir)
+
+
+def header_mod(mod) -> HeaderModIR:
+    # Header names are case-insensitive (Envoy lower-cases them); values are kept as written.
+    return HeaderModIR(
+        set=[HeaderKVIR(h.name.lower(), h.value) for h in mod.set],
+        add=[HeaderKVIR(h.name.lower(), h.value) for h in mod.add],
+        remove=[n.lower() for n in mod.remove],
+    )
+
+
+def _path_mod(path, match_prefix: str) -> PathModIR | None:
+    if path is None:
+        return None
+    if path.type == "ReplaceFullPath":
+        return PathModIR("ReplaceFullPath", path.replace_full_path)
+    return PathModIR("ReplacePrefixMatch", path.replace_prefix_match, match_prefix)
+
+
+def _mirror(flt, ctx: RouteContext, where: str, out: RuleFilters) -> None:
+    m = flt.request_mirror
+    try:
+        target = resolve_backend(m.backend_ref, ctx)
+    except ExtensionRefError as e:
+        out.failures.append((e.reason, f"{where}.requestMirror.backendRef: {e.message}"))
+        out.problems.append(f"{where}: RequestMirror backend cannot be resolved")
+        return
+    numerator, denominator = 100, 100
+    if m.percent is not None:
+        numerator = m.percent
+    elif m.fraction is not None:
+        numerator, denominator = m.fraction.numerator, m.fraction.denominator
+    out.backends[target.cluster] = target
+    out.mirrors.append(MirrorIR(target.cluster, numerator, denominator))
+
+
+def _cors(cors) -> CorsIR:
+    return CorsIR(list(cors.allow_origins), bool(cors.allow_credentials), list(cors.allow_methods),
+                  list(cors.allow_headers), list(cors.expose_headers), cors.max_age)
+
+
+def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "") -> RuleFilters:
+    out = RuleFilters()
+    for fi, flt in enumerate(filters):
+        here = f"{where}.filters[{fi}]"
+        if flt.type == "RequestHeaderModifier":
+            out.request_headers = header_mod(flt.request_header_modifier)
+        elif flt.type == "ResponseHeaderModifier":
+            out.response_headers = header_mod(flt.response_header_modifier)
+        elif flt.type == "RequestRedirect":
+            r = flt.request_redirect
+            out.redirect = RedirectIR(r.scheme, r.hostname, r.port, _path_mod(r.path, match_prefix), r.status_code)
+        elif flt.type == "URLRewrite":
+            r = flt.url_rewrite
+            out.rewrite = RewriteIR(r.hostname, _path_mod(r.path, match_prefix))
+        elif flt.type == "RequestMirror":
+            _mirror(flt, ctx, here, out)
+        elif flt.type == "CORS":
+            out.cors = _cors(flt.cors)
+        elif flt.type == "ExtensionRef":
+            ref = flt.extension_ref
+            handler = EXTENSION_FILTERS.get((ref.group, ref.kind))
+            try:
+                if handler is None:
+                    raise ExtensionRefError(c.R_INVALID_KIND, f"ExtensionRef kind {ref.group}/{ref.kind} is not supported")
+                mutation = handler(ref, ctx)
+                out.mutations.append(mutation)
+                out.terminal = out.terminal or getattr(mutation, "terminal", False)
+            except ExtensionRefError as e:
+                out.failures.append((e.reason, f"{here}: {e.message}"))
+                out.problems.append(f"{here}: ExtensionRef {ref.kind} {ref.name} cannot be applied")
+        else:  # a type added to the API after this kgw was written: never skip it silently
+            out.problems.append(f"{here}: filter type {flt.type} is not supported")
+    return out
+
+
+BACKEND_FILTER_TYPES = ("RequestHeaderModifier", "ResponseHeaderModifier")
+
+
+def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModIR | None, list[str]]:
+    """backendRef-level filters: the header modifiers are applied per weighted cluster; others are refused."""
+    req = resp = None
+    problems = []
+    for fi, flt in enumerate(filters):
+        if flt.type == "RequestHeaderModifier":
+            req = header_mod(flt.request_header_modifier)
+        elif flt.type == "ResponseHeaderModifier":
+            resp = header_mod(flt.response_header_modifier)
+        else:
+            problems.append(f"{where}.filters[{fi}]: {flt.type} is not supported on a backendRef")
+    return req, resp, problems

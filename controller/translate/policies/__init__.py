@@ -1,0 +1,89 @@
+"""kgateway's extension kinds in translation (docs/kgateway-api.md).
+
+Route translation calls into this package only through its registries (Backend backendRefs and
+DirectResponse ExtensionRef filters, registered on import); translate() calls `apply` once after every
+route is translated and `finish_gateway` on each assembled GatewayIR.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...ir_ext import GatewayExtIR
+from ...models import KGW_GROUP
+from . import backends
+from .backends import backend_cluster
+from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
+from .routepolicy import PolicyResult, apply_route_policies
+from .status import simple_status
+
+backends.register()
+
+
+@dataclass
+class ExtState:
+    policies: PolicyResult
+    settings: dict
+
+
+def _all_routes(ir):
+    for lis in ir.listeners:
+        vhosts = list(lis.virtual_hosts)
+        for chain in getattr(lis, "filter_chains", None) or ():
+            vhosts += chain.virtual_hosts
+        for vh in vhosts:
+            yield from vh.routes
+
+
+def _object_statuses(resources, entries, opts, statuses: list) -> None:
+    """Backend and DirectResponse statuses: Accepted, or why not (missing Secret, conflict with backends)."""
+    for (ns, name), be in sorted(resources.backends.items()):
+        _, problem = backend_cluster(resources, ns, name)
+        statuses.append(simple_status(be, opts, problem))
+    conflicts: dict[tuple[str, str], list[str]] = {}
+    for e in entries:
+        for ri, rule in enumerate(getattr(e.route.spec, "rules", ())):
+            refs = [f.extension_ref for f in getattr(rule, "filters", ()) if f.type == "ExtensionRef"]
+            for ref in refs:
+                if (ref.group, ref.kind) == (KGW_GROUP, "DirectResponse") and rule.backend_refs:
+                    conflicts.setdefault((e.route.namespace, ref.name), []).append(
+                        f"{e.route.kind} {e.route.namespace}/{e.route.name} rules[{ri}]")
+    for key, dr in sorted(resources.direct_responses.items()):
+        where = conflicts.get(key)
+        problem = (f"conflicts with backendRefs on {', '.join(where)} (those rules answer 500)" if where else "")
+        statuses.append(simple_status(dr, opts, problem))
+
+
+def apply(resources, entries, gateway_keys, opts, out) -> ExtState:
+    """RoutePolicies onto RouteIRs, listener policies per Gateway; statuses and programs into `out`."""
+    result = PolicyResult()
+    apply_route_policies(resources, entries, set(gateway_keys), opts, out.statuses, result)
+    settings = apply_listener_policies(resources, set(gateway_keys), opts, out.statuses)
+    _object_statuses(resources, entries, opts, out.statuses)
+    out.programs.update({pid: p.blob for pid, p in result.programs.items()})
+    return ExtState(result, settings)
+
+
+def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
+    """Fill GatewayIR.ext with what this Gateway's Envoy needs; leave it None when nothing applies."""
+    key = (ir.namespace, ir.name)
+    ext = GatewayExtIR()
+    ext.gateway_programs = list(state.policies.gateway_programs.get(key, ()))
+    ext.fail_all = state.policies.gateway_fail.get(key)
+    used, clusters, route_ext = set(ext.gateway_programs), {}, False
+    for route in _all_routes(ir):
+        if route.ext is not None:
+            route_ext = True
+            used.update(route.ext.programs)
+        for b in route.backends:
+            if b.cluster and b.cluster.startswith("backend/") and b.cluster not in clusters:
+                ns, name = b.cluster.split("/")[1:3]
+                cluster, _ = backend_cluster(resources, ns, name)
+                if cluster is not None:
+                    clusters[b.cluster] = cluster
+    ext.programs = [state.policies.programs[p] for p in sorted(used)]
+    ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
+    settings = state.settings.get(key, GatewaySettings())
+    ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
+    ext.envoy = envoy_settings(resources, gateway)
+    if route_ext or ext != GatewayExtIR():
+        ir.ext = ext

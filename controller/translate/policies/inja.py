@@ -1,0 +1,350 @@
+"""kgateway's Inja transformation templates -> kgw rules SOURCE, compiled by kgw_rules like any program.
+
+One bytecode format serves both forms. Supported: `{{ expr }}`, `{% if %}{% else if %}{% else %}{% endif %}`
+(with `-` whitespace control), string/int literals, `== != < <= > >=`, `and or not`, JSON body fields
+(`a.b[0]`, needs `parseAs: AsJson`) and the functions in `_FUNCS`. The rules language has no conditional
+expression, so a template with `if` becomes statement-level branches, each holding the whole value.
+Anything else is an `InjaError` with the template's line and column: never a silent drop.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+class InjaError(Exception):
+    def __init__(self, where: str, line: int, col: int, message: str) -> None:
+        super().__init__(f"{where}:{line}:{col}: {message}")
+        self.where, self.line, self.col, self.message = where, line, col, message
+
+
+# Inja function -> (min args, max args, rules rendering). `{0}` etc. are the rendered arguments.
+_FUNCS = {
+    "header": (1, 1, "header({0})"),
+    "request_header": (1, 1, "request_header({0})"),
+    "base64_encode": (1, 1, "base64_encode({0})"),
+    "base64_decode": (1, 1, "default(base64_decode({0}), \"\")"),
+    "substring": (2, 3, None),
+    "trim": (1, 1, "trim({0})"),
+    "raw_string": (1, 1, "json_escape({0})"),
+    # words = runs of non-space; each becomes one character, whose count is the answer
+    "word_count": (1, 1, "str(len(replace(replace(trim({0}), r\"\\S+\", \"w\"), r\"\\s+\", \"\")))"),
+    "body": (0, 0, "body"),
+    "context": (0, 0, "body"),
+    "exists": (1, 1, None),
+}
+# Functions kgateway offers that the kgw filter cannot evaluate yet (it has no host imports for them).
+_NEED_HOST = {
+    "env": "env() needs the gateway's environment, which the kgw filter cannot read (no host import for it)",
+    "replace_with_random": "replace_with_random() needs a random source, which the kgw filter does not have "
+                           "(no host import for it)",
+}
+
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_]*))""")
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Expr:
+    code: str  # rules expression (string-typed when interpolated)
+
+
+@dataclass
+class If:
+    branches: list  # [(cond code | None for else, [nodes])]
+
+
+class _Parser:
+    """Expression parser over one `{{ }}` / `{% %}` body; `pos` maps back to the template."""
+
+    def __init__(self, text: str, base: int, ctx: "Template") -> None:
+        self.toks: list[tuple[str, str, int]] = []
+        i = 0
+        while i < len(text):
+            if text[i:].strip() == "":
+                break
+            m = _TOKEN.match(text, i)
+            if not m or m.end() == i:
+                ctx.fail(base + i, f"unexpected character {text[i:].lstrip()[:1]!r}")
+            kind = m.lastgroup
+            self.toks.append((kind, m.group(kind), base + m.start(kind)))
+            i = m.end()
+        self.i, self.ctx, self.end = 0, ctx, base + len(text)
+
+    def peek(self, value: str | None = None):
+        t = self.toks[self.i] if self.i < len(self.toks) else None
+        if value is None or t is None:
+            return t
+        return t if t[1] == value else None
+
+    def take(self, value: str | None = None):
+        t = self.peek()
+        if t is None or (value is not None and t[1] != value):
+            self.ctx.fail(t[2] if t else self.end, f"expected {value or 'an expression'}")
+        self.i += 1
+        return t
+
+    def done(self) -> None:
+        if self.i < len(self.toks):
+            self.ctx.fail(self.toks[self.i][2], f"unexpected {self.toks[self.i][1]!r}")
+
+    # cond := and ('or' and)* ; and := not ('and' not)* ; not := 'not' not | cmp ; cmp := value (op value)?
+    def cond(self) -> str:
+        out = self.conj()
+        while self.peek("or"):
+            self.take()
+            out = f"({out} or {self.conj()})"
+        return out
+
+    def conj(self) -> str:
+        out = self.neg()
+        while self.peek("and"):
+            self.take()
+            out = f"({out} and {self.neg()})"
+        return out
+
+    def neg(self) -> str:
+        if self.peek("not"):
+            self.take()
+            return f"(not {self.neg()})"
+        start = self.peek()
+        left, kind = self.value()
+        t = self.peek()
+        if t and t[1] in ("==", "!=", "<", "<=", ">", ">="):
+            self.take()
+            right, rkind = self.value()
+            return f"({_as_str(left, kind)} {t[1]} {_as_str(right, rkind)})" if "str" in (kind, rkind) or kind != rkind \
+                else f"({left} {t[1]} {right})"
+        if kind == "bool":
+            return left
+        if kind == "int":
+            self.ctx.fail(start[2] if start else self.end, "a number is not a condition")
+        return f"({_as_str(left, kind)} != \"\")"  # Inja truthiness of a string: non-empty
+
+    def value(self) -> tuple[str, str]:
+        """-> (rules code, kind): kind is "str" (never absent), "opt" (string?), "int" or "bool"."""
+        t = self.take()
+        kind, text, pos = t
+        if kind == "str":
+            return _literal(_unquote(text)), "str"
+        if kind == "int":
+            return text, "int"
+        if text == "(":
+            inner = self.cond()
+            self.take(")")
+            return inner, "bool"
+        if kind != "name":
+            self.ctx.fail(pos, f"unexpected {text!r}")
+        if text in ("true", "false"):
+            return text, "bool"
+        if self.peek("("):
+            return self.call(text, pos)
+        path = text
+        while self.peek(".") or self.peek("["):
+            if self.take()[1] == ".":
+                path += "." + self.take()[1]
+            else:
+                idx = self.take()
+                path += f"[{idx[1]}]" if idx[0] == "int" else "." + _unquote(idx[1])
+                self.take("]")
+        self.ctx.need_json(pos, path)
+        return f"json({_literal(path)})", "opt"
+
+    def call(self, name: str, pos: int) -> tuple[str, str]:
+        if name in _NEED_HOST:
+            self.ctx.fail(pos, _NEED_HOST[name])
+        if name not in _FUNCS:
+            self.ctx.fail(pos, f"unknown or unsupported template function {name}()")
+        self.take("(")
+        args: list[tuple[str, str]] = []
+        while not self.peek(")"):
+            if args:
+                self.take(",")
+            args.append(self.value())
+        self.take(")")
+        lo, hi, pattern = _FUNCS[name]
+        if not lo <= len(args) <= hi:
+            self.ctx.fail(pos, f"{name}() takes {lo if lo == hi else f'{lo} to {hi}'} argument(s), got {len(args)}")
+        if name == "exists":
+            code, kind = args[0]
+            if kind == "str":  # Inja's exists("a.b") names a JSON field
+                path = _unquote_literal(code)
+                self.ctx.need_json(pos, path)
+                return f"exists(json({code}))", "bool"
+            return f"exists({code})", "bool"
+        if name == "substring":
+            s = _as_str(*args[0])
+            rest = [a for a, k in args[1:]]
+            if any(k != "int" for _, k in args[1:]):
+                self.ctx.fail(pos, "substring() takes integer start and length")
+            return f"substr({s}, {', '.join(rest)})", "str"
+        rendered = [_as_str(*a) for a in args]
+        if name in ("header", "request_header"):
+            if args[0][1] != "str":
+                self.ctx.fail(pos, f"{name}() takes a header name in quotes")
+            return pattern.format(*rendered), "opt"
+        return pattern.format(*rendered), "str"
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body)
+
+
+def _literal(text: str) -> str:
+    """A rules string literal holding exactly `text` (braces doubled: they would interpolate)."""
+    out = []
+    for ch in text:
+        if ch in "\\\"":
+            out.append("\\" + ch)
+        elif ch == "{":
+            out.append("{{")
+        elif ch == "}":
+            out.append("}}")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _unquote_literal(code: str) -> str:
+    return code[1:-1].replace("{{", "{").replace("}}", "}").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _as_str(code: str, kind: str) -> str:
+    if kind == "opt":
+        return f"default({code}, \"\")"
+    if kind in ("int", "bool"):
+        return f"str({code})"
+    return code
+
+
+_TAG = re.compile(r"\{\{-?|\{%-?|\{#")
+
+
+class Template:
+    """Parses one template into Text / Expr / If nodes."""
+
+    def __init__(self, source: str, where: str, json_ok: bool) -> None:
+        self.source, self.where, self.json_ok = source, where, json_ok
+
+    def fail(self, pos: int, message: str):
+        line = self.source.count("\n", 0, pos) + 1
+        col = pos - (self.source.rfind("\n", 0, pos) + 1) + 1
+        raise InjaError(self.where, line, col, message)
+
+    def need_json(self, pos: int, path: str) -> None:
+        if not self.json_ok:
+            self.fail(pos, f"the JSON field {path!r} needs body.parseAs: AsJson")
+
+    def parse(self) -> list:
+        nodes, stack = [], []  # stack of (If, branch nodes list owner)
+        current = nodes
+        pos, src = 0, self.source
+        strip_next = False
+        while pos < len(src):
+            m = _TAG.search(src, pos)
+            text = src[pos:m.start() if m else len(src)]
+            if strip_next:
+                text = text.lstrip()
+            if m and m.group().endswith("-"):
+                text = text.rstrip()
+            if text:
+                current.append(Text(text))
+            if not m:
+                break
+            closer = {"{{": "}}", "{%": "%}", "{#": "#}"}[m.group()[:2]]
+            end = src.find(closer, m.end())
+            if end < 0:
+                self.fail(m.start(), f"unclosed {m.group()[:2]}")
+            inner_end = end - 1 if src[end - 1] == "-" and closer != "#}" else end
+            strip_next = inner_end != end
+            body, base = src[m.end():inner_end], m.end()
+            pos = end + 2
+            if closer == "#}":
+                continue
+            if closer == "}}":
+                p = _Parser(body, base, self)
+                code, kind = p.value() if not p.peek("not") else (p.cond(), "bool")
+                p.done()
+                current.append(Expr(_as_str(code, kind)))
+                continue
+            words = body.split(None, 1)
+            if not words:
+                self.fail(base, "empty statement")
+            stmt, rest = words[0], (words[1] if len(words) > 1 else "")
+            rest_base = base + body.find(stmt) + len(stmt)
+            if stmt == "if":
+                node = If([(self._cond(rest, rest_base), [])])
+                current.append(node)
+                stack.append(node)
+                current = node.branches[-1][1]
+            elif stmt == "else":
+                if not stack or stack[-1].branches[-1][0] is None:
+                    self.fail(base, "else without if")
+                node = stack[-1]
+                tail = rest.split(None, 1)
+                if tail and tail[0] == "if":
+                    node.branches.append((self._cond(tail[1] if len(tail) > 1 else "", rest_base + rest.find("if") + 2), []))
+                else:
+                    node.branches.append((None, []))
+                current = node.branches[-1][1]
+            elif stmt == "endif":
+                if not stack:
+                    self.fail(base, "endif without if")
+                stack.pop()
+                current = stack[-1].branches[-1][1] if stack else nodes
+            else:
+                self.fail(base + body.find(stmt), f"unsupported template statement {{% {stmt} %}}")
+        if stack:
+            self.fail(len(src), "missing {% endif %}")
+        return nodes
+
+    def _cond(self, text: str, base: int) -> str:
+        p = _Parser(text, base, self)
+        code = p.cond()
+        p.done()
+        return code
+
+
+def statements(nodes: list, sink) -> list[str]:
+    """Rules statements that evaluate `nodes` to one string and pass it to `sink(expr) -> statement`."""
+    def walk(items: list, parts: list[str], indent: str) -> list[str]:
+        for i, node in enumerate(items):
+            if isinstance(node, If):
+                out = []
+                for bi, (cond, body) in enumerate(node.branches):
+                    head = "if" if bi == 0 else "} else if" if cond is not None else "} else"
+                    out.append(f"{indent}{head} {cond} {{" if cond is not None else f"{indent}{head} {{")
+                    out += walk(body + items[i + 1:], list(parts), indent + "  ")
+                if node.branches[-1][0] is not None:  # no else: the value without this if's text
+                    out.append(f"{indent}}} else {{")
+                    out += walk(items[i + 1:], list(parts), indent + "  ")
+                out.append(f"{indent}}}")
+                return out
+            parts.append(node.text if isinstance(node, Text) else None)
+            if isinstance(node, Expr):
+                parts[-1] = ("expr", node.code)
+        return [indent + sink(_concat(parts))]
+    return walk(nodes, [], "  ")
+
+
+def _concat(parts: list) -> str:
+    out = []
+    for p in parts:
+        if isinstance(p, tuple):
+            out.append("{" + p[1] + "}")
+        else:
+            out.append(_literal(p)[1:-1])
+    return '"' + "".join(out) + '"'

@@ -1,0 +1,125 @@
+"""RoutePolicy / TrafficPolicy: compile each policy's transformation, attach it to its targets, report status.
+
+Programs run per route in this order: Gateway-level, route-level, rule-level (sectionName); oldest policy
+first within a level. A policy whose source does not compile reports Accepted=False/Invalid with line and
+column and keeps serving its last good program (TranslateOptions.last_good_programs); a policy that was
+never valid makes the routes it targets answer 500 — rules are never silently skipped.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+
+import kgw_rules
+
+from ...ir_ext import ProgramIR
+from ...models import GATEWAY_GROUP
+from ..gateways import creation_order
+from .backends import route_ext
+from .inja import InjaError
+from .status import Ancestors
+from .transform import transformation_source
+
+LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
+
+
+@dataclass
+class PolicyResult:
+    programs: dict[str, ProgramIR] = field(default_factory=dict)  # id -> program (with .blob)
+    gateway_programs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    gateway_fail: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=512)
+def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
+    """(stripped bytecode, "") or (None, diagnostics as `file:line:col: message; ...`). Cached by source."""
+    try:
+        return kgw_rules.compile(source, filename).to_bytes(strip=True), ""
+    except kgw_rules.CompileError as e:
+        return None, "; ".join(f"{filename}:{d.span.line}:{d.span.col}: {d.message}" for d in e.errors)
+
+
+def compile_policy(policy) -> tuple[bytes | None, str]:
+    t = policy.spec.transformation
+    try:
+        source = transformation_source(t)
+    except InjaError as e:
+        return None, f"bad template: {e}"
+    if t.rules is not None:
+        return compile_source(source, "spec.transformation.rules")
+    blob, error = compile_source(source, "<generated from templates>")
+    return blob, (f"template compiled to invalid rules: {error}" if error else "")
+
+
+def route_label(ir_name: str) -> str:
+    """"httproute/<ns>/<name>/rule/<i>/match/<j>" -> "<ns>/<name>/<i>" (what rules see as `route`)."""
+    parts = ir_name.split("/")
+    return f"{parts[1]}/{parts[2]}/{parts[4]}" if len(parts) >= 5 else ir_name
+
+
+def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list, result: PolicyResult) -> None:
+    routes = {(e.route.kind, e.route.namespace, e.route.name): e for e in entries}
+    policies = sorted([*resources.route_policies.values(), *resources.traffic_policies.values()],
+                      key=creation_order)
+    per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
+    route_irs: dict[int, object] = {}
+    for age, policy in enumerate(policies):
+        pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
+        anc = Ancestors(policy, opts)
+        problem, broken = "", False
+        if policy.spec.transformation is not None:
+            blob, error = compile_policy(policy)
+            last_good = opts.last_good_programs.get(pid)
+            if blob is None and last_good is not None:
+                blob, problem = last_good, f"{error} (serving the last good program)"
+            elif blob is None:
+                broken, problem = True, f"{error} (targeted routes answer 500 until it compiles)"
+            if blob is not None:
+                prog = ProgramIR(pid, hashlib.sha256(blob).hexdigest()[:16], last_good=bool(problem))
+                prog.blob = blob
+                result.programs[pid] = prog
+        else:
+            pid = None
+        for ref in policy.spec.targets:
+            if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
+                key = (policy.namespace, ref.name)
+                if key not in gateway_keys:
+                    anc.add(ref, problem, found=False)
+                    continue
+                if broken:
+                    result.gateway_fail[key] = f"{policy.KIND} {policy.namespace}/{policy.name}: {problem}"
+                elif pid:
+                    result.gateway_programs.setdefault(key, []).append(pid)
+                anc.add(ref, problem, found=True)
+                continue
+            if ref.group != GATEWAY_GROUP or ref.kind not in ("HTTPRoute", "GRPCRoute"):
+                anc.add(ref, problem, found=False, why=f"target kind {ref.group}/{ref.kind} is not supported")
+                continue
+            entry = routes.get((ref.kind, policy.namespace, ref.name))
+            irs = [ir for _, ir in entry.routes] if entry else []
+            if ref.section_name is not None:
+                irs = [ir for ir in irs if getattr(ir, "rule_name", None) == ref.section_name]
+            if not irs:
+                anc.add(ref, problem, found=False)
+                continue
+            level = LEVEL_RULE if ref.section_name else LEVEL_ROUTE
+            for ir in irs:
+                _attach(ir, policy, pid, broken, level, age, per_route, route_irs)
+            anc.add(ref, problem, found=True)
+        statuses.append(anc.status())
+    for key, items in per_route.items():
+        ext = route_ext(route_irs[key])
+        ext.programs = [pid for _, _, pid in sorted(items)]
+
+
+def _attach(ir, policy, pid, broken, level, age, per_route, route_irs) -> None:
+    if broken:
+        ir.backends, ir.direct_response_status = [], 500
+        return
+    if policy.spec.timeout is not None and ir.backends:
+        ir.timeout_ms = policy.spec.timeout * 1000
+    if pid:
+        route_ext(ir).route_label = route_label(ir.name)
+        per_route.setdefault(id(ir), []).append((level, age, pid))
+        route_irs[id(ir)] = ir

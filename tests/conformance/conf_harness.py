@@ -1,0 +1,202 @@
+"""One `kgw up` (EmbeddedUp) with one Gateway (one Envoy) in front of echo backends on loopback addresses.
+
+Requests go to the Gateway address with the declared listener port + a free offset; helpers return what the
+client saw and, through the echo JSON, what the backend received.
+"""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import random
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from conf_certs import make_ca, make_leaf
+from conf_infra import BACKENDS, GATEWAY_ADDRESS, LISTENERS, infra_yaml
+from conf_routes import ROUTES
+
+from kgw_controller import echo, echo_grpc
+from kgw_controller.embedded import EmbeddedUp
+from kgw_controller.runner import UpOptions
+
+
+def _free(addr: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((addr, port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_offset() -> int:
+    ports = sorted({p for _, p, *_ in LISTENERS})
+    for _ in range(200):
+        offset = random.randrange(20000, 60000 - max(ports))
+        if all(_free(GATEWAY_ADDRESS, p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free port range on " + GATEWAY_ADDRESS)
+
+
+def _pick_backend_port() -> int:
+    for _ in range(200):
+        port = random.randrange(20000, 60000)
+        if all(_free(addr, port) for _, addr, _ in BACKENDS.values()):
+            return port
+    raise RuntimeError("no port free on every backend address")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-cased names; repeated values joined with ","
+    body: bytes
+
+    def echoed(self) -> dict:
+        """The request as the echo backend saw it (only for responses that came from a backend)."""
+        return json.loads(self.body)
+
+
+class Harness:
+    def __init__(self, root: Path):
+        self.root = root
+        self.dir = root / "manifests"
+        self.dir.mkdir()
+        self.offset = _pick_offset()
+        self.backend_port = _pick_backend_port()
+        self.admin_port = _pick_backend_port()
+        ca = make_ca(root)
+        self.ca_file = str(ca[0])
+        self.certs = {n: make_leaf(root, ca, n, [f"{n}.example.org"]) for n in ("a", "b", "c")}
+        self.http_backends, self.grpc_backends = {}, {}
+        for name, (ns, addr, kind) in BACKENDS.items():
+            if kind == "grpc":
+                self.grpc_backends[name] = echo_grpc.start(addr, self.backend_port, namespace=ns, service=name)[0]
+            else:
+                self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name)
+        self.write("00-infra.yaml", infra_yaml(self.backend_port, self.certs))
+        for name, text in ROUTES.items():
+            self.write(name, text)
+        self.up: EmbeddedUp | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> "Harness":
+        opts = UpOptions(directory=self.dir, admin=f"127.0.0.1:{self.admin_port}", xds="127.0.0.1:0",
+                         port_offset=self.offset, state_dir=self.root / "state", ready_timeout=30)
+        self.up = EmbeddedUp(opts).__enter__()
+        self.wait_ready(1)
+        return self
+
+    def close(self) -> None:
+        if self.up:
+            self.up.__exit__(None, None, None)
+        for server in self.http_backends.values():
+            server.shutdown()
+            server.server_close()
+        for server in self.grpc_backends.values():
+            server.stop(0)
+
+    def write(self, name: str, text: str) -> None:
+        tmp = self.dir / f".{name}.tmp"  # hidden files are skipped by the loader; rename is atomic
+        tmp.write_text(text)
+        tmp.rename(self.dir / name)
+
+    def remove(self, name: str) -> None:
+        (self.dir / name).unlink()
+
+    # --- controller ---------------------------------------------------------------------------------
+    def admin(self, path: str) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=5)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    def generation(self) -> int:
+        return self.admin("/status")[1]["generation"]
+
+    def wait_ready(self, generation: int, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, body = self.admin("/readyz")
+            if status == 200 and body["generation"] >= generation:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"not ready at generation {generation}: {self.admin('/readyz')}")
+
+    def status_of(self, kind: str, namespace: str, name: str) -> dict:
+        for obj in self.admin("/status")[1]["objects"]:
+            if (obj["kind"], obj["namespace"], obj["name"]) == (kind, namespace, name):
+                return obj["status"]
+        raise KeyError(f"no status for {kind} {namespace}/{name}")
+
+    # --- traffic ------------------------------------------------------------------------------------
+    def port(self, declared: int) -> int:
+        return declared + self.offset
+
+    def request(self, host: str, path: str, method: str = "GET", headers: dict | None = None, port: int = 80,
+                body: bytes | None = None, timeout: float = 5.0) -> Response:
+        conn = http.client.HTTPConnection(GATEWAY_ADDRESS, self.port(port), timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+            return _response(conn.getresponse())
+        finally:
+            conn.close()
+
+    def https(self, sni: str, host: str, path: str = "/", port: int = 443, timeout: float = 5.0) -> Response:
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        ctx.check_hostname = False  # SNI and Host differ on purpose in some cases; the chain is still verified
+        conn = _SNIConnection(GATEWAY_ADDRESS, self.port(port), timeout=timeout, context=ctx)
+        conn.sni = sni
+        try:
+            conn.request("GET", path, headers={"Host": host})
+            resp = _response(conn.getresponse())
+            resp.headers["x-test-peer-cert-cn"] = _peer_cn(conn.sock)
+            return resp
+        finally:
+            conn.close()
+
+    def wait_for(self, check, timeout: float = 10.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ssl.SSLError, http.client.HTTPException):
+                last = check()
+                if last:
+                    return last
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+class _SNIConnection(http.client.HTTPSConnection):
+    """HTTPS to an IP address with a chosen SNI (http.client always sends the address it connects to)."""
+
+    sni = ""
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.sni)
+
+
+def _response(resp) -> Response:
+    headers: dict[str, str] = {}
+    for name, value in resp.getheaders():
+        key = name.lower()
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    return Response(resp.status, headers, resp.read())
+
+
+def _peer_cn(sock) -> str:
+    cert = sock.getpeercert() if sock else None
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return ""

@@ -1,0 +1,38 @@
+"""CORS filter: preflight answered by the Gateway for allowed origins (exact and wildcard), simple requests
+get Access-Control-Allow-Origin / -Expose-Headers / -Allow-Credentials, other origins get no CORS headers."""
+import pytest
+
+from conf_cases import Case, check
+
+pytestmark = pytest.mark.e2e
+H = "cors.example.com"
+PREFLIGHT = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-header-1"}
+
+
+def preflight(origin):
+    return {"Origin": origin, **PREFLIGHT}
+
+
+CASES = [
+    Case("preflight from an allowed origin", H, "/", method="OPTIONS", headers=preflight("https://www.foo.com"),
+         backend=None, response_headers={
+             "access-control-allow-origin": "https://www.foo.com", "access-control-allow-methods": "GET, OPTIONS",
+             "access-control-allow-headers": "x-header-1, x-header-2", "access-control-max-age": "3600",
+             "access-control-allow-credentials": "true"}),
+    Case("preflight from a wildcard origin", H, "/", method="OPTIONS", headers=preflight("https://api.bar.com"),
+         backend=None, response_headers={"access-control-allow-origin": "https://api.bar.com"}),
+    Case("preflight from another origin gets no CORS headers", H, "/", method="OPTIONS",
+         headers=preflight("https://evil.com"),
+         absent_response_headers=["access-control-allow-origin", "access-control-allow-methods"]),
+    Case("simple request from an allowed origin", H, "/", headers={"Origin": "https://www.foo.com"},
+         response_headers={"access-control-allow-origin": "https://www.foo.com",
+                            "access-control-expose-headers": "x-header-3",
+                            "access-control-allow-credentials": "true"}),
+    Case("simple request from another origin", H, "/", headers={"Origin": "https://evil.com"},
+         absent_response_headers=["access-control-allow-origin"]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_cors(gw, case):
+    check(gw, case)

@@ -1,0 +1,35 @@
+"""RequestHeaderModifier / ResponseHeaderModifier (set, add, remove; case-insensitive names; multi-value)
+on rules and on backendRefs."""
+import pytest
+
+from conf_cases import Case, check
+
+pytestmark = pytest.mark.e2e
+H = "headers.example.com"
+
+CASES = [
+    Case("request: set adds a missing header", H, "/request",
+         backend_headers={"X-Header-Set": "set-overwrites-values", "X-Header-Add": "add-appends-values"}),
+    Case("request: set overwrites, add appends, remove removes", H, "/request",
+         headers={"x-header-set": "original", "X-Header-Add": "original", "X-Header-Remove": "gone",
+                  "X-Header-Keep": "kept"},
+         backend_headers={"X-Header-Set": "set-overwrites-values", "X-Header-Add": "original,add-appends-values",
+                          "X-Header-Keep": "kept"},
+         absent_backend_headers=["X-Header-Remove"]),
+    Case("request: names are matched case-insensitively", H, "/request",
+         headers={"X-HEADER-SET": "original", "x-header-remove": "gone"},
+         backend_headers={"X-Header-Set": "set-overwrites-values"}, absent_backend_headers=["X-Header-Remove"]),
+    Case("response: set, add, remove", H, "/response",
+         headers={"X-Echo-Set-Header": "X-Header-Set:original,X-Header-Add:original,X-Header-Remove:gone"},
+         response_headers={"X-Header-Set": "set-overwrites-values", "X-Header-Add": "original,add-appends-values"},
+         absent_response_headers=["X-Header-Remove"]),
+    Case("response: set and add without upstream values", H, "/response",
+         response_headers={"X-Header-Set": "set-overwrites-values", "X-Header-Add": "add-appends-values"}),
+    Case("backendRef-level request and response header filters", H, "/backend-filters",
+         backend_headers={"X-Backend": "v1"}, response_headers={"X-Backend-Response": "v1"}),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_header_modifiers(gw, case):
+    check(gw, case)

@@ -1,0 +1,62 @@
+"""Golden cases for kgateway kinds: `<case>.in.yaml` -> `<case>.out.yaml` (errors, statuses of every kind,
+IR and xDS). Bytecode and the filter's path are replaced by digests/placeholders so goldens survive
+compiler changes and checkouts. A case may start with `# last_good: {id: rules source}`."""
+from __future__ import annotations
+
+import hashlib
+import pathlib
+
+import kgw_rules
+import yaml
+
+from kgw_controller.sources.files import parse_files
+from kgw_controller.translate import TranslateOptions, translate
+from kgw_controller.xdsgen import to_xds, xds_to_dict
+
+TESTDATA = pathlib.Path(__file__).parent / "testdata"
+
+
+def cases() -> list[str]:
+    return sorted(p.name.removesuffix(".in.yaml") for p in TESTDATA.glob("*.in.yaml"))
+
+
+def _scrub(value):
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "configuration" and isinstance(v, dict) and "value" in v:
+                v = {**v, "value": "sha256:" + hashlib.sha256(v["value"].encode()).hexdigest()[:12]}
+            elif k == "filename" and str(v).endswith("kgw_filter.wasm"):
+                v = "<kgw_filter.wasm>"
+            out[k] = _scrub(v)
+        return out
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def run_case(name: str) -> dict:
+    text = (TESTDATA / f"{name}.in.yaml").read_text()
+    last_good = {}
+    first = text.splitlines()[0]
+    if first.startswith("# last_good:"):
+        for pid, src in yaml.safe_load(first.removeprefix("# last_good:")).items():
+            last_good[pid] = kgw_rules.compile(src).to_bytes(strip=True)
+    resources, errors = parse_files({f"{name}.in.yaml": text})
+    result = translate(resources, TranslateOptions(last_good_programs=last_good))
+    irs = {k: ir.to_dict() for k, ir in result.gateways.items()}
+    for ir in irs.values():  # program digests depend on the compiler's output: not part of the golden
+        for p in (ir.get("ext") or {}).get("programs", ()):
+            p["sha256"] = "<digest>"
+    return {
+        "errors": [str(e) for e in errors],
+        "statuses": [s for s in result.statuses if s["apiVersion"].startswith("gateway.kgateway.dev")
+                     or s["kind"] == "HTTPRoute"],
+        "programs": sorted(result.programs),
+        "gateways": irs,
+        "xds": {k: _scrub(xds_to_dict(to_xds(ir))) for k, ir in result.gateways.items()},
+    }
+
+
+def dump(doc: dict) -> str:
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)

@@ -1,0 +1,112 @@
+"""Real processes the Kubernetes tests start: `kgw controller` replicas and a local Envoy running a proxy
+bootstrap taken from the ConfigMap the controller created. Each dies with the test process (pdeathsig) and
+is stopped by the test that started it."""
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from apiserver import _die_with_parent, free_port
+from kubehelp import http_json
+
+from kgw_controller.envoy import find_envoy
+
+
+class Controller:
+    def __init__(self, workdir: Path, kubeconfig: Path, identity: str, namespace: str = "kgw-system",
+                 extra: tuple[str, ...] = ()):
+        self.identity = identity
+        self.xds_port, self.admin_port = free_port(), free_port()
+        self.log = workdir / f"controller-{identity}.log"
+        kgw = shutil.which("kgw", path=str(Path(sys.executable).parent)) or "kgw"
+        self.proc = subprocess.Popen(
+            [*_die_with_parent(), kgw, "controller", "--kubeconfig", str(kubeconfig),
+             "--xds-bind", f"127.0.0.1:{self.xds_port}", "--admin", f"127.0.0.1:{self.admin_port}",
+             "--listener-address", "127.0.0.1", "--namespace", namespace, "--identity", identity,
+             "--lease-duration", "3", "--lease-renew", "0.5", *extra],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+
+    @property
+    def admin(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def status(self) -> dict:
+        return http_json(self.admin + "/status")[1]
+
+    def ready(self) -> bool:
+        try:
+            return http_json(self.admin + "/readyz")[0] == 200
+        except OSError:
+            return False
+
+    def logs(self) -> str:
+        return self.log.read_text()[-4000:]
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill() if kill else self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def localize(bootstrap: dict, cert_dir: Path, ready_port: int) -> dict:
+    """The pod's bootstrap, run on this machine: certificate files from a temp dir instead of the Secret
+    mount, an ephemeral admin port, and the readiness listener on loopback."""
+    text = json.dumps(bootstrap).replace("/etc/kgw/xds-tls", str(cert_dir))
+    boot = json.loads(text)
+    boot["admin"]["address"]["socket_address"]["port_value"] = 0
+    for lis in boot["static_resources"]["listeners"]:
+        lis["address"]["socket_address"].update(address="127.0.0.1", port_value=ready_port)
+    return boot
+
+
+class LocalEnvoy:
+    def __init__(self, workdir: Path, bootstrap_json: str, tls_secret_data: dict):
+        cert_dir = workdir / "xds-tls"
+        cert_dir.mkdir(exist_ok=True)
+        for k, v in tls_secret_data.items():
+            (cert_dir / k).write_bytes(base64.b64decode(v))
+        self.ready_port = free_port()
+        boot = localize(json.loads(bootstrap_json), cert_dir, self.ready_port)
+        path = workdir / "envoy.json"
+        path.write_text(json.dumps(boot))
+        self.log = workdir / "envoy.log"
+        self.proc = subprocess.Popen(
+            [*_die_with_parent(), find_envoy(), "-c", str(path), "--base-id", str(free_port()), "-l", "warning",
+             "--admin-address-path", str(workdir / "admin.txt")],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+
+    def logs(self) -> str:
+        return self.log.read_text()[-4000:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def wait_http(url: str, timeout: float, headers: dict | None = None):
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            req = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(req, timeout=2) as r:
+                return r.status, dict(r.headers), r.read()
+        except OSError as e:
+            last = e
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered: {last}")

@@ -1,0 +1,64 @@
+"""Proxy objects rendered from a Gateway and GatewayParameters, and the small conversions of the kube source."""
+import json
+
+from kgw_controller.deployer.render import DeployOptions, merge_params, render
+from kgw_controller.kube.kinds import to_v1_endpoint_slice
+from kgw_controller.leader import _parse
+
+GW = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+      "metadata": {"name": "web", "namespace": "demo", "uid": "u-1"},
+      "spec": {"gatewayClassName": "kgw", "listeners": [{"name": "a", "port": 80, "protocol": "HTTP"},
+                                                        {"name": "b", "port": 80, "protocol": "HTTP", "hostname": "x"},
+                                                        {"name": "c", "port": 8443, "protocol": "HTTP"}]}}
+OPTS = DeployOptions(xds_host="kgw.kgateway-system.svc", xds_port=9977, pdb_api_version="policy/v1beta1")
+
+
+def _by_kind(objs):
+    return {o["kind"]: o for o in objs}
+
+
+def test_defaults_are_restrictive_and_complete():
+    objs = _by_kind(render(GW, {}, {"ca.crt": "", "tls.crt": "", "tls.key": ""}, OPTS))
+    assert set(objs) == {"ServiceAccount", "Secret", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget"}
+    svc = objs["Service"]["spec"]
+    assert svc["type"] == "LoadBalancer"
+    # one Service port per distinct listener port, protocol explicit (server-side apply on 1.20 needs it)
+    assert [(p["port"], p["protocol"]) for p in svc["ports"]] == [(80, "TCP"), (8443, "TCP")]
+    pod = objs["Deployment"]["spec"]["template"]["spec"]
+    sc = pod["containers"][0]["securityContext"]
+    assert sc["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}  # port 80 < 1024
+    assert not sc["allowPrivilegeEscalation"] and pod["automountServiceAccountToken"] is False
+    assert "replicas" not in objs["Deployment"]["spec"]  # unset: left to HPA / kubectl scale
+    assert objs["PodDisruptionBudget"]["apiVersion"] == "policy/v1beta1"
+    boot = json.loads(objs["ConfigMap"]["data"]["envoy.json"])
+    xds = boot["static_resources"]["clusters"][0]
+    assert xds["type"] == "STRICT_DNS" and xds["transport_socket"]["typed_config"]["sni"] == "kgw.kgateway-system.svc"
+    assert all(o["metadata"]["ownerReferences"][0]["uid"] == "u-1" for o in objs.values())
+
+
+def test_config_change_rolls_the_pods():
+    a = _by_kind(render(GW, {}, {"tls.crt": "a"}, OPTS))["Deployment"]
+    b = _by_kind(render(GW, {}, {"tls.crt": "b"}, OPTS))["Deployment"]
+    key = "kgw.dev/config-checksum"
+    assert a["spec"]["template"]["metadata"]["annotations"][key] != b["spec"]["template"]["metadata"]["annotations"][key]
+
+
+def test_gateway_parameters_override_class_parameters():
+    merged = merge_params({"kube": {"deployment": {"replicas": 1}, "podTemplate": {"extraLabels": {"a": "1"}}}},
+                          {"kube": {"deployment": {"replicas": 4}}})
+    assert merged == {"kube": {"deployment": {"replicas": 4}, "podTemplate": {"extraLabels": {"a": "1"}}}}
+    dep = _by_kind(render(GW, merged, {}, OPTS))["Deployment"]
+    assert dep["spec"]["replicas"] == 4 and dep["spec"]["template"]["metadata"]["labels"]["a"] == "1"
+
+
+def test_v1beta1_endpoint_slice_becomes_v1():
+    out = to_v1_endpoint_slice({"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice",
+                                "endpoints": [{"addresses": ["10.0.0.1"], "topology": {
+                                    "kubernetes.io/hostname": "n1", "topology.kubernetes.io/zone": "z"}}]})
+    assert out["apiVersion"] == "discovery.k8s.io/v1"
+    assert out["endpoints"] == [{"addresses": ["10.0.0.1"], "nodeName": "n1", "zone": "z"}]
+
+
+def test_lease_times_parse_with_and_without_micros():
+    assert _parse("2024-01-01T00:00:01.500000Z").microsecond == 500000
+    assert _parse("2024-01-01T00:00:01Z").second == 1 and _parse(None) is None
