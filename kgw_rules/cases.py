@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -15,7 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from .exchange import Outcome, Request, Response
+from .exchange import HostContext, Outcome, Request, Response
 
 HeaderValues = Union[str, list[str]]
 
@@ -118,6 +119,17 @@ class ResponseSpec(_Body):
 class _Expected(_Body):
     headers: dict[str, HeaderValues] = {}
     absent: list[str] = []
+    matches: dict[str, str] = {}  # header -> regex its single value must fully match (random output)
+
+    @field_validator("matches")
+    @classmethod
+    def _regexes(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, pattern in value.items():
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(f"matches.{name}: bad regex: {err}") from None
+        return value
 
 
 class ExpectRequest(_Expected):
@@ -138,9 +150,15 @@ class Expect(_Strict):
 
 class Case(_Strict):
     name: str
+    env: dict[str, str] = {}  # the filter's environment variables, as env() reads them
     request: RequestSpec = RequestSpec()
     response: ResponseSpec | None = None
     expect: Expect = Expect()
+
+    def host(self, seed: int | str | None = None) -> HostContext:
+        """The case's environment; random_id() draws from os.urandom, or from a stream seeded by `seed`."""
+        env = {k.encode(): v.encode("utf-8") for k, v in self.env.items()}
+        return HostContext(env) if seed is None else HostContext.seeded(seed, env)
 
 
 class CaseFile(_Strict):
@@ -244,6 +262,13 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
         got = [v for k, v in actual if k == key]
         if got:
             out.append(f"{where}.headers.{name.lower()}: expected absent, got {', '.join(_show(v) for v in got)}")
+    for name, pattern in expected.matches.items():
+        key = name.lower().encode()
+        got = [v for k, v in actual if k == key]
+        text = got[0].decode("utf-8", "backslashreplace") if len(got) == 1 else None
+        if text is None or not re.fullmatch(pattern, text):
+            shown = "absent" if not got else ", ".join(_show(v) for v in got)
+            out.append(f"{where}.headers.{name.lower()}: expected one value matching {json.dumps(pattern)}, got {shown}")
 
 
 def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: list[str]) -> None:

@@ -35,7 +35,8 @@ class FileReport:
 
 def run_case(blob: bytes, case: Case, engine: Engine) -> CaseResult:
     try:
-        outcome = engine([blob], case.request.build(), case.response.build() if case.response else None)
+        outcome = engine([blob], case.request.build(), case.response.build() if case.response else None,
+                         host=case.host())
     except EngineMismatch as err:
         return CaseResult(case, err.differences)
     return CaseResult(case, compare(case, outcome), outcome)

@@ -127,3 +127,33 @@ def test_unreachable_code_is_checked_for_operands_only():
     Program.from_bytes(blob)
     with pytest.raises(VerifyError, match="constant 7 out of range"):
         Program.from_bytes(_program(op("STOP") + op("CONST", 7)))
+
+
+PSEUDO = (b"x-a", 5, b":path")  # constant 2 is a pseudo-header name
+
+
+@pytest.mark.parametrize("code", [
+    op("HDR", 2) + op("POP"),
+    op("CONST", 0) + op("HDR_ALL", 2) + op("POP"),
+    op("REQ_HDR", 2) + op("POP"),
+    op("CONST", 0) + op("SET_HDR", 2),
+    op("CONST", 0) + op("ADD_HDR", 2),
+    op("DEL_HDR", 2),
+    op("REN_HDR", 2, 0),
+    op("REN_HDR", 0, 2),
+])
+def test_header_opcodes_refuse_pseudo_header_names(code):
+    # the compiler never emits one; the engines would otherwise disagree on what `:path` means here
+    with pytest.raises(VerifyError, match=r"header name b':path' is a pseudo-header"):
+        Program.from_bytes(_program(code, constants=PSEUDO))
+
+
+@pytest.mark.parametrize("code", [op("QUERY", 2) + op("POP"), op("ENV", 2) + op("POP"), op("CONST", 2) + op("POP")])
+def test_a_colon_name_is_fine_where_no_header_is_named(code):
+    Program.from_bytes(_program(code, constants=PSEUDO))
+
+
+def test_env_takes_a_string_constant():
+    with pytest.raises(VerifyError, match="ENV at pc 0: operand 1 is not a string constant"):
+        Program.from_bytes(_program(op("ENV", 1) + op("POP"), constants=PSEUDO))
+    Program.from_bytes(_program(op("ENV", 0) + op("RANDOM_ID") + op("CONCAT", 2) + op("POP"), constants=PSEUDO))

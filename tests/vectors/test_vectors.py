@@ -34,7 +34,9 @@ def _wasm():
 def _run(item: VectorItem, engine):
     blobs = _blobs(tuple(item.vector.sources), item.vector.name)
     case = item.case
-    return engine(blobs, case.request.build(), case.response.build() if case.response else None)
+    # seeded per case: both engines see the same random bytes, and a rerun the same outcome
+    return engine(blobs, case.request.build(), case.response.build() if case.response else None,
+                  host=case.host(seed=item.id))
 
 
 def _params(engine: str):

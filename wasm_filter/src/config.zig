@@ -88,9 +88,9 @@ pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Co
         c.single = true;
         return c;
     }
-    if (bytes.len < 16 or !strfn.eql(bytes[0..4], "KGWS")) return fail(reason, "configuration is neither a program (KGWB) nor a bundle (KGWS)");
+    if (bytes.len < 16 or !strfn.eql(bytes[0..4], "KGWS")) return fail(reason, "neither a program nor a bundle");
     if (bytes[4] != 1) return fail(reason, "bundle: unsupported version");
-    if (bytes[5] != 0 or bytes[6] != 0 or bytes[7] != 0) return fail(reason, "bundle: reserved bytes must be zero");
+    if (bytes[5] != 0 or bytes[6] != 0 or bytes[7] != 0) return fail(reason, "bundle: reserved bytes");
     const crc = std.mem.readInt(u32, bytes[bytes.len - 4 ..][0..4], .little);
     if (std.hash.Crc32.hash(bytes[0 .. bytes.len - 4]) != crc) return fail(reason, "bundle: checksum mismatch");
     var r = Reader{ .d = bytes, .pos = 8, .end = bytes.len - 4 };
@@ -111,11 +111,11 @@ pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Co
         for (routes[0..i]) |prev| if (strfn.eql(prev.xds_name, rt.xds_name)) return fail(reason, "bundle: duplicate route name");
         rt.route = try r.str(reason);
         const n = try r.u16v(reason);
-        if (n > max_programs_per_route) return fail(reason, "bundle: too many programs on one route");
+        if (n > max_programs_per_route) return fail(reason, "bundle: route over 64 programs");
         const list = try a.alloc(u16, n);
         for (list) |*p| {
             p.* = try r.u16v(reason);
-            if (p.* >= nprog) return fail(reason, "bundle: program index out of range");
+            if (p.* >= nprog) return fail(reason, "bundle: bad program index");
         }
         rt.programs = list;
     }

@@ -34,7 +34,7 @@ pub fn logParts(level: LogLevel, parts: []const []const u8) void {
     const a = mem.scratch();
     var total: usize = 0;
     for (parts) |p| total += p.len;
-    const buf = a.alloc(u8, total) catch return log(level, "kgw: log message dropped (out of memory)");
+    const buf = a.alloc(u8, total) catch return log(level, "kgw: out of memory");
     var at: usize = 0;
     for (parts) |p| {
         @memcpy(buf[at .. at + p.len], p);

@@ -227,8 +227,16 @@ const Parser = struct {
                 if (low < 0xDC00 or low > 0xDFFF) return error.Invalid;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             }
+            // UTF-8 of cp (never a surrogate here): a loop of our own, std's encoder drags in its error names
             var buf: [4]u8 = undefined;
-            const n = std.unicode.utf8Encode(cp, &buf) catch return error.Invalid;
+            const n: usize = if (cp < 0x80) 1 else if (cp < 0x800) 2 else if (cp < 0x10000) 3 else 4;
+            var v: u32 = cp;
+            var k = n;
+            while (k > 1) : (v >>= 6) {
+                k -= 1;
+                buf[k] = 0x80 | @as(u8, @truncate(v & 0x3F));
+            }
+            buf[0] = @as(u8, @truncate(v)) | @as(u8, @truncate(@as(u32, 0xF0E0C000) >> @intCast(8 * (n - 1))));
             try out.appendSlice(p.a, buf[0..n]);
         }
     }

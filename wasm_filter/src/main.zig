@@ -29,7 +29,7 @@ export fn proxy_on_context_create(ctx: u32, parent: u32) void {
     mem.resetScratch();
     if (parent == 0) {
         // a root id seen before keeps its configuration (ids are reused across plugins)
-        const slot = roots.getOrPut(mem.long, ctx) catch return host.log(.err, "kgw: out of memory creating a root context");
+        const slot = roots.getOrPut(mem.long, ctx) catch return host.log(.err, "kgw: out of memory");
         if (!slot.found_existing) slot.value_ptr.* = 0;
     } else {
         stream.create(ctx, rootConfig(parent));

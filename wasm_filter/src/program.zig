@@ -79,10 +79,10 @@ const Reader = struct {
 /// Decode and verify `data`. Slices in the result point into `data`, so the caller keeps `data`
 /// alive as long as the program (the filter copies the plugin configuration into long-lived memory).
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Error!Program {
-    if (data.len < 20) return fail(reason, "truncated: shorter than the header");
+    if (data.len < 20) return fail(reason, "truncated header");
     if (!strfn.eql(data[0..4], "KGWB")) return fail(reason, "bad magic");
     if (data[4] != 1) return fail(reason, "unsupported format version");
-    if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved header bytes must be zero");
+    if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved bytes not zero");
     const flags = std.mem.readInt(u16, data[6..8], .little);
     if (flags & ~@as(u16, 31) != 0) return fail(reason, "unknown flags");
     const crc = std.mem.readInt(u32, data[data.len - 4 ..][0..4], .little);
@@ -94,7 +94,7 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
     if (nvars > max_variables) return fail(reason, "too many variables");
     if (nconst > max_constants) return fail(reason, "too many constants");
     if (nregex > max_regexes) return fail(reason, "too many regexes");
-    if (stack_hdr > max_stack) return fail(reason, "max stack over the limit");
+    if (stack_hdr > max_stack) return fail(reason, "max stack too big");
     var r = Reader{ .data = data, .pos = 16, .end = data.len - 4 };
     const consts = try al.alloc(Const, nconst);
     for (consts) |*c| {
@@ -105,7 +105,7 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
                 const z = try r.varint(64, reason, "truncated constant");
                 break :blk .{ .int = @bitCast((z >> 1) ^ (0 -% (z & 1))) };
             },
-            else => return fail(reason, "constant has an unknown tag"),
+            else => return fail(reason, "unknown constant tag"),
         };
     }
     const regexes = try al.alloc(regex.Regex, nregex);
@@ -117,15 +117,15 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
     prog.code[0] = try r.blob(reason, "truncated request code");
     prog.code[1] = try r.blob(reason, "truncated response code");
     for (0..2) |phase| {
-        if (prog.code[phase].len > max_code) return fail(reason, "code over the 64 KiB limit");
+        if (prog.code[phase].len > max_code) return fail(reason, "code over 64 KiB");
         const bit: u16 = if (phase == 0) flag_request else flag_response;
-        if ((prog.code[phase].len > 0) != (flags & bit != 0)) return fail(reason, "phase flag does not match its code");
+        if ((prog.code[phase].len > 0) != (flags & bit != 0)) return fail(reason, "phase flag mismatch");
     }
     var depth: usize = 0;
     for (0..2) |phase| depth = @max(depth, try checkCode(al, &prog, phase, reason));
-    if (depth != stack_hdr) return fail(reason, "header max stack differs from the code's");
+    if (depth != stack_hdr) return fail(reason, "header max stack differs");
     if (flags & flag_lines != 0) try checkLines(&r, &prog, reason);
-    if (r.pos != r.end) return fail(reason, "bytes left over after the last section");
+    if (r.pos != r.end) return fail(reason, "bytes left over");
     prog.needs_body[0] = prog.needs_body[0] or flags & flag_request_body != 0;
     prog.needs_body[1] = prog.needs_body[1] or flags & flag_response_body != 0;
     return prog;
@@ -135,13 +135,13 @@ fn checkLines(r: *Reader, prog: *const Program, reason: *[]const u8) !void {
     const table = try r.blob(reason, "truncated line table");
     if (table.len < 4) return fail(reason, "truncated line table");
     const count = std.mem.readInt(u32, table[0..4], .little);
-    if (table.len - 4 != @as(u64, count) * 13) return fail(reason, "line table length does not match its count");
+    if (table.len - 4 != @as(u64, count) * 13) return fail(reason, "line table length mismatch");
     for (0..count) |i| {
         const e = table[4 + 13 * i ..][0..13];
         const phase = e[0];
         const pc = std.mem.readInt(u32, e[1..5], .little);
         const line = std.mem.readInt(u32, e[5..9], .little);
-        if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return fail(reason, "line table entry out of range");
+        if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return fail(reason, "bad line table entry");
     }
 }
 
@@ -183,7 +183,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         const size = ops.operand_bytes[op];
         const end = pc + 1 + size;
         const phase_bit: u8 = if (phase == 0) 1 else 2;
-        if (ops.phases[op] & phase_bit == 0) return fail(reason, "opcode not allowed in this phase");
+        if (ops.phases[op] & phase_bit == 0) return fail(reason, "opcode in wrong phase");
         // operands
         var pops: usize = ops.pops[op];
         switch (op) {
@@ -193,7 +193,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
                 const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
                 for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {
                     const idx = u16At(code, pc + 1 + 2 * k);
-                    if (!isStringConst(prog, idx)) return fail(reason, "operand is not a string constant");
+                    if (!isStringConst(prog, idx)) return fail(reason, "not a string constant");
                     const s = prog.consts[idx].str;
                     if (is_header and s.len > 0 and s[0] == ':') return fail(reason, "pseudo-header name");
                 }
@@ -202,11 +202,11 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
             Op.REPLACE, Op.MATCH, Op.REPLACE_BODY => if (code[pc + 1] >= prog.regexes.len) return fail(reason, "regex out of range"),
             Op.MATCH_CAP => {
                 if (code[pc + 1] >= prog.regexes.len) return fail(reason, "regex out of range");
-                if (@as(usize, code[pc + 2]) + prog.regexes[code[pc + 1]].ngroups > prog.nvars) return fail(reason, "capture variables out of range");
+                if (@as(usize, code[pc + 2]) + prog.regexes[code[pc + 1]].ngroups > prog.nvars) return fail(reason, "capture vars out of range");
             },
             Op.FIELD => {
                 if (code[pc + 1] >= ops.field_count) return fail(reason, "field out of range");
-                if (code[pc + 1] == ops.Field.status and phase != 1) return fail(reason, "status is only readable in the response phase");
+                if (code[pc + 1] == ops.Field.status and phase != 1) return fail(reason, "status read in the request phase");
             },
             Op.RESPOND => {
                 const st = u16At(code, pc + 1);
@@ -234,19 +234,19 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
             if (depth < pops) return fail(reason, "stack underflow");
             var after = depth - pops + ops.pushes[op];
             max_depth = @max(max_depth, after);
-            if (max_depth > max_stack) return fail(reason, "stack depth over the limit");
+            if (max_depth > max_stack) return fail(reason, "stack too deep");
             if (op == Op.JMPF_KEEP or op == Op.JMPT_KEEP) {
                 try arrive(start, depth_at, target, depth, reason);
                 after = depth - 1;
             } else if (op == Op.JMP or op == Op.JMPF) {
                 try arrive(start, depth_at, target, after, reason);
             }
-            if ((op == Op.STOP or op == Op.RESPOND) and after != 0) return fail(reason, "values left on the stack at STOP/RESPOND");
+            if ((op == Op.STOP or op == Op.RESPOND) and after != 0) return fail(reason, "values left at STOP/RESPOND");
             if (op != Op.JMP and op != Op.STOP and op != Op.RESPOND) try arrive(start, depth_at, end, after, reason);
         }
         pc = end;
     }
-    if (depth_at[n] > 0) return fail(reason, "phase ends with values on the stack");
+    if (depth_at[n] > 0) return fail(reason, "values left at phase end");
     return max_depth;
 }
 
@@ -255,5 +255,5 @@ fn arrive(start: []const bool, depth_at: []i32, pc: usize, depth: usize, reason:
     const d: i32 = @intCast(depth);
     if (depth_at[pc] < 0) {
         depth_at[pc] = d;
-    } else if (depth_at[pc] != d) return fail(reason, "stack depths disagree where paths join");
+    } else if (depth_at[pc] != d) return fail(reason, "stack depths disagree");
 }

@@ -48,12 +48,12 @@ fn falls_through(op: u8) bool {
 
 /// Decode and verify one regex program; error.Invalid with `reason` set on any defect.
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Regex {
-    if (data.len < 6) return fail(reason, "regex: truncated header");
-    if (data[0] != ops.regex_format_version) return fail(reason, "regex: unsupported format version");
+    if (data.len < 6) return fail(reason, "regex: truncated");
+    if (data[0] != ops.regex_format_version) return fail(reason, "regex: bad version");
     const ngroups = data[1];
     const ninst = std.mem.readInt(u16, data[2..4], .little);
     const nclasses = std.mem.readInt(u16, data[4..6], .little);
-    if (ngroups > ops.regex_max_groups) return fail(reason, "regex: too many capture groups");
+    if (ngroups > ops.regex_max_groups) return fail(reason, "regex: too many groups");
     if (ninst == 0) return fail(reason, "regex: empty program");
     if (ninst > ops.regex_max_instructions) return fail(reason, "regex: too many instructions");
     if (nclasses > ops.regex_max_classes) return fail(reason, "regex: too many classes");
@@ -61,32 +61,32 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
     // group names: unique among the named groups, [A-Za-z_][A-Za-z0-9_]*
     const names = try al.alloc([]const u8, ngroups);
     for (0..ngroups) |g| {
-        if (at >= data.len) return fail(reason, "regex: truncated group name");
+        if (at >= data.len) return fail(reason, "regex: truncated");
         const l = data[at];
         at += 1;
-        if (at + l > data.len) return fail(reason, "regex: truncated group name");
+        if (at + l > data.len) return fail(reason, "regex: truncated");
         names[g] = data[at .. at + l];
         at += l;
         if (l == 0) continue;
-        if (!validName(names[g])) return fail(reason, "regex: invalid group name");
-        for (names[0..g]) |prev| if (strfn.eql(prev, names[g])) return fail(reason, "regex: duplicate group name");
+        if (!validName(names[g])) return fail(reason, "regex: bad group name");
+        for (names[0..g]) |prev| if (strfn.eql(prev, names[g])) return fail(reason, "regex: duplicate name");
     }
     // classes: u8 count, then count (lo, hi) ranges, ascending, neither overlapping nor touching;
     // expanded here into a 32-byte bitmap each so matching is one lookup
     const classes = try al.alloc(u8, @as(usize, nclasses) * 32);
     @memset(classes, 0);
     for (0..nclasses) |k| {
-        if (at >= data.len) return fail(reason, "regex: truncated class");
+        if (at >= data.len) return fail(reason, "regex: truncated");
         const count = data[at];
         at += 1;
-        if (count > ops.regex_max_ranges) return fail(reason, "regex: too many ranges in a class");
-        if (at + 2 * @as(usize, count) > data.len) return fail(reason, "regex: truncated class");
+        if (count > ops.regex_max_ranges) return fail(reason, "regex: too many ranges");
+        if (at + 2 * @as(usize, count) > data.len) return fail(reason, "regex: truncated");
         var prev_hi: i32 = -2;
         for (0..count) |i| {
             const lo = data[at + 2 * i];
             const hi = data[at + 2 * i + 1];
-            if (lo > hi) return fail(reason, "regex: reversed class range");
-            if (@as(i32, lo) <= prev_hi + 1) return fail(reason, "regex: class ranges overlap or touch");
+            if (lo > hi) return fail(reason, "regex: reversed range");
+            if (@as(i32, lo) <= prev_hi + 1) return fail(reason, "regex: ranges overlap");
             prev_hi = hi;
             var b: usize = lo;
             while (b <= hi) : (b += 1) classes[k * 32 + b / 8] |= @as(u8, 1) << @intCast(b % 8);
@@ -98,12 +98,12 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
     const b = try al.alloc(u16, ninst);
     const nslots: u32 = 2 + 2 * @as(u32, ngroups);
     for (0..ninst) |pc| {
-        if (at >= data.len) return fail(reason, "regex: truncated instruction");
+        if (at >= data.len) return fail(reason, "regex: truncated");
         const code = data[at];
         at += 1;
         if (code >= ops.rx_operand_bytes.len) return fail(reason, "regex: unknown opcode");
         const width = ops.rx_operand_bytes[code];
-        if (at + width > data.len) return fail(reason, "regex: truncated operand");
+        if (at + width > data.len) return fail(reason, "regex: truncated");
         op[pc] = code;
         a[pc] = 0;
         b[pc] = 0;
@@ -111,30 +111,30 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
             Rx.BYTE => a[pc] = data[at],
             Rx.SAVE => {
                 a[pc] = data[at];
-                if (a[pc] < 2 or a[pc] >= nslots) return fail(reason, "regex: save slot out of range");
+                if (a[pc] < 2 or a[pc] >= nslots) return fail(reason, "regex: bad save slot");
             },
             Rx.ASSERT => {
                 a[pc] = data[at];
-                if (a[pc] > 3) return fail(reason, "regex: unknown assertion kind");
+                if (a[pc] > 3) return fail(reason, "regex: bad assertion");
             },
             Rx.CLASS => {
                 a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
-                if (a[pc] >= nclasses) return fail(reason, "regex: class index out of range");
+                if (a[pc] >= nclasses) return fail(reason, "regex: bad class index");
             },
             Rx.JMP => {
                 a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
-                if (a[pc] >= ninst) return fail(reason, "regex: jump target out of range");
+                if (a[pc] >= ninst) return fail(reason, "regex: bad jump");
             },
             Rx.SPLIT => {
                 a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
                 b[pc] = std.mem.readInt(u16, data[at + 2 ..][0..2], .little);
-                if (a[pc] >= ninst or b[pc] >= ninst) return fail(reason, "regex: jump target out of range");
+                if (a[pc] >= ninst or b[pc] >= ninst) return fail(reason, "regex: bad jump");
             },
             else => {},
         }
         at += width;
     }
-    if (falls_through(op[ninst - 1])) return fail(reason, "regex: last instruction falls through");
+    if (falls_through(op[ninst - 1])) return fail(reason, "regex: falls off the end");
     if (at != data.len) return fail(reason, "regex: trailing bytes");
     const anchored = op[0] == Rx.ASSERT and a[0] == ops.RxAssert.text_start;
     return .{ .ngroups = ngroups, .op = op, .a = a, .b = b, .classes = classes, .anchored = anchored };

@@ -202,7 +202,23 @@ def test_local_envoy_with_deployed_bootstrap_serves(cluster):
     c.envoy = LocalEnvoy(c.dir, cm["data"]["envoy.json"], secret["data"])
     status, headers, body = wait_http(f"http://127.0.0.1:{c.listener_port}/hello", 30)
     assert status == 200 and json.loads(body)["path"] == "/hello"
-    assert headers.get("x-kgw-policy") == "applied"  # the RoutePolicy travelled too
+    assert headers.get("x-kgw-policy") == "applied"  # the RoutePolicy's program ran in the rules filter
+
+
+def test_xds_refuses_clients_without_a_certificate(cluster):
+    import grpc
+    from envoy.service.discovery.v3 import ads_pb2_grpc
+    from envoy.service.discovery.v3 import discovery_pb2 as pb
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.controller.xds_port}") as ch:
+        call = ads_pb2_grpc.AggregatedDiscoveryServiceStub(ch).DeltaAggregatedResources(
+            iter([pb.DeltaDiscoveryRequest(node={"id": "kgw~demo~web"}, type_url=kinds_secret())]), timeout=5)
+        with pytest.raises(grpc.RpcError) as err:
+            next(call)
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # the TLS handshake never completes
+
+
+def kinds_secret() -> str:
+    return "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 
 
 def test_api_server_restart_is_survived(cluster):

@@ -74,9 +74,10 @@ _REGEX = kgw_rules.regex.compile_regex(r"(?P<a>x+)(y)?").to_bytes()
        st.integers(0, 4), st.booleans())
 def test_random_instruction_streams(req, resp, nvars, small_operands):
     if small_operands:  # keep operands mostly in range so deeper checks get exercised
-        req = bytes(b if i % 3 == 0 else b % 4 for i, b in enumerate(req))
-        resp = bytes(b if i % 3 == 0 else b % 4 for i, b in enumerate(resp))
-    blob = _program(req, resp, [b"x-a", 7, b"a.b", b""], nvars, [_REGEX])
+        req = bytes(b if i % 3 == 0 else b % 5 for i, b in enumerate(req))
+        resp = bytes(b if i % 3 == 0 else b % 5 for i, b in enumerate(resp))
+    # b":p" (index 4): header opcodes must refuse it in both verifiers
+    blob = _program(req, resp, [b"x-a", 7, b"a.b", b"", b":p"], nvars, [_REGEX])
     agree(blob)
 
 
@@ -85,6 +86,14 @@ def test_the_fuzzers_reach_acceptance():
     code = bytes([0x10, 0, 0, 0x10, 3, 0, 0x47, 2, 0x60, 0, 0])  # CONST, CONST, CONCAT 2, SET_HDR
     assert agree(_program(code, b"", [b"x-a", 7, b"a.b", b""], 0, []))
     assert not agree(_program(code[:-3], b"", [b"x-a", 7, b"a.b", b""], 0, []))  # leaves a value: refused
+
+
+def test_pseudo_header_names_are_refused_by_both_verifiers():
+    consts = [b"x-a", 7, b"a.b", b"", b":p"]
+    for code in (bytes([0x21, 4, 0, 0x05]), bytes([0x62, 4, 0]), bytes([0x63, 0, 0, 4, 0])):  # HDR, DEL_HDR, REN_HDR
+        assert not agree(_program(code, b"", consts, 0, []))
+        assert "pseudo-header" in CFG.last_error()
+    assert agree(_program(bytes([0x27, 4, 0, 0x05]), b"", consts, 0, []))  # ENV ":p": not a header, accepted
 
 
 def _config_accepted(data: bytes) -> bool:
