@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .types import BOOL, INT, OPT_INT, OPT_STRING, REGEX, STRING, Type
+from .types import BOOL, INT, OPT_INT, OPT_STRING, STRING, Type
 
 # Readable fields, their type, and the phase they belong to (None: both).
 FIELDS: dict[str, tuple[Type, str | None]] = {

@@ -82,6 +82,15 @@ class Program:
     def has_response_phase(self) -> bool:
         return bool(self.flags & FLAG_RESPONSE)
 
+    def environment_names(self) -> list[str]:
+        """The environment variables the code reads (`env("NAME")`, ENV operands), sorted: what a
+        deployment must pass to the filter's VM (Envoy vm_config.environment_variables.host_env_keys)."""
+        from .verify import decode_code
+
+        names = {self.constants[ins.operands[0]] for code in self.code for ins in decode_code(code)
+                 if ins.op.name == "ENV"}
+        return sorted(n.decode("utf-8", "replace") for n in names)
+
     def disassemble(self) -> str:
         from .disasm import disassemble
 

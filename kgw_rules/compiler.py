@@ -12,7 +12,6 @@ from .diagnostics import Diagnostic
 from .limits import MAX_CODE_BYTES, MAX_CONSTANTS
 from .literals import literal_text
 from .opcodes import BY_NAME, FIELDS
-from .scope import Symbol
 from .verify import check_code
 
 _FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}

@@ -106,13 +106,17 @@ def _access_log(log) -> accesslog_pb2.AccessLog:
     return out
 
 
-def rules_extension_config(bundle: bytes) -> extension_pb2.TypedExtensionConfig:
+def rules_extension_config(bundle: bytes, env_names: list[str] = ()) -> extension_pb2.TypedExtensionConfig:
+    """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
+    only those listed (WASI environ_get answers from vm_config.environment_variables)."""
     plugin = wasm_pb2.PluginConfig(
         name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
         failure_policy=wasm_pb2.FAIL_RELOAD,
         vm_config=wasm_pb2.VmConfig(runtime="envoy.wasm.runtime.v8", code=base_pb2.AsyncDataSource(
             local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path())))),
     )
+    if env_names:
+        plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
     plugin.configuration.Pack(wrappers_pb2.BytesValue(value=bundle))
     return extension_pb2.TypedExtensionConfig(name=RULES_FILTER,
                                               typed_config=_packed(http_wasm_pb2.Wasm(config=plugin)))
@@ -144,7 +148,9 @@ def apply(gw, resources: dict, listener_type: str, route_type: str, cluster_type
     rule_routes: set[str] = set()
     if ext and (ext.programs or ext.gateway_programs):
         bundle, rule_routes = _bundle(gw, routes)
-        resources.setdefault(ecds_type, {})[RULES_FILTER] = rules_extension_config(bundle)
+        env_names = sorted({name for p in ext.programs
+                            for name in kgw_rules.Program.from_bytes(p.blob).environment_names()})
+        resources.setdefault(ecds_type, {})[RULES_FILTER] = rules_extension_config(bundle, env_names)
     for rcfg in resources[route_type].values():
         for vh in rcfg.virtual_hosts:
             for route in vh.routes:

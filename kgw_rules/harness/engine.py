@@ -135,6 +135,9 @@ class FilterVM:
         elif held != CONTINUE:
             raise StreamStalled("request headers held on a request without body")
         upstream = self._message_request(request, st.buffers.get(BUF_REQUEST_BODY) if has_body else None)
+        # As in Envoy: its wasm context holds the request header map only until the request headers
+        # continue, so response callbacks find none (the filter keeps its own copy).
+        del st.maps[MAP_REQUEST]
         if response is None:
             return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log))
         st.maps[MAP_RESPONSE] = envoy_order([(b":status", str(response.status).encode()), *response.headers])

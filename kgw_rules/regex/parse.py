@@ -186,7 +186,6 @@ class _Parser:
         return N.Set(N.fold(mask) if self.flags & _FLAG_I else mask)
 
     def escape_atom(self):
-        start = self.i
         c = self.peek(1)
         if c == "A":
             self.i += 2

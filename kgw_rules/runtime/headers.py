@@ -48,5 +48,6 @@ def rename(headers: Headers, old: bytes, new: bytes) -> Headers:
 
 
 def valid_header_value(value: bytes) -> bool:
-    """CR, LF or NUL would let decoded input smuggle headers; Envoy refuses them too."""
-    return not any(c in value for c in (0x0D, 0x0A, 0x00))
+    """CR, LF or NUL would let decoded input smuggle headers; real Envoy also answers 503 to a filter
+    that writes any other control byte but HTAB (0x01-0x08, 0x0B-0x1F, 0x7F), so those are skipped too."""
+    return not any((c < 0x20 and c != 0x09) or c == 0x7F for c in value)

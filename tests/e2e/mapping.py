@@ -13,6 +13,9 @@ mapped input, so agreement is still exact; the vector's own expectations stay ch
   an empty end-of-stream data frame (a body). Same for empty upstream bodies.
 - an upstream response without a body gets `content-length: 0` (HTTP/1.1 framing; Envoy then sees
   end-of-stream on the headers, which is what "no body" means to the filter).
+- repeated values of Envoy's inline headers (JOINED) -> one comma-joined value, as Envoy's codec
+  presents them; outcomes are compared after the same joining (a filter that adds a second `vary`
+  value is joined by Envoy's header map too).
 - no upstream response in the case -> the upstream answers `200` with `content-length: 0` (a real proxy
   always gets an answer), so the response phase of the rules runs in every engine.
 Exclusions (EXCLUDED) are inputs no real request can express at all.
@@ -45,19 +48,42 @@ def _empty_body_chunked(headers, body):
 
 def map_request(req: Request) -> Request:
     ip = req.client_ip if req.client_ip.startswith(b"127.") else SUBSTITUTE_IP
-    return dataclasses.replace(req, client_ip=ip, headers=_empty_body_chunked(_ows(req.headers), req.body))
+    headers = join_inline(_empty_body_chunked(_ows(req.headers), req.body))
+    return dataclasses.replace(req, client_ip=ip, headers=headers)
 
 
 def map_response(resp: Response | None) -> Response:
     if resp is None:
         return Response(200, [(b"content-length", b"0")], None)
-    headers = _empty_body_chunked(_ows(resp.headers), resp.body)
+    headers = join_inline(_empty_body_chunked(_ows(resp.headers), resp.body))
     if resp.body is None and resp.status not in (204, 304) and b"content-length" not in dict(headers):
         headers.append((b"content-length", b"0"))  # HTTP/1.1 framing for "no body"
     return dataclasses.replace(resp, headers=headers)
 
 
-def exclusion(item_id: str, req: Request) -> str | None:
+HOST_FUNCTIONS = ("random_id(", "env(")
+# Envoy's HTTP/1 codec joins repeated values of these headers into one comma-separated value (they are
+# "inline" headers of its header map), so the filter sees one value: the input is mapped the same way.
+JOINED = {b"vary", b"cache-control", b"accept-encoding", b"via", b"x-forwarded-for"}
+
+
+def join_inline(headers):
+    out, seen = [], {}
+    for k, v in headers:
+        if k in JOINED and k in seen:
+            out[seen[k]] = (k, out[seen[k]][1] + b"," + v)
+        else:
+            seen.setdefault(k, len(out))
+            out.append((k, v))
+    return out
+
+
+def exclusion(item_id: str, req: Request, sources: list[str]) -> str | None:
+    if any(f in src for src in sources for f in HOST_FUNCTIONS):
+        return ("env()/random_id() answer from Envoy's process environment and WASI random_get, which the "
+                "reference VM cannot replay (the vector tier seeds them per case)")
+    if not req.method.isupper():
+        return "Envoy's HTTP/1 parser answers 400 to a method that is not upper case"
     if req.scheme not in (b"http", b"https"):
         return f"scheme {req.scheme!r}: a listener can only present http or https"
     return EXCLUDED.get(item_id)

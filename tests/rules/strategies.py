@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from kgw_rules.exchange import Request, Response
+from kgw_rules.exchange import HostContext, Request, Response
 
 HEADERS = ["x-a", "x-b", "x-user", "content-type", "cookie", "accept"]
 QUERIES = ["a", "b", "lang", "page"]
@@ -14,6 +14,13 @@ REGEXES = [r"a+", r"^/v1/(?P<rest>.*)$", r"(?i)json", r"\d{2,3}", r"(?P<k>[a-z]+
            r"(a|ab)(c|bcd)?", r"[^/]+$", r"", r"b*?c"]
 JSON_PATHS = ["a", "a.b", "items[0]", "items[1].name", "user.id"]
 TEXT = st.text(alphabet="abcxyz/=&%+? -_0123456789{}", max_size=8)
+ENV = {b"K1": b"v1", b"EMPTY": b""}
+
+
+def host() -> HostContext:
+    """A fresh host per engine run: the same env and the same random stream, so random_id() and env()
+    give both engines identical values and a differential test compares like with like."""
+    return HostContext.seeded(0, ENV)
 
 
 def _lit(s: str) -> str:
@@ -31,6 +38,8 @@ def strings(depth: int = 2, phase: str = "request") -> st.SearchStrategy[str]:
         st.sampled_from(JSON_PATHS).map(lambda p: f'json("{p}")'),
         st.just('cookie("a")'),
         st.just('header_all("x-a", ";")'),
+        st.sampled_from(["K1", "EMPTY", "UNSET"]).map(lambda k: f'env("{k}")'),
+        st.just("random_id()"),
     )
     if depth == 0:
         return leaves

@@ -57,7 +57,9 @@ pub fn getBuffer(kind: Buffer, size: usize) ?[]const u8 {
 
 /// Replace the whole body: Envoy treats start 0 with a size at least the current length as replace-all.
 pub fn replaceBuffer(kind: Buffer, data: []const u8) bool {
-    return proxy_set_buffer_bytes(@intFromEnum(kind), 0, std.math.maxInt(u32), data.ptr, data.len) == 0;
+    // an empty slice's pointer may lie outside memory, and Envoy then refuses the call (body kept!)
+    const d: []const u8 = if (data.len == 0) "" else data;
+    return proxy_set_buffer_bytes(@intFromEnum(kind), 0, std.math.maxInt(u32), d.ptr, d.len) == 0;
 }
 
 pub fn getProperty(path: []const u8) ?[]const u8 {
@@ -70,10 +72,18 @@ pub fn getProperty(path: []const u8) ?[]const u8 {
 /// All pairs of a header map, decoded from `u32 N | N x (u32 klen, u32 vlen) | N x (key\0 value\0)`.
 /// Returns null when the host answers nothing usable (the map does not exist in this callback).
 pub fn getHeaders(a: std.mem.Allocator, map: Map) !?[]Header {
+    return decodePairs(a, getRawHeaders(map) orelse return null);
+}
+
+/// The serialized pairs as the host gives them (valid for this callback only).
+pub fn getRawHeaders(map: Map) ?[]const u8 {
     var p: ?[*]u8 = null;
     var l: usize = 0;
     if (proxy_get_header_map_pairs(@intFromEnum(map), &p, &l) != 0) return null;
-    const data = slice(p, l);
+    return slice(p, l);
+}
+
+pub fn decodePairs(a: std.mem.Allocator, data: []const u8) !?[]Header {
     if (data.len < 4) return try a.alloc(Header, 0);
     const n = std.mem.readInt(u32, data[0..4], .little);
     if (n > (data.len - 4) / 8) return null;
@@ -122,7 +132,8 @@ pub fn serializePairs(a: std.mem.Allocator, pairs: []const Header) ![]u8 {
 }
 
 pub fn sendLocalResponse(status: u32, details: []const u8, body: []const u8, headers: []const u8) void {
-    _ = proxy_send_local_response(status, details.ptr, details.len, body.ptr, body.len, headers.ptr, headers.len, -1);
+    const b: []const u8 = if (body.len == 0) "" else body; // see replaceBuffer: else the stream hangs
+    _ = proxy_send_local_response(status, details.ptr, details.len, b.ptr, b.len, headers.ptr, headers.len, -1);
 }
 
 pub fn defineCounter(name: []const u8) u32 {

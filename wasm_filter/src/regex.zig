@@ -310,7 +310,8 @@ pub const Matcher = struct {
 /// Replace every non-overlapping match with `with` (RE2/Go rule: an empty match right after the
 /// previous match is not replaced). null when the searches step over more bytes than the budget
 /// (sum of stop - start, a failed search counting to the end; checked after each search, as in
-/// kgw_rules/regex/pike.py): a pathological pattern would be quadratic.
+/// kgw_rules/regex/pike.py): a pathological pattern would be quadratic. `work` stays under
+/// 5 * len + 65536, which fits a wasm32 usize for any input under 800 MiB.
 pub fn replaceAll(al: std.mem.Allocator, re: *const Regex, data: []const u8, with: []const u8) !?[]const u8 {
     var m = try Matcher.init(al, re, true);
     var out: std.ArrayList(u8) = .empty;

@@ -23,6 +23,9 @@ const Stream = struct {
     route: ?*const config.Route = null,
     route_value: []const u8 = "",
     vars: [][]Value = &.{},
+    // The request map (serialized) as the request phase left it: Envoy gives response callbacks no
+    // request header map (its wasm context drops it once the request headers continue).
+    req: []const u8 = "",
     has_phase: [2]bool = .{ false, false },
     needs_body: [2]bool = .{ false, false },
     state: [2]State = .{ .idle, .idle },
@@ -84,6 +87,7 @@ pub fn onHeaders(ctx: u32, phase: usize, eos: bool) u32 {
 fn headersStep(s: *Stream, phase: usize, eos: bool) !u32 {
     if (phase == 0 and s.state[0] == .idle) {
         if (!try select(s)) s.state = .{ .passthrough, .passthrough };
+        if (!s.has_phase[0]) try keepRequest(s);
     }
     if (s.responded or s.state[phase] != .idle or !s.has_phase[phase]) return Continue;
     if (s.needs_body[phase] and !eos) {
@@ -112,8 +116,8 @@ fn failed(e: anyerror) u32 {
     return Continue;
 }
 
-fn loadMap(a: std.mem.Allocator, m: host.Map) !headers.Map {
-    const items = (try host.getHeaders(a, m)) orelse &.{};
+fn loadMap(a: std.mem.Allocator, raw: ?[]const u8) !headers.Map {
+    const items = (try host.decodePairs(a, raw orelse "")) orelse &.{};
     var list: std.ArrayList(host.Header) = .empty;
     try list.appendSlice(a, items);
     return .{ .items = list };
@@ -126,8 +130,8 @@ fn runPhase(s: *Stream, phase: usize, body: ?[]const u8) !bool {
     var x = Exchange{
         .a = a,
         .phase = phase,
-        .req = try loadMap(a, .request),
-        .resp = if (phase == 1) try loadMap(a, .response) else .{ .items = .empty },
+        .req = try loadMap(a, if (phase == 1) s.req else host.getRawHeaders(.request)),
+        .resp = if (phase == 1) try loadMap(a, host.getRawHeaders(.response)) else .{ .items = .empty },
         .body = body,
         .route = s.route_value,
     };
@@ -148,8 +152,15 @@ fn runPhase(s: *Stream, phase: usize, body: ?[]const u8) !bool {
     // content-length was kept in step by writeBody; headers are still held (StopIteration)
     if (x.body_dirty) _ = host.replaceBuffer(if (phase == 0) .request_body else .response_body, x.body.?);
     if (map.dirty) try host.setHeaders(a, if (phase == 0) .request else .response, map.items.items);
-    if (phase == 0 and s.has_phase[1]) try persistVars(s);
+    if (phase == 0) try keepRequest(s);
     return false;
+}
+
+/// After the request phase wrote back, Envoy's map is the request as the rules left it.
+fn keepRequest(s: *Stream) !void {
+    if (!s.has_phase[1]) return;
+    try persistVars(s);
+    s.req = try s.arena.allocator().dupe(u8, host.getRawHeaders(.request) orelse "");
 }
 
 /// Request-phase values point into the scratch arena: copy strings that the response phase may read.

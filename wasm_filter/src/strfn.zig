@@ -90,7 +90,8 @@ pub fn concat(a: std.mem.Allocator, parts: []const []const u8) ![]const u8 {
 
 /// Header values must not carry CR, LF or NUL (no smuggling through decoded input).
 pub fn validHeaderValue(v: []const u8) bool {
-    for (v) |c| if (c == '\r' or c == '\n' or c == 0) return false;
+    // Envoy refuses (503) every control byte but HTAB in a header value, not only CR/LF/NUL
+    for (v) |c| if ((c < 0x20 and c != '\t') or c == 0x7f) return false;
     return true;
 }
 

@@ -32,12 +32,10 @@ _FUNCS = {
     "body": (0, 0, "body"),
     "context": (0, 0, "body"),
     "exists": (1, 1, None),
-}
-# Functions kgateway offers that the kgw filter cannot evaluate yet (it has no host imports for them).
-_NEED_HOST = {
-    "env": "env() needs the gateway's environment, which the kgw filter cannot read (no host import for it)",
-    "replace_with_random": "replace_with_random() needs a random source, which the kgw filter does not have "
-                           "(no host import for it)",
+    # the filter reads its VM's environment; the controller passes the names used (host_env_keys)
+    "env": (1, 1, "env({0})"),
+    # every occurrence of the literal p gets one fresh random id (kgateway: one random per pattern)
+    "replace_with_random": (2, 2, None),
 }
 
 _TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_]*))""")
@@ -155,8 +153,6 @@ class _Parser:
         return f"json({_literal(path)})", "opt"
 
     def call(self, name: str, pos: int) -> tuple[str, str]:
-        if name in _NEED_HOST:
-            self.ctx.fail(pos, _NEED_HOST[name])
         if name not in _FUNCS:
             self.ctx.fail(pos, f"unknown or unsupported template function {name}()")
         self.take("(")
@@ -182,7 +178,19 @@ class _Parser:
             if any(k != "int" for _, k in args[1:]):
                 self.ctx.fail(pos, "substring() takes integer start and length")
             return f"substr({s}, {', '.join(rest)})", "str"
+        if name == "replace_with_random":
+            if args[1][1] != "str":
+                self.ctx.fail(pos, "replace_with_random() takes the text to replace in quotes")
+            pattern_text = _unquote_literal(args[1][0])
+            if not pattern_text:  # kgateway replaces nothing for an empty pattern
+                return _as_str(*args[0]), "str"
+            return f"replace({_as_str(*args[0])}, {_regex_literal(pattern_text)}, random_id())", "str"
         rendered = [_as_str(*a) for a in args]
+        if name == "env":
+            text = _unquote_literal(args[0][0]) if args[0][1] == "str" else ""
+            if not text or "=" in text or "\0" in text:
+                self.ctx.fail(pos, "env() takes a variable name in quotes")
+            return pattern.format(*rendered), "opt"  # absent when unset: "" in the template, as kgateway
         if name in ("header", "request_header"):
             if args[0][1] != "str":
                 self.ctx.fail(pos, f"{name}() takes a header name in quotes")
@@ -218,8 +226,36 @@ def _literal(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _regex_literal(text: str) -> str:
+    r"""A rules regex literal r"..." matching exactly `text`: ASCII punctuation escaped, control bytes as
+    \xHH, letters, digits and non-ASCII characters (their UTF-8 bytes) as written."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ord(ch) > 0x7F:
+            out.append(ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append("\\" + ch)
+    return 'r"' + "".join(out) + '"'
+
+
 def _unquote_literal(code: str) -> str:
-    return code[1:-1].replace("{{", "{").replace("}}", "}").replace('\\"', '"').replace("\\\\", "\\")
+    """The text of a rules string literal made by `_literal` (its exact inverse)."""
+    body, out, i = code[1:-1], [], 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and body[i + 1] == "u":  # \u{hex}
+            end = body.index("}", i)
+            out.append(chr(int(body[i + 3:end], 16)))
+            i = end + 1
+            continue
+        if c == "\\":
+            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(body[i + 1], body[i + 1]))
+        else:
+            out.append(c)
+        i += 2 if c in "\\{}" else 1  # braces are doubled
+    return "".join(out)
 
 
 def _as_str(code: str, kind: str) -> str:

@@ -25,8 +25,9 @@ def test_literal_braces_and_quotes_survive():
 
 
 @pytest.mark.parametrize("value, where, message", [
-    ('{{ env("HOME") }}', (1, 4), "env() needs"),
-    ('ok\n {{ replace_with_random("a", "b") }}', (2, 5), "replace_with_random() needs"),
+    ('{{ env(header("x")) }}', (1, 4), "env() takes a variable name in quotes"),
+    ('ok\n {{ replace_with_random("a", header("x")) }}', (2, 5), "takes the text to replace in quotes"),
+    ('{{ replace_with_random("a") }}', (1, 4), "takes 2 argument(s), got 1"),
     ('{{ nosuch(1) }}', (1, 4), "unknown or unsupported template function nosuch()"),
     ('{% for x in y %}{% endfor %}', (1, 4), "unsupported template statement"),
     ('{% if true %}a', (1, 15), "missing {% endif %}"),
@@ -38,6 +39,22 @@ def test_unsupported_templates_are_precise_errors(value, where, message):
         _source({"set": [{"name": "x-a", "value": value}]})
     assert (e.value.line, e.value.col) == where and message in e.value.message
     assert e.value.where == "spec.transformation.request.set[0].value"
+
+
+def test_env_and_replace_with_random_run_on_the_host_context():
+    from kgw_rules.exchange import HostContext, Request
+    from kgw_rules.vm import run_exchange
+
+    src = _source({"set": [{"name": "x-a", "value": '{{ env("POD") }}/{{ env("NOPE") }}'},
+                           {"name": "x-b", "value": '{{ replace_with_random(header("x-t"), "a.{b}\\"") }}'},
+                           {"name": "x-c", "value": '{{ replace_with_random("keep", "") }}'}]})
+    program = kgw_rules.compile(src)
+    assert program.environment_names() == ["NOPE", "POD"]  # what the controller lists in host_env_keys
+    request = Request(headers=[(b"x-t", b'1a.{b}"2axb}"3a.{b}"')])  # the literal text only, not a regex
+    out = dict(run_exchange([program], request, None, HostContext({b"POD": b"p1"}, lambda n: b"\0" * n)).request.headers)
+    assert out[b"x-a"] == b"p1/"  # an unset variable reads as "", as in kgateway
+    rid = b"A" * 22  # 16 zero bytes; one id for every occurrence
+    assert out[b"x-b"] == b"1" + rid + b'2axb}"3' + rid and out[b"x-c"] == b"keep"
 
 
 def test_pseudo_headers_map_to_fields_and_phase_is_checked():

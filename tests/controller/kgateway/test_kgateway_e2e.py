@@ -103,7 +103,7 @@ def test_kgateway_kinds_end_to_end(setup, emulator, tmp_path):
         assert _echo(setup, "/rules/x", **{"x-user": "carol"})[0]["headers"]["X-Greeting"] == ["hello carol"]
         # a policy that never compiled: its route answers 500, never runs without its rules
         setup.write("inja.yaml", INJA_POLICY.replace("name: inja, namespace", "name: inja2, namespace")
-                    .replace("{{ header(\"x-user\") }}", "{{ env(\"HOME\") }}"))
+                    .replace("{{ header(\"x-user\") }}", "{{ nosuch(\"HOME\") }}"))
         setup.wait_status("/inja/x", 500)
         doc = setup.admin("/status")[1]
-        assert "env() needs" in _accepted(_status_of(doc, "TrafficPolicy", "inja2"))["message"]
+        assert "nosuch()" in _accepted(_status_of(doc, "TrafficPolicy", "inja2"))["message"]

@@ -41,12 +41,15 @@ def test_the_filter_ships_inside_the_package():
     assert len(data) < 64 * 1024, f"the filter is {len(data)} bytes; the target is under 64 KiB"
 
 
-def test_only_the_proxy_wasm_abi_is_imported_and_exported():
+def test_only_the_proxy_wasm_abi_and_three_wasi_calls_are_imported():
     import wasmtime
 
     module = wasmtime.Module(wasmtime.Engine(), kgw_rules.filter_wasm_bytes())
-    assert {i.module for i in module.imports} == {"env"}
-    assert all(i.name.startswith("proxy_") for i in module.imports)
+    assert {i.module for i in module.imports} == {"env", "wasi_snapshot_preview1"}
+    assert all(i.name.startswith("proxy_") for i in module.imports if i.module == "env")
+    # env() and random_id() only: Envoy's V8 runtime provides these (docs/data-plane.md)
+    assert sorted(i.name for i in module.imports if i.module == "wasi_snapshot_preview1") == \
+        ["environ_get", "environ_sizes_get", "random_get"]
     exports = {e.name for e in module.exports}
     assert {"proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "proxy_on_configure", "proxy_on_request_headers",
             "proxy_on_response_headers", "proxy_on_request_body", "proxy_on_response_body", "proxy_on_delete",

@@ -6,6 +6,7 @@ import time
 import kgw_rules
 from kgw_rules.exchange import Request, Response
 from kgw_rules.harness import FilterVM, test_bundle
+from kgw_rules.harness.engine import PhaseStats
 
 from .corpus import FIRST_PROGRAM
 
@@ -19,15 +20,27 @@ on request {
 }
 ''', "regex.kgw").to_bytes(strip=True)
 
+# Quadratic without the replace-all work budget: every search's \w*b thread scans to the end of the
+# body before the one-byte match of `a` is confirmed (n^2/2 = 5.5e11 bytes for 1 MiB).
+QUADRATIC_BODY = kgw_rules.compile(r'''
+on request {
+  replace body r"\w*b|a" with "-"
+  set header x-after = "ran"
+}
+''', "quadratic.kgw").to_bytes(strip=True)
+
 
 def _vm(blob: bytes) -> FilterVM:
     return FilterVM(test_bundle([blob], b"ns/r/0"))
 
 
 def _timed(vm: FilterVM, req: Request, resp: Response | None = None):
+    """(outcome, seconds, fuel of every callback of the exchange). The fuel is summed over the
+    callbacks: host.last_fuel alone is the last callback's (proxy_on_delete), not the body's."""
+    stats = PhaseStats()
     t = time.perf_counter()
-    out = vm.exchange(req, resp)
-    return out, time.perf_counter() - t, vm.host.last_fuel
+    out = vm.exchange(req, resp, stats=stats)
+    return out, time.perf_counter() - t, stats.fuel
 
 
 def test_100k_headers():
@@ -52,8 +65,7 @@ def test_pathological_regexes_on_a_megabyte_body_are_linear():
     fuel = {}
     for size in (1 << 18, 1 << 19, 1 << 20):
         req = Request(method=b"POST", url=b"/", headers=[(b"x-long", b"x" * (size // 4))], body=b"a" * size)
-        out, seconds, _ = _timed(vm, req)
-        fuel[size] = vm.host.last_fuel
+        out, seconds, fuel[size] = _timed(vm, req)
         assert out.request.body == b"a" * size  # no b: nothing replaced
         assert dict(out.request.headers)[b"x-n"] == str(size // 4).encode()
         assert seconds < 60
@@ -85,3 +97,20 @@ def test_no_memory_growth_across_1000_requests():
         vm.exchange(req, Response(status=503))
         body_vm.exchange(body_req, Response(body=b"r"))
     assert (vm.host.memory_size(), body_vm.host.memory_size()) == sizes
+
+
+def test_quadratic_replace_body_gives_up_within_a_linear_budget():
+    vm = _vm(QUADRATIC_BODY)
+    fuel = {}
+    for size in (1 << 18, 1 << 19, 1 << 20):
+        req = Request(method=b"POST", url=b"/", body=b"a" * size, headers=[(b"content-length", b"%d" % size)])
+        out, seconds, fuel[size] = _timed(vm, req)
+        # over budget (4 * size + 65536 bytes stepped): the body is left as it was, the skip counted,
+        # and the rules after it still run
+        assert out.request.body == b"a" * size
+        assert out.skipped == ["regex_budget"]
+        assert dict(out.request.headers)[b"x-after"] == b"ran"
+        assert seconds < 60
+    # linear: the work stops at the budget, which grows with the body
+    assert fuel[1 << 19] < 2.3 * fuel[1 << 18]
+    assert fuel[1 << 20] < 2.3 * fuel[1 << 19]

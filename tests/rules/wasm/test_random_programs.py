@@ -13,7 +13,7 @@ from kgw_rules.engines import outcome_difference, reference_engine
 from kgw_rules.exchange import Request
 from kgw_rules.harness import WasmEngine
 
-from ..strategies import programs, requests, responses
+from ..strategies import host, programs, requests, responses
 
 ENGINE = WasmEngine(fuel=False)
 RUNS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -23,7 +23,8 @@ RUNS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 @given(programs(), requests(), responses())
 def test_random_programs_agree(source, request, response):
     blob = kgw_rules.compile(source, "random.kgw").to_bytes(strip=True)
-    assert outcome_difference(reference_engine([blob], request, response), ENGINE.run([blob], request, response)) == []
+    ref = reference_engine([blob], request, response, host())
+    assert outcome_difference(ref, ENGINE.run([blob], request, response, host=host())) == []
 
 
 # One program applies every pure function to header x-in and writes each result to its own header.

@@ -12,7 +12,7 @@ from kgw_rules.engines import outcome_difference, reference_engine
 from kgw_rules.harness import FilterVM, WasmEngine, test_bundle
 from kgw_rules.exchange import Request
 
-from ..strategies import programs, requests, responses
+from ..strategies import host, programs, requests, responses
 from .corpus import PROGRAMS, requests as corpus_requests
 from .helpers import BLOBS
 
@@ -47,6 +47,7 @@ def test_random_programs_on_the_checked_build(safe_engine):
     @given(programs(), requests(), responses())
     def check(source, request, response):
         blob = kgw_rules.compile(source, "random.kgw").to_bytes(strip=True)
-        assert outcome_difference(reference_engine([blob], request, response), safe_engine.run([blob], request, response)) == []
+        ref = reference_engine([blob], request, response, host())
+        assert outcome_difference(ref, safe_engine.run([blob], request, response, host=host())) == []
 
     check()
