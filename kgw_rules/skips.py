@@ -17,7 +17,7 @@ def valid_method(value: bytes) -> bool:
 
 
 def valid_host(value: bytes) -> bool:
-    return bool(value) and not any(c in value for c in b"\r\n\x00 \t/?#@")
+    return bool(value) and rt.valid_header_value(value) and not any(c in value for c in b" \t/?#@")
 
 
 def body_write_blocker(request, message, phase: int) -> str | None:

@@ -5,6 +5,7 @@ Edits keep other parameters' raw bytes: a parameter is only ever decoded to comp
 from __future__ import annotations
 
 from .encoding import url_decode, url_encode
+from .headers import valid_header_value
 
 
 def split_target(url: bytes) -> tuple[bytes, bytes | None]:
@@ -68,8 +69,8 @@ def query_remove(url: bytes, name: bytes) -> bytes:
 
 def set_path(url: bytes, new_path: bytes) -> bytes | None:
     """New path, old query kept; None when the write must be skipped."""
-    if not new_path.startswith(b"/") or any(c in new_path for c in (0x0D, 0x0A, 0x00)):
-        return None
+    if not new_path.startswith(b"/") or not valid_header_value(new_path):
+        return None  # :path is a header value to Envoy: the same control bytes are refused
     # '?' would start a query and '#' a fragment: neither can be part of a path on the wire.
     encoded = new_path.replace(b"?", b"%3F").replace(b"#", b"%23")
     _, query = split_target(url)

@@ -28,13 +28,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wasm_config(plugin: bytes) -> dict:
+def wasm_config(plugin: bytes, code: str | None = None) -> dict:
+    """`code`: another module (test-only) under the same plugin settings; default the shipped filter."""
     return {
         "@type": T + "envoy.extensions.filters.http.wasm.v3.Wasm",
         "config": {
             "name": "kgw", "root_id": "", "vm_config": {
                 "vm_id": "kgw", "runtime": "envoy.wasm.runtime.v8",
-                "code": {"local": {"filename": str(kgw_rules.filter_wasm_path())}}},
+                "code": {"local": {"filename": code or str(kgw_rules.filter_wasm_path())}}},
             "configuration": {"@type": T + "google.protobuf.BytesValue", "value": base64.b64encode(plugin).decode()},
             "allow_on_headers_stop_iteration": True,
             "failure_policy": "FAIL_RELOAD",
@@ -42,10 +43,10 @@ def wasm_config(plugin: bytes) -> dict:
     }
 
 
-def kgw_filter(plugin: bytes | None = None, ecds: str | None = None) -> dict:
+def kgw_filter(plugin: bytes | None = None, ecds: str | None = None, code: str | None = None) -> dict:
     """The filter inline, or through ECDS from a file (path_config_source), as the controller does over ADS."""
     if ecds is None:
-        return {"name": WASM, "typed_config": wasm_config(plugin)}
+        return {"name": WASM, "typed_config": wasm_config(plugin, code)}
     return {"name": WASM, "config_discovery": {
         "config_source": {"path_config_source": {"path": ecds}, "resource_api_version": "V3"},
         "type_urls": [T + "envoy.extensions.filters.http.wasm.v3.Wasm"]}}

@@ -120,8 +120,8 @@ pub const Exchange = struct {
     }
 
     fn validHost(v: []const u8) bool {
-        if (v.len == 0) return false;
-        for (v) |c| if (std.mem.indexOfScalar(u8, "\r\n\x00 \t/?#@", c) != null) return false;
+        if (v.len == 0 or !strfn.validHeaderValue(v)) return false;
+        for (v) |c| if (std.mem.indexOfScalar(u8, " \t/?#@", c) != null) return false;
         return true;
     }
 

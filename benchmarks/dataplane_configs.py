@@ -1,0 +1,111 @@
+"""Envoy configurations for benchmarks/dataplane.py: one listener per variant, all doing the same
+transformation (5 header edits + a path prefix rewrite) except the two baselines, which do none.
+
+The transformation, identical in every variant that does it:
+  set x-a: 1, set x-b: 2, add x-c: 3, remove x-remove-me, rename x-old -> x-new, /api/... -> /v2/...
+The Envoy config builders are tests/e2e/envoy.py's (the same filter settings the controller uses).
+"""
+from __future__ import annotations
+
+import kgw_rules
+from kgw_rules.harness import encode_bundle
+from kgw_rules.harness.bundle import BundleRoute
+from tests.e2e.envoy import T, cluster, kgw_filter, listener, route, skip_filter
+
+RULES = r'''
+on request {
+  set header x-a = "1"
+  set header x-b = "2"
+  add header x-c = "3"
+  remove header x-remove-me
+  rename header x-old to x-new
+  if starts_with(path, "/api/") {
+    set path = "/v2/" + substr(path, 5)
+  }
+}
+'''
+
+LUA = r'''
+function envoy_on_request(handle)
+  local h = handle:headers()
+  h:replace("x-a", "1")
+  h:replace("x-b", "2")
+  h:add("x-c", "3")
+  h:remove("x-remove-me")
+  local old = h:get("x-old")
+  if old ~= nil then
+    h:remove("x-old")
+    h:replace("x-new", old)
+  end
+  local p = h:get(":path")
+  if p:sub(1, 5) == "/api/" then
+    h:replace(":path", "/v2/" .. p:sub(6))
+  end
+end
+'''
+
+# What the load generator sends (same in every variant); URL_OFF for (e) only differs in the prefix that
+# selects the rule-less route on the kgw listener.
+HEADERS = {"x-remove-me": "secret", "x-old": "moved", "user-agent": "wrk"}
+URL = "/api/items/42?page=1"
+URL_OFF = "/off/items/42?page=1"
+VARIANTS = ("none", "header_mutation", "lua", "kgw", "rules_off")
+
+
+def _set(name: str, value: str, action: str = "OVERWRITE_IF_EXISTS_OR_ADD") -> dict:
+    return {"header": {"key": name, "value": value}, "append_action": action}
+
+
+# Native (b): the header_mutation filter does the 5 edits (rename = copy with %REQ()% then remove; an
+# absent x-old yields an empty value, which Envoy drops), the route's prefix_rewrite does the path.
+HEADER_MUTATION = {"name": "envoy.filters.http.header_mutation", "typed_config": {
+    "@type": T + "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+    "mutations": {"request_mutations": [
+        {"append": _set("x-a", "1")}, {"append": _set("x-b", "2")},
+        {"append": _set("x-c", "3", "APPEND_IF_EXISTS_OR_ADD")},
+        {"remove": "x-remove-me"},
+        {"append": _set("x-new", "%REQ(x-old)%")}, {"remove": "x-old"}]}}}
+
+LUA_FILTER = {"name": "envoy.filters.http.lua", "typed_config": {
+    "@type": T + "envoy.extensions.filters.http.lua.v3.Lua",
+    "default_source_code": {"inline_string": LUA}}}
+
+
+def kgw_plugin() -> bytes:
+    """A KGWS bundle as the controller writes it: the rules route is listed by name (so the filter reads
+    xds.route_name), the rule-less route is not listed and also has the filter disabled per route."""
+    blob = kgw_rules.compile(RULES, "bench.kgw").to_bytes(strip=True)
+    return encode_bundle({"bench": blob}, [BundleRoute(b"rules", b"default/bench/0", ("bench",))])
+
+
+def proxy_listeners(ports: dict[str, int]) -> list[dict]:
+    """One listener per variant (rules_off shares the kgw listener); every route proxies to `upstream`.
+    Routes matched by '/' keep matching after a filter rewrites the path (Envoy re-matches the route)."""
+    any_ = {"prefix": "/"}
+    return [
+        listener("none", ports["none"], [route("plain", any_)], []),
+        listener("header_mutation", ports["header_mutation"],
+                 [route("native", {"prefix": "/api/"}) | {"route": {
+                     "cluster": "upstream", "timeout": "15s", "prefix_rewrite": "/v2/"}}], [HEADER_MUTATION]),
+        listener("lua", ports["lua"], [route("lua", any_)], [LUA_FILTER]),
+        listener("kgw", ports["kgw"], [
+            route("rules_off", {"prefix": "/off/"}, typed_per_filter_config=skip_filter()),
+            route("rules", any_)], [kgw_filter(kgw_plugin())]),
+    ]
+
+
+def upstream_listener(port: int) -> dict:
+    """The upstream: a second Envoy answering 200 directly (fast, C++; its CPU is not counted). Requests
+    carrying x-bench-check get the request they arrived with echoed in response headers, to check that
+    every variant really did the transformation; load requests never carry it."""
+    echo = [{"header": {"key": "x-echo-" + h.lstrip(":"), "value": f"%REQ({h})%"}}
+            for h in (":path", "x-a", "x-b", "x-c", "x-remove-me", "x-old", "x-new")]
+    ok = {"status": 200, "body": {"inline_string": "ok"}}
+    return listener("upstream", port, [
+        {"name": "check", "match": {"prefix": "/", "headers": [{"name": "x-bench-check", "present_match": True}]},
+         "direct_response": ok, "response_headers_to_add": echo},
+        {"name": "ok", "match": {"prefix": "/"}, "direct_response": ok}], [])
+
+
+def upstream_cluster(port: int) -> dict:
+    return cluster("upstream", port)
