@@ -126,7 +126,7 @@ def report(results: dict[str, list[dict]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="6 rounds (about 75 s)")
+    ap.add_argument("--quick", action="store_true", help="9 rounds (about 100 s)")
     ap.add_argument("--rounds", type=int, default=15)
     # many short windows rather than a few long ones: on a shared machine the load changes within seconds,
     # and the per-round ratio only cancels what (a) and the variant both saw
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=8, help="wrk connections (the fixed concurrency)")
     args = ap.parse_args(argv)
     if args.quick:
-        args.rounds = 6
+        args.rounds = 9
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; {args.rounds} rounds x "
