@@ -21,7 +21,7 @@ from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy, node_i
 from .sources.watch import DirectorySource, Source, SourceSnapshot
 from .program_store import ProgramStore
 from .statedir import StateDir, default_state_dir
-from .translate import TranslateOptions, translate
+from .translate import TranslateCache, TranslateOptions, translate
 from .xdsgen import to_xds
 
 log = logging.getLogger("kgw.up")
@@ -66,6 +66,9 @@ class Runner(Observer):
         self.statuses: list[dict] = []
         self.source_errors: list = []
         self.translate_error: str | None = None
+        # Unchanged routes reuse their last translation when nothing else changed (translate/incremental.py).
+        # Only the (serial) apply path uses it.
+        self.translate_cache = TranslateCache()
         # Test-only: rewrite a Gateway's xDS before it is published (e.g. to provoke a NACK).
         self.xds_hook: Callable[[str, dict], dict] | None = None
         self.started = asyncio.Event()
@@ -191,7 +194,8 @@ class Runner(Observer):
     # --- applying snapshots -------------------------------------------------------------------------
     def _translate(self, snap: SourceSnapshot):
         t = translate(snap.resources, TranslateOptions(port_offset=self.opts.port_offset,
-                                                       last_good_programs=dict(self.programs.current)))
+                                                       last_good_programs=dict(self.programs.current)),
+                      cache=self.translate_cache)
         out = {}
         for key, ir in t.gateways.items():
             xds = to_xds(ir)

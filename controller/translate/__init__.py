@@ -1,5 +1,6 @@
 """Pure translation: Resources -> (IR per Gateway, statuses)."""
 from .core import translate
+from .incremental import TranslateCache
 from .options import TranslateOptions, Translation
 
-__all__ = ["TranslateOptions", "Translation", "translate"]
+__all__ = ["TranslateCache", "TranslateOptions", "Translation", "translate"]

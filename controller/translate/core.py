@@ -10,6 +10,7 @@ from .assemble import assemble
 from .attach import Placement, attach_route
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
 from .grpcroutes import translate_grpc_route
+from .incremental import TranslateCache
 from .invalid import invalid_status
 from .options import TranslateOptions, Translation
 from .routes import GrantIndex, translate_route
@@ -22,19 +23,22 @@ def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
     return {"apiVersion": _API, "kind": kind, "namespace": namespace, "name": name, "status": status}
 
 
-def translate(resources: Resources, options: TranslateOptions | None = None) -> Translation:
+def translate(resources: Resources, options: TranslateOptions | None = None,
+              cache: TranslateCache | None = None) -> Translation:
+    """`cache` (optional, owned by one caller) lets unchanged routes reuse their previous translation; the
+    result is the same as without it (controller/translate/incremental.py has the rule)."""
     # translate allocates many small objects next to a large, long-lived Resources graph; the cyclic GC
     # would rescan that graph again and again (1.0 s of 1.2 s at 10k routes). Nothing here makes cycles.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _translate(resources, options or TranslateOptions())
+        return _translate(resources, options or TranslateOptions(), cache)
     finally:
         if enabled:
             gc.enable()
 
 
-def _translate(resources: Resources, opts: TranslateOptions) -> Translation:
+def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCache | None = None) -> Translation:
     out = Translation()
     classes = our_classes(resources, opts)
     for name in sorted(classes):
@@ -46,10 +50,7 @@ def _translate(resources: Resources, opts: TranslateOptions) -> Translation:
     invalid_gateways = {(i.namespace, i.name) for i in resources.invalid if i.kind == "Gateway"}
     placements: dict[tuple[str, str], list[Placement]] = {}
     h2_clusters: set[str] = set()  # clusters a GRPCRoute sends to: HTTP/2 to the backend
-    entries = [translate_route(r, resources, grants, h2_clusters)
-               for r in sorted(resources.http_routes.values(), key=creation_order)]
-    entries += [translate_grpc_route(r, resources, grants, h2_clusters)
-                for r in sorted(resources.grpc_routes.values(), key=creation_order)]
+    entries = _route_entries(resources, opts, grants, h2_clusters, cache)
     for entry in entries:
         status = attach_route(entry, by_key, resources, invalid_gateways, opts, placements)
         if status is not None:
@@ -72,3 +73,37 @@ def _translate(resources: Resources, opts: TranslateOptions) -> Translation:
     out.statuses.sort(key=lambda s: (_KIND_ORDER.get(s["kind"], 9), s["kind"], s["namespace"], s["name"]))
     out.gateways = dict(sorted(out.gateways.items()))
     return out
+
+
+def _route_entries(resources: Resources, opts: TranslateOptions, grants: GrantIndex, h2_clusters: set[str],
+                   cache: TranslateCache | None) -> list:
+    if cache is None:
+        entries = [translate_route(r, resources, grants, h2_clusters)
+                   for r in sorted(resources.http_routes.values(), key=creation_order)]
+        entries += [translate_grpc_route(r, resources, grants, h2_clusters)
+                    for r in sorted(resources.grpc_routes.values(), key=creation_order)]
+        return entries
+    # h2_clusters is only ever added to during route translation (read by assemble), so collecting each
+    # route's share separately and taking the union gives the same set.
+    reuse = cache.usable_for(resources, opts)
+    stored: dict = {}
+    entries = []
+    hits = 0
+    for kind, routes, fn in (("HTTPRoute", resources.http_routes, translate_route),
+                             ("GRPCRoute", resources.grpc_routes, translate_grpc_route)):
+        for r in sorted(routes.values(), key=creation_order):
+            key = (kind, r.namespace, r.name)
+            hit = cache.lookup(key, r) if reuse else None
+            if hit is not None:
+                entry, h2 = hit
+                hits += 1
+            else:
+                mine: set[str] = set()
+                entry = fn(r, resources, grants, mine)
+                h2 = frozenset(mine)
+            h2_clusters.update(h2)
+            stored[key] = (r, entry, h2)
+            entries.append(entry)
+    cache.store(resources, opts, stored)
+    cache.hits = hits
+    return entries
