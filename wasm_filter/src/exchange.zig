@@ -74,7 +74,7 @@ pub const Exchange = struct {
         if (v) |value| {
             if (!strfn.validHeaderValue(value)) return x.skip("header_value", "set header");
         }
-        const value = v orelse return x.cur().remove(name);
+        const value = v orelse return x.cur().remove(x.a, name);
         try x.cur().set(x.a, name, value);
     }
 
@@ -84,8 +84,8 @@ pub const Exchange = struct {
         try x.cur().add(x.a, name, value);
     }
 
-    pub fn removeHeader(x: *Exchange, name: []const u8) void {
-        x.cur().remove(name);
+    pub fn removeHeader(x: *Exchange, name: []const u8) !void {
+        try x.cur().remove(x.a, name);
     }
 
     pub fn renameHeader(x: *Exchange, old: []const u8, new: []const u8) !void {

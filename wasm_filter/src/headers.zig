@@ -1,13 +1,19 @@
 //! Header multimap operations, docs/runtime.md section 5. The filter edits a local copy of the map
-//! (reads see earlier writes without a host call each) and writes the whole map back once per phase
-//! with proxy_set_header_map_pairs when something changed.
+//! (reads see earlier writes without a host call each) and logs each edit as a removal or an append;
+//! at the end of the phase host.applyEdits replays the log, one proxy_remove_header_map_value or
+//! proxy_add_header_map_value per edit. Envoy applies them with the local copy's semantics (set = remove
+//! all + append, as its setCopy; add appends), so untouched headers are never rewritten.
 const std = @import("std");
 const strfn = @import("strfn.zig");
 const Header = @import("host.zig").Header;
 
+/// An edit to replay, logged as a Header: a value of length `removed` = remove every value, else append.
+/// No real value is that long (it is the whole 32-bit address space).
+pub const removed = std.math.maxInt(usize);
+
 pub const Map = struct {
     items: std.ArrayList(Header),
-    dirty: bool = false,
+    edits: std.ArrayList(Header) = .empty,
 
     pub fn first(m: *const Map, name: []const u8) ?[]const u8 {
         for (m.items.items) |h| if (strfn.eql(h.name, name)) return h.value;
@@ -35,25 +41,29 @@ pub const Map = struct {
 
     /// set_all: drop every value and append one at the end, as Envoy's setCopy does.
     pub fn set(m: *Map, a: std.mem.Allocator, name: []const u8, value: []const u8) !void {
-        m.remove(name);
-        try m.items.append(a, .{ .name = name, .value = value });
-        m.dirty = true;
+        try m.remove(a, name);
+        try m.add(a, name, value);
     }
 
     pub fn add(m: *Map, a: std.mem.Allocator, name: []const u8, value: []const u8) !void {
         try m.items.append(a, .{ .name = name, .value = value });
-        m.dirty = true;
+        try m.edits.append(a, .{ .name = name, .value = value });
     }
 
-    pub fn remove(m: *Map, name: []const u8) void {
+    /// Remove every value (logged only when there was one: no host call, no route re-match, otherwise).
+    pub fn remove(m: *Map, a: std.mem.Allocator, name: []const u8) !void {
+        if (m.drop(name)) try m.edits.append(a, .{ .name = name, .value = name.ptr[0..removed] });
+    }
+
+    fn drop(m: *Map, name: []const u8) bool {
         var w: usize = 0;
         for (m.items.items) |h| {
             if (strfn.eql(h.name, name)) continue;
             m.items.items[w] = h;
             w += 1;
         }
-        if (w != m.items.items.len) m.dirty = true;
-        m.items.items.len = w;
+        defer m.items.items.len = w;
+        return w != m.items.items.len;
     }
 
     /// rename: unchanged when old == new or old is absent; else drop both names and append the old
@@ -61,9 +71,8 @@ pub const Map = struct {
     pub fn rename(m: *Map, a: std.mem.Allocator, old: []const u8, new: []const u8) !void {
         if (strfn.eql(old, new) or m.first(old) == null) return;
         const values = try m.all(a, old);
-        m.remove(old);
-        m.remove(new);
-        for (values) |v| try m.items.append(a, .{ .name = new, .value = v });
-        m.dirty = true;
+        try m.remove(a, old);
+        try m.remove(a, new);
+        for (values) |v| try m.add(a, new, v);
     }
 };

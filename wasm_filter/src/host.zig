@@ -10,7 +10,8 @@ extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len: *usize) u32;
-extern "env" fn proxy_set_header_map_pairs(kind: u32, ptr: [*]const u8, len: usize) u32;
+extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
+extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
 extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
 extern "env" fn proxy_define_metric(kind: u32, np: [*]const u8, nl: usize, out_id: *u32) u32;
@@ -103,10 +104,18 @@ pub fn decodePairs(a: std.mem.Allocator, data: []const u8) !?[]Header {
     return out;
 }
 
-/// Replace the whole map (positions kept exactly as the local model has them).
-pub fn setHeaders(a: std.mem.Allocator, map: Map, pairs: []const Header) !void {
-    const buf = try serializePairs(a, pairs);
-    _ = proxy_set_header_map_pairs(@intFromEnum(map), buf.ptr, buf.len);
+/// Replay a phase's header edits on Envoy's map, one call each (see headers.zig).
+pub fn applyEdits(map: Map, edits: []const Header) void {
+    const k = @intFromEnum(map);
+    for (edits) |e| {
+        if (e.value.len == @import("headers.zig").removed) {
+            _ = proxy_remove_header_map_value(k, e.name.ptr, e.name.len);
+            continue;
+        }
+        // an empty value's pointer may lie outside memory (see replaceBuffer)
+        const v: []const u8 = if (e.value.len == 0) "" else e.value;
+        _ = proxy_add_header_map_value(k, e.name.ptr, e.name.len, v.ptr, v.len);
+    }
 }
 
 /// Serialize pairs in the same layout the host uses for header maps.

@@ -117,10 +117,11 @@ fn failed(e: anyerror) u32 {
 }
 
 fn loadMap(a: std.mem.Allocator, raw: ?[]const u8) !headers.Map {
-    const items = (try host.decodePairs(a, raw orelse "")) orelse &.{};
-    var list: std.ArrayList(host.Header) = .empty;
-    try list.appendSlice(a, items);
-    return .{ .items = list };
+    const items: []host.Header = (try host.decodePairs(a, raw orelse "")) orelse &.{};
+    var m: headers.Map = .{ .items = .fromOwnedSlice(items) };
+    try m.items.ensureTotalCapacity(a, items.len + 16);
+    try m.edits.ensureTotalCapacity(a, 16);
+    return m;
 }
 
 /// Run one phase of every program of the route, in order. True when a local response was sent.
@@ -151,7 +152,7 @@ fn runPhase(s: *Stream, phase: usize, body: ?[]const u8) !bool {
     const map = if (phase == 0) &x.req else &x.resp;
     // content-length was kept in step by writeBody; headers are still held (StopIteration)
     if (x.body_dirty) _ = host.replaceBuffer(if (phase == 0) .request_body else .response_body, x.body.?);
-    if (map.dirty) try host.setHeaders(a, if (phase == 0) .request else .response, map.items.items);
+    host.applyEdits(if (phase == 0) .request else .response, map.edits.items);
     if (phase == 0) try keepRequest(s);
     return false;
 }

@@ -3,15 +3,10 @@ const std = @import("std");
 
 pub const ws = " \t\n\x0b\x0c\r";
 
-pub fn lower(a: std.mem.Allocator, s: []const u8) ![]const u8 {
+/// ASCII case change: `from` is 'A' (lower) or 'a' (upper); the letter's case bit 0x20 is flipped.
+pub fn changeCase(a: std.mem.Allocator, s: []const u8, from: u8) ![]const u8 {
     const out = try a.alloc(u8, s.len);
-    for (s, 0..) |c, i| out[i] = if (c >= 'A' and c <= 'Z') c + 32 else c;
-    return out;
-}
-
-pub fn upper(a: std.mem.Allocator, s: []const u8) ![]const u8 {
-    const out = try a.alloc(u8, s.len);
-    for (s, 0..) |c, i| out[i] = if (c >= 'a' and c <= 'z') c - 32 else c;
+    for (s, 0..) |c, i| out[i] = if (c >= from and c <= from + 25) c ^ 0x20 else c;
     return out;
 }
 

@@ -97,8 +97,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 try host.random(&b); // one 16-byte draw, as the reference VM makes
                 st.push(str(try enc.b64Encode(a, &b, true)));
             },
-            Op.LOWER => st.push(str(try strfn.lower(a, try value.toStr(a, st.pop())))),
-            Op.UPPER => st.push(str(try strfn.upper(a, try value.toStr(a, st.pop())))),
+            Op.LOWER, Op.UPPER => st.push(str(try strfn.changeCase(a, try value.toStr(a, st.pop()), if (op == Op.LOWER) 'A' else 'a'))),
             Op.TRIM => st.push(str(strfn.trim(try value.toStr(a, st.pop())))),
             Op.LEN => st.push(.{ .int = @intCast((try value.toStr(a, st.pop())).len) }),
             Op.SUBSTR2 => {
@@ -203,7 +202,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             },
             Op.SET_HDR => try x.setHeader(p.consts[u16a].str, try optStr(a, st.pop())),
             Op.ADD_HDR => try x.addHeader(p.consts[u16a].str, try optStr(a, st.pop())),
-            Op.DEL_HDR => x.removeHeader(p.consts[u16a].str),
+            Op.DEL_HDR => try x.removeHeader(p.consts[u16a].str),
             Op.REN_HDR => {
                 const to = std.mem.readInt(u16, code[operand_at + 2 ..][0..2], .little);
                 try x.renameHeader(p.consts[u16a].str, p.consts[to].str);
