@@ -31,7 +31,10 @@ def http_get(port: int, path: str = "/", headers: dict | None = None, timeout: f
         conn.close()
 
 
-def gateway_yaml() -> str:
+def gateway_yaml(parameters: str | None = None) -> str:
+    """The GatewayClass and Gateway `gw`; `parameters` names a GatewayParameters for its Envoy."""
+    infrastructure = ("  infrastructure:\n    parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, "
+                      f"name: {parameters}}}\n") if parameters else ""
     return f"""\
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -43,7 +46,7 @@ kind: Gateway
 metadata: {{name: gw, namespace: default}}
 spec:
   gatewayClassName: kgw
-  listeners:
+{infrastructure}  listeners:
   - {{name: http, port: {DECLARED_PORT}, protocol: HTTP}}
 """
 

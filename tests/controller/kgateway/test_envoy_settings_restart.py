@@ -6,7 +6,7 @@ import time
 import pytest
 
 from kgw_controller.embedded import EmbeddedUp
-from kgw_harness import DECLARED_PORT, pid_alive
+from kgw_harness import gateway_yaml, pid_alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -20,22 +20,7 @@ spec:
       bootstrap: {{logLevel: {level}}}
 """
 
-GATEWAY = f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: default}}
-spec:
-  gatewayClassName: kgw
-  infrastructure:
-    parametersRef: {{group: gateway.kgateway.dev, kind: GatewayParameters, name: params}}
-  listeners:
-  - {{name: http, port: {DECLARED_PORT}, protocol: HTTP}}
-"""
+GATEWAY = gateway_yaml(parameters="params")
 
 
 def _envoy_pid(setup):
