@@ -1,34 +1,12 @@
 """Rules programs and exchanges that exercise every opcode, for wasm-vs-reference comparisons."""
 from __future__ import annotations
 
+import pathlib
+
 from kgw_rules.exchange import Request, Response
 
-FIRST_PROGRAM = r'''
-# api.kgw -- move /v1 to /v2, stamp the user, hide internals
-on request {
-  if not exists(header("authorization")) {
-    respond 401 "missing credentials" {
-      header "www-authenticate" = "Bearer"
-    }
-  }
-  if path ~ r"^/v1/(?P<rest>.*)$" {
-    set path = "/v2/{rest}"
-  }
-  let user = lower(trim(header("x-user-id")))
-  set header "x-user" = user
-  remove header "cookie"
-  set query "lang" = default(query("lang"), "en")
-  remove query "debug"
-}
-
-on response {
-  set header "x-served-for" = user
-  remove header "server"
-  if status >= 500 {
-    set header "retry-after" = "5"
-  }
-}
-'''
+# The specification's first program, as shipped in examples/ (the same text `kgw test` users start with).
+FIRST_PROGRAM = (pathlib.Path(__file__).resolve().parents[3] / "examples" / "rules" / "api.kgw").read_text()
 
 STRINGS = r'''
 on request {
