@@ -179,6 +179,12 @@ class GatewayIR:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    def routes(self):
+        """Every route of every virtual host, plain listeners' and HTTPS filter chains' alike."""
+        for lis in self.listeners:
+            for vh in [*lis.virtual_hosts, *(vh for chain in lis.filter_chains for vh in chain.virtual_hosts)]:
+                yield from vh.routes
+
     def to_dict(self) -> dict:
         return _drop_unset_ext({"key": self.key, **dataclasses.asdict(self)})
 

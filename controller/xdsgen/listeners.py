@@ -39,7 +39,7 @@ def ads_source() -> config_source_pb2.ConfigSource:
         ads=config_source_pb2.AggregatedConfigSource(), resource_api_version=config_source_pb2.V3)
 
 
-def _packed(message) -> any_pb2.Any:
+def packed(message) -> any_pb2.Any:
     out = any_pb2.Any()
     out.Pack(message)
     return out
@@ -53,8 +53,8 @@ def _http_filters(vhosts: list[VirtualHostIR]) -> list[hcm_pb2.HttpFilter]:
     routes = [r for vh in vhosts for r in vh.routes]
     out = []
     if any(r.cors for r in routes):  # only where a route uses the CORS filter: no cost elsewhere
-        out.append(hcm_pb2.HttpFilter(name=CORS_FILTER, typed_config=_packed(cors_pb2.Cors())))
-    out.append(hcm_pb2.HttpFilter(name=ROUTER_FILTER, typed_config=_packed(router_pb2.Router())))
+        out.append(hcm_pb2.HttpFilter(name=CORS_FILTER, typed_config=packed(cors_pb2.Cors())))
+    out.append(hcm_pb2.HttpFilter(name=ROUTER_FILTER, typed_config=packed(router_pb2.Router())))
     return out
 
 
@@ -106,8 +106,8 @@ def _tls_chain(ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.Fil
     return listener_components_pb2.FilterChain(
         name=fc.name,
         filter_chain_match=listener_components_pb2.FilterChainMatch(server_names=fc.server_names),
-        transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=_packed(ctx)),
-        filters=[listener_components_pb2.Filter(name=HCM_FILTER, typed_config=_packed(hcm))],
+        transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=packed(ctx)),
+        filters=[listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(hcm))],
     )
 
 
@@ -118,7 +118,7 @@ def listener(ir: ListenerIR) -> listener_pb2.Listener:
             address=address_pb2.Address(
                 socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)),
             listener_filters=[listener_components_pb2.ListenerFilter(
-                name=TLS_INSPECTOR, typed_config=_packed(tls_inspector_pb2.TlsInspector()))],
+                name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector()))],
             filter_chains=[_tls_chain(ir, fc) for fc in ir.filter_chains],
         )
     return listener_pb2.Listener(
@@ -126,6 +126,6 @@ def listener(ir: ListenerIR) -> listener_pb2.Listener:
         address=address_pb2.Address(
             socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)),
         filter_chains=[listener_components_pb2.FilterChain(filters=[
-            listener_components_pb2.Filter(name=HCM_FILTER, typed_config=_packed(http_connection_manager(ir))),
+            listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(http_connection_manager(ir))),
         ])],
     )

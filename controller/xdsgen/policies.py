@@ -23,10 +23,12 @@ from envoy.extensions.filters.http.wasm.v3 import wasm_pb2 as http_wasm_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 from envoy.extensions.wasm.v3 import wasm_pb2
-from google.protobuf import any_pb2, duration_pb2, json_format, struct_pb2, wrappers_pb2
+from google.protobuf import duration_pb2, json_format, struct_pb2, wrappers_pb2
 
 import kgw_rules
 from kgw_rules.harness import BundleRoute, encode_bundle
+
+from .listeners import ads_source, packed
 
 RULES_FILTER = "kgw.rules"
 LAMBDA_FILTER = "envoy.filters.http.aws_lambda"
@@ -35,26 +37,6 @@ LAMBDA_METADATA = "com.amazonaws.lambda"
 # The listener-level aws_lambda config is never used: every Lambda route carries its own per-route config.
 _UNUSED_ARN = "arn:aws:lambda:us-east-1:000000000000:function:kgw-unused"
 _PREFIX = "type.googleapis.com/"
-
-
-def _packed(message) -> any_pb2.Any:
-    out = any_pb2.Any()
-    out.Pack(message)
-    return out
-
-
-def _ads():
-    return config_source_pb2.ConfigSource(ads=config_source_pb2.AggregatedConfigSource(),
-                                          resource_api_version=config_source_pb2.V3)
-
-
-def _routes(ir):
-    for lis in ir.listeners:
-        vhosts = list(lis.virtual_hosts)
-        for chain in getattr(lis, "filter_chains", None) or ():
-            vhosts += chain.virtual_hosts
-        for vh in vhosts:
-            yield from vh.routes
 
 
 def backend_cluster(b) -> cluster_pb2.Cluster:
@@ -119,7 +101,7 @@ def rules_extension_config(bundle: bytes, env_names: list[str] = ()) -> extensio
         plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
     plugin.configuration.Pack(wrappers_pb2.BytesValue(value=bundle))
     return extension_pb2.TypedExtensionConfig(name=RULES_FILTER,
-                                              typed_config=_packed(http_wasm_pb2.Wasm(config=plugin)))
+                                              typed_config=packed(http_wasm_pb2.Wasm(config=plugin)))
 
 
 def _bundle(gw, routes) -> tuple[bytes, set[str]]:
@@ -140,7 +122,7 @@ def _bundle(gw, routes) -> tuple[bytes, set[str]]:
 def apply(gw, resources: dict, listener_type: str, route_type: str, cluster_type: str, ecds_type: str) -> None:
     """Mutate the core xDS messages of `gw` in place for its kgateway extensions."""
     ext = gw.ext
-    routes = list(_routes(gw))
+    routes = list(gw.routes())
     by_name = {r.name: r for r in routes}
     lambdas = {b.name: b.lambda_ for b in (ext.backend_clusters if ext else ()) if b.lambda_ is not None}
     for b in ext.backend_clusters if ext else ():
@@ -189,12 +171,12 @@ def _hcm(hcm, ext, rules: bool, lambdas: bool) -> None:
     extra = []
     if rules:
         extra.append(hcm_pb2.HttpFilter(name=RULES_FILTER, config_discovery=config_source_pb2.ExtensionConfigSource(
-            config_source=_ads(), type_urls=[WASM_TYPE])))
+            config_source=ads_source(), type_urls=[WASM_TYPE])))
     if lambdas:
         # explicit (unused) credentials: without them Envoy would probe instance metadata at startup
         unused = aws_lambda_pb2.Config(arn=_UNUSED_ARN)
         unused.credentials.access_key_id, unused.credentials.secret_access_key = "unused", "unused"
-        extra.append(hcm_pb2.HttpFilter(name=LAMBDA_FILTER, typed_config=_packed(unused)))
+        extra.append(hcm_pb2.HttpFilter(name=LAMBDA_FILTER, typed_config=packed(unused)))
     if extra:
         router = hcm.http_filters.pop()  # the router stays last
         hcm.http_filters.extend(extra + [router])

@@ -25,15 +25,6 @@ class ExtState:
     settings: dict
 
 
-def _all_routes(ir):
-    for lis in ir.listeners:
-        vhosts = list(lis.virtual_hosts)
-        for chain in getattr(lis, "filter_chains", None) or ():
-            vhosts += chain.virtual_hosts
-        for vh in vhosts:
-            yield from vh.routes
-
-
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
     """Backend and DirectResponse statuses: Accepted, or why not (missing Secret, conflict with backends)."""
     for (ns, name), be in sorted(resources.backends.items()):
@@ -70,7 +61,7 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.gateway_programs = list(state.policies.gateway_programs.get(key, ()))
     ext.fail_all = state.policies.gateway_fail.get(key)
     used, clusters, route_ext = set(ext.gateway_programs), {}, False
-    for route in _all_routes(ir):
+    for route in ir.routes():
         if route.ext is not None:
             route_ext = True
             used.update(route.ext.programs)
