@@ -2,28 +2,19 @@
 name in a cluster), a fixed loopback admin port and a readiness listener the kubelet can probe."""
 from __future__ import annotations
 
-import ipaddress
-
 from ..envoy import BootstrapOptions, bootstrap
+from ..netaddr import is_ip
 
 CERT_DIR = "/etc/kgw/xds-tls"  # the Gateway's xDS client Secret is mounted here (tls.crt, tls.key, ca.crt)
 ADMIN_PORT = 19000  # loopback only
 READY_PORT = 8082  # /ready, proxied to the admin endpoint of the same name
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
-
-
 def _tls(host: str, cert_dir: str) -> dict:
-    san = {"san_type": "IP_ADDRESS" if _is_ip(host) else "DNS", "matcher": {"exact": host}}
+    san = {"san_type": "IP_ADDRESS" if is_ip(host) else "DNS", "matcher": {"exact": host}}
     return {"name": "envoy.transport_sockets.tls", "typed_config": {
         "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-        **({} if _is_ip(host) else {"sni": host}),
+        **({} if is_ip(host) else {"sni": host}),
         "common_tls_context": {
             "alpn_protocols": ["h2"],
             "tls_certificates": [{"certificate_chain": {"filename": f"{cert_dir}/tls.crt"},
@@ -51,7 +42,7 @@ def proxy_bootstrap(namespace: str, name: str, xds_host: str, xds_port: int, *, 
                                                        admin_port=admin_port))
     xds = boot["static_resources"]["clusters"][0]
     xds["transport_socket"] = _tls(xds_host, cert_dir)
-    if not _is_ip(xds_host):
+    if not is_ip(xds_host):
         xds["type"] = "STRICT_DNS"  # the controller Service's DNS name
         xds["dns_lookup_family"] = "V4_PREFERRED"
     admin = {"name": "kgw_admin", "type": "STATIC", "connect_timeout": "1s", "load_assignment": {

@@ -3,11 +3,11 @@ filter. Both plug into route translation through its registries (translate/backe
 from __future__ import annotations
 
 import base64
-import ipaddress
 from urllib.parse import urlsplit
 
 from ...ir_ext import BackendClusterIR, LambdaIR, RouteExtIR
 from ...models import KGW_GROUP
+from ...netaddr import is_ip
 from ...resources import Resources
 from .. import conditions as c
 from ..backends import BACKEND_KINDS, ResolvedBackend
@@ -28,14 +28,6 @@ def _secret_value(secret, key: str) -> str | None:
     return None
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
-
-
 def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[BackendClusterIR | None, str]:
     """(cluster, "") for a usable Backend, else (None, why not)."""
     be = resources.backends.get((namespace, name))
@@ -46,7 +38,7 @@ def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[Ba
         st = be.spec.static
         hosts = [(h.host, h.port) for h in st.hosts]
         tls = st.tls
-        return BackendClusterIR(cname, hosts, dns=not all(_is_ip(h) for h, _ in hosts), tls=tls is not None,
+        return BackendClusterIR(cname, hosts, dns=not all(is_ip(h) for h, _ in hosts), tls=tls is not None,
                                 sni=(tls.sni or "") if tls else "",
                                 insecure_skip_verify=bool(tls and tls.insecure_skip_verify)), ""
     aws = be.spec.aws
@@ -75,7 +67,7 @@ def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[Ba
             return None, f"Backend {namespace}/{name}: Secret {namespace}/{ref.name} has no {', '.join(missing)}"
         creds = {"access_key_id": values["accessKey"], "secret_access_key": values["secretKey"],
                  "session_token": values["sessionToken"] or ""}
-    cluster = BackendClusterIR(cname, [(host, port)], dns=not _is_ip(host), tls=https, sni=host if https else "")
+    cluster = BackendClusterIR(cname, [(host, port)], dns=not is_ip(host), tls=https, sni=host if https else "")
     cluster.lambda_ = LambdaIR(arn, lam.invocation_mode, authority, **creds)
     return cluster, ""
 
