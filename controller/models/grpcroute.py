@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 from .gateway import GATEWAY_GROUP
 from .httproute import (
     BackendObjectReference, HeaderModifier, HeaderValue, LocalObjectReference, ParentReference, RequestMirror,
-    check_parent_refs, check_repeats, check_unique_rule_names,
+    check_filter_fields, check_parent_refs, check_repeats, check_unique_rule_names,
 )
 from .meta import HeaderName, Hostname, K8sModel, KubeObject, SectionName
 
@@ -60,13 +60,7 @@ class GRPCRouteFilter(K8sModel):
 
     @model_validator(mode="after")
     def _one_field(self) -> "GRPCRouteFilter":
-        for ftype, field in _FILTER_FIELD.items():
-            alias = type(self).model_fields[field].alias
-            if ftype == self.type and getattr(self, field) is None:
-                raise ValueError(f"filter.{alias} must be specified for {ftype} filter.type")
-            if ftype != self.type and getattr(self, field) is not None:
-                raise ValueError(f"filter.{alias} must be nil if the filter.type is not {ftype}")
-        return self
+        return check_filter_fields(self, _FILTER_FIELD)
 
 
 class GRPCBackendRef(BackendObjectReference):

@@ -176,13 +176,18 @@ class HTTPRouteFilter(K8sModel):
 
     @model_validator(mode="after")
     def _one_field(self) -> "HTTPRouteFilter":
-        for ftype, field in _FILTER_FIELD.items():
-            alias = type(self).model_fields[field].alias
-            if ftype == self.type and getattr(self, field) is None:
-                raise ValueError(f"filter.{alias} must be specified for {ftype} filter.type")
-            if ftype != self.type and getattr(self, field) is not None:
-                raise ValueError(f"filter.{alias} must be nil if the filter.type is not {ftype}")
-        return self
+        return check_filter_fields(self, _FILTER_FIELD)
+
+
+def check_filter_fields(f, fields: dict[str, str]):
+    """The CRD's union rule: exactly the field named by `type` is set (`fields`: type -> field name)."""
+    for ftype, field in fields.items():
+        alias = type(f).model_fields[field].alias
+        if ftype == f.type and getattr(f, field) is None:
+            raise ValueError(f"filter.{alias} must be specified for {ftype} filter.type")
+        if ftype != f.type and getattr(f, field) is not None:
+            raise ValueError(f"filter.{alias} must be nil if the filter.type is not {ftype}")
+    return f
 
 
 def check_repeats(filters) -> None:
