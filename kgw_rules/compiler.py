@@ -11,10 +11,9 @@ from .checker import Checked
 from .diagnostics import Diagnostic
 from .limits import MAX_CODE_BYTES, MAX_CONSTANTS
 from .literals import literal_text
-from .opcodes import BY_NAME, FIELDS
+from .opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
 from .verify import check_code
 
-_FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}
 _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "status": "SET_STATUS",
               "body": "SET_BODY"}
 _LOOKUP = {"header": "HDR", "header_all": "HDR_ALL", "request_header": "REQ_HDR", "query": "QUERY",
@@ -54,9 +53,9 @@ class _Emitter:
         op = BY_NAME[name]
         pc = len(self.code)
         self.code.append(op.code)
-        fmt = _FORMATS[op.fmt]
-        if fmt:
-            self.code += struct.pack(fmt, *operands)
+        packing = OPERAND_STRUCTS[op.fmt]
+        if packing:
+            self.code += packing.pack(*operands)
         return pc
 
     def jump(self, name: str) -> int:

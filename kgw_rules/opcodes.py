@@ -11,6 +11,7 @@ Phases: "rq" request only, "rs" response only, "both".
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 
@@ -29,7 +30,12 @@ class Op:
         return 1 + OPERAND_BYTES[self.fmt]
 
 
-OPERAND_BYTES = {"": 0, "u8": 1, "u16": 2, "u8u8": 2, "u16u16": 4, "u16u8u8": 4}
+# How each operand format is packed (little endian, right after the opcode byte); None: no operands.
+OPERAND_STRUCTS: dict[str, struct.Struct | None] = {
+    "": None, "u8": struct.Struct("<B"), "u16": struct.Struct("<H"), "u8u8": struct.Struct("<BB"),
+    "u16u16": struct.Struct("<HH"), "u16u8u8": struct.Struct("<HBB"),
+}
+OPERAND_BYTES = {fmt: st.size if st else 0 for fmt, st in OPERAND_STRUCTS.items()}
 
 # Request fields pushed by FIELD u8.  "status" is response-only; "body" is the current phase's body.
 FIELDS = ("path", "method", "host", "scheme", "url", "status", "body", "route", "client_ip")

@@ -2,13 +2,11 @@
 rules, and a stack depth that is the same on every path (jumps only go forward, so one pass suffices)."""
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from .limits import MAX_STACK
-from .opcodes import BY_CODE, FIELDS, OPERAND_BYTES, RESPONSE_ONLY_FIELDS, Op, variable_pops
+from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS, RESPONSE_ONLY_FIELDS, Op, variable_pops
 
-_FORMATS = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
                    "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV"}
 # Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
@@ -47,10 +45,10 @@ def decode_code(code: bytes) -> list[Instruction]:
             raise VerifyError(f"unknown opcode 0x{code[pc]:02x} at pc {pc}")
         if pc + op.size > len(code):
             raise VerifyError(f"truncated {op.name} at pc {pc}")
-        fmt = _FORMATS[op.fmt]
-        operands = struct.unpack_from(fmt, code, pc + 1) if fmt else ()
+        packing = OPERAND_STRUCTS[op.fmt]
+        operands = packing.unpack_from(code, pc + 1) if packing else ()
         out.append(Instruction(pc, op, tuple(operands)))
-        pc += 1 + OPERAND_BYTES[op.fmt]
+        pc += op.size
     return out
 
 

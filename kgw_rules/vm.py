@@ -7,16 +7,12 @@ in order, then (without a local response) every program's response phase over th
 from __future__ import annotations
 
 import copy
-import struct
 
 from . import runtime as rt
 from .bytecode import Program
 from .exchange import HostContext, LocalResponse, Outcome, Request, Response
-from .opcodes import BY_CODE, FIELDS
+from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
 from .skips import body_write_blocker, valid_host, valid_method
-
-_FMT = {"": None, "u8": struct.Struct("<B"), "u16": struct.Struct("<H"), "u8u8": struct.Struct("<BB"),
-        "u16u16": struct.Struct("<HH"), "u16u8u8": struct.Struct("<HBB")}
 
 
 def _eq(a, b) -> bool:
@@ -123,7 +119,7 @@ class _Phase:
         pc = 0
         while pc < len(code):
             op = BY_CODE[code[pc]]
-            fmt = _FMT[op.fmt]
+            fmt = OPERAND_STRUCTS[op.fmt]
             a = fmt.unpack_from(code, pc + 1) if fmt else ()
             if pc in self.lines:
                 self.s.trace.append((("request", "response")[self.phase], self.lines[pc]))

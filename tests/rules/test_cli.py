@@ -2,7 +2,6 @@
 import pathlib
 import shutil
 
-import pytest
 
 from kgw_controller.cli import main
 

@@ -7,7 +7,7 @@ import pytest
 import kgw_rules
 from kgw_rules import VerifyError
 from kgw_rules.bytecode import HEADER, Program
-from kgw_rules.opcodes import BY_NAME
+from kgw_rules.opcodes import BY_NAME, OPERAND_STRUCTS
 
 SOURCE = '''
 on request {
@@ -43,8 +43,8 @@ def _program(request_code: bytes, response_code: bytes = b"", constants=(b"x-a",
 
 def op(name: str, *operands: int) -> bytes:
     o = BY_NAME[name]
-    fmt = {"": "", "u8": "<B", "u16": "<H", "u8u8": "<BB", "u16u16": "<HH", "u16u8u8": "<HBB"}[o.fmt]
-    return bytes([o.code]) + (struct.pack(fmt, *operands) if fmt else b"")
+    packing = OPERAND_STRUCTS[o.fmt]
+    return bytes([o.code]) + (packing.pack(*operands) if packing else b"")
 
 
 def test_good_program_is_accepted():

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 import kgw_rules
 from kgw_rules import build_filter
 from kgw_rules.engines import outcome_difference, reference_engine
-from kgw_rules.harness import FilterVM, WasmEngine, test_bundle
+from kgw_rules.harness import WasmEngine
 from kgw_rules.exchange import Request
 
 from ..strategies import host, programs, requests, responses

@@ -2,7 +2,6 @@
 refuses the rest cleanly, and never traps (a trap raises WasmTrap and fails the test)."""
 from __future__ import annotations
 
-import struct
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
