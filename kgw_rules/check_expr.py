@@ -61,9 +61,7 @@ class ExpressionChecker:
         prog = compile_regex_literal(e, self.error)
         if prog is not None:
             self.out.regexes[id(e)] = prog
-            self._regex_nodes[id(e)] = e
-
-    _regex_nodes: dict = {}
+            self.regex_nodes[id(e)] = e
 
     def expr_Name(self, e: A.Name, scope: Scope) -> Type:
         sym = scope.lookup(e.id)

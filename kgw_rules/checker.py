@@ -40,6 +40,7 @@ class _Checker(ExpressionChecker):
         self.request_exports: dict[str, Symbol] = {}
         self.bound_captures: dict[str, Span] = {}  # every capture bound so far, for messages
         self.unbound_captures: dict[str, Span] = {}  # named groups under or/not
+        self.regex_nodes: dict[int, A.RegexLit] = {}  # id -> literal, for carets on program-wide limits
 
     # ---- reporting
     def error(self, span: Span, message: str, hint: str | None = None) -> Type:
@@ -84,7 +85,7 @@ class _Checker(ExpressionChecker):
         for key, prog in self.out.regexes.items():
             blob = prog.to_bytes()
             if blob not in distinct and len(distinct) == MAX_REGEXES:
-                self.error(self._regex_nodes[key].span, f"too many regexes; the limit is {MAX_REGEXES} per program")
+                self.error(self.regex_nodes[key].span, f"too many regexes; the limit is {MAX_REGEXES} per program")
                 break
             distinct.add(blob)
         return self.out
@@ -304,10 +305,8 @@ class _Checker(ExpressionChecker):
         if self.phase:
             self.out.body_phases.add(self.phase)
 
-    # ---- expressions
 
 def check(program: A.Program) -> tuple[Checked, list[Diagnostic]]:
     checker = _Checker(program)
-    checker._regex_nodes = {}
     checked = checker.run()
     return checked, checker.diags
