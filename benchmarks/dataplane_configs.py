@@ -1,5 +1,6 @@
 """Envoy configurations for benchmarks/dataplane.py: one listener per variant, all doing the same
-transformation (5 header edits + a path prefix rewrite) except the two baselines, which do none.
+transformation (5 header edits + a path prefix rewrite) except the two baselines, which do none, and
+(f), which makes the host calls of (d) with hard-coded results (benchmarks/floor_filter.zig).
 
 The transformation, identical in every variant that does it:
   set x-a: 1, set x-b: 2, add x-c: 3, remove x-remove-me, rename x-old -> x-new, /api/... -> /v2/...
@@ -7,10 +8,12 @@ The Envoy config builders are tests/e2e/envoy.py's (the same filter settings the
 """
 from __future__ import annotations
 
+import copy
+
 import kgw_rules
 from kgw_rules.harness import encode_bundle
 from kgw_rules.harness.bundle import BundleRoute
-from tests.e2e.envoy import T, cluster, kgw_filter, listener, route, skip_filter
+from tests.e2e.envoy import WASM, T, cluster, kgw_filter, listener, route, skip_filter, wasm_config
 
 RULES = r'''
 on request {
@@ -49,7 +52,7 @@ end
 HEADERS = {"x-remove-me": "secret", "x-old": "moved", "user-agent": "wrk"}
 URL = "/api/items/42?page=1"
 URL_OFF = "/off/items/42?page=1"
-VARIANTS = ("none", "header_mutation", "lua", "kgw", "rules_off")
+VARIANTS = ("none", "header_mutation", "lua", "kgw", "rules_off", "floor")
 
 
 def _set(name: str, value: str, action: str = "OVERWRITE_IF_EXISTS_OR_ADD") -> dict:
@@ -78,19 +81,47 @@ def kgw_plugin() -> bytes:
     return encode_bundle({"bench": blob}, [BundleRoute(b"rules", b"default/bench/0", ("bench",))])
 
 
-def proxy_listeners(ports: dict[str, int]) -> list[dict]:
+def floor_filter(wasm: str) -> dict:
+    """(f): benchmarks/floor_filter.zig under the kgw filter's plugin settings, in a VM of its own."""
+    c = wasm_config(b"", wasm)
+    c["config"]["vm_config"]["vm_id"] = "floor"
+    c["config"]["name"] = "floor"
+    return {"name": WASM, "typed_config": c}
+
+
+def _copies(f: dict, n: int) -> list[dict]:
+    """`n` instances of one filter in a chain (distinct names; wasm instances share their VM and differ
+    in plugin name, so each has its own root context)."""
+    out = []
+    for i in range(n):
+        c = copy.deepcopy(f)
+        c["name"] = f["name"] if i == 0 else f"{f['name']}.{i}"
+        if "config" in c["typed_config"] and i:
+            c["typed_config"]["config"]["name"] += f".{i}"
+        out.append(c)
+    return out
+
+
+def proxy_listeners(ports: dict[str, int], floor_wasm: str, instances: int = 1,
+                    kgw_wasm: str | None = None) -> list[dict]:
     """One listener per variant (rules_off shares the kgw listener); every route proxies to `upstream`.
-    Routes matched by '/' keep matching after a filter rewrites the path (Envoy re-matches the route)."""
+    Routes matched by '/' keep matching after a filter rewrites the path (Envoy re-matches the route).
+    `instances` > 1 chains that many copies of each filter, so a filter's own cost stands out of the
+    round-to-round noise of proxying (only the first copy finds the request untransformed)."""
     any_ = {"prefix": "/"}
+    kgw = _copies(kgw_filter(kgw_plugin(), code=kgw_wasm), instances)
+    off = {k: v for f in kgw for k, v in skip_filter(f["name"]).items()}
     return [
         listener("none", ports["none"], [route("plain", any_)], []),
         listener("header_mutation", ports["header_mutation"],
                  [route("native", {"prefix": "/api/"}) | {"route": {
-                     "cluster": "upstream", "timeout": "15s", "prefix_rewrite": "/v2/"}}], [HEADER_MUTATION]),
-        listener("lua", ports["lua"], [route("lua", any_)], [LUA_FILTER]),
+                     "cluster": "upstream", "timeout": "15s", "prefix_rewrite": "/v2/"}}],
+                 _copies(HEADER_MUTATION, instances)),
+        listener("lua", ports["lua"], [route("lua", any_)], _copies(LUA_FILTER, instances)),
         listener("kgw", ports["kgw"], [
-            route("rules_off", {"prefix": "/off/"}, typed_per_filter_config=skip_filter()),
-            route("rules", any_)], [kgw_filter(kgw_plugin())]),
+            route("rules_off", {"prefix": "/off/"}, typed_per_filter_config=off),
+            route("rules", any_)], kgw),
+        listener("floor", ports["floor"], [route("rules", any_)], _copies(floor_filter(floor_wasm), instances)),
     ]
 
 

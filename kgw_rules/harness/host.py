@@ -135,7 +135,8 @@ class ProxyWasmHost:
 
     def call(self, name: str, *args) -> int | None:
         func = self.exports.get(name)
-        if func is None:
+        if func is None:  # Envoy skips callbacks the module does not export
+            self.last_fuel = 0
             return None
         if self.record:
             self.transcript.append(("call", name, *args))

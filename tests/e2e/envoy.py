@@ -61,9 +61,9 @@ def write_ecds(path: pathlib.Path, plugin: bytes, version: str) -> None:
     tmp.rename(path)
 
 
-def skip_filter() -> dict:
-    """Per-route: routes without rules never enter the filter."""
-    return {WASM: {"@type": T + "envoy.config.route.v3.FilterConfig", "disabled": True}}
+def skip_filter(name: str = WASM) -> dict:
+    """Per-route: routes without rules never enter the filter (`name`: its name in the HCM chain)."""
+    return {name: {"@type": T + "envoy.config.route.v3.FilterConfig", "disabled": True}}
 
 
 def route(name: str, match: dict, cluster: str = "upstream", **extra) -> dict:

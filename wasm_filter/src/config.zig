@@ -4,6 +4,7 @@
 const std = @import("std");
 const strfn = @import("strfn.zig");
 const program = @import("program.zig");
+const mem = @import("mem.zig");
 
 pub const Route = struct {
     xds_name: []const u8, // "" = every route not listed
@@ -18,11 +19,10 @@ pub const Config = struct {
     routes: []Route,
     /// single-program form: no table, the program runs on every request and `route` is the xds name
     single: bool,
-    arena: std.heap.ArenaAllocator,
+    arena: mem.Bump,
 
     pub fn deinit(c: *Config) void {
-        const long = c.arena.child_allocator;
-        long.free(c.bytes);
+        mem.long.free(c.bytes);
         c.arena.deinit();
     }
 
@@ -70,9 +70,9 @@ const Reader = struct {
 };
 
 /// Decode and verify a whole configuration. All-or-nothing: one bad program refuses the config.
-pub fn decode(long: std.mem.Allocator, raw: []const u8, reason: *[]const u8) !Config {
-    const bytes = try long.dupe(u8, raw);
-    var c = Config{ .bytes = bytes, .ids = &.{}, .programs = &.{}, .routes = &.{}, .single = false, .arena = std.heap.ArenaAllocator.init(long) };
+pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
+    const bytes = try mem.long.dupe(u8, raw);
+    var c = Config{ .bytes = bytes, .ids = &.{}, .programs = &.{}, .routes = &.{}, .single = false, .arena = mem.Bump.init(4096) };
     errdefer c.deinit();
     const a = c.arena.allocator();
     if (bytes.len >= 4 and strfn.eql(bytes[0..4], "KGWB")) {
@@ -135,9 +135,8 @@ pub const Shared = struct {
     pub fn release(s: *Shared) void {
         s.refs -= 1;
         if (s.refs == 0) {
-            const long = s.cfg.arena.child_allocator;
             s.cfg.deinit();
-            long.destroy(s);
+            mem.long.destroy(s);
         }
     }
 };

@@ -1,19 +1,21 @@
 //! Header multimap operations, docs/runtime.md section 5. The filter edits a local copy of the map
-//! (reads see earlier writes without a host call each) and logs each edit as a removal or an append;
-//! at the end of the phase host.applyEdits replays the log, one proxy_remove_header_map_value or
-//! proxy_add_header_map_value per edit. Envoy applies them with the local copy's semantics (set = remove
-//! all + append, as its setCopy; add appends), so untouched headers are never rewritten.
+//! (reads see earlier writes without a host call each) and logs each edit; at the end of the phase
+//! host.applyEdits replays the log, one host call per edit: proxy_replace_header_map_value for a set
+//! (Envoy's setCopy: every value removed, one appended), proxy_add_header_map_value for an add,
+//! proxy_remove_header_map_value for a remove. Untouched headers are never rewritten.
 const std = @import("std");
 const strfn = @import("strfn.zig");
 const Header = @import("host.zig").Header;
 
-/// An edit to replay, logged as a Header: a value of length `removed` = remove every value, else append.
-/// No real value is that long (it is the whole 32-bit address space).
-pub const removed = std.math.maxInt(usize);
+pub const Edit = struct {
+    kind: enum(u8) { set, add, remove },
+    name: []const u8,
+    value: []const u8 = "",
+};
 
 pub const Map = struct {
     items: std.ArrayList(Header),
-    edits: std.ArrayList(Header) = .empty,
+    edits: std.ArrayList(Edit) = .empty,
 
     pub fn first(m: *const Map, name: []const u8) ?[]const u8 {
         for (m.items.items) |h| if (strfn.eql(h.name, name)) return h.value;
@@ -41,29 +43,34 @@ pub const Map = struct {
 
     /// set_all: drop every value and append one at the end, as Envoy's setCopy does.
     pub fn set(m: *Map, a: std.mem.Allocator, name: []const u8, value: []const u8) !void {
-        try m.remove(a, name);
-        try m.add(a, name, value);
+        _ = m.drop(name);
+        try m.items.append(a, .{ .name = name, .value = value });
+        try m.edits.append(a, .{ .kind = .set, .name = name, .value = value });
     }
 
     pub fn add(m: *Map, a: std.mem.Allocator, name: []const u8, value: []const u8) !void {
         try m.items.append(a, .{ .name = name, .value = value });
-        try m.edits.append(a, .{ .name = name, .value = value });
+        try m.edits.append(a, .{ .kind = .add, .name = name, .value = value });
     }
 
     /// Remove every value (logged only when there was one: no host call, no route re-match, otherwise).
     pub fn remove(m: *Map, a: std.mem.Allocator, name: []const u8) !void {
-        if (m.drop(name)) try m.edits.append(a, .{ .name = name, .value = name.ptr[0..removed] });
+        if (m.drop(name)) try m.edits.append(a, .{ .kind = .remove, .name = name });
     }
 
+    /// Drop every value of `name`; false when there was none (the map is then left untouched).
     fn drop(m: *Map, name: []const u8) bool {
-        var w: usize = 0;
-        for (m.items.items) |h| {
+        const items = m.items.items;
+        var w: usize = for (items, 0..) |h, i| {
+            if (strfn.eql(h.name, name)) break i;
+        } else return false;
+        for (items[w + 1 ..]) |h| {
             if (strfn.eql(h.name, name)) continue;
-            m.items.items[w] = h;
+            items[w] = h;
             w += 1;
         }
-        defer m.items.items.len = w;
-        return w != m.items.items.len;
+        m.items.items.len = w;
+        return true;
     }
 
     /// rename: unchanged when old == new or old is absent; else drop both names and append the old

@@ -5,12 +5,14 @@
 const std = @import("std");
 const mem = @import("mem.zig");
 const strfn = @import("strfn.zig");
+const Edit = @import("headers.zig").Edit;
 
 extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
+extern "env" fn proxy_replace_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
 extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
@@ -70,12 +72,6 @@ pub fn getProperty(path: []const u8) ?[]const u8 {
     return slice(p, l);
 }
 
-/// All pairs of a header map, decoded from `u32 N | N x (u32 klen, u32 vlen) | N x (key\0 value\0)`.
-/// Returns null when the host answers nothing usable (the map does not exist in this callback).
-pub fn getHeaders(a: std.mem.Allocator, map: Map) !?[]Header {
-    return decodePairs(a, getRawHeaders(map) orelse return null);
-}
-
 /// The serialized pairs as the host gives them (valid for this callback only).
 pub fn getRawHeaders(map: Map) ?[]const u8 {
     var p: ?[*]u8 = null;
@@ -84,11 +80,14 @@ pub fn getRawHeaders(map: Map) ?[]const u8 {
     return slice(p, l);
 }
 
-pub fn decodePairs(a: std.mem.Allocator, data: []const u8) !?[]Header {
-    if (data.len < 4) return try a.alloc(Header, 0);
-    const n = std.mem.readInt(u32, data[0..4], .little);
-    if (n > (data.len - 4) / 8) return null;
-    const out = try a.alloc(Header, n);
+/// All pairs of a header map, decoded from `u32 N | N x (u32 klen, u32 vlen) | N x (key\0 value\0)`,
+/// with room for `extra` more. Null when the host answered nothing usable.
+pub fn decodePairs(a: std.mem.Allocator, data: []const u8, extra: usize) !?std.ArrayList(Header) {
+    const n: usize = if (data.len < 4) 0 else std.mem.readInt(u32, data[0..4], .little);
+    if (n > 0 and n > (data.len - 4) / 8) return null;
+    var list = try std.ArrayList(Header).initCapacity(a, n + extra);
+    list.items.len = n;
+    const out = list.items;
     var at: usize = 4 + 8 * @as(usize, n);
     for (0..n) |i| {
         const kl = std.mem.readInt(u32, data[4 + 8 * i ..][0..4], .little);
@@ -101,20 +100,20 @@ pub fn decodePairs(a: std.mem.Allocator, data: []const u8) !?[]Header {
         at += vl + 1;
         out[i] = .{ .name = k, .value = v };
     }
-    return out;
+    return list;
 }
 
 /// Replay a phase's header edits on Envoy's map, one call each (see headers.zig).
-pub fn applyEdits(map: Map, edits: []const Header) void {
+pub fn applyEdits(map: Map, edits: []const Edit) void {
     const k = @intFromEnum(map);
     for (edits) |e| {
-        if (e.value.len == @import("headers.zig").removed) {
-            _ = proxy_remove_header_map_value(k, e.name.ptr, e.name.len);
-            continue;
-        }
         // an empty value's pointer may lie outside memory (see replaceBuffer)
         const v: []const u8 = if (e.value.len == 0) "" else e.value;
-        _ = proxy_add_header_map_value(k, e.name.ptr, e.name.len, v.ptr, v.len);
+        _ = switch (e.kind) {
+            .remove => proxy_remove_header_map_value(k, e.name.ptr, e.name.len),
+            .set => proxy_replace_header_map_value(k, e.name.ptr, e.name.len, v.ptr, v.len),
+            .add => proxy_add_header_map_value(k, e.name.ptr, e.name.len, v.ptr, v.len),
+        };
     }
 }
 

@@ -29,8 +29,7 @@ export fn proxy_on_context_create(ctx: u32, parent: u32) void {
     mem.resetScratch();
     if (parent == 0) {
         // a root id seen before keeps its configuration (ids are reused across plugins)
-        const slot = roots.getOrPut(mem.long, ctx) catch return host.log(.err, "kgw: out of memory");
-        if (!slot.found_existing) slot.value_ptr.* = 0;
+        if (roots.get(ctx) == null) roots.put(ctx, 0) catch return host.log(.err, "kgw: out of memory");
     } else {
         stream.create(ctx, rootConfig(parent));
     }
@@ -41,7 +40,7 @@ export fn proxy_on_configure(root: u32, size: usize) bool {
     metrics.define();
     const raw = host.getBuffer(.plugin_config, size) orelse "";
     var reason: []const u8 = "out of memory";
-    const cfg = config.decode(mem.long, raw, &reason) catch {
+    const cfg = config.decode(raw, &reason) catch {
         metrics.inc(.verifier_refusals);
         host.logParts(.err, &.{ "kgw: configuration refused: ", reason });
         return false;
@@ -53,15 +52,12 @@ export fn proxy_on_configure(root: u32, size: usize) bool {
         return false;
     };
     shared.* = .{ .cfg = cfg, .refs = 1 };
-    const slot = roots.getOrPut(mem.long, root) catch {
+    const old = roots.get(root) orelse 0;
+    roots.put(root, @intFromPtr(shared)) catch {
         shared.release();
         return false;
     };
-    if (slot.found_existing and slot.value_ptr.* != 0) {
-        const old: *Shared = @ptrFromInt(slot.value_ptr.*);
-        old.release();
-    }
-    slot.value_ptr.* = @intFromPtr(shared);
+    if (old != 0) @as(*Shared, @ptrFromInt(old)).release();
     host.log(.info, "kgw: configuration accepted");
     return true;
 }
@@ -97,17 +93,10 @@ export fn proxy_on_response_trailers(ctx: u32, _: u32) u32 {
     return stream.onBody(ctx, 1, std.math.maxInt(u32), true);
 }
 
-export fn proxy_on_done(_: u32) bool {
-    return true;
-}
-
 export fn proxy_on_delete(ctx: u32) void {
     mem.resetScratch();
-    if (roots.fetchRemove(ctx)) |kv| {
-        if (kv.value != 0) {
-            const s: *Shared = @ptrFromInt(kv.value);
-            s.release();
-        }
+    if (roots.fetchRemove(ctx)) |v| {
+        if (v != 0) @as(*Shared, @ptrFromInt(v)).release();
         return;
     }
     stream.destroy(ctx);

@@ -19,7 +19,8 @@ const State = enum { idle, passthrough, wait_body, done_phase, responded };
 
 const Stream = struct {
     shared: ?*config.Shared,
-    arena: std.heap.ArenaAllocator,
+    arena: mem.Bump,
+    next: ?*Stream = null, // in the pool
     route: ?*const config.Route = null,
     route_value: []const u8 = "",
     vars: [][]Value = &.{},
@@ -33,27 +34,44 @@ const Stream = struct {
 };
 
 var streams: mem.ContextMap = .empty; // stream id -> *Stream
+// Ended streams, kept for reuse (up to pool_max, so a burst does not pin its memory): a request
+// costs no trip through the page allocator once the pool holds as many streams as run concurrently.
+var pool: ?*Stream = null;
+var pooled: usize = 0;
+const pool_max = 1024;
 
 fn get(ctx: u32) ?*Stream {
     return @ptrFromInt(streams.get(ctx) orelse return null);
 }
 
 pub fn create(ctx: u32, shared: ?*config.Shared) void {
-    const s = mem.long.create(Stream) catch return;
-    s.* = .{ .shared = shared, .arena = std.heap.ArenaAllocator.init(mem.long) };
-    streams.put(mem.long, ctx, @intFromPtr(s)) catch {
-        mem.long.destroy(s);
-        return;
-    };
+    var arena = mem.Bump.init(1024);
+    const s = if (pool) |p| blk: {
+        pool = p.next;
+        pooled -= 1;
+        arena = p.arena; // rewound when pooled: its chunk serves the next stream
+        break :blk p;
+    } else mem.long.create(Stream) catch return;
+    s.* = .{ .shared = shared, .arena = arena };
+    streams.put(ctx, @intFromPtr(s)) catch return recycle(s);
     if (shared) |sh| sh.refs += 1;
 }
 
+fn recycle(s: *Stream) void {
+    if (pooled == pool_max) {
+        s.arena.deinit();
+        return mem.long.destroy(s);
+    }
+    s.arena.reset(4096);
+    s.next = pool;
+    pool = s;
+    pooled += 1;
+}
+
 pub fn destroy(ctx: u32) void {
-    const kv = streams.fetchRemove(ctx) orelse return;
-    const s: *Stream = @ptrFromInt(kv.value);
+    const s: *Stream = @ptrFromInt(streams.fetchRemove(ctx) orelse return);
     if (s.shared) |sh| sh.release();
-    s.arena.deinit();
-    mem.long.destroy(s);
+    recycle(s);
 }
 
 /// Select the programs on the first request callback. False: nothing to do on this stream.
@@ -117,9 +135,8 @@ fn failed(e: anyerror) u32 {
 }
 
 fn loadMap(a: std.mem.Allocator, raw: ?[]const u8) !headers.Map {
-    const items: []host.Header = (try host.decodePairs(a, raw orelse "")) orelse &.{};
-    var m: headers.Map = .{ .items = .fromOwnedSlice(items) };
-    try m.items.ensureTotalCapacity(a, items.len + 16);
+    // room for 16 more up front: edits then append without moving the map
+    var m: headers.Map = .{ .items = (try host.decodePairs(a, raw orelse "", 16)) orelse .empty };
     try m.edits.ensureTotalCapacity(a, 16);
     return m;
 }
