@@ -36,7 +36,11 @@ _DROP = {"title"}
 
 
 def plural(kind: str) -> str:
-    return _PLURALS.get(kind, kind.lower() + "s")
+    """The resource name Kubernetes uses for a kind (the English plural of its lower-cased name)."""
+    if kind in _PLURALS:
+        return _PLURALS[kind]
+    lower = kind.lower()
+    return lower + "es" if lower.endswith(("s", "x")) else lower + "s"
 
 
 def _structural(node, defs: dict):

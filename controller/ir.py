@@ -192,8 +192,9 @@ class GatewayIR:
 # Gateway API fields left out of dumps while unset, so a golden case shows only the features it uses.
 _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
-    "cors", "grpc", "websocket", "filter_chains", "secrets", "http2",
+    "cors", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
 }
+_NEVER_DUMPED = {"blob"}  # ProgramIR bytecode: dumps show its sha256
 
 
 def _drop_unset_ext(value):
@@ -201,7 +202,7 @@ def _drop_unset_ext(value):
     optional Gateway API fields above while unset)."""
     if isinstance(value, dict):
         return {k: _drop_unset_ext(v) for k, v in value.items()
-                if not (k == "ext" and v is None) and not (k in _OPTIONAL and not v)}
+                if not (k == "ext" and v is None) and not (k in _OPTIONAL and not v) and k not in _NEVER_DUMPED}
     if isinstance(value, list):
         return [_drop_unset_ext(v) for v in value]
     return value

@@ -35,12 +35,15 @@ class RouteExtIR:
 
 @dataclass
 class ProgramIR:
-    """A compiled program. The bytecode itself travels as the `blob` attribute (not a field), so goldens
-    show its digest and stay stable when only the compiler's output changes."""
+    """A compiled program with what the xDS generator needs to know about it, read once when it is compiled.
+    Dumps (goldens) leave `blob` out and show its digest, so they stay stable when only the compiler's
+    output changes."""
 
     id: str  # "<Kind>/<namespace>/<name>"
     sha256: str
     last_good: bool = False  # the current source does not compile; this is the last good program
+    blob: bytes = field(default=b"", repr=False)  # stripped bytecode
+    env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
 
 
 @dataclass

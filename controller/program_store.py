@@ -10,12 +10,15 @@ import base64
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 log = logging.getLogger("kgw.programs")
 
 
 class ProgramStore:
+    """The `kgw up` ProgramKeeper (pipeline.py): one JSON file in the state directory."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.current: dict[str, bytes] = {}
@@ -31,7 +34,10 @@ class ProgramStore:
             self.current = {}
         return self.current
 
-    def save(self, programs: dict[str, bytes]) -> None:
+    def last_good(self) -> Mapping[str, bytes]:
+        return dict(self.current)
+
+    def remember(self, programs: Mapping[str, bytes]) -> None:
         if programs == self.current:
             return
         tmp = self.path.with_suffix(".tmp")

@@ -1,4 +1,5 @@
-"""The `kgw up` runtime: source snapshots -> translate -> xDS snapshots per Gateway -> Envoys; plus readiness.
+"""The `kgw up` runtime: directory snapshots -> the shared pipeline (pipeline.py) -> one local Envoy per
+Gateway; plus readiness.
 
 Generation G counts applied input changes; R is the newest G that every Gateway's Envoy holds (ACKed).
 A translation that raises changes nothing that is served: the last good snapshots stay and the error is shown.
@@ -14,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import echo, gcpolicy
+from . import echo
 from .admin import AdminServer, Metrics, json_response
 from .ads import Observer, SnapshotCache, XdsServer, short
-from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy, node_id
-from .sources.watch import DirectorySource, Source, SourceSnapshot
+from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy
+from .pipeline import Pipeline, gateway_node
 from .program_store import ProgramStore
+from .sources.watch import DirectorySource, Source, SourceSnapshot
 from .statedir import StateDir, default_state_dir
-from .translate import TranslateCache, TranslateOptions, translate
-from .xdsgen import to_xds
+from .translate import TranslateOptions
 
 log = logging.getLogger("kgw.up")
 
@@ -49,7 +50,6 @@ class UpOptions:
 class GatewayRun:
     key: str
     ir: object
-    resources: dict = field(default_factory=dict)
     announced: bool = False
     # "configured" is said only after "Envoy started": Envoy may ACK before its admin address is read.
     started_said: bool = False
@@ -61,28 +61,47 @@ class Runner(Observer):
         self.metrics = Metrics()
         self.cache = SnapshotCache([self.metrics, self])
         self.source = source or DirectorySource(opts.directory)
-        self.generation = self.ready_generation = 0
+        self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
+        self.programs = ProgramStore(self.state.path / "programs.json")
+        self.pipeline = Pipeline(TranslateOptions(port_offset=opts.port_offset), self.programs, self.cache,
+                                 self.metrics)
+        self.ready_generation = 0
         self.gateways: dict[str, GatewayRun] = {}
-        self.statuses: list[dict] = []
-        self.source_errors: list = []
-        self.translate_error: str | None = None
-        # Unchanged routes reuse their last translation when nothing else changed (translate/incremental.py).
-        # Only the (serial) apply path uses it.
-        self.translate_cache = TranslateCache()
-        # Test-only: rewrite a Gateway's xDS before it is published (e.g. to provoke a NACK).
-        self.xds_hook: Callable[[str, dict], dict] | None = None
         self.started = asyncio.Event()
         self._changed = asyncio.Event()
         self._stop = asyncio.Event()
         self._startup_failure: str | None = None
         self.failure: str | None = None  # why startup failed, for the caller to print
-        self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
-        self.programs = ProgramStore(self.state.path / "programs.json")
         self.admin = AdminServer({"/readyz": self.readyz, "/status": self.status, "/metrics": self.prometheus},
                                  opts.admin)
         self.xds = XdsServer(self.cache, opts.xds)
         self.envoys: EnvoyManager | None = None
         self.echo_server = None
+
+    # The pipeline's state, under the names tests and the admin endpoints use.
+    @property
+    def generation(self) -> int:
+        return self.pipeline.generation
+
+    @property
+    def statuses(self) -> list[dict]:
+        return self.pipeline.statuses
+
+    @property
+    def source_errors(self) -> list:
+        return self.pipeline.source_errors
+
+    @property
+    def translate_error(self) -> str | None:
+        return self.pipeline.translate_error
+
+    @property
+    def xds_hook(self):
+        return self.pipeline.xds_hook
+
+    @xds_hook.setter
+    def xds_hook(self, hook) -> None:
+        self.pipeline.xds_hook = hook
 
     # --- lifecycle ----------------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -131,7 +150,7 @@ class Runner(Observer):
                  f"xDS on {self.xds.address} ({'delta' if o.delta else 'sotw'})")
         snapshots = aiter(self.source)
         t0 = time.perf_counter()
-        await self._apply_settled(await anext(snapshots))
+        await self.apply(await anext(snapshots))
         await self._wait_started(t0)
         return snapshots
 
@@ -162,12 +181,7 @@ class Runner(Observer):
 
     async def _follow(self, snapshots) -> None:
         async for snap in snapshots:
-            await self._apply_settled(snap)
-
-    async def _apply_settled(self, snap: SourceSnapshot) -> None:
-        with gcpolicy.paused():  # see gcpolicy: keep the collector off the snapshot being built
             await self.apply(snap)
-            gcpolicy.settle()
 
     async def _shutdown(self) -> None:
         if isinstance(self.source, DirectorySource):
@@ -185,60 +199,30 @@ class Runner(Observer):
         """Drop the xDS server and every bit of its state, then serve again on the same port, as a restarted
         controller would; the Envoys keep running and must resync without being re-sent what they hold."""
         await self.xds.stop(0)
-        self.cache = SnapshotCache([self.metrics, self])
-        for run in self.gateways.values():
-            self.cache.set_snapshot(node_id(*run.key.split("/", 1)), run.resources)
+        self.cache = self.pipeline.snapshots = SnapshotCache([self.metrics, self])
+        for key, resources in self.pipeline.xds.items():
+            self.cache.set_snapshot(gateway_node(key), resources)
         self.xds.cache = self.cache
         await self.xds.start()
 
     # --- applying snapshots -------------------------------------------------------------------------
-    def _translate(self, snap: SourceSnapshot):
-        t = translate(snap.resources, TranslateOptions(port_offset=self.opts.port_offset,
-                                                       last_good_programs=dict(self.programs.current)),
-                      cache=self.translate_cache)
-        out = {}
-        for key, ir in t.gateways.items():
-            xds = to_xds(ir)
-            out[key] = self.xds_hook(key, xds) if self.xds_hook else xds
-        return t, out
-
     async def apply(self, snap: SourceSnapshot) -> None:
-        t0 = time.perf_counter()
-        try:
-            translation, xds = await asyncio.to_thread(self._translate, snap)
-        except Exception as e:  # keep serving the last good config
-            log.exception("translation failed; keeping the last good configuration")
-            self.translate_error = f"{type(e).__name__}: {e}"
-            self.metrics.translation_failures.inc()
-            self.source_errors = list(snap.errors)
+        applied = await self.pipeline.apply(snap)
+        if applied is None:
             return
-        self.metrics.translation.observe(time.perf_counter() - t0)
-        self.metrics.source_load.observe(snap.load_seconds)
-        self.translate_error = None
-        self.generation += 1
-        self.statuses, self.source_errors = translation.statuses, list(snap.errors)
-        self.programs.save(translation.programs)  # last good RoutePolicy programs survive restarts
-        self.metrics.generation.set(self.generation)
-        self.metrics.source_errors.set(len(snap.errors))
-        self.metrics.set_resources(_count_kinds(snap.resources))
-        old = set(self.gateways)
-        for key, resources in xds.items():
-            run = self.gateways.setdefault(key, GatewayRun(key, translation.gateways[key]))
-            run.ir, run.resources = translation.gateways[key], resources
-            self.cache.set_snapshot(node_id(*key.split("/", 1)), resources)
-        for key in old - set(xds):
+        for key in applied.added + applied.kept:
+            ir = self.pipeline.gateways[key]
+            self.gateways.setdefault(key, GatewayRun(key, ir)).ir = ir
+        for key in applied.removed:
             self.gateways.pop(key)
             await self.envoys.stop(key)
-            self.cache.clear(node_id(*key.split("/", 1)))
             self.say(f"kgw: gateway {key}: removed, Envoy stopped")
-        for key in sorted(set(xds) - old):
+        for key in applied.added:
             await self._start_envoy(key)
-        for key in sorted(set(xds) & old):
+        for key in applied.kept:
             proc = self.envoys.procs.get(key)
             if proc is not None and envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level) != (proc.log_level, proc.extra_args):
                 await self._start_envoy(key, replace=True)  # GatewayParameters changed: graceful restart
-        log.info("generation %d applied in %.1f ms (%d gateways)", self.generation,
-                 (time.perf_counter() - t0) * 1000, len(self.gateways))
         self._check_ready()
 
     async def _start_envoy(self, key: str, replace: bool = False) -> None:
@@ -276,7 +260,7 @@ class Runner(Observer):
 
     def _envoy_exited(self, key: str, code: int) -> None:
         self.metrics.envoy_restarts.labels(key).inc()
-        state = self.cache.nodes.get(node_id(*key.split("/", 1)))
+        state = self.cache.nodes.get(gateway_node(key))
         if state:
             state.acked.clear()  # the replacement Envoy starts empty
         if not self.started.is_set():
@@ -287,7 +271,7 @@ class Runner(Observer):
 
     # --- readiness ----------------------------------------------------------------------------------
     def not_ready(self) -> list[str]:
-        return [k for k in sorted(self.gateways) if not self.cache.is_current(node_id(*k.split("/", 1)))]
+        return self.pipeline.not_ready()
 
     def _check_ready(self) -> None:
         pending = self.not_ready()
@@ -328,20 +312,14 @@ class Runner(Observer):
     def status_doc(self) -> dict:
         objects = copy.deepcopy(self.statuses)
         gateways = {}
-        for key, run in sorted(self.gateways.items()):
-            nid = node_id(*key.split("/", 1))
-            state = self.cache.nodes.get(nid)
+        for key in sorted(self.gateways):
             proc = self.envoys.procs.get(key) if self.envoys else None
-            nacks = {short(t): {"version": n.version, "message": n.message.strip()}
-                     for t, n in (state.last_nack.items() if state else ())}
             gateways[key] = {
-                "node": nid, "envoy_pid": proc.pid if proc else None,
+                **self.pipeline.gateway_xds_state(key), "envoy_pid": proc.pid if proc else None,
                 "envoy_admin": f"http://{proc.admin_address}" if proc and proc.admin_address else None,
-                "xds_streams": state.streams if state else 0,
-                "ready": self.cache.is_current(nid), "nacks": nacks,
             }
-            if nacks:
-                _mark_not_programmed(objects, key, nacks)
+            if gateways[key]["nacks"]:
+                _mark_not_programmed(objects, key, gateways[key]["nacks"])
         return {
             "generation": self.generation, "ready_generation": self.ready_generation, "objects": objects,
             "errors": [{**dataclasses.asdict(e), "text": str(e)} for e in self.source_errors],
@@ -385,17 +363,6 @@ def envoy_process_settings(ir, default_level: str = "warning") -> tuple[str, tup
 
 def _listeners(ir) -> str:
     return ", ".join(f"{lis.bind_address}:{lis.bind_port}" for lis in ir.listeners) or "no listeners"
-
-
-def _count_kinds(resources) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for f in dataclasses.fields(resources):
-        value = getattr(resources, f.name)
-        if f.name in ("origins", "invalid") or not hasattr(value, "values"):
-            continue
-        for obj in value.values():
-            counts[obj.kind] = counts.get(obj.kind, 0) + 1
-    return counts
 
 
 def _mark_not_programmed(objects: list[dict], key: str, nacks: dict) -> None:

@@ -23,13 +23,16 @@ def register(subparsers) -> None:
                    help="xDS address written into proxy bootstraps (default: the controller Service's DNS name "
                         "in a pod, the bind address outside one)")
     p.add_argument("--admin", default="0.0.0.0:9095", metavar="ADDR:PORT", help="/healthz /readyz /status /metrics")
-    p.add_argument("--namespace", default=os.environ.get("POD_NAMESPACE", "kgateway-system"),
-                   help="namespace of the leader Lease and the xDS CA Secret (default: $POD_NAMESPACE or "
-                        "%(default)s)")
+    p.add_argument("--namespace",
+                   help="namespace of the leader Lease, the xDS CA Secret and the last good programs ConfigMap "
+                        "(default: $POD_NAMESPACE, else the pod's service account namespace, else the kubeconfig "
+                        "context's namespace, else default)")
     p.add_argument("--identity", default=os.environ.get("POD_NAME", ""), help="leader election identity")
     p.add_argument("--listener-address", default="0.0.0.0",
                    help="address Gateway listeners bind inside the proxy (default %(default)s)")
     p.add_argument("--proxy-image", help="default Envoy image for proxies")
+    p.add_argument("--port-offset", type=int, default=0, metavar="N",
+                   help="add N to every listener port, as `kgw up --port-offset` (several gateways on one host)")
     p.add_argument("--no-leader-election", action="store_true", help="act as leader unconditionally")
     p.add_argument("--lease-duration", type=float, default=15.0, metavar="SECONDS")
     p.add_argument("--lease-renew", type=float, default=5.0, metavar="SECONDS")
@@ -40,6 +43,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     from .controller import ClusterController, ControllerOptions
+    from .namespace import resolve_namespace
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname).1s %(name)s: %(message)s", datefmt="%H:%M:%S")
     for noisy in ("grpc", "asyncio", "kubernetes"):
@@ -49,8 +53,10 @@ def run(args) -> int:
     if not args.kubeconfig and not _in_pod():
         print("kgw controller: no --kubeconfig and not running in a pod", file=sys.stderr)
         return 2
+    namespace, source = resolve_namespace(args.namespace, os.environ, args.kubeconfig)
     opts = ControllerOptions(kubeconfig=args.kubeconfig, xds_bind=args.xds_bind, xds_advertise=args.xds_advertise,
-                             admin=args.admin, namespace=args.namespace, identity=args.identity,
+                             admin=args.admin, namespace=namespace, namespace_source=source,
+                             port_offset=args.port_offset, identity=args.identity,
                              listener_address=args.listener_address, leader_election=not args.no_leader_election,
                              lease_duration=args.lease_duration, lease_renew=args.lease_renew,
                              proxy_image=args.proxy_image)

@@ -1,6 +1,7 @@
-"""`kgw controller`: the cluster mode. Kubernetes source -> translate -> xDS (mTLS) for the proxies of every
-Gateway of our class; the Lease holder also writes statuses and deploys the proxies. Every replica serves xDS,
-so proxies stay configured whichever replica they reach."""
+"""`kgw controller`: the cluster mode. Kubernetes source -> the shared pipeline (pipeline.py) -> xDS (mTLS) for
+the proxies of every Gateway of our class; the Lease holder also writes statuses, deploys the proxies and
+keeps the last good programs in a ConfigMap. Every replica serves xDS, so proxies stay configured whichever
+replica they reach."""
 from __future__ import annotations
 
 import asyncio
@@ -11,16 +12,17 @@ import socket
 from dataclasses import dataclass
 
 from ..admin import AdminServer, Metrics, json_response
-from ..ads import SnapshotCache, XdsServer, short
+from ..ads import SnapshotCache, XdsServer
 from ..deployer.apply import Deployer, gateway_address
 from ..deployer.render import DeployOptions
-from ..envoy import node_id
 from ..leader import LeaderElector
-from ..translate import TranslateOptions, translate
+from ..pipeline import Pipeline
+from ..translate import TranslateOptions
 from ..xds_auth import AuthenticatedAdsServicer, server_credentials
-from ..xdsgen import to_xds
 from .api import Api, ApiError, load_config
 from .ca import load_or_create_ca
+from .namespace import missing_namespace_message, namespace_missing
+from .programs import ConfigMapPrograms
 from .source import KubeSource
 from .status import StatusWriter
 
@@ -33,7 +35,9 @@ class ControllerOptions:
     xds_bind: str = "0.0.0.0:9977"
     xds_advertise: str | None = None  # host:port written into proxy bootstraps
     admin: str = "0.0.0.0:9095"
-    namespace: str = "kgateway-system"  # where the Lease and the CA Secret live
+    namespace: str = "default"  # where the Lease, the CA Secret and the programs ConfigMap live
+    namespace_source: str = "default"  # how it was chosen (kube/namespace.py), for messages
+    port_offset: int = 0  # added to every listener port, as `kgw up --port-offset`
     identity: str = ""
     listener_address: str = "0.0.0.0"
     leader_election: bool = True
@@ -59,6 +63,11 @@ class ClusterController:
         self.cache = SnapshotCache([self.metrics])
         self.api = Api(load_config(opts.kubeconfig))
         self.source = KubeSource(self.api, watch_timeout=opts.watch_timeout)
+        self.programs = ConfigMapPrograms(self.api, opts.namespace)
+        self.pipeline = Pipeline(TranslateOptions(default_address=opts.listener_address,
+                                                  controller_name=opts.controller_name,
+                                                  port_offset=opts.port_offset),
+                                 self.programs, self.cache, self.metrics)
         self.admin = AdminServer({"/healthz": self.healthz, "/readyz": self.readyz, "/status": self.status,
                                   "/metrics": lambda: (200, "text/plain; version=0.0.4", self.metrics.render())},
                                  opts.admin)
@@ -66,13 +75,13 @@ class ClusterController:
         self.elector: LeaderElector | None = None
         self.deployer: Deployer | None = None
         self.writer = StatusWriter(self.api, self._lookup, opts.controller_name)
-        self.generation = 0
-        self.statuses: list[dict] = []
-        self.resources = None
-        self.translate_error: str | None = None
-        self.gateways: set[str] = set()
+        self.problem: str | None = None  # what keeps this replica from starting, for /readyz
         self._stop = asyncio.Event()
-        self._work = asyncio.Event()  # leader work (deploy + status) is due
+        self._work = asyncio.Event()  # leader work (deploy + status + programs) is due
+
+    @property
+    def generation(self) -> int:
+        return self.pipeline.generation
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -90,18 +99,28 @@ class ClusterController:
             try:
                 return await asyncio.to_thread(fn, *args)
             except ApiError as e:
-                log.warning("%s: %s; retrying in %.1fs", what, e, delay)
+                if namespace_missing(e):
+                    if self.problem is None:  # one line with the fix, then wait quietly
+                        self.problem = missing_namespace_message(self.opts.namespace, self.opts.namespace_source)
+                        log.error("%s", self.problem)
+                    delay = 2.0
+                else:
+                    log.warning("%s: %s; retrying in %.1fs", what, e, delay)
+                    delay = min(delay * 2, 10)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
         return None
 
     async def run(self) -> int:
         o = self.opts
         await self.admin.start()  # /healthz answers while we wait for the API server
         try:
+            log.info("controller namespace %s (from %s)", o.namespace, o.namespace_source)
             ca = await self._with_retry("xDS CA", load_or_create_ca, self.api, o.namespace)
             if ca is None:
                 return 0
+            if self.problem:
+                log.info("namespace %s exists now; starting", o.namespace)
+                self.problem = None
             advertise = o.xds_advertise or default_advertise(o)
             adv_host, _, adv_port = advertise.rpartition(":")
             self.xds = XdsServer(self.cache, o.xds_bind, credentials=server_credentials(ca, [adv_host]),
@@ -149,34 +168,16 @@ class ClusterController:
     # --- following the cluster -----------------------------------------------------------------------
     async def _follow(self) -> None:
         async for snap in self.source:
-            await self.apply(snap)
-
-    def _translate(self, snap):
-        t = translate(snap.resources, TranslateOptions(default_address=self.opts.listener_address,
-                                                       controller_name=self.opts.controller_name))
-        return t, {key: to_xds(ir) for key, ir in t.gateways.items()}
-
-    async def apply(self, snap) -> None:
-        try:
-            t, xds = await asyncio.to_thread(self._translate, snap)
-        except Exception as e:  # keep serving the last good configuration
-            log.exception("translation failed; keeping the last good configuration")
-            self.translate_error = f"{type(e).__name__}: {e}"
-            return
-        self.translate_error = None
-        self.generation += 1
-        self.resources, self.statuses = snap.resources, t.statuses
-        for key, resources in xds.items():
-            self.cache.set_snapshot(node_id(*key.split("/", 1)), resources)
-        for key in self.gateways - set(xds):
-            self.cache.clear(node_id(*key.split("/", 1)))
-        self.gateways = set(xds)
-        self._work.set()
+            if await self.pipeline.apply(snap) is None:
+                # e.g. the programs ConfigMap could not be read: try the same inputs again soon
+                asyncio.get_running_loop().call_later(2.0, self.source.poke)
+                continue
+            self._work.set()
 
     # --- leader work: deploy proxies, write statuses -------------------------------------------------
     def _statuses_with_addresses(self) -> list[dict]:
         """Gateways are reached through their proxy Service, not the address Envoy binds inside the pod."""
-        out = copy.deepcopy(self.statuses)
+        out = copy.deepcopy(self.pipeline.statuses)
         services = self.source.objects("Service")
         for entry in out:
             if entry["kind"] != "Gateway":
@@ -189,16 +190,18 @@ class ClusterController:
         return out
 
     def _leader_round(self) -> None:
-        if self.resources is not None:
-            self.deployer.sync(self.resources)
+        resources = self.pipeline.resources
+        if resources is not None:
+            self.deployer.sync(resources)
             self.writer.write(self._statuses_with_addresses())
+            self.programs.flush()
 
     async def _leader_loop(self) -> None:
         delay = 0.2
         while True:
             await self._work.wait()
             self._work.clear()
-            if not self.leading or self.resources is None:
+            if not self.leading or self.pipeline.resources is None:
                 continue
             try:
                 await asyncio.to_thread(self._leader_round)
@@ -217,20 +220,19 @@ class ClusterController:
         serving = self.xds is not None and self.xds._server is not None
         if self.source.synced and serving and self.generation:
             return json_response(200, {"generation": self.generation})
-        return json_response(503, {"synced": self.source.synced, "xds_serving": serving})
+        body = {"synced": self.source.synced, "xds_serving": serving}
+        if self.problem:
+            body["problem"] = self.problem
+        return json_response(503, body)
 
     def status(self):
-        gateways = {}
-        for key in sorted(self.gateways):
-            nid = node_id(*key.split("/", 1))
-            state = self.cache.nodes.get(nid)
-            gateways[key] = {"node": nid, "xds_streams": state.streams if state else 0,
-                             "ready": self.cache.is_current(nid),
-                             "nacks": {short(t): n.message.strip() for t, n in (state.last_nack.items() if state else ())}}
+        p = self.pipeline
         return json_response(200, {
-            "generation": self.generation, "identity": self.identity, "leader": self.leading,
-            "objects": self.statuses, "translation_error": self.translate_error, "gateways": gateways,
-            "status_writes": self.writer.writes,
+            "generation": p.generation, "identity": self.identity, "leader": self.leading,
+            "namespace": self.opts.namespace, "problem": self.problem,
+            "objects": p.statuses, "translation_error": p.translate_error,
+            "gateways": {key: p.gateway_xds_state(key) for key in sorted(p.gateways)},
+            "status_writes": self.writer.writes, "program_writes": self.programs.writes,
             "deployer": {"applies": self.deployer.applies, "deletes": self.deployer.deletes} if self.deployer else None,
             "watch": {k: {"relists": w.relists, "errors": w.errors, "resourceVersion": w.resource_version}
                       for k, w in self.source.watchers.items()},

@@ -52,6 +52,11 @@ class KubeSource:
     def stop(self) -> None:
         self.stop_event.set()
 
+    def poke(self) -> None:
+        """Yield a fresh snapshot even though nothing changed (the consumer could not use the last one)."""
+        if self._wake is not None:
+            self._wake.set()
+
     def _changed(self) -> None:  # called from watcher threads
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)

@@ -9,7 +9,9 @@ import logging
 from typing import Callable
 
 from .api import Api, ApiError
-from .kinds import BY_KIND
+from .kinds import STATUS_WRITTEN
+
+_BY_KIND = {k.kind: k for k in STATUS_WRITTEN}
 
 log = logging.getLogger("kgw.kube.status")
 
@@ -97,7 +99,7 @@ class StatusWriter:
         sent = 0
         when = now()
         for entry in statuses:
-            kind = BY_KIND.get(entry["kind"])
+            kind = _BY_KIND.get(entry["kind"])
             if kind is None:
                 continue
             current_obj = self.lookup(entry["kind"], entry["namespace"], entry["name"])

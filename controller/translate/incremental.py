@@ -9,8 +9,10 @@ The rule, kept deliberately simple so that it is easy to see it is sound:
   other than `http_routes` / `grpc_routes`, the same keys mapped to `is`-identical objects (tuples: the same
   objects in the same order; `origins`: equal file names for every non-route object), AND the `TranslateOptions` are equal. Otherwise every
   route is translated again, as without a cache.
-- RoutePolicies and TrafficPolicies rewrite RouteIRs in place after route translation, so while any exists
-  nothing is stored or reused (a reused entry would carry the previous run's edits).
+- Policies (RoutePolicy, TrafficPolicy, ...) are inputs like any other: a policy added, changed or removed
+  makes the next call translate every route again. They never edit a stored entry: policy application works
+  on copies of the entries it changes (translate/policies/routepolicy.py `RouteEdits`), so what is stored is
+  exactly what route translation produced.
 
 The previous snapshot is held (not just ids) so that identity comparisons can never be fooled by a recycled
 `id()`. The cache is an explicit object owned by one caller (the runner) rather than a module-level memo, so
@@ -82,9 +84,6 @@ class TranslateCache:
         return None
 
     def store(self, resources: Resources, options: Any, entries: dict) -> None:
-        if resources.route_policies or resources.traffic_policies:
-            self.clear()  # RouteIRs are edited in place by policies: never reuse them
-            return
         self._resources, self._options, self._entries = resources, options, entries
 
     def clear(self) -> None:

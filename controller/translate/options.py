@@ -17,7 +17,9 @@ class TranslateOptions:
     transition_time: str = "1970-01-01T00:00:00Z"
     # RoutePolicy programs last known good (program id -> bytecode), e.g. loaded from the state dir: a policy
     # whose new source does not compile keeps serving its entry here (docs/kgateway-api.md).
-    last_good_programs: Mapping[str, bytes] = field(default_factory=dict)
+    # Not part of equality: it only stands in for a policy that does not compile, and the translate cache
+    # compares options to decide whether route translations can be reused (routes never read it).
+    last_good_programs: Mapping[str, bytes] = field(default_factory=dict, compare=False)
 
 
 @dataclass

@@ -5,13 +5,12 @@ ClusterLoadAssignment "<namespace>/<service>/<port>". See docs/gateway-api.md.
 """
 from __future__ import annotations
 
-import gc
-
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 import yaml
 
+from .. import gcpolicy
 from ..ir import GatewayIR
 from . import policies
 from .clusters import cluster, load_assignment
@@ -34,13 +33,8 @@ XdsResources = dict[str, dict[str, Message]]
 
 def to_xds(gw: GatewayIR) -> XdsResources:
     # As in translate: no cycles are made here, and the cyclic GC would rescan every live object.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpolicy.paused():
         return _to_xds(gw)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _to_xds(gw: GatewayIR) -> XdsResources:

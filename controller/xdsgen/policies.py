@@ -23,7 +23,7 @@ from envoy.extensions.filters.http.wasm.v3 import wasm_pb2 as http_wasm_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 from envoy.extensions.wasm.v3 import wasm_pb2
-from google.protobuf import duration_pb2, json_format, struct_pb2, wrappers_pb2
+from google.protobuf import any_pb2, duration_pb2, json_format, struct_pb2, wrappers_pb2
 
 import kgw_rules
 from kgw_rules.harness import BundleRoute, encode_bundle
@@ -130,8 +130,7 @@ def apply(gw, resources: dict, listener_type: str, route_type: str, cluster_type
     rule_routes: set[str] = set()
     if ext and (ext.programs or ext.gateway_programs):
         bundle, rule_routes = _bundle(gw, routes)
-        env_names = sorted({name for p in ext.programs
-                            for name in kgw_rules.Program.from_bytes(p.blob).environment_names()})
+        env_names = sorted({name for p in ext.programs for name in p.env_names})
         resources.setdefault(ecds_type, {})[RULES_FILTER] = rules_extension_config(bundle, env_names)
     for rcfg in resources[route_type].values():
         for vh in rcfg.virtual_hosts:
@@ -151,6 +150,10 @@ def apply(gw, resources: dict, listener_type: str, route_type: str, cluster_type
                     f.typed_config.Pack(hcm)
 
 
+_FILTER_DISABLED = any_pb2.Any()
+_FILTER_DISABLED.Pack(rc.FilterConfig(disabled=True))  # packed once: most routes of a Gateway carry it
+
+
 def _route(route, ir, ext, lambdas, rule_routes) -> None:
     if ir is None:
         return
@@ -162,7 +165,7 @@ def _route(route, ir, ext, lambdas, rule_routes) -> None:
         if ir.ext.direct_body:
             route.direct_response.body.inline_string = ir.ext.direct_body
     if rule_routes and route.name not in rule_routes:
-        route.typed_per_filter_config[RULES_FILTER].Pack(rc.FilterConfig(disabled=True))
+        route.typed_per_filter_config[RULES_FILTER].CopyFrom(_FILTER_DISABLED)
     if route.HasField("route") and route.route.cluster in lambdas:
         route.typed_per_filter_config[LAMBDA_FILTER].Pack(_lambda_route_config(lambdas[route.route.cluster]))
 

@@ -23,6 +23,7 @@ backends.register()
 class ExtState:
     policies: PolicyResult
     settings: dict
+    entries: list  # the route entries with policy edits (copies; the inputs are never changed)
 
 
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
@@ -45,13 +46,14 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
 
 
 def apply(resources, entries, gateway_keys, opts, out) -> ExtState:
-    """RoutePolicies onto RouteIRs, listener policies per Gateway; statuses and programs into `out`."""
+    """RoutePolicies onto (copies of) RouteIRs, listener policies per Gateway; statuses and programs into
+    `out`. Runs before routes are attached, so attachment and assembly see the edited entries."""
     result = PolicyResult()
-    apply_route_policies(resources, entries, set(gateway_keys), opts, out.statuses, result)
+    edited = apply_route_policies(resources, entries, set(gateway_keys), opts, out.statuses, result)
     settings = apply_listener_policies(resources, set(gateway_keys), opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings)
+    return ExtState(result, settings, edited)
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:

@@ -7,6 +7,8 @@ never valid makes the routes it targets answer 500 — rules are never silently 
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -40,6 +42,17 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
         return None, "; ".join(f"{filename}:{d.span.line}:{d.span.col}: {d.message}" for d in e.errors)
 
 
+@functools.lru_cache(maxsize=512)
+def _env_names(blob: bytes) -> tuple[str, ...]:
+    return tuple(sorted(kgw_rules.Program.from_bytes(blob).environment_names()))
+
+
+def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
+    """Decoded once per distinct bytecode (cached), not on every translation."""
+    return ProgramIR(pid, hashlib.sha256(blob).hexdigest()[:16], last_good=last_good, blob=blob,
+                     env_names=_env_names(blob))
+
+
 def compile_policy(policy) -> tuple[bytes | None, str]:
     t = policy.spec.transformation
     try:
@@ -58,8 +71,31 @@ def route_label(ir_name: str) -> str:
     return f"{parts[1]}/{parts[2]}/{parts[4]}" if len(parts) >= 5 else ir_name
 
 
-def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list, result: PolicyResult) -> None:
-    routes = {(e.route.kind, e.route.namespace, e.route.name): e for e in entries}
+class RouteEdits:
+    """Copy-on-write access to route translations: policies never edit a RouteEntry or RouteIR in place, so
+    translations reused from the TranslateCache stay exactly as route translation left them."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = {e.key: e for e in entries}
+        self._copied: set[tuple[str, str, str]] = set()
+
+    def writable(self, key: tuple[str, str, str]):
+        """This translation's own copy of the entry (its RouteIRs and their ext copied too), or None."""
+        entry = self.entries.get(key)
+        if entry is None or key in self._copied:
+            return entry
+        routes = [(k, dataclasses.replace(ir, ext=copy.copy(ir.ext))) for k, ir in entry.routes]
+        entry = self.entries[key] = dataclasses.replace(entry, routes=routes)
+        self._copied.add(key)
+        return entry
+
+    def result(self, entries: list) -> list:
+        return [self.entries[e.key] for e in entries]
+
+
+def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list, result: PolicyResult) -> list:
+    """Returns `entries` with the routes that policies changed replaced by edited copies."""
+    edits = RouteEdits(entries)
     policies = sorted([*resources.route_policies.values(), *resources.traffic_policies.values()],
                       key=creation_order)
     per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
@@ -76,9 +112,7 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             elif blob is None:
                 broken, problem = True, f"{error} (targeted routes answer 500 until it compiles)"
             if blob is not None:
-                prog = ProgramIR(pid, hashlib.sha256(blob).hexdigest()[:16], last_good=bool(problem))
-                prog.blob = blob
-                result.programs[pid] = prog
+                result.programs[pid] = program_ir(pid, blob, last_good=bool(problem))
         else:
             pid = None
         for ref in policy.spec.targets:
@@ -96,7 +130,7 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             if ref.group != GATEWAY_GROUP or ref.kind not in ("HTTPRoute", "GRPCRoute"):
                 anc.add(ref, problem, found=False, why=f"target kind {ref.group}/{ref.kind} is not supported")
                 continue
-            entry = routes.get((ref.kind, policy.namespace, ref.name))
+            entry = edits.writable((ref.kind, policy.namespace, ref.name))
             irs = [ir for _, ir in entry.routes] if entry else []
             if ref.section_name is not None:
                 irs = [ir for ir in irs if getattr(ir, "rule_name", None) == ref.section_name]
@@ -111,6 +145,7 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
     for key, items in per_route.items():
         ext = route_ext(route_irs[key])
         ext.programs = [pid for _, _, pid in sorted(items)]
+    return edits.result(entries)
 
 
 def _attach(ir, policy, pid, broken, level, age, per_route, route_irs) -> None:

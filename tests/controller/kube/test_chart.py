@@ -44,3 +44,41 @@ def test_chart_crds_are_the_generated_ones():
     chart = {p.name: p.read_text() for p in (CHART / "crds").glob("*.yaml")}
     repo = {p.name: p.read_text() for p in (REPO / "crds").glob("*.yaml")}
     assert chart == repo, "charts/kgw/crds is stale: cp crds/*.yaml charts/kgw/crds/"
+
+
+def _grants(role: dict) -> dict[tuple[str, str, tuple], set[str]]:
+    """(apiGroup, resource, resourceNames) -> verbs, merged over the role's rules."""
+    out: dict = {}
+    for rule in role["rules"]:
+        for group in rule["apiGroups"]:
+            for res in rule["resources"]:
+                key = (group, res, tuple(rule.get("resourceNames") or ()))
+                out.setdefault(key, set()).update(rule["verbs"])
+    return out
+
+
+def test_rbac_is_exactly_what_the_code_uses():
+    """Derived from the code, so the watch list, the status writer, the deployer and the chart never drift:
+    list+watch of every kind the translator reads, status patches of every kind it reports on, the deployer's
+    objects, and in the controller's namespace the Lease, the CA Secret and the programs ConfigMap."""
+    from kgw_controller.deployer.apply import managed_kinds
+    from kgw_controller.kube import kinds
+    from kgw_controller.kube.programs import PROGRAMS_CONFIGMAP
+    from kgw_controller.leader import LEASE
+
+    want: dict = {}
+    for k in kinds.WATCHED:
+        want.setdefault((k.group, k.plural, ()), set()).update({"list", "watch"})
+    for k in kinds.STATUS_WRITTEN:
+        want.setdefault((k.group, f"{k.plural}/status", ()), set()).add("patch")
+    for k in managed_kinds("policy/v1"):
+        want.setdefault((k.group, k.plural, ()), set()).update({"list", "create", "patch", "delete"})
+    docs = render("kgateway-system")
+    cluster_role = next(d for d in docs if d["kind"] == "ClusterRole")
+    assert _grants(cluster_role) == want
+    role = next(d for d in docs if d["kind"] == "Role")
+    assert _grants(role) == {
+        (LEASE.group, LEASE.plural, ()): {"get", "create", "update"},
+        ("", "secrets", ()): {"get"},  # the xDS CA
+        ("", "configmaps", (PROGRAMS_CONFIGMAP,)): {"get"},
+    }

@@ -144,15 +144,102 @@ def test_incremental_equals_full_after_each_edit():
     assert "RefNotPermitted" in str(_render(translate(resources, opts))[0])
 
 
-def test_policies_disable_reuse():
-    """RoutePolicies edit RouteIRs in place: with one present nothing is stored or reused."""
-    cache = TranslateCache()
-    resources, errors = FileCache().parse({"base.yaml": BASE, "s.yaml": SERVICES, "a.yaml": route("r1", "/one")})
+POLICY = """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: RoutePolicy
+metadata: {{name: {name}, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: {kind}, name: {target}}}]
+  transformation:
+    request:
+      set: [{{name: x-policy, value: "{value}"}}]
+"""
+
+DIRECT = """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: DirectResponse
+metadata: {name: teapot, namespace: default}
+spec: {status: 418, body: short and stout}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: tea, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /tea}}]
+    filters: [{type: ExtensionRef, extensionRef: {group: gateway.kgateway.dev, kind: DirectResponse, name: teapot}}]
+"""
+
+
+def policy(name: str, target: str, value: str = "v", kind: str = "HTTPRoute") -> str:
+    return POLICY.format(name=name, target=target, value=value, kind=kind)
+
+
+def test_incremental_equals_full_with_policies():
+    """Policies are part of the cache key, never a reason to stop reusing: routes are reused while policies
+    exist, and a policy never leaves its edits on a stored translation."""
+    files = {
+        "base.yaml": BASE, "services.yaml": SERVICES, "tea.yaml": DIRECT,
+        "a.yaml": routes(route("r1", "/one"), route("r2", "/two")),
+        "b.yaml": routes(route("r10", "/ten"), GRPC_ROUTE),
+        "p.yaml": routes(policy("p1", "r1"), policy("pg", "g", kind="GRPCRoute"), policy("pt", "tea")),
+    }
+    steps = [
+        ("unchanged", {}, "hits"),
+        ("route beside policies changed", {"b.yaml": routes(route("r10", "/diez"), GRPC_ROUTE)}, "hits"),
+        ("targeted route changed", {"a.yaml": routes(route("r1", "/uno"), route("r2", "/two"))}, "hits"),
+        ("policy changed", {"p.yaml": routes(policy("p1", "r1", "w"), policy("pg", "g", kind="GRPCRoute"),
+                                             policy("pt", "tea"))}, "full"),
+        ("unchanged after policy change", {}, "hits"),
+        ("policy retargeted", {"p.yaml": routes(policy("p1", "r2", "w"), policy("pg", "g", kind="GRPCRoute"),
+                                                policy("pt", "tea"))}, "full"),
+        ("policy broken (last good served)", {"p.yaml": routes(policy("p1", "r2", "{{ nope"),
+                                                               policy("pg", "g", kind="GRPCRoute"),
+                                                               policy("pt", "tea"))}, "full"),
+        ("route edited while a policy is broken", {"a.yaml": routes(route("r1", "/eins"), route("r2", "/two"))},
+         "hits"),
+        ("policies removed", {"p.yaml": None}, "full"),
+        ("unchanged without policies", {}, "hits"),
+    ]
+    source, cache = FileCache(), TranslateCache()
+    resources, errors = source.parse(files)
     assert not errors
-    translate(resources, cache=cache)
+    first = translate(resources, cache=cache)
+    assert _render(first) == _render(translate(resources))
+    last_good = dict(first.programs)
+    for name, change, expect in steps:
+        for path, text in change.items():
+            if text is None:
+                files.pop(path)
+            else:
+                files[path] = text
+        resources, errors = source.parse(dict(files))
+        assert not errors, name
+        opts = TranslateOptions(last_good_programs=last_good)
+        incremental = translate(resources, opts, cache=cache)
+        assert _render(incremental) == _render(translate(resources, opts)), name
+        assert (cache.hits > 0) if expect == "hits" else (cache.hits == 0), name
+        if "broken" in name:
+            assert "serving the last good program" in str(incremental.statuses), name
+        last_good = dict(incremental.programs)
+        # edits live on this translation's copies: a route no policy targets now carries no programs
+        served = {r.name: r for ir in incremental.gateways.values() for r in ir.routes()}
+        with_programs = {n for n, r in served.items() if r.ext is not None and r.ext.programs}
+        if "p.yaml" not in files:
+            assert not with_programs, name
+    assert "RoutePolicy/default/p1" not in last_good  # removed policies are forgotten
+
+
+def test_policy_edits_never_reach_stored_translations():
+    cache = TranslateCache()
+    resources, errors = FileCache().parse({"base.yaml": BASE, "s.yaml": SERVICES, "a.yaml": route("r1", "/one"),
+                                           "p.yaml": policy("p1", "r1")})
+    assert not errors
+    edited = translate(resources, cache=cache)
+    served = [r for ir in edited.gateways.values() for r in ir.routes()]
+    assert served[0].ext.programs == ["RoutePolicy/default/p1"]
+    stored = [ir for _, entry, _ in cache._entries.values() for _, ir in entry.routes]
+    assert stored and all(ir.ext is None for ir in stored)
     translate(resources, cache=cache)
     assert cache.hits == 1
-    with_policy = dataclasses.replace(resources, route_policies={("default", "p"): object()})
-    assert not cache.usable_for(with_policy, TranslateOptions())  # an input changed
-    cache.store(with_policy, TranslateOptions(), {"anything": None})
-    assert not cache.usable_for(with_policy, TranslateOptions())  # and nothing was stored
