@@ -74,6 +74,7 @@ class Pipeline:
         self.translate_error: str | None = None
         self.gateways: dict[str, GatewayIR] = {}
         self.xds: dict[str, XdsResources] = {}
+        self.revisions: Mapping[str, str] = {}  # of the applied snapshot (SourceSnapshot.revisions)
 
     def build(self, snap: SourceSnapshot) -> tuple[Translation, dict[str, XdsResources]]:
         """Blocking and pure but for the translate cache: translation and xDS of every Gateway."""
@@ -108,6 +109,7 @@ class Pipeline:
         self.translate_error = None
         self.generation += 1
         self.resources, self.statuses, self.source_errors = snap.resources, translation.statuses, list(snap.errors)
+        self.revisions = snap.revisions
         self.programs.remember(translation.programs)
         self.metrics.source_load.observe(snap.load_seconds)
         self.metrics.generation.set(self.generation)

@@ -19,6 +19,7 @@ from . import echo
 from .admin import AdminServer, Metrics, json_response
 from .ads import Observer, SnapshotCache, XdsServer, short
 from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy
+from .envoy.args import settings_args
 from .pipeline import Pipeline, gateway_node
 from .program_store import ProgramStore
 from .sources.watch import DirectorySource, Source, SourceSnapshot
@@ -353,12 +354,7 @@ def envoy_process_settings(ir, default_level: str = "warning") -> tuple[str, tup
     env = ir.ext.envoy if ir is not None and ir.ext is not None else None
     if env is None:
         return default_level, ()
-    args: tuple[str, ...] = ()
-    if env.concurrency:
-        args += ("--concurrency", str(env.concurrency))
-    if env.component_log_levels:
-        args += ("--component-log-level", ",".join(f"{k}:{v}" for k, v in sorted(env.component_log_levels.items())))
-    return env.log_level or default_level, args
+    return env.log_level or default_level, settings_args(env.component_log_levels, env.concurrency)
 
 
 def _listeners(ir) -> str:

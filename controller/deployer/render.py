@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from ..envoy import node_id
+from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
 from .bootstrap import CERT_DIR, READY_PORT, proxy_bootstrap
 
 DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
@@ -76,11 +77,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
                      for e in (kube.get("envoyContainer") or {}).get("env", [])]
     bootcfg = (kube.get("envoyContainer") or {}).get("bootstrap") or {}
     args = ["-c", "/etc/envoy/envoy.json", "--service-node", node_id(ns, name), "--log-level",
-            bootcfg.get("logLevel") or "info", "--drain-time-s", str(DRAIN_SECONDS), "--drain-strategy", "gradual"]
-    if bootcfg.get("componentLogLevels"):
-        args += ["--component-log-level", ",".join(f"{k}:{v}" for k, v in sorted(bootcfg["componentLogLevels"].items()))]
-    if bootcfg.get("concurrency"):
-        args += ["--concurrency", str(bootcfg["concurrency"])]
+            bootcfg.get("logLevel") or "info", "--drain-time-s", str(DRAIN_SECONDS), "--drain-strategy", "gradual",
+            *settings_args(bootcfg.get("componentLogLevels"), bootcfg.get("concurrency")), *ACCESS_LOG_FLUSH]
     resources = (kube.get("envoyContainer") or {}).get("resources") or {}
     pod = kube.get("podTemplate") or {}
     svc_cfg = kube.get("service") or {}

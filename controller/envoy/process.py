@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from .args import ACCESS_LOG_FLUSH
+
 log = logging.getLogger("kgw.envoy")
 _LEVELS = (("[critical]", logging.CRITICAL), ("[error]", logging.ERROR), ("[warning]", logging.WARNING))
 
@@ -65,9 +67,7 @@ class EnvoyProcess:
         self.proc = await asyncio.create_subprocess_exec(
             *_die_with_parent(), self.envoy, "-c", str(self.config_path), "--use-dynamic-base-id",
             "--admin-address-path", str(self.admin_path), "-l", self.log_level,
-            "--log-format", "[%l][%n] %v", "--drain-time-s", "5", *self.extra_args,
-            # access log files (HTTPListenerPolicy) reach disk within 250 ms, not Envoy's default 10 s
-            "--file-flush-interval-msec", "250",
+            "--log-format", "[%l][%n] %v", "--drain-time-s", "5", *self.extra_args, *ACCESS_LOG_FLUSH,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
             process_group=0,

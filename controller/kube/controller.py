@@ -76,6 +76,7 @@ class ClusterController:
         self.deployer: Deployer | None = None
         self.writer = StatusWriter(self.api, self._lookup, opts.controller_name)
         self.problem: str | None = None  # what keeps this replica from starting, for /readyz
+        self.status_generation = 0  # the newest generation whose statuses (and programs) the leader wrote
         self._stop = asyncio.Event()
         self._work = asyncio.Event()  # leader work (deploy + status + programs) is due
 
@@ -190,11 +191,12 @@ class ClusterController:
         return out
 
     def _leader_round(self) -> None:
-        resources = self.pipeline.resources
+        resources, generation = self.pipeline.resources, self.pipeline.generation
         if resources is not None:
             self.deployer.sync(resources)
             self.writer.write(self._statuses_with_addresses())
             self.programs.flush()
+            self.status_generation = generation
 
     async def _leader_loop(self) -> None:
         delay = 0.2
@@ -228,7 +230,8 @@ class ClusterController:
     def status(self):
         p = self.pipeline
         return json_response(200, {
-            "generation": p.generation, "identity": self.identity, "leader": self.leading,
+            "generation": p.generation, "status_generation": self.status_generation if self.leading else None,
+            "revisions": dict(p.revisions), "identity": self.identity, "leader": self.leading,
             "namespace": self.opts.namespace, "problem": self.problem,
             "objects": p.statuses, "translation_error": p.translate_error,
             "gateways": {key: p.gateway_xds_state(key) for key in sorted(p.gateways)},

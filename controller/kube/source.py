@@ -75,11 +75,14 @@ class KubeSource:
 
     def load(self) -> SourceSnapshot:
         t0 = time.perf_counter()
-        objects = [o for w in self.watchers.values() for o in w.snapshot()]
+        objects, revisions = [], {}
+        for kind, w in self.watchers.items():
+            items, revisions[kind] = w.snapshot()
+            objects.extend(items)
         resources, errors = Resources.from_objects(objects, origin="kubernetes")
         for err in errors:
             log.warning("%s", err)
-        return SourceSnapshot(resources, errors, time.perf_counter() - t0)
+        return SourceSnapshot(resources, errors, time.perf_counter() - t0, revisions)
 
     async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:
         if not self.watchers:

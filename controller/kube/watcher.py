@@ -33,9 +33,10 @@ class KindWatcher:
     def start(self) -> None:
         self.thread.start()
 
-    def snapshot(self) -> list[dict]:
+    def snapshot(self) -> tuple[list[dict], str]:
+        """The objects and the resourceVersion they are current at (the newest event applied to them)."""
         with self.lock:
-            return list(self.objects.values())
+            return list(self.objects.values()), self.resource_version
 
     def _prepare(self, obj: dict) -> dict:
         obj.setdefault("apiVersion", self.kind.api_version)
@@ -54,7 +55,7 @@ class KindWatcher:
         with self.lock:
             changed = items != self.objects
             self.objects = items
-        self.resource_version = doc.get("metadata", {}).get("resourceVersion", "")
+            self.resource_version = doc.get("metadata", {}).get("resourceVersion", "")
         self.relists += 1
         self.synced.set()
         if changed:
@@ -83,7 +84,7 @@ class KindWatcher:
                     self.objects.pop(self._key(obj), None)
                 else:
                     self.objects[self._key(obj)] = obj
-            self.resource_version = rv or self.resource_version
+                self.resource_version = rv or self.resource_version
             self.on_change()
         return True
 

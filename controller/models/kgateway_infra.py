@@ -36,7 +36,9 @@ class AwsAuth(K8sModel):
     """Credentials from a Secret with keys accessKey, secretKey and optional sessionToken."""
 
     type: Literal["Secret", "secret"] = "Secret"  # beta1 spelled it lower-case
-    secret_ref: LocalObjectReference
+    # Required, but in either spelling: the CRD (generated from this model) must accept beta1's `secret`
+    # too, so the requirement is checked here rather than declared as a required field.
+    secret_ref: LocalObjectReference | None = None
     secret: LocalObjectReference | None = None  # beta1's name, moved to secretRef
 
     @model_validator(mode="before")
@@ -51,6 +53,12 @@ class AwsAuth(K8sModel):
             if isinstance(data.get("type"), str) and data["type"].lower() == "secret":
                 data["type"] = "Secret"
         return data
+
+    @model_validator(mode="after")
+    def _secret_named(self) -> "AwsAuth":
+        if self.secret_ref is None:
+            raise ValueError("secretRef is required (the Secret with accessKey and secretKey)")
+        return self
 
 
 class AwsLambda(K8sModel):

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import AsyncIterator, NamedTuple, Protocol
 
@@ -26,6 +27,9 @@ class SourceSnapshot(NamedTuple):
     resources: Resources
     errors: list[SourceError]
     load_seconds: float = 0.0  # time spent reading and parsing the inputs
+    # Kubernetes: kind -> the resourceVersion its objects are current at (shown in the controller's /status,
+    # so a client that wrote an object can tell when the served configuration includes its write).
+    revisions: Mapping[str, str] = {}
 
 
 class Source(Protocol):

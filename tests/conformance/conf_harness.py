@@ -1,4 +1,5 @@
-"""One `kgw up` (EmbeddedUp) with one Gateway (one Envoy) in front of echo backends on loopback addresses.
+"""One Gateway (one Envoy) in front of echo backends on loopback addresses, served by `kgw up` or by
+`kgw controller` against a real API server (tests/support/modes.py): the same cases run in both modes.
 
 Requests go to the Gateway address with the declared listener port + a free offset; helpers return what the
 client saw and, through the echo JSON, what the backend received.
@@ -16,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conf_certs import make_ca, make_leaf
-from conf_infra import BACKENDS, GATEWAY_ADDRESS, LISTENERS, infra_yaml
+from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, LISTENERS, infra_yaml
 from conf_routes import ROUTES
 
 from kgw_controller import echo, echo_grpc
-from kgw_controller.embedded import EmbeddedUp
-from kgw_controller.runner import UpOptions
+from tests.support.modes import ClusterMode, UpMode
 
 
 def _free(addr: str, port: int) -> bool:
@@ -63,13 +63,10 @@ class Response:
 
 
 class Harness:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, mode: str = "up", apiserver=None):
         self.root = root
-        self.dir = root / "manifests"
-        self.dir.mkdir()
         self.offset = _pick_offset()
         self.backend_port = _pick_backend_port()
-        self.admin_port = _pick_backend_port()
         ca = make_ca(root)
         self.ca_file = str(ca[0])
         self.certs = {n: make_leaf(root, ca, n, [f"{n}.example.org"]) for n in ("a", "b", "c")}
@@ -79,63 +76,42 @@ class Harness:
                 self.grpc_backends[name] = echo_grpc.start(addr, self.backend_port, namespace=ns, service=name)[0]
             else:
                 self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name)
+        self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
+                     else UpMode(root, self.offset))
         self.write("00-infra.yaml", infra_yaml(self.backend_port, self.certs))
         for name, text in ROUTES.items():
             self.write(name, text)
-        self.up: EmbeddedUp | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> "Harness":
-        opts = UpOptions(directory=self.dir, admin=f"127.0.0.1:{self.admin_port}", xds="127.0.0.1:0",
-                         port_offset=self.offset, state_dir=self.root / "state", ready_timeout=30)
-        self.up = EmbeddedUp(opts).__enter__()
-        self.wait_ready(1)
+        self.mode.start()
         return self
 
     def close(self) -> None:
-        if self.up:
-            self.up.__exit__(None, None, None)
-        for server in self.http_backends.values():
-            server.shutdown()
-            server.server_close()
-        for server in self.grpc_backends.values():
-            server.stop(0)
+        try:
+            self.mode.close()
+        finally:
+            for server in self.http_backends.values():
+                server.shutdown()
+                server.server_close()
+            for server in self.grpc_backends.values():
+                server.stop(0)
 
     def write(self, name: str, text: str) -> None:
-        tmp = self.dir / f".{name}.tmp"  # hidden files are skipped by the loader; rename is atomic
-        tmp.write_text(text)
-        tmp.rename(self.dir / name)
+        self.mode.write(name, text)
 
     def remove(self, name: str) -> None:
-        (self.dir / name).unlink()
+        self.mode.remove(name)
 
     # --- controller ---------------------------------------------------------------------------------
-    def admin(self, path: str) -> tuple[int, dict]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=5)
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            return resp.status, json.loads(resp.read())
-        finally:
-            conn.close()
-
-    def generation(self) -> int:
-        return self.admin("/status")[1]["generation"]
-
-    def wait_ready(self, generation: int, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status, body = self.admin("/readyz")
-            if status == 200 and body["generation"] >= generation:
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"not ready at generation {generation}: {self.admin('/readyz')}")
-
     def status_of(self, kind: str, namespace: str, name: str) -> dict:
-        for obj in self.admin("/status")[1]["objects"]:
-            if (obj["kind"], obj["namespace"], obj["name"]) == (kind, namespace, name):
-                return obj["status"]
-        raise KeyError(f"no status for {kind} {namespace}/{name}")
+        return self.mode.status_of(kind, namespace, name)
+
+    def generation_of(self, kind: str, namespace: str, name: str) -> int:
+        return self.mode.generation_of(kind, namespace, name)
+
+    def gateway_address(self) -> dict:
+        return self.mode.gateway_address(f"{INFRA}/conformance", GATEWAY_ADDRESS)
 
     # --- traffic ------------------------------------------------------------------------------------
     def port(self, declared: int) -> int:

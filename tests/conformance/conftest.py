@@ -7,11 +7,17 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from conf_harness import Harness  # noqa: E402
 
+from tests.support.modes import MODES  # noqa: E402
 
-@pytest.fixture(scope="session")
-def gw(tmp_path_factory):
-    """The one controller + Envoy every conformance case talks to (started once: ~2 s)."""
-    h = Harness(tmp_path_factory.mktemp("conformance"))
+
+@pytest.fixture(scope="package", params=MODES)
+def gw(request, tmp_path_factory):
+    """The one Gateway every conformance case talks to, served by `kgw up` and then by `kgw controller`
+    against the real API server (the parity suite): every case runs in both modes."""
+    apiserver = None
+    if request.param == "cluster":
+        apiserver = request.getfixturevalue("apiserver")
+    h = Harness(tmp_path_factory.mktemp(f"conformance-{request.param}"), request.param, apiserver)
     try:
         yield h.start()
     finally:

@@ -2,11 +2,9 @@
 behave as their comments say through a real Envoy."""
 import json
 import pathlib
-import shutil
 
 import pytest
 
-from kgw_controller.embedded import EmbeddedUp
 from kgw_controller.sources.files import load_directory
 from kgw_controller.translate import translate
 
@@ -31,20 +29,20 @@ def test_every_example_kind_is_accepted():
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(60)
-def test_examples_serve_through_envoy(setup):
-    (setup.dir / "route.yaml").unlink()
+@pytest.mark.timeout(120)
+def test_examples_serve_through_envoy(deployed):
+    d = deployed
     for f in EXAMPLE.glob("*.yaml"):
         if f.name in ("gateway.yaml", "echo-service.yaml"):  # the harness defines Gateway gw and Service echo
             continue
-        text = f.read_text().replace("port: 3000", f"port: {setup.echo_port}").replace("kgw-demo", "gw")
-        setup.write("example-" + f.name, text)
-    with EmbeddedUp(setup.options()):
-        status, body, headers = setup.get("/rules/v1/x", headers={"x-user": "Alice"})
-        echoed = json.loads(body)
-        assert status == 200 and echoed["path"] == "/rules/v2/x"
-        assert echoed["headers"]["X-User-Lower"] == ["alice"] and headers["x-served-by"] == "kgw rules"
-        status, body, headers = setup.get("/inja", headers={"x-user": "bob"})
-        assert json.loads(body)["headers"]["X-Greeting"] == ["hello bob"] and headers["x-served-by"] == "kgw inja"
-        assert setup.get("/teapot")[:2] == (418, "short and stout")
-        assert json.loads(setup.get("/static")[1])["path"] == "/static"
+        text = f.read_text().replace("port: 3000", f"port: {d.echo_port}").replace("kgw-demo", "gw")
+        d.write("example-" + f.name, text)
+    d.start()
+    status, body, headers = d.get("/rules/v1/x", headers={"x-user": "Alice"})
+    echoed = json.loads(body)
+    assert status == 200 and echoed["path"] == "/rules/v2/x"
+    assert echoed["headers"]["X-User-Lower"] == ["alice"] and headers["x-served-by"] == "kgw rules"
+    status, body, headers = d.get("/inja", headers={"x-user": "bob"})
+    assert json.loads(body)["headers"]["X-Greeting"] == ["hello bob"] and headers["x-served-by"] == "kgw inja"
+    assert d.get("/teapot")[:2] == (418, "short and stout")
+    assert json.loads(d.get("/static")[1])["path"] == "/static"

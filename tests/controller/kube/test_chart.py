@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import kubernetes_validate
 
-from chart import CHART, helm, render, run_helm
-from kubehelp import REPO
+from tests.support.chart import CHART, helm, render, run_helm
+from tests.support.kubehelp import REPO
 
 pytestmark = pytest.mark.skipif(helm() is None, reason="helm missing: run scripts/helm-fetch")
 

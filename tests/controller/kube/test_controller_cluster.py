@@ -8,10 +8,10 @@ import json
 import pytest
 
 import kgw_controller.echo as echo
-from apiserver import free_port
-from chart import install as install_chart
-from kubehelp import apply, apply_yaml, condition, get, kind_of, wait_for
-from procs import Controller, LocalEnvoy, wait_http
+from tests.support.apiserver import free_port
+from tests.support.chart import install as install_chart
+from tests.support.kubehelp import apply, apply_yaml, condition, get, kind_of, wait_for
+from tests.support.procs import Controller, LocalEnvoy, wait_http
 
 from kgw_controller.kube import kinds
 
@@ -109,7 +109,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(apiserver, tmp_path_factory):
-    from kubehelp import api_for
+    from tests.support.kubehelp import api_for
     c = Cluster()
     c.server, c.dir = apiserver, tmp_path_factory.mktemp("cluster")
     c.api = api_for(apiserver.kubeconfig)

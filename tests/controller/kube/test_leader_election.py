@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubehelp import apply, condition, get, kind_of, wait_for
-from procs import Controller
+from tests.support.kubehelp import apply, condition, get, kind_of, wait_for
+from tests.support.procs import Controller
 
 from kgw_controller.kube import kinds
 

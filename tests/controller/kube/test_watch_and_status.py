@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kubehelp import apply, get, wait_for
+from tests.support.kubehelp import apply, get, wait_for
 
 from kgw_controller.kube import kinds
 from kgw_controller.kube.api import Kind
@@ -53,7 +53,7 @@ def test_watcher_follows_changes_and_absent_kinds_count_as_empty(api):
     try:
         wait_for(svc.synced.is_set, 10, "services listed")
         wait_for(missing.synced.is_set, 10, "missing kind settled")
-        assert missing.snapshot() == []
+        assert missing.snapshot()[0] == []
         apply(api, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "w1", "namespace": NS},
                     "spec": {"ports": [{"port": 80, "protocol": "TCP"}]}})
         wait_for(lambda: (NS, "w1") in dict(svc.objects), 10, "ADDED seen")

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from kgw_controller.kube.api import Api, Kind
-from kubehelp import REPO, create_crd
+from tests.support.kubehelp import REPO, create_crd
 
 CHART = REPO / "charts" / "kgw"
 KINDS = {

@@ -12,7 +12,7 @@ from kgw_controller.kube.api import Api, ApiError, Kind, load_config
 from kgw_controller.kube import kinds
 
 HERE = Path(__file__).parent
-REPO = HERE.parents[2]
+REPO = HERE.parents[1]
 CRD = Kind("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced=False)
 
 _BUILTIN = {

@@ -11,17 +11,17 @@ import sys
 import time
 from pathlib import Path
 
-from apiserver import _die_with_parent, free_port
-from kubehelp import http_json
+from tests.support.apiserver import _die_with_parent, free_port
+from tests.support.kubehelp import http_json
 
 from kgw_controller.envoy import find_envoy
 
 
 class Controller:
     def __init__(self, workdir: Path, kubeconfig: Path, identity: str, namespace: str = "kgw-system",
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), xds_port: int | None = None, admin_port: int | None = None):
         self.identity = identity
-        self.xds_port, self.admin_port = free_port(), free_port()
+        self.xds_port, self.admin_port = xds_port or free_port(), admin_port or free_port()
         self.log = workdir / f"controller-{identity}.log"
         kgw = shutil.which("kgw", path=str(Path(sys.executable).parent)) or "kgw"
         self.proc = subprocess.Popen(
@@ -69,7 +69,11 @@ def localize(bootstrap: dict, cert_dir: Path, ready_port: int) -> dict:
 
 
 class LocalEnvoy:
-    def __init__(self, workdir: Path, bootstrap_json: str, tls_secret_data: dict):
+    """`container_args`: the proxy Deployment's container args (run as kubelet would, but with the local
+    bootstrap path); by default only the bootstrap and a warning log level."""
+
+    def __init__(self, workdir: Path, bootstrap_json: str, tls_secret_data: dict,
+                 container_args: list[str] | None = None):
         cert_dir = workdir / "xds-tls"
         cert_dir.mkdir(exist_ok=True)
         for k, v in tls_secret_data.items():
@@ -79,10 +83,21 @@ class LocalEnvoy:
         path = workdir / "envoy.json"
         path.write_text(json.dumps(boot))
         self.log = workdir / "envoy.log"
+        args = list(container_args or ["-c", "", "-l", "warning"])
+        args[args.index("-c") + 1] = str(path)
         self.proc = subprocess.Popen(
-            [*_die_with_parent(), find_envoy(), "-c", str(path), "--base-id", str(free_port()), "-l", "warning",
+            [*_die_with_parent(), find_envoy(), *args, "--base-id", str(free_port()),
              "--admin-address-path", str(workdir / "admin.txt")],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+
+        self.admin_path = workdir / "admin.txt"
+
+    def admin_address(self) -> str | None:
+        """host:port of its admin interface, once Envoy has bound it."""
+        try:
+            return self.admin_path.read_text().strip() or None
+        except FileNotFoundError:
+            return None
 
     def logs(self) -> str:
         return self.log.read_text()[-4000:]

@@ -1,12 +1,8 @@
-import pathlib
-import sys
-
+"""Fixtures shared by several tiers."""
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-
-from apiserver import ApiServer, binaries_missing  # noqa: E402
-from kubehelp import REPO, HERE, api_for, install_crds  # noqa: E402
+from tests.support.apiserver import ApiServer, binaries_missing
+from tests.support.kubehelp import HERE, REPO, api_for, install_crds
 
 
 @pytest.fixture(scope="session")
