@@ -154,6 +154,12 @@ def _to_server_shape(doc: dict, has_slice_v1: bool) -> dict:
     return {**doc, "metadata": meta}
 
 
+def server_docs(text: str, has_slice_v1: bool) -> list[dict]:
+    """The documents of a manifest file in the shape the test server takes, namespaces first."""
+    docs = [_to_server_shape(d, has_slice_v1) for d in yaml.safe_load_all(text) if d]
+    return sorted(docs, key=lambda d: d["kind"] != "Namespace")
+
+
 class ClusterMode:
     name = "cluster"
 
@@ -206,10 +212,8 @@ class ClusterMode:
 
     # --- inputs --------------------------------------------------------------------------------------------
     def write(self, name: str, text: str) -> None:
-        docs = [_to_server_shape(d, self.has_slice_v1) for d in yaml.safe_load_all(text) if d]
-        docs.sort(key=lambda d: d["kind"] != "Namespace")  # namespaces before what lives in them
         held = []
-        for doc in docs:
+        for doc in server_docs(text, self.has_slice_v1):
             kind = kind_of(doc)
             ns = doc["metadata"].get("namespace", "default") if kind.namespaced else None
             if ns:
