@@ -1,12 +1,14 @@
 """Reconfiguration latency of `kgw up` with a real Envoy.
 
     python benchmarks/reconfig.py [--routes 1000] [--files 10] [--edits 20] [--xds-protocol delta|sotw]
-                                  [--append-docs docs/performance.md]
+                                  [--policies N] [--append-docs docs/performance.md]
 
 Measures (1) startup: from `kgw up` starting to every Envoy having ACKed the first full push, and Envoy's own
 ACK time per xDS type (push -> ACK, from kgw_xds_ack_seconds); (2) reconfiguration: from rewriting one manifest
 file (one route's path changes) to Envoy answering 200 on the new path, over --edits edits, with the time
-spent loading (kgw_source_load_seconds) and translating (kgw_translation_seconds) beside it.
+spent loading (kgw_source_load_seconds) and translating (kgw_translation_seconds) beside it. `--policies N`
+adds N RoutePolicies (one request header each, in a file of their own) on routes other than the edited ones,
+so the run shows what policies cost a route edit.
 
 `kgw up` runs as its own process, as users run it: in-process, this script's polling loop and echo upstream
 would compete with the controller for the GIL and the numbers would measure that contention. The poll waits
@@ -66,6 +68,23 @@ spec:
   - matches: [{{path: {{type: PathPrefix, value: {path}}}}}]
     backendRefs: [{{name: echo, port: 80}}]
 """
+
+
+POLICY = """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: RoutePolicy
+metadata: {{name: p{n}, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r{n}}}]
+  transformation:
+    request:
+      set: [{{name: x-policy, value: "p{n}"}}]
+"""
+
+
+def policy_targets(routes: int, policies: int, edited: set[int]) -> list[int]:
+    """Routes that carry a policy: never one the run edits."""
+    return [n for n in range(routes) if n not in edited][:policies]
 
 
 def free_port() -> int:
@@ -173,6 +192,7 @@ def main(argv=None) -> int:
     ap.add_argument("--files", type=int, default=10)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--xds-protocol", choices=("delta", "sotw"), default="delta")
+    ap.add_argument("--policies", type=int, default=0, help="RoutePolicies on routes the run does not edit")
     ap.add_argument("--append-docs", type=Path, help="append the results as a section to this markdown file")
     args = ap.parse_args(argv)
     per_file = args.routes // args.files
@@ -185,6 +205,12 @@ def main(argv=None) -> int:
         (manifests / "gateway.yaml").write_text(GATEWAY.replace("ECHO_PORT", str(upstream.server_address[1])))
         for f in range(args.files):
             write_routes(manifests, f, per_file, {})
+        edited = {(k * 37) % args.routes for k in range(args.edits)}
+        if args.policies:
+            targets = policy_targets(args.routes, args.policies, edited)
+            if len(targets) < args.policies:
+                raise SystemExit(f"--policies {args.policies}: only {len(targets)} routes are not edited")
+            (manifests / "policies.yaml").write_text("---\n".join(POLICY.format(n=n) for n in targets))
         gw_port, admin_port = free_port(), free_port()
         t0 = time.perf_counter()
         load_before = os.getloadavg()[0]
@@ -230,6 +256,7 @@ def main(argv=None) -> int:
     ack_line = ", ".join(f"{_type_label(k)} {v:.1f} ms" for k, v in ack.items())
     lines = [
         f"- inputs: {args.routes} HTTPRoutes (one rule each) in {args.files} files, one Gateway, "
+        f"{args.policies} RoutePolicies on other routes, "
         f"{args.xds_protocol} xDS, {args.edits} edits (each rewrites one file of {per_file} routes)",
         f"- startup to every Envoy ACKed (process start and imports, first load, translate, full push): "
         f"{startup * 1000:.0f} ms; of which first load {first_load:.0f} ms, "

@@ -5,7 +5,6 @@ replica they reach."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
 import socket
@@ -163,8 +162,10 @@ class ClusterController:
     def _leadership(self) -> None:
         if self.leading:
             self._work.set()
-        elif self.deployer:
-            self.deployer.forget()
+        else:
+            self.writer.forget()
+            if self.deployer:
+                self.deployer.forget()
 
     # --- following the cluster -----------------------------------------------------------------------
     async def _follow(self) -> None:
@@ -178,16 +179,16 @@ class ClusterController:
     # --- leader work: deploy proxies, write statuses -------------------------------------------------
     def _statuses_with_addresses(self) -> list[dict]:
         """Gateways are reached through their proxy Service, not the address Envoy binds inside the pod."""
-        out = copy.deepcopy(self.pipeline.statuses)
         services = self.source.objects("Service")
-        for entry in out:
-            if entry["kind"] != "Gateway":
-                continue
-            addr = gateway_address(services.get((entry["namespace"], entry["name"])))
-            if addr:
-                entry["status"]["addresses"] = [addr]
-            else:
-                entry["status"].pop("addresses", None)
+        out = []
+        for entry in self.pipeline.statuses:  # shared with /status: Gateways get copies, the rest is read only
+            if entry["kind"] == "Gateway":
+                status = {k: v for k, v in entry["status"].items() if k != "addresses"}
+                addr = gateway_address(services.get((entry["namespace"], entry["name"])))
+                if addr:
+                    status["addresses"] = [addr]
+                entry = {**entry, "status": status}
+            out.append(entry)
         return out
 
     def _leader_round(self) -> None:

@@ -9,13 +9,14 @@ import threading
 import time
 from typing import AsyncIterator
 
-from ..resources import Resources
+from ..resources import ResourcesBuilder, Validated, validate_object
 from ..sources.watch import SourceSnapshot
 from . import kinds
 from .api import Api, Kind
 from .watcher import KindWatcher
 
 log = logging.getLogger("kgw.kube.source")
+_STATUS_OURS = {k.kind for k in kinds.STATUS_WRITTEN}  # status the translator never reads
 
 
 def endpoint_slice_kind(api: Api) -> Kind:
@@ -26,12 +27,18 @@ def endpoint_slice_kind(api: Api) -> Kind:
 
 
 class KubeSource:
-    def __init__(self, api: Api, debounce: float = 0.05, watch_timeout: int = 240):
+    # Events that arrive while a snapshot is being translated are coalesced into the next one, so a burst
+    # costs as many translations as the translator has time for; the short pause only gathers the objects
+    # of one `kubectl apply` (they arrive within a few milliseconds), not whole bursts.
+    def __init__(self, api: Api, debounce: float = 0.005, watch_timeout: int = 240):
         self.api, self.debounce, self.watch_timeout = api, debounce, watch_timeout
         self.stop_event = threading.Event()
         self.watchers: dict[str, KindWatcher] = {}
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # (kind, namespace, name) -> (fingerprint, validation result): an object whose fingerprint did not
+        # change is not validated again, and stays the same model object, so translation reuses its work.
+        self._validated: dict[tuple[str, str, str], tuple[str, list[Validated]]] = {}
 
     @property
     def description(self) -> str:
@@ -69,20 +76,30 @@ class KubeSource:
             if kind.kind == "EndpointSlice":
                 kind = slice_kind
                 convert = kinds.to_v1_endpoint_slice if kind.version == "v1beta1" else None
-            w = KindWatcher(self.api, kind, self._changed, self.stop_event, convert, self.watch_timeout)
+            w = KindWatcher(self.api, kind, self._changed, self.stop_event, convert, self.watch_timeout,
+                            status_is_ours=kind.kind in _STATUS_OURS)
             self.watchers[kind.kind] = w
             w.start()
 
     def load(self) -> SourceSnapshot:
         t0 = time.perf_counter()
-        objects, revisions = [], {}
+        builder, errors, revisions = ResourcesBuilder(), [], {}
+        kept: dict[tuple[str, str, str], tuple[str, list[Validated]]] = {}
         for kind, w in self.watchers.items():
             items, revisions[kind] = w.snapshot()
-            objects.extend(items)
-        resources, errors = Resources.from_objects(objects, origin="kubernetes")
+            for obj, print_ in items:
+                meta = obj.get("metadata") or {}
+                key = (kind, meta.get("namespace", ""), meta.get("name", ""))
+                hit = self._validated.get(key)
+                if hit is None or hit[0] != print_:
+                    hit = (print_, validate_object(obj, file="kubernetes"))
+                kept[key] = hit
+                for v in hit[1]:
+                    errors.extend(builder.accept(v, "kubernetes"))
+        self._validated = kept
         for err in errors:
             log.warning("%s", err)
-        return SourceSnapshot(resources, errors, time.perf_counter() - t0, revisions)
+        return SourceSnapshot(builder.build(), errors, time.perf_counter() - t0, revisions)
 
     async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:
         if not self.watchers:
@@ -93,6 +110,6 @@ class KubeSource:
         yield await asyncio.to_thread(self.load)
         while not self.stop_event.is_set():
             await self._wake.wait()
-            await asyncio.sleep(self.debounce)  # one snapshot per burst of events
+            await asyncio.sleep(self.debounce)
             self._wake.clear()
             yield await asyncio.to_thread(self.load)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import time
 from typing import Callable
 
 from .api import Api, ApiError
@@ -90,17 +91,36 @@ def desired_status(desired: dict, current: dict, controller_name: str, when: str
 
 
 class StatusWriter:
+    # Statuses the translator reports unchanged since this writer last wrote or confirmed them are skipped,
+    # except in a full pass this often, which also repairs a status someone else changed.
+    FULL_PASS_SECONDS = 30.0
+
     def __init__(self, api: Api, lookup: Callable[[str, str, str], dict | None], controller_name: str):
         self.api, self.lookup, self.controller_name = api, lookup, controller_name
         self.writes = 0  # patches sent, for tests and metrics
+        self._settled: dict[tuple[str, str, str], dict] = {}  # object -> the desired status it shows
+        self._full_pass_at = 0.0
+
+    def forget(self) -> None:
+        """Lost leadership: whoever writes next starts with a full pass."""
+        self._settled.clear()
+        self._full_pass_at = 0.0
 
     def write(self, statuses: list[dict]) -> int:
         """Blocking. Patch every object whose status differs; returns the number of patches sent."""
         sent = 0
         when = now()
+        full = time.monotonic() >= self._full_pass_at
+        if full:
+            self._full_pass_at = time.monotonic() + self.FULL_PASS_SECONDS
+        settled: dict[tuple[str, str, str], dict] = {}
         for entry in statuses:
             kind = _BY_KIND.get(entry["kind"])
             if kind is None:
+                continue
+            key = (entry["kind"], entry["namespace"], entry["name"])
+            if not full and self._settled.get(key) == entry["status"]:
+                settled[key] = entry["status"]
                 continue
             current_obj = self.lookup(entry["kind"], entry["namespace"], entry["name"])
             if current_obj is None:  # not (or no longer) in the cache: nothing to write to
@@ -108,6 +128,7 @@ class StatusWriter:
             current = current_obj.get("status") or {}
             want = desired_status(entry["status"], current, self.controller_name, when)
             if want is None:
+                settled[key] = entry["status"]
                 continue
             # Merge patch: fields we stopped writing are removed explicitly.
             body = {"status": {**{k: None for k in current if k not in want}, **want}}
@@ -115,6 +136,7 @@ class StatusWriter:
                 self.api.request("PATCH", kind.path(entry["namespace"], entry["name"], "status"), body=body,
                                  content_type="application/merge-patch+json")
                 sent += 1
+                settled[key] = entry["status"]
             except ApiError as e:
                 if e.status in (404, 409):  # deleted meanwhile / changed meanwhile: the next round settles it
                     log.debug("status of %s %s/%s: %s", entry["kind"], entry["namespace"], entry["name"], e)
@@ -122,4 +144,5 @@ class StatusWriter:
                 log.warning("status of %s %s/%s not written: %s %s", entry["kind"], entry["namespace"],
                             entry["name"], e, (e.body or {}).get("message", "") if isinstance(e.body, dict) else "")
         self.writes += sent
+        self._settled = settled
         return sent

@@ -1,7 +1,12 @@
 """List+watch of one kind in a thread: resourceVersion-correct resumption, bookmarks, 410 Gone -> relist,
-exponential backoff while the server is away. The cache it keeps is the desired state of that kind."""
+exponential backoff while the server is away. The cache it keeps is the desired state of that kind.
+
+Each object is kept with a fingerprint of what the translator reads of it (`fingerprint`); an event that
+leaves the fingerprint unchanged — above all our own status writes — updates the cache (the status writer
+and the deployer read it) without announcing a change, so it never causes another translation."""
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -15,13 +20,27 @@ BACKOFF_START, BACKOFF_MAX = 0.2, 30.0
 MISSING_RETRY = 10.0  # a kind whose CRD is not installed yet is looked for again this often
 
 
+_VOLATILE_METADATA = ("resourceVersion", "managedFields")
+
+
+def fingerprint(obj: dict, keep_status: bool) -> str:
+    """What the translator can read of an object, as text: everything but the server's bookkeeping and,
+    for kinds whose status is ours to write (`keep_status` False), the status."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _VOLATILE_METADATA}
+    body = {k: v for k, v in obj.items() if k != "metadata" and (keep_status or k != "status")}
+    return json.dumps([meta, body], sort_keys=True, separators=(",", ":"))
+
+
 class KindWatcher:
     def __init__(self, api: Api, kind: Kind, on_change: Callable[[], None], stop: threading.Event,
-                 convert: Callable[[dict], dict] | None = None, watch_timeout: int = 240):
+                 convert: Callable[[dict], dict] | None = None, watch_timeout: int = 240,
+                 status_is_ours: bool = False):
         self.api, self.kind, self.on_change, self.stop = api, kind, on_change, stop
         self.convert = convert
         self.watch_timeout = watch_timeout
+        self.keep_status = not status_is_ours
         self.objects: dict[tuple[str, str], dict] = {}
+        self.fingerprints: dict[tuple[str, str], str] = {}
         self.lock = threading.Lock()
         self.synced = threading.Event()  # listed at least once (or known absent)
         self.resource_version = ""
@@ -33,10 +52,10 @@ class KindWatcher:
     def start(self) -> None:
         self.thread.start()
 
-    def snapshot(self) -> tuple[list[dict], str]:
-        """The objects and the resourceVersion they are current at (the newest event applied to them)."""
+    def snapshot(self) -> tuple[list[tuple[dict, str]], str]:
+        """(object, fingerprint) pairs and the resourceVersion they are current at (the newest event applied)."""
         with self.lock:
-            return list(self.objects.values()), self.resource_version
+            return [(o, self.fingerprints[k]) for k, o in self.objects.items()], self.resource_version
 
     def _prepare(self, obj: dict) -> dict:
         obj.setdefault("apiVersion", self.kind.api_version)
@@ -52,9 +71,10 @@ class KindWatcher:
     def _list(self) -> None:
         doc = self.api.get(self.kind.path())
         items = {self._key(o): self._prepare(o) for o in doc.get("items", [])}
+        prints = {k: fingerprint(o, self.keep_status) for k, o in items.items()}
         with self.lock:
-            changed = items != self.objects
-            self.objects = items
+            changed = prints != self.fingerprints
+            self.objects, self.fingerprints = items, prints
             self.resource_version = doc.get("metadata", {}).get("resourceVersion", "")
         self.relists += 1
         self.synced.set()
@@ -79,13 +99,18 @@ class KindWatcher:
                 self.bookmarks += 1
                 continue
             obj = self._prepare(obj)
+            key = self._key(obj)
             with self.lock:
                 if etype == "DELETED":
-                    self.objects.pop(self._key(obj), None)
+                    self.objects.pop(key, None)
+                    changed = self.fingerprints.pop(key, None) is not None
                 else:
-                    self.objects[self._key(obj)] = obj
+                    print_ = fingerprint(obj, self.keep_status)
+                    changed = self.fingerprints.get(key) != print_
+                    self.objects[key], self.fingerprints[key] = obj, print_
                 self.resource_version = rv or self.resource_version
-            self.on_change()
+            if changed:
+                self.on_change()
         return True
 
     def _run(self) -> None:
@@ -102,7 +127,7 @@ class KindWatcher:
                 if e.status == 404:  # the CRD is not installed (yet): nothing of this kind exists
                     with self.lock:
                         had = bool(self.objects)
-                        self.objects = {}
+                        self.objects, self.fingerprints = {}, {}
                     self.synced.set()
                     if had:
                         self.on_change()

@@ -201,14 +201,18 @@ class ClusterMode:
             if self.controller is not None and self.controller.proc.poll() is None:
                 self.settle(need_gateways=False)  # the controller removes the proxy objects it deployed
         finally:
-            for envoy in self.envoys.values():
-                envoy.stop()
-            self.envoys.clear()
-            if self.controller is not None:
-                self.controller.stop()
+            self.stop()
             from kgw_controller.kube.programs import CONFIGMAP, PROGRAMS_CONFIGMAP
             self.api.delete(CONFIGMAP, CONTROLLER_NAMESPACE, PROGRAMS_CONFIGMAP)  # no state for the next suite
             self.api.close()
+
+    def stop(self) -> None:
+        """Stop the proxies and the controller, leaving what was written in the API server."""
+        for envoy in self.envoys.values():
+            envoy.stop()
+        self.envoys.clear()
+        if self.controller is not None:
+            self.controller.stop()
 
     # --- inputs --------------------------------------------------------------------------------------------
     def write(self, name: str, text: str) -> None:

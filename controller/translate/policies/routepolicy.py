@@ -8,7 +8,6 @@ never valid makes the routes it targets answer 500 — rules are never silently 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -53,8 +52,24 @@ def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
                      env_names=_env_names(blob))
 
 
+_COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
+
+
 def compile_policy(policy) -> tuple[bytes | None, str]:
+    """Memoised per transformation object: sources keep unchanged documents as the same (immutable) objects,
+    so an unchanged policy is neither rendered from its templates nor compiled again on the next translation."""
     t = policy.spec.transformation
+    hit = _COMPILED.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    if len(_COMPILED) > 4096:  # a bound, not an LRU: everything in use is back after one translation
+        _COMPILED.clear()
+    result = _compile_transformation(t)
+    _COMPILED[id(t)] = (t, result)
+    return result
+
+
+def _compile_transformation(t) -> tuple[bytes | None, str]:
     try:
         source = transformation_source(t)
     except InjaError as e:
@@ -71,6 +86,12 @@ def route_label(ir_name: str) -> str:
     return f"{parts[1]}/{parts[2]}/{parts[4]}" if len(parts) >= 5 else ir_name
 
 
+def _copy_ir(ir):
+    out = copy.copy(ir)  # shallow: policies replace fields (backends, timeout_ms, ext), never edit them
+    out.ext = copy.copy(ir.ext)
+    return out
+
+
 class RouteEdits:
     """Copy-on-write access to route translations: policies never edit a RouteEntry or RouteIR in place, so
     translations reused from the TranslateCache stay exactly as route translation left them."""
@@ -84,8 +105,8 @@ class RouteEdits:
         entry = self.entries.get(key)
         if entry is None or key in self._copied:
             return entry
-        routes = [(k, dataclasses.replace(ir, ext=copy.copy(ir.ext))) for k, ir in entry.routes]
-        entry = self.entries[key] = dataclasses.replace(entry, routes=routes)
+        entry = self.entries[key] = copy.copy(entry)
+        entry.routes = [(k, _copy_ir(ir)) for k, ir in entry.routes]
         self._copied.add(key)
         return entry
 
