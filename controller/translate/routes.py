@@ -36,8 +36,8 @@ class RouteEntry:
     invalid_rules: list[str] = field(default_factory=list)  # messages for rules served as 500
     rule_count: int = 0
 
-    @property
-    def key(self) -> tuple[str, str, str]:
+    @functools.cached_property
+    def key(self) -> tuple[str, str, str]:  # read many times per translation (attach, policies, assembly)
         return (self.route.kind, self.route.namespace, self.route.name)
 
     @property

@@ -41,15 +41,16 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
         return None, "; ".join(f"{filename}:{d.span.line}:{d.span.col}: {d.message}" for d in e.errors)
 
 
-@functools.lru_cache(maxsize=512)
-def _env_names(blob: bytes) -> tuple[str, ...]:
-    return tuple(sorted(kgw_rules.Program.from_bytes(blob).environment_names()))
+@functools.lru_cache(maxsize=4096)
+def _facts(blob: bytes) -> tuple[str, tuple[str, ...]]:
+    """(digest, environment variable names) of a program: decoded once per distinct bytecode."""
+    names = tuple(sorted(kgw_rules.Program.from_bytes(blob).environment_names()))
+    return hashlib.sha256(blob).hexdigest()[:16], names
 
 
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    """Decoded once per distinct bytecode (cached), not on every translation."""
-    return ProgramIR(pid, hashlib.sha256(blob).hexdigest()[:16], last_good=last_good, blob=blob,
-                     env_names=_env_names(blob))
+    digest, env_names = _facts(blob)
+    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
@@ -111,6 +112,8 @@ class RouteEdits:
         return entry
 
     def result(self, entries: list) -> list:
+        if not self._copied:
+            return entries
         return [self.entries[e.key] for e in entries]
 
 
@@ -127,7 +130,8 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
         problem, broken = "", False
         if policy.spec.transformation is not None:
             blob, error = compile_policy(policy)
-            last_good = opts.last_good_programs.get(pid)
+            # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
+            last_good = opts.last_good_programs.get(pid) if blob is None else None
             if blob is None and last_good is not None:
                 blob, problem = last_good, f"{error} (serving the last good program)"
             elif blob is None:
