@@ -8,7 +8,7 @@ from .builtins import FUNCTION_OPCODES
 from .bytecode import (FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY,
                        Constant, LineEntry, Program)
 from .checker import Checked
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Span
 from .limits import MAX_CODE_BYTES, MAX_CONSTANTS
 from .literals import literal_text
 from .opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
@@ -48,6 +48,7 @@ class _Emitter:
         self.checked, self.pools, self.const_values, self.phase = checked, pools, const_values, phase
         self.code = bytearray()
         self.lines: list[LineEntry] = []
+        self.too_long: Diagnostic | None = None  # the first jump that cannot reach its target
 
     def emit(self, name: str, *operands: int) -> int:
         op = BY_NAME[name]
@@ -61,12 +62,15 @@ class _Emitter:
     def jump(self, name: str) -> int:
         return self.emit(name, 0)
 
-    def land(self, jump_pc: int) -> None:
-        """Point the jump at jump_pc to the current end of code."""
+    def land(self, jump_pc: int, construct: str, span: Span, start: int) -> None:
+        """Point the jump at jump_pc to the current end of code. A jump skips at most 65,535 bytes, so a
+        construct (starting at pc `start`) that outgrows it is reported at `span`, as the phase limit."""
         offset = len(self.code) - (jump_pc + 3)
-        if offset > 0xFFFF:
-            raise OverflowError("jump too long")
-        struct.pack_into("<H", self.code, jump_pc + 1, offset)
+        if offset <= 0xFFFF:
+            struct.pack_into("<H", self.code, jump_pc + 1, offset)
+        elif self.too_long is None:
+            self.too_long = Diagnostic("error", span, f"{construct} compiles to {len(self.code) - start} bytes "
+                                       f"of bytecode; the limit is {MAX_CODE_BYTES} per phase")
 
     # ---- statements
     def block(self, block: A.Block) -> None:
@@ -122,6 +126,7 @@ class _Emitter:
         self.emit("STOP")
 
     def s_If(self, s: A.If) -> None:
+        start, keyword = len(self.code), Span(s.span.line, s.span.col, s.span.line, s.span.col + 2)
         ends: list[int] = []
         for i, (cond, body) in enumerate(s.branches):
             self.expr(cond)
@@ -129,11 +134,11 @@ class _Emitter:
             self.block(body)
             if i < len(s.branches) - 1 or s.orelse is not None:
                 ends.append(self.jump("JMP"))
-            self.land(skip)
+            self.land(skip, "`if`", keyword, start)
         if s.orelse is not None:
             self.block(s.orelse)
         for pc in ends:
-            self.land(pc)
+            self.land(pc, "`if`", keyword, start)
 
     # ---- expressions
     def str_const(self, text: str) -> int:
@@ -187,13 +192,13 @@ class _Emitter:
         self.emit("NOT")
 
     def e_BoolOp(self, e: A.BoolOp) -> None:
-        jumps = []
+        start, jumps = len(self.code), []
         for operand in e.operands[:-1]:
             self.expr(operand)
             jumps.append(self.jump("JMPF_KEEP" if e.op == "and" else "JMPT_KEEP"))
         self.expr(e.operands[-1])
         for pc in jumps:
-            self.land(pc)
+            self.land(pc, f"`{e.op}`", e.span, start)
 
     def e_Compare(self, e: A.Compare) -> None:
         self.expr(e.left)
@@ -253,7 +258,7 @@ class _Emitter:
             self.emit(FUNCTION_OPCODES[e.fn])
 
 
-def _fold_constants(checked: Checked, pools: _Pools) -> dict[int, object]:
+def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, object], list[Diagnostic]]:
     """Evaluate top-level `let`s at compile time with the reference VM."""
     from .vm import evaluate_constant
 
@@ -261,16 +266,19 @@ def _fold_constants(checked: Checked, pools: _Pools) -> dict[int, object]:
     for decl, sym in checked.consts:
         scratch = _Emitter(checked, pools, values, 0)
         scratch.expr(decl.value)
+        if scratch.too_long is not None:
+            return values, [scratch.too_long]
         values[id(sym)] = evaluate_constant(bytes(scratch.code), pools.constants, pools.regexes)
-    return values
+    return values, []
 
 
 def generate(checked: Checked, filename: str, source: str) -> tuple[Program | None, list[Diagnostic]]:
     pools = _Pools()
-    const_values = _fold_constants(checked, pools)
+    const_values, diags = _fold_constants(checked, pools)
+    if diags:
+        return None, diags
     code = [b"", b""]
     lines: list[LineEntry] = []
-    diags: list[Diagnostic] = []
     flags = 0
     for phase in checked.program.phases:
         index = 0 if phase.kind == "request" else 1
@@ -278,7 +286,9 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
         emitter.block(phase.body)
         if not emitter.code:
             continue  # an empty phase is no phase: the filter then skips those callbacks entirely
-        if len(emitter.code) > MAX_CODE_BYTES:
+        if emitter.too_long is not None:
+            diags.append(emitter.too_long)  # the phase is over the limit too: one error, the precise one
+        elif len(emitter.code) > MAX_CODE_BYTES:
             diags.append(Diagnostic("error", phase.kind_span, f"`on {phase.kind}` compiles to "
                                     f"{len(emitter.code)} bytes of bytecode; the limit is {MAX_CODE_BYTES}"))
         code[index] = bytes(emitter.code)
