@@ -9,10 +9,13 @@ from . import ast as A
 from .builtins import RESERVED, SETTABLE
 from .check_expr import ExpressionChecker
 from .diagnostics import Diagnostic, Span
-from .limits import MAX_NESTING, MAX_REGEXES, MAX_VARIABLES
 from .literals import check_header_name, check_json_path
 from .scope import Scope, Symbol
 from .types import BOOL, ERROR, INT, STRING, Type
+from .wire.limits import MAX_REGEXES, MAX_VARIABLES
+from .wire.regex import encode_regex
+
+MAX_NESTING = 32  # blocks inside blocks: a compiler limit (docs/language.md), not a format one
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
@@ -83,7 +86,7 @@ class _Checker(ExpressionChecker):
             self.check_phase(seen["response"], exports)
         distinct: set[bytes] = set()  # the compiler shares one matcher program between equal regexes
         for key, prog in self.out.regexes.items():
-            blob = prog.to_bytes()
+            blob = encode_regex(prog)
             if blob not in distinct and len(distinct) == MAX_REGEXES:
                 self.error(self.regex_nodes[key].span, f"too many regexes; the limit is {MAX_REGEXES} per program")
                 break

@@ -10,7 +10,7 @@ from .bytecode import Program
 from .diagnostics import render_all
 from .engines import ENGINE_NAMES, get_engine, wasm_available
 from .exchange import Request, Response
-from .verify import VerifyError
+from .wire.errors import VerifyError
 
 
 class UsageError(Exception):

@@ -5,14 +5,16 @@ import struct
 
 from . import ast as A
 from .builtins import FUNCTION_OPCODES
-from .bytecode import (FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY,
-                       Constant, LineEntry, Program)
+from .bytecode import Program
 from .checker import Checked
 from .diagnostics import Diagnostic, Span
-from .limits import MAX_CODE_BYTES, MAX_CONSTANTS
 from .literals import literal_text
-from .opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
-from .verify import check_code
+from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY
+from .wire.limits import MAX_CODE_BYTES, MAX_CONSTANTS
+from .wire.opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
+from .wire.program import Constant, LineEntry
+from .wire.regex import RegexProgram, encode_regex
+from .wire.verify import check_code
 
 _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "status": "SET_STATUS",
               "body": "SET_BODY"}
@@ -25,7 +27,7 @@ class _Pools:
     def __init__(self) -> None:
         self.constants: list[Constant] = []
         self._const_index: dict[tuple[type, Constant], int] = {}
-        self.regexes: list = []
+        self.regexes: list[RegexProgram] = []
         self._regex_index: dict[bytes, int] = {}
 
     def const(self, value: Constant) -> int:
@@ -35,8 +37,8 @@ class _Pools:
             self.constants.append(value)
         return self._const_index[key]
 
-    def regex(self, prog) -> int:
-        blob = prog.to_bytes()
+    def regex(self, prog: RegexProgram) -> int:
+        blob = encode_regex(prog)
         if blob not in self._regex_index:
             self._regex_index[blob] = len(self.regexes)
             self.regexes.append(prog)

@@ -11,8 +11,9 @@ import copy
 from . import runtime as rt
 from .bytecode import Program
 from .exchange import HostContext, LocalResponse, Outcome, Request, Response
-from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
+from .wire.opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
 
 
 def _eq(a, b) -> bool:
@@ -94,7 +95,7 @@ class _Phase:
     def replace(self, index: int, text: bytes, with_: bytes) -> bytes:
         """replace() and `replace body`: a replace-all that runs out of its work budget
         (docs/regex.md, Complexity) leaves the text unchanged and is skipped as `regex_budget`."""
-        new, _ = self.p.regexes[index].replace_all_budgeted(text, with_)
+        new, _ = replace_all_budgeted(self.p.regexes[index], text, with_)
         if new is None:
             self.skip("regex_budget")
             return text
@@ -189,7 +190,7 @@ class _Phase:
         elif name in ("MATCH", "MATCH_CAP"):
             regex = self.p.regexes[a[0]]
             text = rt.to_str(stack.pop())
-            found = regex.search(text)
+            found = search(regex, text)
             if found is not None and name == "MATCH_CAP":
                 for i in range(1, regex.ngroups + 1):
                     span = found[i]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..filter import filter_wasm_bytes
-from .bundle import BundleRoute, encode_bundle
+from ..wire.bundle import BundleRoute, encode_bundle
 from .host import (BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost,
                    WasmTrap, envoy_order)
 

@@ -1,12 +1,11 @@
 """Thompson construction of a Pike-VM program from a parsed tree."""
 from __future__ import annotations
 
+from ..wire.regex import ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, SAVE, SPLIT, RegexProgram
 from . import nodes as N
 from .errors import RegexError
-from .opcodes import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, MAX_INSTRUCTIONS,
-                      MAX_PATTERN_BYTES, SAVE, SPLIT)
+from .limits import MAX_INSTRUCTIONS, MAX_PATTERN_BYTES
 from .parse import parse
-from .program import RegexProgram
 
 
 def compile_regex(pattern: str) -> RegexProgram:
@@ -26,7 +25,8 @@ def compile_regex(pattern: str) -> RegexProgram:
     em = _Emitter()
     em.emit(parsed.tree)
     em.add(MATCH)
-    return RegexProgram(em.insts, em.classes, parsed.ngroups, parsed.names, pattern=pattern)
+    return RegexProgram(tuple((op, a, b) for op, a, b in em.insts), tuple(em.classes), parsed.ngroups,
+                        tuple(parsed.names), pattern=pattern)
 
 
 def program_size(node) -> int:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..wire.regex import NOT_WORD_BOUNDARY, TEXT_END, TEXT_START, WORD_BOUNDARY
 from . import nodes as N
 from .errors import RegexError
-from .opcodes import (MAX_GROUPS, MAX_NESTING, MAX_REPEAT, NOT_WORD_BOUNDARY, TEXT_END, TEXT_START,
-                      WORD_BOUNDARY)
+from .limits import MAX_GROUPS, MAX_NESTING, MAX_REPEAT
 
 _LINEAR = "kgw regexes run in linear time (RE2 syntax)"
 _FLAG_I, _FLAG_S, _FLAG_U = 1, 2, 4

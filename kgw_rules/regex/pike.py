@@ -11,8 +11,8 @@ is bounded; an uncached step costs O(program), so matching stays O(program x inp
 """
 from __future__ import annotations
 
-from .opcodes import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, NOT_WORD_BOUNDARY, SAVE,
-                      SPLIT, TEXT_END, TEXT_START, WORD_BOUNDARY)
+from ..wire.regex import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, NOT_WORD_BOUNDARY, SAVE, SPLIT,
+                          TEXT_END, TEXT_START, WORD_BOUNDARY, RegexProgram)
 
 _IS_WORD = bytes(1 if (chr(b).isascii() and chr(b).isalnum()) or b == 0x5F else 0 for b in range(256))
 _NONWORD, _WORD, _END = 0, 1, 2  # the kind of the byte after a position
@@ -31,7 +31,7 @@ class _State:
 
 
 class Matcher:
-    def __init__(self, prog):
+    def __init__(self, prog: RegexProgram):
         n = len(prog.insts)
         self.op = [i[0] for i in prog.insts]
         self.a = [i[1] for i in prog.insts]

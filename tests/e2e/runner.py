@@ -13,7 +13,7 @@ import time
 
 import kgw_rules
 from kgw_rules.exchange import LocalResponse, Outcome, Request, Response
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from . import envoy as E
 from .wire import Message, Upstream, encode, request

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import kgw_rules
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from . import envoy as E
 from .wire import Message, Upstream, read_message, request

@@ -1,8 +1,14 @@
 """Pattern errors: exact message, character offset and length (for the compiler's caret)."""
 import pytest
 
-from kgw_rules.regex import (MAX_GROUPS, MAX_INSTRUCTIONS, MAX_NESTING, MAX_PATTERN_BYTES, RegexError,
-                             compile_regex)
+from kgw_rules.regex import (
+    MAX_GROUPS,
+    MAX_INSTRUCTIONS,
+    MAX_NESTING,
+    MAX_PATTERN_BYTES,
+    RegexError,
+    compile_regex,
+)
 
 LINEAR = "kgw regexes run in linear time (RE2 syntax)"
 

@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 import kgw_rules
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from .corpus import FIRST_PROGRAM
 

@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 import kgw_rules
 from kgw_rules import build_filter
 from kgw_rules.engines import outcome_difference, reference_engine
-from kgw_rules.harness import WasmEngine
 from kgw_rules.exchange import Request
+from kgw_rules.harness import WasmEngine
 
 from ..strategies import host, programs, requests, responses
-from .corpus import PROGRAMS, requests as corpus_requests
+from .corpus import PROGRAMS
+from .corpus import requests as corpus_requests
 from .helpers import BLOBS
 
 pytestmark = pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import VerifyError
 from .limits import MAX_STACK
 from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS, RESPONSE_ONLY_FIELDS, Op, variable_pops
 
@@ -15,10 +16,6 @@ _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR",
 _REGEX_OPERAND = {"REPLACE", "MATCH", "MATCH_CAP", "REPLACE_BODY"}
 _JUMPS = {"JMP", "JMPF", "JMPF_KEEP", "JMPT_KEEP"}
 _ENDS = {"JMP", "STOP", "RESPOND"}  # no fall-through
-
-
-class VerifyError(ValueError):
-    """Bytecode refused by the verifier; the message says exactly why."""
 
 
 @dataclass(frozen=True)
