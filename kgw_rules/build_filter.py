@@ -2,6 +2,7 @@
 
     python -m kgw_rules.build_filter            # regenerate wasm_filter/src/wire.zig and rebuild the .wasm
     python -m kgw_rules.build_filter --check    # CI: fail when either committed file is out of date
+    python -m kgw_rules.build_filter --test     # the filter's Zig tests (decoders, interpreter)
 
 Every Zig constant the filter shares with Python (opcodes, flags, limits, magics: kgw_rules.wire is the
 single source of truth) is generated into wire.zig, so the filter and the compiler cannot drift apart.  The build copies the sources into a temporary directory and
@@ -116,13 +117,33 @@ def zig_version() -> str:
     return subprocess.run([*zig_command(), "version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def _require_pinned_zig() -> None:
+    if zig_version() != ZIG_VERSION:
+        raise SystemExit(f"ziglang {ZIG_VERSION} is required (pip install 'kgw[build]'), found {zig_version()}")
+
+
+def run_zig_tests() -> subprocess.CompletedProcess[str]:
+    """`zig test` of wasm_filter/src/tests.zig (decoders and interpreter), built for wasm32-wasi from a
+    private copy of the sources and run under wasmtime with a fake proxy-wasm host
+    (kgw_rules/harness/zig_tests.py). Returns the finished process: its output lists every test."""
+    _require_pinned_zig()
+    with tempfile.TemporaryDirectory(prefix="kgw-zig-test-") as tmp:
+        work = pathlib.Path(tmp)
+        shutil.copytree(SRC, work / "src")
+        (work / "src" / "wire.zig").write_text(generate_wire_zig())
+        runner = [sys.executable, "-m", "kgw_rules.harness.zig_tests"]
+        cmd = [*zig_command(), "test", "src/tests.zig", "-target", "wasm32-wasi", "-rdynamic",
+               "--cache-dir", str(work / "cache"), "--global-cache-dir", str(work / "gcache"),
+               *(arg for part in runner for arg in ("--test-cmd", part)), "--test-cmd-bin"]
+        return subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+
+
 def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "ReleaseSmall") -> bytes:
     """Compile the filter into `out` from a private copy of the sources; return the bytes.
 
     `optimize="ReleaseSafe"` gives a checked build (bounds, overflow: a bug traps instead of corrupting
     memory) that the tests run the differential suites on; only ReleaseSmall is shipped."""
-    if zig_version() != ZIG_VERSION:
-        raise SystemExit(f"ziglang {ZIG_VERSION} is required (pip install 'kgw[build]'), found {zig_version()}")
+    _require_pinned_zig()
     with tempfile.TemporaryDirectory(prefix="kgw-zig-") as tmp:
         work = pathlib.Path(tmp)
         src = work / "src"
@@ -145,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kgw_rules.build_filter", description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     ap.add_argument("--out", type=pathlib.Path, default=WASM, help="where to write the .wasm")
+    ap.add_argument("--test", action="store_true", help="run the filter's Zig tests instead of building")
     args = ap.parse_args(argv)
+    if args.test:
+        done = run_zig_tests()
+        sys.stderr.write(done.stderr)
+        return done.returncode
     generated = generate_wire_zig()
     if args.check:
         problems = []

@@ -75,16 +75,16 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
     return prog;
 }
 
-fn checkLines(outer: *Reader, prog: *const Program) !void {
-    const table = try outer.blob("truncated line table");
-    var r = Reader{ .data = table, .pos = 0, .end = table.len, .reason = outer.reason };
-    const count = try r.int(u32, "truncated line table");
-    if (r.end - r.pos != @as(u64, count) * wire.line_entry_size) return r.refuse("line table length mismatch");
-    for (0..count) |_| {
-        const phase = try r.byte("");
-        const pc = try r.int(u32, "");
-        const line = try r.int(u32, "");
-        _ = try r.int(u32, "");
+fn checkLines(r: *Reader, prog: *const Program) !void {
+    const table = try r.blob("truncated line table");
+    if (table.len < 4) return r.refuse("truncated line table");
+    const count = std.mem.readInt(u32, table[0..4], .little);
+    if (table.len - 4 != @as(u64, count) * wire.line_entry_size) return r.refuse("line table length mismatch");
+    for (0..count) |i| {
+        const e = table[4 + wire.line_entry_size * i ..][0..wire.line_entry_size];
+        const phase = e[0];
+        const pc = std.mem.readInt(u32, e[1..5], .little);
+        const line = std.mem.readInt(u32, e[5..9], .little);
         if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return r.refuse("bad line table entry");
     }
 }

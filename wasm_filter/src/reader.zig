@@ -62,3 +62,46 @@ pub const Reader = struct {
         return r.pos == r.end;
     }
 };
+
+const testing = std.testing;
+
+fn reader(data: []const u8, reason: *[]const u8) Reader {
+    return .{ .data = data, .pos = 0, .end = data.len, .reason = reason };
+}
+
+test "varints: one encoding per value" {
+    var why: []const u8 = "";
+    const ok = [_]struct { []const u8, u64 }{ .{ "\x00", 0 }, .{ "\x7f", 127 }, .{ "\x80\x01", 128 }, .{ "\xff\xff\xff\xff\x0f", 0xffff_ffff } };
+    for (ok) |case| {
+        var r = reader(case[0], &why);
+        try testing.expectEqual(case[1], try r.varint(32, "v"));
+        try testing.expect(r.done());
+    }
+    const bad = [_]struct { []const u8, []const u8 }{
+        .{ "\x80", "v" }, // truncated: the reason is what was being read
+        .{ "\x80\x00", "overlong varint" },
+        .{ "\xff\xff\xff\xff\x1f", "varint out of range" },
+        .{ "\xff\xff\xff\xff\xff\xff\x01", "varint too long" },
+    };
+    for (bad) |case| {
+        var r = reader(case[0], &why);
+        try testing.expectError(error.Invalid, r.varint(32, "v"));
+        try testing.expectEqualStrings(case[1], why);
+    }
+    var r = reader("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", &why);
+    try testing.expectEqual(std.math.maxInt(u64), try r.varint(64, "v"));
+}
+
+test "blobs and fixed-width integers" {
+    var why: []const u8 = "";
+    var r = reader("\x03abc\x34\x12\x78\x56\x34\x12", &why);
+    try testing.expectEqualStrings("abc", try r.blob("s"));
+    try testing.expectEqual(@as(u16, 0x1234), try r.int(u16, "n"));
+    try testing.expectEqual(@as(u32, 0x12345678), try r.int(u32, "n"));
+    try testing.expect(r.done());
+    try testing.expectError(error.Invalid, r.byte("past the end"));
+    try testing.expectEqualStrings("past the end", why);
+    var short = reader("\x04ab", &why);
+    try testing.expectError(error.Invalid, short.blob("short blob"));
+    try testing.expectEqualStrings("short blob", why);
+}
