@@ -5,9 +5,10 @@
     python -m kgw_rules.build_filter --test     # the filter's Zig tests (decoders, interpreter)
 
 Every Zig constant the filter shares with Python (opcodes, flags, limits, magics: kgw_rules.wire is the
-single source of truth) is generated into wire.zig, so the filter and the compiler cannot drift apart.  The build copies the sources into a temporary directory and
-uses throw-away caches there, with ReleaseSmall and -fstrip: the output depends only on the sources and
-the pinned `ziglang` version, never on the checkout path or a warm cache.
+single source of truth) is generated into wire.zig, so the filter and the compiler cannot drift apart.
+The build copies the sources into a temporary directory and uses throw-away caches there, with
+ReleaseSmall and -fstrip: the output depends only on the sources and the pinned `ziglang` version,
+never on the checkout path or a warm cache.
 """
 from __future__ import annotations
 

@@ -72,8 +72,9 @@ FUNCTION_OPCODES = {
     "random_id": "RANDOM_ID",
 }
 
-KEYWORDS = frozenset("""on request response let set add remove rename header query json replace with to
-    respond if else stop and or not in true false none""".split())
+KEYWORDS = frozenset(["on", "request", "response", "let", "set", "add", "remove", "rename", "header", "query", "json",
+                      "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not", "in", "true",
+                      "false", "none"])
 
 RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS
 

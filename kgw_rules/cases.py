@@ -9,16 +9,16 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .exchange import HostContext, Outcome, Request, Response
 
-HeaderValues = Union[str, list[str]]
+HeaderValues = str | list[str]
 
 
 class CaseFileError(Exception):
@@ -256,7 +256,8 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
         want_list = [w.encode() for w in (want if isinstance(want, list) else [want])]
         if got != want_list:
             shown = "absent" if not got else ", ".join(_show(v) for v in got)
-            out.append(f"{where}.headers.{name.lower()}: expected {', '.join(_show(v) for v in want_list)}, got {shown}")
+            wanted = ", ".join(_show(v) for v in want_list)
+            out.append(f"{where}.headers.{name.lower()}: expected {wanted}, got {shown}")
     for name in expected.absent:
         key = name.lower().encode()
         got = [v for k, v in actual if k == key]
@@ -268,7 +269,8 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
         text = got[0].decode("utf-8", "backslashreplace") if len(got) == 1 else None
         if text is None or not re.fullmatch(pattern, text):
             shown = "absent" if not got else ", ".join(_show(v) for v in got)
-            out.append(f"{where}.headers.{name.lower()}: expected one value matching {json.dumps(pattern)}, got {shown}")
+            out.append(f"{where}.headers.{name.lower()}: expected one value matching {json.dumps(pattern)}, "
+                       f"got {shown}")
 
 
 def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: list[str]) -> None:
@@ -276,7 +278,8 @@ def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: li
         try:
             parsed = json.loads(actual or b"")
         except ValueError:
-            out.append(f"{where}.json: expected {json.dumps(expected.json_)}, got a body that is not JSON: {_show(actual)}")
+            out.append(f"{where}.json: expected {json.dumps(expected.json_)}, "
+                       f"got a body that is not JSON: {_show(actual)}")
             return
         if parsed != expected.json_:
             out.append(f"{where}.json: expected {json.dumps(expected.json_)}, got {json.dumps(parsed)}")

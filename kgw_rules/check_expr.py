@@ -166,7 +166,7 @@ class ExpressionChecker:
             return ERROR
         bases = {t.base for t in types}
         if bases == {"int"}:
-            for op, t in zip(e.operands, types):
+            for op, t in zip(e.operands, types, strict=True):
                 if t.optional:
                     return self.error(op.span, "value may be absent", "use default(x, 0)")
             return INT
@@ -188,11 +188,12 @@ class ExpressionChecker:
                 self.expr(a, scope)
             return self.error(e.span, f"`{e.fn}` takes {fn.arity_text()}, found {n}")
         if fn.reads and self.phase is None:
-            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(fn.reads, "the request")
+            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(
+                fn.reads, "the request")
             return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on {what}",
                               "move it into `on request`")
         types: list[Type] = []
-        for kind, arg in zip(fn.params, e.args):
+        for kind, arg in zip(fn.params, e.args, strict=False):
             types.append(self.argument(e, kind, arg, scope))
         if fn.reads == "json":
             self.uses_body()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from . import ast as A
 from .builtins import NOT_HEADERS

@@ -93,7 +93,8 @@ def _structure(text: str):
             j = text.find("\n", i)
             i = n if j < 0 else j
             continue
-        if c == '"' or (c == "r" and text.startswith('r"', i) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"))):
+        after_word = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
+        if c == '"' or (c == "r" and text.startswith('r"', i) and not after_word):
             line_end = text.find("\n", i)
             line_end = n if line_end < 0 else line_end
             if c == "r":

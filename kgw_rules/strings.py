@@ -1,7 +1,7 @@
 """Reading string literals: escapes, literal braces and `{expr}` interpolations with exact columns."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .diagnostics import Diagnostic, Span
 

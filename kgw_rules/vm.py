@@ -67,7 +67,7 @@ class _End(Exception):
 class _Phase:
     """One program's phase over the mutable exchange."""
 
-    def __init__(self, program: Program, phase: int, state: "_Stream", variables: list):
+    def __init__(self, program: Program, phase: int, state: _Stream, variables: list):
         self.p, self.phase, self.s, self.vars = program, phase, state, variables
         self.lines = {e.pc: e.line for e in (program.lines or []) if e.phase == phase}
 
@@ -301,7 +301,7 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
     stream = _Stream(copy.deepcopy(request), copy.deepcopy(response), host)
     variables = [[None] * p.nvars for p in programs]
     try:
-        for p, v in zip(programs, variables):
+        for p, v in zip(programs, variables, strict=True):
             if p.code[0]:
                 _run_phase(p, 0, stream, v)
     except _End:
@@ -309,7 +309,7 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
     if stream.response is None:
         return Outcome(stream.request, None, None, stream.skipped, stream.trace)
     try:
-        for p, v in zip(programs, variables):
+        for p, v in zip(programs, variables, strict=True):
             if p.code[1]:
                 _run_phase(p, 1, stream, v)
     except _End:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..filter import filter_wasm_bytes
 from ..wire.bundle import BundleRoute, encode_bundle
-from .host import (BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost,
-                   WasmTrap, envoy_order)
+from .host import BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost, WasmTrap, envoy_order
 
 CONTINUE, STOP_ITERATION = 0, 1
 TEST_ROUTE_NAME = b"kgw-test-route"  # the xds route name the harness reports for every request
@@ -111,7 +110,8 @@ class FilterVM:
             self._cb(stats, "proxy_on_delete", ctx)
 
     def _skipped(self, first_log: int) -> list[str]:
-        return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:] if m.startswith(SKIP_PREFIX)]
+        return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:]
+                if m.startswith(SKIP_PREFIX)]
 
     def _local(self, phase: str, first_log: int, upstream: Request | None) -> Outcome:
         r = self.host.state.local_reply

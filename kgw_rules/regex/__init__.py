@@ -8,8 +8,16 @@ from ..wire.errors import RegexFormatError
 from ..wire.regex import ASSERT_KINDS, FORMAT_VERSION, OPCODES, RegexProgram, decode_regex, encode_regex
 from .compile import compile_regex
 from .errors import RegexError
-from .limits import (MAX_GROUPS, MAX_INSTRUCTIONS, MAX_NESTING, MAX_PATTERN_BYTES, MAX_REPEAT, REPLACE_BUDGET_BASE,
-                     REPLACE_BUDGET_FACTOR, replace_budget)
+from .limits import (
+                     MAX_GROUPS,
+                     MAX_INSTRUCTIONS,
+                     MAX_NESTING,
+                     MAX_PATTERN_BYTES,
+                     MAX_REPEAT,
+                     REPLACE_BUDGET_BASE,
+                     REPLACE_BUDGET_FACTOR,
+                     replace_budget,
+)
 from .match import disassemble_regex, replace_all, replace_all_budgeted, search, search_stop
 
 __all__ = [

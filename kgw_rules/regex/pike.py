@@ -11,8 +11,22 @@ is bounded; an uncached step costs O(program), so matching stays O(program x inp
 """
 from __future__ import annotations
 
-from ..wire.regex import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, NOT_WORD_BOUNDARY, SAVE, SPLIT,
-                          TEXT_END, TEXT_START, WORD_BOUNDARY, RegexProgram)
+from ..wire.regex import (
+    ANY,
+    ANY_NOT_NL,
+    ASSERT,
+    BYTE,
+    CLASS,
+    JMP,
+    MATCH,
+    NOT_WORD_BOUNDARY,
+    SAVE,
+    SPLIT,
+    TEXT_END,
+    TEXT_START,
+    WORD_BOUNDARY,
+    RegexProgram,
+)
 
 _IS_WORD = bytes(1 if (chr(b).isascii() and chr(b).isalnum()) or b == 0x5F else 0 for b in range(256))
 _NONWORD, _WORD, _END = 0, 1, 2  # the kind of the byte after a position

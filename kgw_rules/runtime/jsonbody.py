@@ -5,6 +5,8 @@ Every failure is "absent"/"unchanged" (None), never an exception.
 """
 from __future__ import annotations
 
+import itertools
+
 from .encoding import json_escape
 from .jsonpath import JsonPathError, Segment, parse_path, parse_path_bytes
 from .jsontree import Array, InvalidJson, Member, Node, Object, Scalar, decode_string, parse, serialize
@@ -82,7 +84,7 @@ def json_set(body: bytes, path: PathLike, value: bytes | int | bool | None) -> b
         return None
     root, segments = loaded
     node = root
-    for seg, nxt in zip(segments, segments[1:]):
+    for seg, nxt in itertools.pairwise(segments):
         child = _step(node, seg)
         if child is None:
             # Only a missing key in an object, followed by another key, is created ({}).

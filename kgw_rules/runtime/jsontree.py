@@ -28,12 +28,12 @@ class Scalar:
 class Member:
     raw_key: bytes  # the key literal as written, quotes included
     key: bytes  # decoded UTF-8 bytes, what paths compare against
-    value: "Node"
+    value: Node
 
 
 @dataclass
 class Array:
-    items: list["Node"] = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
 
 
 @dataclass

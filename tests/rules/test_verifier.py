@@ -5,10 +5,9 @@ import zlib
 import pytest
 
 import kgw_rules
-from kgw_rules import VerifyError
-from kgw_rules import Program
-from kgw_rules.wire.program import HEADER
+from kgw_rules import Program, VerifyError
 from kgw_rules.wire.opcodes import BY_NAME, OPERAND_STRUCTS
+from kgw_rules.wire.program import HEADER
 
 SOURCE = '''
 on request {

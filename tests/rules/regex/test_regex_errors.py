@@ -75,7 +75,7 @@ def test_pattern_error(pattern, message, offset, length):
     err = info.value
     assert (err.message, err.offset, err.length) == (message, offset, length)
     assert str(err) == message
-    assert 0 <= err.offset and err.offset + err.length <= len(pattern)
+    assert err.offset >= 0 and err.offset + err.length <= len(pattern)
 
 
 @pytest.mark.parametrize("pattern,hint", [

@@ -74,7 +74,9 @@ def test_bundle_routes_select_programs_by_xds_route_name():
     """Each Envoy route name gets its own ordered program list and `route` value; others pass through."""
     import kgw_rules
 
-    stamp = lambda v: kgw_rules.compile(f'on request {{ add header "x-p" = "{v}" + route }}', "s.kgw").to_bytes(strip=True)
+    def stamp(v: str) -> bytes:
+        return kgw_rules.compile(f'on request {{ add header "x-p" = "{v}" + route }}', "s.kgw").to_bytes(strip=True)
+
     bundle = encode_bundle({"gw": stamp("gw:"), "rt": stamp("rt:")}, [
         BundleRoute(b"kgw-test-route", b"ns/one/0", ("gw", "rt")),
         BundleRoute(b"other", b"ns/two/1", ("rt",)),

@@ -38,7 +38,8 @@ def test_corpus_on_the_checked_build(safe_engine):
 
 def test_hostile_sizes_on_the_checked_build(safe_engine):
     blob = BLOBS["strings"]
-    big = Request(url=b"/v1/" + b"%41" * 50_000, headers=[(b"x-in", b"a," * 300_000), (b"cookie", b"sid=" + b"x" * 100_000)])
+    big = Request(url=b"/v1/" + b"%41" * 50_000,
+                  headers=[(b"x-in", b"a," * 300_000), (b"cookie", b"sid=" + b"x" * 100_000)])
     out = safe_engine.run([blob], big, None)
     assert dict(out.request.headers)[b"x-split"] == b"a"
 

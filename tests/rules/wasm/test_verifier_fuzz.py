@@ -2,6 +2,8 @@
 refuses the rest cleanly, and never traps (a trap raises WasmTrap and fails the test)."""
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,14 +51,14 @@ def test_spliced_programs(seed, at, cut, insert):
     agree(with_crc(body[:at] + insert + body[at + cut:]))
 
 
-def _program(code_req: bytes, code_resp: bytes, consts: list, nvars: int, regexes: list[bytes], flags: int | None = None) -> bytes:
+def _program(code_req: bytes, code_resp: bytes, consts: list, nvars: int, regexes: list[bytes],
+             flags: int | None = None) -> bytes:
     """A blob around hand-made code, with max stack taken from the Python verifier when it can tell."""
     prog = ProgramImage(flags if flags is not None else (1 if code_req else 0) | (2 if code_resp else 0), nvars, consts,
                    [decode_regex(r) for r in regexes], (code_req, code_resp), 0)
-    try:
-        prog.max_stack = max(check_code(c, ph, consts, prog.regexes, nvars) for c, ph in ((code_req, "request"), (code_resp, "response")))
-    except VerifyError:
-        pass
+    with contextlib.suppress(VerifyError):
+        prog.max_stack = max(check_code(c, ph, consts, prog.regexes, nvars)
+                             for c, ph in ((code_req, "request"), (code_resp, "response")))
     return encode_program(prog)
 
 
