@@ -20,6 +20,7 @@ _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "s
               "body": "SET_BODY"}
 _LOOKUP = {"header": "HDR", "header_all": "HDR_ALL", "request_header": "REQ_HDR", "query": "QUERY",
            "cookie": "COOKIE", "json": "JSON", "env": "ENV"}
+Folded = Constant | bool | None  # the value of a top-level `let`
 _HEADER_LOOKUPS = {"header", "header_all", "request_header"}
 
 
@@ -46,7 +47,7 @@ class _Pools:
 
 
 class _Emitter:
-    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, object], phase: int):
+    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, Folded], phase: int):
         self.checked, self.pools, self.const_values, self.phase = checked, pools, const_values, phase
         self.code = bytearray()
         self.lines: list[LineEntry] = []
@@ -149,7 +150,7 @@ class _Emitter:
     def regex(self, lit: A.RegexLit) -> int:
         return self.pools.regex(self.checked.regexes[id(lit)])
 
-    def value(self, value) -> None:
+    def value(self, value: Constant | bool | None) -> None:
         if value is None:
             self.emit("NONE")
         elif value is True or value is False:
@@ -157,12 +158,13 @@ class _Emitter:
         else:
             self.emit("CONST", self.pools.const(value))
 
-    def expr(self, e) -> None:
+    def expr(self, e: A.Expr) -> None:
         getattr(self, "e_" + type(e).__name__)(e)
 
     def e_Str(self, e: A.Str) -> None:
-        if all(isinstance(p, str) for p in e.parts):
-            self.value("".join(e.parts).encode("utf-8"))
+        text = literal_text(e)
+        if text is not None:
+            self.value(text.encode("utf-8"))
             return
         for part in e.parts:
             if isinstance(part, str):
@@ -238,6 +240,7 @@ class _Emitter:
     def e_Call(self, e: A.Call) -> None:
         if e.fn in _LOOKUP:
             name = literal_text(e.args[0])
+            assert name is not None  # the checker requires a literal name
             if e.fn in _HEADER_LOOKUPS:
                 name = name.lower()
             if e.fn == "header_all":
@@ -250,7 +253,9 @@ class _Emitter:
         if e.fn == "replace":
             self.expr(e.args[0])
             self.expr(e.args[2])
-            self.emit("REPLACE", self.regex(e.args[1]))
+            pattern = e.args[1]
+            assert isinstance(pattern, A.RegexLit)  # the checker's signature of replace()
+            self.emit("REPLACE", self.regex(pattern))
             return
         for arg in e.args:
             self.expr(arg)
@@ -260,11 +265,11 @@ class _Emitter:
             self.emit(FUNCTION_OPCODES[e.fn])
 
 
-def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, object], list[Diagnostic]]:
+def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, Folded], list[Diagnostic]]:
     """Evaluate top-level `let`s at compile time with the reference VM."""
     from .vm import evaluate_constant
 
-    values: dict[int, object] = {}
+    values: dict[int, Folded] = {}
     for decl, sym in checked.consts:
         scratch = _Emitter(checked, pools, values, 0)
         scratch.expr(decl.value)

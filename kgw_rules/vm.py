@@ -14,6 +14,8 @@ from .exchange import HostContext, LocalResponse, Outcome, Request, Response
 from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
 from .wire.opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .wire.program import Constant
+from .wire.regex import RegexProgram
 
 
 def _eq(a, b) -> bool:
@@ -321,7 +323,7 @@ def _run_phase(program: Program, phase: int, stream: _Stream, variables: list) -
     _Phase(program, phase, stream, variables).run()
 
 
-def evaluate_constant(code: bytes, constants: list, regexes: list):
+def evaluate_constant(code: bytes, constants: list[Constant], regexes: list[RegexProgram]) -> Constant | bool | None:
     """Value of a constant expression's code (no exchange: the checker allows no reads in it)."""
     program = Program(0, 0, constants, regexes, (code, b""), 0)
     return _Phase(program, 0, _Stream(Request(), None), []).run()[-1]

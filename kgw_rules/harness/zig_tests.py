@@ -44,7 +44,7 @@ class FakeHost:
 
     def define(self, linker: wasmtime.Linker, module: wasmtime.Module) -> None:
         for imp in module.imports:
-            if imp.module != "env" or not isinstance(imp.type, wasmtime.FuncType):
+            if imp.module != "env" or imp.name is None or not isinstance(imp.type, wasmtime.FuncType):
                 continue
             if imp.name == "proxy_get_property":
                 linker.define_func("env", imp.name, imp.type, self.get_property)

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from ..wire.regex import ASSERT, ASSERT_KINDS, BY_CODE, BYTE, CLASS, JMP, SAVE, SPLIT, RegexProgram
 from .limits import replace_budget
-from .pike import Matcher
-
-Groups = list[tuple[int, int] | None]
+from .pike import Groups, Matcher
 
 
 def _matcher(prog: RegexProgram) -> Matcher:

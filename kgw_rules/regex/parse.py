@@ -18,7 +18,7 @@ _HEX = "0123456789abcdefABCDEF"
 
 @dataclass(frozen=True)
 class Parsed:
-    tree: object
+    tree: N.Node
     ngroups: int
     names: tuple  # index -> name or None, index 0 is the whole match
 

@@ -31,6 +31,7 @@ from ..wire.regex import (
 _IS_WORD = bytes(1 if (chr(b).isascii() and chr(b).isalnum()) or b == 0x5F else 0 for b in range(256))
 _NONWORD, _WORD, _END = 0, 1, 2  # the kind of the byte after a position
 _MAX_STATES = 4096
+Groups = list[tuple[int, int] | None]  # (start, end) or None per group, group 0 first
 _MAX_TRANSITIONS = 200_000
 
 
@@ -189,10 +190,10 @@ class Matcher:
 
     # -- search -------------------------------------------------------------------------------------
 
-    def search(self, data: bytes, pos: int = 0):
+    def search(self, data: bytes, pos: int = 0) -> Groups | None:
         return self.search_stop(data, pos)[0]
 
-    def search_stop(self, data: bytes, pos: int = 0):
+    def search_stop(self, data: bytes, pos: int = 0) -> tuple[Groups | None, int]:
         """(groups or None, stop): `stop` is where the Pike VM of docs/regex.md stops, which both
         matchers report the same way whatever they skip or cache: the first position q >= pos at
         which a match has been found and no thread of higher priority than the match is left (the
@@ -262,7 +263,7 @@ class Matcher:
             out.append(None if s is None or e is None else (s, e))
         return out
 
-    def replace_all(self, data: bytes, repl: bytes, budget: int | None = None):
+    def replace_all(self, data: bytes, repl: bytes, budget: int | None = None) -> tuple[bytes | None, int]:
         """RE2/Go rule: every non-overlapping match is replaced, except an empty match that starts
         where the previous match ended (so a* on "baaaz" gives "-b-z-").
 

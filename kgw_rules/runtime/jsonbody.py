@@ -59,9 +59,10 @@ def json_get(body: bytes, path: PathLike) -> bytes | None:
         return None
     node, segments = loaded
     for seg in segments:
-        node = _step(node, seg)
-        if node is None:
+        step = _step(node, seg)
+        if step is None:
             return None
+        node = step
     if isinstance(node, Scalar) and node.is_string:
         return decode_string(node.raw)
     return serialize(node)
@@ -118,9 +119,10 @@ def json_remove(body: bytes, path: PathLike) -> bytes | None:
     root, segments = loaded
     node = root
     for seg in segments[:-1]:
-        node = _step(node, seg)
-        if node is None:
+        step = _step(node, seg)
+        if step is None:
             return None
+        node = step
     last = segments[-1]
     if isinstance(last, int):
         if not isinstance(node, Array) or last >= len(node.items):

@@ -93,7 +93,9 @@ class _Parser:
         self.i = 0
 
     def ws(self) -> None:
-        self.i = _WS.match(self.s, self.i).end()
+        ws = _WS.match(self.s, self.i)
+        assert ws is not None  # the pattern matches the empty string
+        self.i = ws.end()
 
     def peek(self) -> int:
         if self.i >= len(self.s):
