@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import RootModel, field_validator, model_validator
 
-from .cases import Case, CaseFileError, _plain, _Strict, compose, validate
+from .cases import Case, CaseFileError, Marks, _plain, _Strict, compose, validate
 from .skips import SKIP_REASONS
 
 
@@ -85,7 +84,7 @@ def load_vectors(path: str, text: str | None = None) -> list[VectorItem]:
     root = compose(path, text)
     if root is None:
         raise CaseFileError(f"{path}:1:1: error: empty vector file; expected a list of vectors")
-    marks: dict[tuple[object, ...], Any] = {}  # ruamel.yaml marks
+    marks: Marks = {}
     data = _plain(root, marks, ())
     if not isinstance(data, list):
         raise CaseFileError(f"{path}:1:1: error: a vector file is a list of vectors (`- name: ...`)")
