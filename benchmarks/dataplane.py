@@ -130,8 +130,9 @@ def run(args) -> dict[str, list[dict]]:
 def report(results: dict[str, list[dict]], instances: int = 1) -> str:
     med = statistics.median
     # ratio per round against the same round's baseline, then the median: slow drift cancels out
-    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in zip(results[v], results["none"])) for v in cfg.VARIANTS}
-    p99r = {v: med(r["p99"] / b["p99"] for r, b in zip(results[v], results["none"])) for v in cfg.VARIANTS}
+    rounds = {v: list(zip(results[v], results["none"], strict=True)) for v in cfg.VARIANTS}
+    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in rounds[v]) for v in cfg.VARIANTS}
+    p99r = {v: med(r["p99"] / b["p99"] for r, b in rounds[v]) for v in cfg.VARIANTS}
     print(f"\n{'variant':<30} {'CPU us/req':>10} {'ratio':>6} {'req/s':>8} {'p99 ms':>7} {'p99 ratio':>9}")
     for v in cfg.VARIANTS:
         rs = results[v]
@@ -142,7 +143,7 @@ def report(results: dict[str, list[dict]], instances: int = 1) -> str:
     if instances > 1:
         print(f"\nper filter instance ({instances} per chain; median of (variant - none) / {instances} over rounds):")
         for v in cfg.VARIANTS[1:]:
-            each = med((r["cpu_us"] - b["cpu_us"]) / instances for r, b in zip(results[v], results["none"]))
+            each = med((r["cpu_us"] - b["cpu_us"]) / instances for r, b in rounds[v])
             print(f"{LABELS[v]:<30} {each:>+10.2f} us")
     tracked = ("kgw", "lua", "header_mutation", "rules_off")
     return "dataplane: " + " ".join(f"{v}/none={ratio[v]:.2f}" for v in tracked)

@@ -11,9 +11,17 @@ from __future__ import annotations
 import copy
 
 import kgw_rules
-from kgw_rules.harness import encode_bundle
-from kgw_rules.harness.bundle import BundleRoute
-from tests.e2e.envoy import WASM, T, cluster, kgw_filter, listener, route, skip_filter, wasm_config
+from kgw_rules.wire import BundleRoute, encode_bundle
+from tests.e2e.envoy import (
+    WASM,
+    T,
+    cluster,
+    kgw_filter,
+    listener,
+    route,
+    skip_filter,
+    wasm_config,
+)
 
 RULES = r'''
 on request {

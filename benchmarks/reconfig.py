@@ -126,11 +126,12 @@ def metric_sum(text: str, name: str) -> dict[str, float]:
 @contextlib.contextmanager
 def kgw_up(manifests: Path, state: Path, admin_port: int, port_offset: int, protocol: str, timeout: float = 90):
     """A `kgw up` child process, ready (every Envoy ACKed) on entry, stopped with SIGINT on exit."""
+    log = open(state.parent / "kgw.log", "w")  # noqa: SIM115 - the controller writes it until it is stopped below
     proc = subprocess.Popen(
         [sys.executable, "-m", "kgw_controller.cli", "up", str(manifests), "--admin", f"127.0.0.1:{admin_port}",
          "--port-offset", str(port_offset), "--state-dir", str(state), "--xds-protocol", protocol,
          "--ready-timeout", str(timeout)],
-        stdout=subprocess.DEVNULL, stderr=open(state.parent / "kgw.log", "w"), env={**os.environ})
+        stdout=subprocess.DEVNULL, stderr=log, env={**os.environ})
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -153,6 +154,7 @@ def kgw_up(manifests: Path, state: Path, admin_port: int, port_offset: int, prot
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        log.close()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -245,7 +247,7 @@ def main(argv=None) -> int:
                 loads.append((metric_sum(m, "kgw_source_load_seconds_sum")[""] - before[1]) * 1000)
             # includes answering this script's /metrics and /readyz polls, so it is an upper bound
             cpu = [(cpu_seconds(pid) - before) * 1000 / args.edits
-                   for pid, before in zip((proc.pid, envoy_pid), cpu_before)]
+                   for pid, before in zip((proc.pid, envoy_pid), cpu_before, strict=True)]
             rds_ack = metric_sum(admin_text(admin_port, "/metrics"), "kgw_xds_ack_seconds_sum")
             rds_count = metric_sum(admin_text(admin_port, "/metrics"), "kgw_xds_ack_seconds_count")
             rds_key = next(k for k in rds_ack if _type_label(k) == "RDS")

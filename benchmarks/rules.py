@@ -45,7 +45,8 @@ def main() -> None:
     for path in sorted(EXAMPLES.glob("*.kgw")):
         text = path.read_bytes()
         blob = kgw_rules.compile(text.decode(), path.name).to_bytes(strip=True)
-        print(f"  {path.name:<16} source {len(text):5d} B  bytecode {len(blob):5d} B  ratio {len(blob) / len(text):.2f}")
+        print(f"  {path.name:<16} source {len(text):5d} B  bytecode {len(blob):5d} B  "
+              f"ratio {len(blob) / len(text):.2f}")
 
     program = kgw_rules.Program.from_bytes(kgw_rules.compile((EXAMPLES / "api.kgw").read_text()).to_bytes(strip=True))
     request = Request(url=b"/v1/users?id=3&debug=1", headers=[(b"authorization", b"Bearer t"),

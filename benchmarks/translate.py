@@ -28,7 +28,8 @@ def manifests(n_routes: int):
     yield from [
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "kgw"},
          "spec": {"controllerName": "kgateway.dev/kgateway"}},
-        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "bench"},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+         "metadata": {"name": "gw", "namespace": "bench"},
          "spec": {"gatewayClassName": "kgw", "listeners": [
              {"name": "http", "port": 8080, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "All"}}}]}},
     ]

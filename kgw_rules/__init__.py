@@ -7,8 +7,8 @@
 from .api import compile, compile_with_diagnostics
 from .bytecode import Program
 from .diagnostics import CompileError, Diagnostic
-from .verify import VerifyError
-from .filter import filter_wasm_path, filter_wasm_bytes
+from .filter import filter_wasm_bytes, filter_wasm_path
+from .wire.errors import VerifyError
 
 __all__ = ["compile", "compile_with_diagnostics", "Program", "CompileError", "Diagnostic", "VerifyError"]
 __all__ += ["filter_wasm_path", "filter_wasm_bytes"]

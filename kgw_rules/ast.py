@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .diagnostics import Span
 
@@ -16,7 +15,7 @@ class Node:
 
 @dataclass
 class Str(Node):
-    parts: list[Union[str, "Expr"]]  # literal text (escapes decoded) and interpolated expressions
+    parts: list[str | Expr]  # literal text (escapes decoded) and interpolated expressions
 
 
 @dataclass
@@ -49,46 +48,46 @@ class Name(Node):
 class Call(Node):
     fn: str
     fn_span: Span
-    args: list["Expr"]
+    args: list[Expr]
 
 
 @dataclass
 class Not(Node):
-    operand: "Expr"
+    operand: Expr
 
 
 @dataclass
 class BoolOp(Node):
     op: str  # "and" | "or"
-    operands: list["Expr"]
+    operands: list[Expr]
 
 
 @dataclass
 class Compare(Node):
     op: str  # == != < <= > >=
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass
 class Match(Node):
     negated: bool
-    subject: "Expr"
+    subject: Expr
     regex: RegexLit
 
 
 @dataclass
 class In(Node):
-    subject: "Expr"
-    items: list["Expr"]
+    subject: Expr
+    items: list[Expr]
 
 
 @dataclass
 class Add(Node):
-    operands: list["Expr"]
+    operands: list[Expr]
 
 
-Expr = Union[Str, Int, Bool, NoneLit, RegexLit, Name, Call, Not, BoolOp, Compare, Match, In, Add]
+Expr = Str | Int | Bool | NoneLit | RegexLit | Name | Call | Not | BoolOp | Compare | Match | In | Add
 
 
 # ---- statements --------------------------------------------------------------------------------
@@ -169,7 +168,7 @@ class Respond(Node):
 
 @dataclass
 class Block(Node):
-    stmts: list["Stmt"]
+    stmts: list[Stmt]
 
 
 @dataclass
@@ -183,8 +182,8 @@ class Stop(Node):
     pass
 
 
-Stmt = Union[Let, SetHeader, RemoveHeader, RenameHeader, SetQuery, RemoveQuery, SetJson, RemoveJson,
-             SetField, ReplaceBody, Respond, If, Stop]
+Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetJson | RemoveJson | SetField
+        | ReplaceBody | Respond | If | Stop)
 
 
 @dataclass

@@ -36,7 +36,8 @@ class Function:
         return f"{n} argument{'s' if hi != 1 else ''}"
 
 
-def _f(name, params, result, optional_from=None, reads=None):
+def _f(name: str, params: list[str], result: Type | None, optional_from: int | None = None,
+       reads: str | None = None) -> Function:
     return Function(name, tuple(params), len(params) if optional_from is None else optional_from, result, reads)
 
 
@@ -72,8 +73,9 @@ FUNCTION_OPCODES = {
     "random_id": "RANDOM_ID",
 }
 
-KEYWORDS = frozenset("""on request response let set add remove rename header query json replace with to
-    respond if else stop and or not in true false none""".split())
+KEYWORDS = frozenset(["on", "request", "response", "let", "set", "add", "remove", "rename", "header", "query", "json",
+                      "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not", "in", "true",
+                      "false", "none"])
 
 RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS
 

@@ -9,16 +9,19 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Self, TypeVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .exchange import HostContext, Outcome, Request, Response
 
-HeaderValues = Union[str, list[str]]
+Marks = dict[tuple[str | int, ...], Any]  # YAML path -> ruamel.yaml mark of its node
+M = TypeVar("M", bound=BaseModel)
+
+HeaderValues = str | list[str]
 
 
 class CaseFileError(Exception):
@@ -39,7 +42,7 @@ class _Body(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _json_alias(cls, data):
+    def _json_alias(cls, data: Any) -> Any:
         if isinstance(data, dict) and "json" in data:
             data = dict(data)
             data["json_"] = data.pop("json")
@@ -49,7 +52,7 @@ class _Body(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _one_body(self):
+    def _one_body(self) -> Self:
         given = [k for k, v in (("body", self.body is not None), ("json", self.has_json),
                                 ("body_base64", self.body_base64 is not None)) if v]
         if len(given) > 1:
@@ -103,7 +106,7 @@ class ResponseSpec(_Body):
 
     @field_validator("status", mode="before")
     @classmethod
-    def _status(cls, v):
+    def _status(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.isdigit():
             raise ValueError(f"status must be a number, found {v!r}")
         return v
@@ -167,9 +170,9 @@ class CaseFile(_Strict):
 
 # ---- loading ---------------------------------------------------------------------------------------
 
-def _scalar(node: ScalarNode):
+def _scalar(node: ScalarNode) -> Any:
     """A scalar as JSON data, by the tag YAML 1.2's core schema resolved for it."""
-    tag = node.tag.rsplit(":", 1)[-1]
+    tag = (node.tag or "").rsplit(":", 1)[-1]
     if tag == "int":
         return int(node.value.replace("_", ""), 0)
     if tag == "float":
@@ -181,7 +184,7 @@ def _scalar(node: ScalarNode):
     return node.value
 
 
-def _plain(node: Node, marks: dict, path: tuple, typed: bool = False):
+def _plain(node: Node, marks: Marks, path: tuple[str | int, ...], typed: bool = False) -> Any:
     """YAML node -> data with every scalar a string, except under `json` keys; records each path's mark."""
     marks[path] = node.start_mark
     if isinstance(node, MappingNode):
@@ -193,6 +196,7 @@ def _plain(node: Node, marks: dict, path: tuple, typed: bool = False):
         return out
     if isinstance(node, SequenceNode):
         return [_plain(item, marks, path + (i,), typed) for i, item in enumerate(node.value)]
+    assert isinstance(node, ScalarNode)
     return _scalar(node) if typed else node.value
 
 
@@ -202,14 +206,15 @@ def compose(path: str, text: str | None = None) -> Node | None:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     try:
-        return YAML(typ="safe", pure=True).compose(text)
+        node: Node | None = YAML(typ="safe", pure=True).compose(text)
+        return node
     except MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
         raise CaseFileError(f"{path}:{where}: error: {err.problem}") from None
 
 
-def validate(model: type[BaseModel], data, marks: dict, path: str):
+def validate(model: type[M], data: Any, marks: Marks, path: str) -> M:
     """model.model_validate(data), reporting each problem at the YAML position recorded in `marks`."""
     try:
         return model.model_validate(data)
@@ -236,7 +241,7 @@ def load_cases(path: str, text: str | None = None) -> list[Case]:
     root = compose(path, text)
     if root is None:
         raise CaseFileError(f"{path}:1:1: error: empty case file; expected `cases:`")
-    marks: dict = {}
+    marks: Marks = {}
     data = _plain(root, marks, ())
     return validate(CaseFile, data, marks, path).cases
 
@@ -256,7 +261,8 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
         want_list = [w.encode() for w in (want if isinstance(want, list) else [want])]
         if got != want_list:
             shown = "absent" if not got else ", ".join(_show(v) for v in got)
-            out.append(f"{where}.headers.{name.lower()}: expected {', '.join(_show(v) for v in want_list)}, got {shown}")
+            wanted = ", ".join(_show(v) for v in want_list)
+            out.append(f"{where}.headers.{name.lower()}: expected {wanted}, got {shown}")
     for name in expected.absent:
         key = name.lower().encode()
         got = [v for k, v in actual if k == key]
@@ -268,7 +274,8 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
         text = got[0].decode("utf-8", "backslashreplace") if len(got) == 1 else None
         if text is None or not re.fullmatch(pattern, text):
             shown = "absent" if not got else ", ".join(_show(v) for v in got)
-            out.append(f"{where}.headers.{name.lower()}: expected one value matching {json.dumps(pattern)}, got {shown}")
+            out.append(f"{where}.headers.{name.lower()}: expected one value matching {json.dumps(pattern)}, "
+                       f"got {shown}")
 
 
 def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: list[str]) -> None:
@@ -276,7 +283,8 @@ def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: li
         try:
             parsed = json.loads(actual or b"")
         except ValueError:
-            out.append(f"{where}.json: expected {json.dumps(expected.json_)}, got a body that is not JSON: {_show(actual)}")
+            out.append(f"{where}.json: expected {json.dumps(expected.json_)}, "
+                       f"got a body that is not JSON: {_show(actual)}")
             return
         if parsed != expected.json_:
             out.append(f"{where}.json: expected {json.dumps(expected.json_)}, got {json.dumps(parsed)}")
@@ -293,15 +301,16 @@ def compare(case: Case, outcome: Outcome) -> list[str]:
     local = outcome.local_response
     if e.request is not None:
         if outcome.request is None:
-            out.append(f"request: expected it to reach the upstream, but the rules answered locally ({local.status})")
+            status = local.status if local is not None else "-"
+            out.append(f"request: expected it to reach the upstream, but the rules answered locally ({status})")
         else:
-            r = outcome.request
-            for field, got in (("method", r.method), ("path", r.url), ("host", r.host)):
+            up = outcome.request
+            for field, got in (("method", up.method), ("path", up.url), ("host", up.host)):
                 want = getattr(e.request, field)
                 if want is not None and want.encode() != got:
                     out.append(f"request.{field}: expected {_show(want.encode())}, got {_show(got)}")
-            _compare_headers("request", e.request, r.headers, out)
-            _compare_body("request", e.request, r.body, out)
+            _compare_headers("request", e.request, up.headers, out)
+            _compare_body("request", e.request, up.body, out)
     if e.response is not None:
         if outcome.response is None:
             reason = f"the rules answered locally ({local.status})" if local else "there was no upstream response"

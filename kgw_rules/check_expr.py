@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 from . import ast as A
 from .builtins import FIELDS, FUNCTIONS
@@ -9,11 +10,33 @@ from .literals import check_header_name, check_json_path, compile_regex_literal,
 from .scope import Scope
 from .types import BOOL, ERROR, INT, NONE, REGEX, STRING, Type, join
 
+if TYPE_CHECKING:
+    from .checker import Checked
+    from .diagnostics import Span
+
 
 class ExpressionChecker:
     """Mixed into the checker, which provides error/warn, `out`, `phase` and the capture records."""
 
-    def expect_text(self, e, scope: Scope, what: str, allow_none: bool = False) -> Type:
+    out: Checked
+    phase: str | None
+    bound_captures: dict[str, Span]
+    unbound_captures: dict[str, Span]
+    regex_nodes: dict[int, A.RegexLit]
+
+    def error(self, span: Span, message: str, hint: str | None = None) -> Type:
+        raise NotImplementedError
+
+    def warn(self, span: Span, message: str, hint: str | None = None) -> None:
+        raise NotImplementedError
+
+    def uses_body(self) -> None:
+        raise NotImplementedError
+
+    def need_bool(self, e: A.Expr, t: Type) -> None:
+        raise NotImplementedError
+
+    def expect_text(self, e: A.Expr, scope: Scope, what: str, allow_none: bool = False) -> Type:
         t = self.expr(e, scope)
         if t.base == "none" and not allow_none:
             return self.error(e.span, f"{what} needs a string, found none")
@@ -22,7 +45,7 @@ class ExpressionChecker:
         hint = 'use str(x) or "{x}"' if t.base in ("int", "bool") else None
         return self.error(e.span, f"{what} needs a string, found {t}", hint)
 
-    def expect_int(self, e, scope: Scope, what: str) -> Type:
+    def expect_int(self, e: A.Expr, scope: Scope, what: str) -> Type:
         t = self.expr(e, scope)
         if t.base == "int" and t.optional:
             return self.error(e.span, "value may be absent", "use default(x, 0)")
@@ -31,8 +54,8 @@ class ExpressionChecker:
                               "use int(x), which is int? (then default(int(x), 0))" if t.base == "string" else None)
         return t
 
-    def expr(self, e, scope: Scope) -> Type:
-        t = getattr(self, "expr_" + type(e).__name__)(e, scope)
+    def expr(self, e: A.Expr, scope: Scope) -> Type:
+        t: Type = getattr(self, "expr_" + type(e).__name__)(e, scope)
         self.out.types[id(e)] = t
         return t
 
@@ -44,13 +67,13 @@ class ExpressionChecker:
                     self.error(part.span, "a regex literal cannot be interpolated")
         return STRING
 
-    def expr_Int(self, e, scope):
+    def expr_Int(self, e: A.Int, scope: Scope) -> Type:
         return INT
 
-    def expr_Bool(self, e, scope):
+    def expr_Bool(self, e: A.Bool, scope: Scope) -> Type:
         return BOOL
 
-    def expr_NoneLit(self, e, scope):
+    def expr_NoneLit(self, e: A.NoneLit, scope: Scope) -> Type:
         return NONE
 
     def expr_RegexLit(self, e: A.RegexLit, scope: Scope) -> Type:
@@ -112,7 +135,7 @@ class ExpressionChecker:
             self.need_bool(operand, self.expr(operand, scope))
         return BOOL
 
-    def note_unbound(self, e) -> None:
+    def note_unbound(self, e: A.Expr) -> None:
         if isinstance(e, A.Match):
             prog = self.out.regexes.get(id(e.regex)) or compile_regex_literal(e.regex, lambda *a: None)
             for name in (prog.group_names[1:] if prog else []):
@@ -124,7 +147,7 @@ class ExpressionChecker:
         self.comparable(e, e.left, lt, e.right, rt, ordering=e.op not in ("==", "!="))
         return BOOL
 
-    def comparable(self, e, left, lt: Type, right, rt: Type, ordering: bool) -> None:
+    def comparable(self, e: A.Expr, left: A.Expr, lt: Type, right: A.Expr, rt: Type, ordering: bool) -> None:
         if ERROR in (lt, rt):
             return
         for side, t in ((left, lt), (right, rt)):
@@ -166,7 +189,7 @@ class ExpressionChecker:
             return ERROR
         bases = {t.base for t in types}
         if bases == {"int"}:
-            for op, t in zip(e.operands, types):
+            for op, t in zip(e.operands, types, strict=True):
                 if t.optional:
                     return self.error(op.span, "value may be absent", "use default(x, 0)")
             return INT
@@ -188,11 +211,12 @@ class ExpressionChecker:
                 self.expr(a, scope)
             return self.error(e.span, f"`{e.fn}` takes {fn.arity_text()}, found {n}")
         if fn.reads and self.phase is None:
-            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(fn.reads, "the request")
+            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(
+                fn.reads, "the request")
             return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on {what}",
                               "move it into `on request`")
         types: list[Type] = []
-        for kind, arg in zip(fn.params, e.args):
+        for kind, arg in zip(fn.params, e.args, strict=False):
             types.append(self.argument(e, kind, arg, scope))
         if fn.reads == "json":
             self.uses_body()
@@ -202,6 +226,7 @@ class ExpressionChecker:
             self.warn(e.span, f"exists() of a value that is never absent ({types[0]}) is always true")
         if e.fn == "str" and types[0].base in ("int", "bool") and types[0].optional:
             return self.error(e.args[0].span, "value may be absent", "use default(x, 0)")
+        assert fn.result is not None  # only default() computes its type, above
         return fn.result
 
     def default_type(self, e: A.Call, types: list[Type]) -> Type:
@@ -215,7 +240,7 @@ class ExpressionChecker:
             return self.error(e.span, f"default() needs two values of one type, found {a} and {b}")
         return joined if b.optional or b.base == "none" else joined.required()
 
-    def argument(self, call: A.Call, kind: str, arg, scope: Scope) -> Type:
+    def argument(self, call: A.Call, kind: str, arg: A.Expr, scope: Scope) -> Type:
         if kind == "lit":
             text = literal_text(arg)
             if text is None:

@@ -9,10 +9,13 @@ from . import ast as A
 from .builtins import RESERVED, SETTABLE
 from .check_expr import ExpressionChecker
 from .diagnostics import Diagnostic, Span
-from .limits import MAX_NESTING, MAX_REGEXES, MAX_VARIABLES
 from .literals import check_header_name, check_json_path
 from .scope import Scope, Symbol
 from .types import BOOL, ERROR, INT, STRING, Type
+from .wire.limits import MAX_REGEXES, MAX_VARIABLES
+from .wire.regex import RegexProgram, encode_regex
+
+MAX_NESTING = 32  # blocks inside blocks: a compiler limit (docs/language.md), not a format one
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
@@ -26,7 +29,7 @@ class Checked:
     names: dict[int, Symbol | str] = field(default_factory=dict)  # id(Name) -> symbol, or a field name
     lets: dict[int, Symbol] = field(default_factory=dict)  # id(Let | ConstDecl) -> symbol
     captures: dict[int, list[Symbol | None]] = field(default_factory=dict)  # id(Match) -> group 1..n
-    regexes: dict[int, object] = field(default_factory=dict)  # id(RegexLit) -> RegexProgram
+    regexes: dict[int, RegexProgram] = field(default_factory=dict)  # id(RegexLit) -> program
     consts: list[tuple[A.ConstDecl, Symbol]] = field(default_factory=list)
     body_phases: set[str] = field(default_factory=set)  # phases that read or write the body
     nvars: int = 0
@@ -83,7 +86,7 @@ class _Checker(ExpressionChecker):
             self.check_phase(seen["response"], exports)
         distinct: set[bytes] = set()  # the compiler shares one matcher program between equal regexes
         for key, prog in self.out.regexes.items():
-            blob = prog.to_bytes()
+            blob = encode_regex(prog)
             if blob not in distinct and len(distinct) == MAX_REGEXES:
                 self.error(self.regex_nodes[key].span, f"too many regexes; the limit is {MAX_REGEXES} per program")
                 break
@@ -110,9 +113,9 @@ class _Checker(ExpressionChecker):
             self.error(name.span, f"`{name.value}` is already declared in this scope (line {prev.span.line})",
                        "choose another name")
             return False
-        prev = scope.lookup(name.value)
-        if prev is not None and prev.kind == "capture":
-            self.error(name.span, f"`{name.value}` would shadow the capture from line {prev.span.line}",
+        shadowed = scope.lookup(name.value)
+        if shadowed is not None and shadowed.kind == "capture":
+            self.error(name.span, f"`{name.value}` would shadow the capture from line {shadowed.span.line}",
                        "choose another name")
             return False
         return True
@@ -135,7 +138,7 @@ class _Checker(ExpressionChecker):
             ended = self.stmt(stmt, scope, depth) or ended
         return ended
 
-    def stmt(self, s, scope: Scope, depth: int) -> bool:
+    def stmt(self, s: A.Stmt, scope: Scope, depth: int) -> bool:
         method = getattr(self, "stmt_" + type(s).__name__)
         return bool(method(s, scope, depth))
 
@@ -244,7 +247,7 @@ class _Checker(ExpressionChecker):
         return self.block(s.orelse, scope.child(), depth + 1) and all_end
 
     # ---- conditions and captures
-    def condition(self, cond, scope: Scope) -> None:
+    def condition(self, cond: A.Expr, scope: Scope) -> None:
         """A branch condition: bool, and named groups of a match that is the whole condition or a
         term of its `and` chain become variables of the branch."""
         terms = cond.operands if isinstance(cond, A.BoolOp) and cond.op == "and" else [cond]
@@ -274,8 +277,8 @@ class _Checker(ExpressionChecker):
                 self.error(span, f"capture name `{name}` is not a valid name", "use [a-z_][a-z0-9_]*")
             elif name in RESERVED:
                 self.error(span, f"capture `{name}` is a built-in name", "rename the group")
-            elif scope.lookup(name) is not None:
-                self.error(span, f"capture `{name}` would shadow `{name}` from line {scope.lookup(name).span.line}",
+            elif (outer := scope.lookup(name)) is not None:
+                self.error(span, f"capture `{name}` would shadow `{name}` from line {outer.span.line}",
                            "rename the group")
             else:
                 sym = Symbol("capture", name, STRING.opt(), span, base + index, self.phase)
@@ -284,7 +287,7 @@ class _Checker(ExpressionChecker):
                 symbols[-1] = sym
         self.out.captures[id(m)] = symbols
 
-    def need_bool(self, e, t: Type) -> None:
+    def need_bool(self, e: A.Expr, t: Type) -> None:
         if t.base in ("error", "bool") and not (t.base == "bool" and t.optional):
             return
         if t.base == "bool":

@@ -4,23 +4,32 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
+from collections.abc import Callable
 
 from .api import compile_with_diagnostics
 from .bytecode import Program
 from .diagnostics import render_all
 from .engines import ENGINE_NAMES, get_engine, wasm_available
 from .exchange import Request, Response
-from .verify import VerifyError
+from .wire.errors import VerifyError
+
+Command = Callable[[argparse.Namespace], int]
 
 
 class UsageError(Exception):
     """A problem with what the user asked for; printed as `kgw: error: ...`, exit 2."""
 
 
-def _read(path: str, binary: bool = False):
+def _read_bytes(path: str) -> bytes:
     try:
-        p = pathlib.Path(path)
-        return p.read_bytes() if binary else p.read_text(encoding="utf-8")
+        return pathlib.Path(path).read_bytes()
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _read(path: str) -> str:
+    try:
+        return pathlib.Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from None
     except UnicodeDecodeError:
@@ -37,7 +46,7 @@ def _compile_file(path: str, strict: bool = False) -> Program | None:
     return program
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         program = _compile_file(path, args.strict)
@@ -48,7 +57,7 @@ def cmd_check(args) -> int:
     return 1 if failed else 0
 
 
-def cmd_compile(args) -> int:
+def cmd_compile(args: argparse.Namespace) -> int:
     program = _compile_file(args.file)
     if program is None:
         return 1
@@ -63,13 +72,13 @@ def _load_program(path: str) -> Program | None:
     if path.endswith(".kgw"):
         return _compile_file(path)
     try:
-        return Program.from_bytes(_read(path, binary=True))
+        return Program.from_bytes(_read_bytes(path))
     except VerifyError as err:
         print(f"{path}: error: invalid bytecode: {err}", file=sys.stderr)
         return None
 
 
-def cmd_disasm(args) -> int:
+def cmd_disasm(args: argparse.Namespace) -> int:
     program = _load_program(args.file)
     if program is None:
         return 1
@@ -87,10 +96,10 @@ def _header(text: str) -> tuple[bytes, bytes]:
 def _body(arg: str | None) -> bytes | None:
     if arg is None:
         return None
-    return _read(arg[1:], binary=True) if arg.startswith("@") else arg.encode()
+    return _read_bytes(arg[1:]) if arg.startswith("@") else arg.encode()
 
 
-def _print_message(title: str, head: str, headers, body: bytes | None) -> None:
+def _print_message(title: str, head: str, headers: list[tuple[bytes, bytes]], body: bytes | None) -> None:
     print(title)
     print(f"  {head}")
     for name, value in headers:
@@ -100,7 +109,7 @@ def _print_message(title: str, head: str, headers, body: bytes | None) -> None:
         print("  " + body.decode("utf-8", "backslashreplace").replace("\n", "\n  "))
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     program = _load_program(args.file)
     if program is None:
         return 1
@@ -117,12 +126,12 @@ def cmd_run(args) -> int:
         lr = outcome.local_response
         _print_message(f"local response (from the {lr.phase} phase)", str(lr.status), lr.headers, lr.body)
     if outcome.request is not None:
-        r = outcome.request
-        _print_message("request sent upstream", f"{r.method.decode()} {r.url.decode()}  (host {r.host.decode()})",
-                       r.headers, r.body)
+        up = outcome.request
+        _print_message("request sent upstream", f"{up.method.decode()} {up.url.decode()}  (host {up.host.decode()})",
+                       up.headers, up.body)
     if outcome.response is not None:
-        r = outcome.response
-        _print_message("response to the client", str(r.status), r.headers, r.body)
+        down = outcome.response
+        _print_message("response to the client", str(down.status), down.headers, down.body)
     for reason in outcome.skipped:
         print(f"skipped write: {reason}")
     lines = (program.source or "").splitlines()
@@ -133,7 +142,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_test(args) -> int:
+def cmd_test(args: argparse.Namespace) -> int:
     from .testing import discover, render, run_file
 
     engine_name = args.engine or ("wasm" if wasm_available() else "ref")
@@ -146,8 +155,8 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-def register(sub) -> None:
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=_guarded(func))
         return p
@@ -182,8 +191,8 @@ def register(sub) -> None:
                         "reference VM; both: run both and fail on any difference")
 
 
-def _guarded(func):
-    def run(args) -> int:
+def _guarded(func: Command) -> Command:
+    def run(args: argparse.Namespace) -> int:
         try:
             return func(args)
         except UsageError as err:

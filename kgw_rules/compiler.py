@@ -5,19 +5,22 @@ import struct
 
 from . import ast as A
 from .builtins import FUNCTION_OPCODES
-from .bytecode import (FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY,
-                       Constant, LineEntry, Program)
+from .bytecode import Program
 from .checker import Checked
-from .diagnostics import Diagnostic
-from .limits import MAX_CODE_BYTES, MAX_CONSTANTS
+from .diagnostics import Diagnostic, Span
 from .literals import literal_text
-from .opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
-from .verify import check_code
+from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY
+from .wire.limits import MAX_CODE_BYTES, MAX_CONSTANTS
+from .wire.opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
+from .wire.program import Constant, LineEntry
+from .wire.regex import RegexProgram, encode_regex
+from .wire.verify import check_code
 
 _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "status": "SET_STATUS",
               "body": "SET_BODY"}
 _LOOKUP = {"header": "HDR", "header_all": "HDR_ALL", "request_header": "REQ_HDR", "query": "QUERY",
            "cookie": "COOKIE", "json": "JSON", "env": "ENV"}
+Folded = Constant | bool | None  # the value of a top-level `let`
 _HEADER_LOOKUPS = {"header", "header_all", "request_header"}
 
 
@@ -25,7 +28,7 @@ class _Pools:
     def __init__(self) -> None:
         self.constants: list[Constant] = []
         self._const_index: dict[tuple[type, Constant], int] = {}
-        self.regexes: list = []
+        self.regexes: list[RegexProgram] = []
         self._regex_index: dict[bytes, int] = {}
 
     def const(self, value: Constant) -> int:
@@ -35,8 +38,8 @@ class _Pools:
             self.constants.append(value)
         return self._const_index[key]
 
-    def regex(self, prog) -> int:
-        blob = prog.to_bytes()
+    def regex(self, prog: RegexProgram) -> int:
+        blob = encode_regex(prog)
         if blob not in self._regex_index:
             self._regex_index[blob] = len(self.regexes)
             self.regexes.append(prog)
@@ -44,10 +47,11 @@ class _Pools:
 
 
 class _Emitter:
-    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, object], phase: int):
+    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, Folded], phase: int):
         self.checked, self.pools, self.const_values, self.phase = checked, pools, const_values, phase
         self.code = bytearray()
         self.lines: list[LineEntry] = []
+        self.too_long: Diagnostic | None = None  # the first jump that cannot reach its target
 
     def emit(self, name: str, *operands: int) -> int:
         op = BY_NAME[name]
@@ -61,12 +65,15 @@ class _Emitter:
     def jump(self, name: str) -> int:
         return self.emit(name, 0)
 
-    def land(self, jump_pc: int) -> None:
-        """Point the jump at jump_pc to the current end of code."""
+    def land(self, jump_pc: int, construct: str, span: Span, start: int) -> None:
+        """Point the jump at jump_pc to the current end of code. A jump skips at most 65,535 bytes, so a
+        construct (starting at pc `start`) that outgrows it is reported at `span`, as the phase limit."""
         offset = len(self.code) - (jump_pc + 3)
-        if offset > 0xFFFF:
-            raise OverflowError("jump too long")
-        struct.pack_into("<H", self.code, jump_pc + 1, offset)
+        if offset <= 0xFFFF:
+            struct.pack_into("<H", self.code, jump_pc + 1, offset)
+        elif self.too_long is None:
+            self.too_long = Diagnostic("error", span, f"{construct} compiles to {len(self.code) - start} bytes "
+                                       f"of bytecode; the limit is {MAX_CODE_BYTES} per phase")
 
     # ---- statements
     def block(self, block: A.Block) -> None:
@@ -122,6 +129,7 @@ class _Emitter:
         self.emit("STOP")
 
     def s_If(self, s: A.If) -> None:
+        start, keyword = len(self.code), Span(s.span.line, s.span.col, s.span.line, s.span.col + 2)
         ends: list[int] = []
         for i, (cond, body) in enumerate(s.branches):
             self.expr(cond)
@@ -129,11 +137,11 @@ class _Emitter:
             self.block(body)
             if i < len(s.branches) - 1 or s.orelse is not None:
                 ends.append(self.jump("JMP"))
-            self.land(skip)
+            self.land(skip, "`if`", keyword, start)
         if s.orelse is not None:
             self.block(s.orelse)
         for pc in ends:
-            self.land(pc)
+            self.land(pc, "`if`", keyword, start)
 
     # ---- expressions
     def str_const(self, text: str) -> int:
@@ -142,7 +150,7 @@ class _Emitter:
     def regex(self, lit: A.RegexLit) -> int:
         return self.pools.regex(self.checked.regexes[id(lit)])
 
-    def value(self, value) -> None:
+    def value(self, value: Constant | bool | None) -> None:
         if value is None:
             self.emit("NONE")
         elif value is True or value is False:
@@ -150,12 +158,13 @@ class _Emitter:
         else:
             self.emit("CONST", self.pools.const(value))
 
-    def expr(self, e) -> None:
+    def expr(self, e: A.Expr) -> None:
         getattr(self, "e_" + type(e).__name__)(e)
 
     def e_Str(self, e: A.Str) -> None:
-        if all(isinstance(p, str) for p in e.parts):
-            self.value("".join(e.parts).encode("utf-8"))
+        text = literal_text(e)
+        if text is not None:
+            self.value(text.encode("utf-8"))
             return
         for part in e.parts:
             if isinstance(part, str):
@@ -187,13 +196,13 @@ class _Emitter:
         self.emit("NOT")
 
     def e_BoolOp(self, e: A.BoolOp) -> None:
-        jumps = []
+        start, jumps = len(self.code), []
         for operand in e.operands[:-1]:
             self.expr(operand)
             jumps.append(self.jump("JMPF_KEEP" if e.op == "and" else "JMPT_KEEP"))
         self.expr(e.operands[-1])
         for pc in jumps:
-            self.land(pc)
+            self.land(pc, f"`{e.op}`", e.span, start)
 
     def e_Compare(self, e: A.Compare) -> None:
         self.expr(e.left)
@@ -231,6 +240,7 @@ class _Emitter:
     def e_Call(self, e: A.Call) -> None:
         if e.fn in _LOOKUP:
             name = literal_text(e.args[0])
+            assert name is not None  # the checker requires a literal name
             if e.fn in _HEADER_LOOKUPS:
                 name = name.lower()
             if e.fn == "header_all":
@@ -243,7 +253,9 @@ class _Emitter:
         if e.fn == "replace":
             self.expr(e.args[0])
             self.expr(e.args[2])
-            self.emit("REPLACE", self.regex(e.args[1]))
+            pattern = e.args[1]
+            assert isinstance(pattern, A.RegexLit)  # the checker's signature of replace()
+            self.emit("REPLACE", self.regex(pattern))
             return
         for arg in e.args:
             self.expr(arg)
@@ -253,24 +265,27 @@ class _Emitter:
             self.emit(FUNCTION_OPCODES[e.fn])
 
 
-def _fold_constants(checked: Checked, pools: _Pools) -> dict[int, object]:
+def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, Folded], list[Diagnostic]]:
     """Evaluate top-level `let`s at compile time with the reference VM."""
     from .vm import evaluate_constant
 
-    values: dict[int, object] = {}
+    values: dict[int, Folded] = {}
     for decl, sym in checked.consts:
         scratch = _Emitter(checked, pools, values, 0)
         scratch.expr(decl.value)
+        if scratch.too_long is not None:
+            return values, [scratch.too_long]
         values[id(sym)] = evaluate_constant(bytes(scratch.code), pools.constants, pools.regexes)
-    return values
+    return values, []
 
 
 def generate(checked: Checked, filename: str, source: str) -> tuple[Program | None, list[Diagnostic]]:
     pools = _Pools()
-    const_values = _fold_constants(checked, pools)
+    const_values, diags = _fold_constants(checked, pools)
+    if diags:
+        return None, diags
     code = [b"", b""]
     lines: list[LineEntry] = []
-    diags: list[Diagnostic] = []
     flags = 0
     for phase in checked.program.phases:
         index = 0 if phase.kind == "request" else 1
@@ -278,7 +293,9 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
         emitter.block(phase.body)
         if not emitter.code:
             continue  # an empty phase is no phase: the filter then skips those callbacks entirely
-        if len(emitter.code) > MAX_CODE_BYTES:
+        if emitter.too_long is not None:
+            diags.append(emitter.too_long)  # the phase is over the limit too: one error, the precise one
+        elif len(emitter.code) > MAX_CODE_BYTES:
             diags.append(Diagnostic("error", phase.kind_span, f"`on {phase.kind}` compiles to "
                                     f"{len(emitter.code)} bytes of bytecode; the limit is {MAX_CODE_BYTES}"))
         code[index] = bytes(emitter.code)

@@ -13,10 +13,10 @@ class Span:
     end_line: int
     end_col: int  # exclusive
 
-    def to(self, other: "Span") -> "Span":
+    def to(self, other: Span) -> Span:
         return Span(self.line, self.col, other.end_line, other.end_col)
 
-    def shifted(self, line: int, col: int) -> "Span":
+    def shifted(self, line: int, col: int) -> Span:
         """This span re-based so that its (1, 1) lands on (line, col) of an enclosing text."""
         def move(ln: int, c: int) -> tuple[int, int]:
             return (line, col + c - 1) if ln == 1 else (line + ln - 1, c)

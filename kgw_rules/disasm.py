@@ -1,22 +1,21 @@
-"""A stable, readable listing of a Program: the test oracle of the compiler's golden tests."""
+"""A stable, readable listing of a program: the test oracle of the compiler's golden tests."""
 from __future__ import annotations
 
-from .bytecode import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, PHASES
-from .opcodes import FIELDS
-from .verify import STRING_OPERAND, decode_code
+from .regex.match import disassemble_regex
+from .wire.flags import FLAG_NAMES, PHASES
+from .wire.opcodes import FIELDS
+from .wire.program import Constant, ProgramImage
+from .wire.verify import STRING_OPERAND, decode_code
 
-_FLAG_NAMES = ((FLAG_REQUEST, "request"), (FLAG_RESPONSE, "response"), (FLAG_REQUEST_BODY, "request-body"),
-               (FLAG_RESPONSE_BODY, "response-body"), (FLAG_LINES, "lines"))
 
-
-def _const(value) -> str:
+def _const(value: Constant) -> str:
     if isinstance(value, bytes):
         text = value.decode("utf-8", "backslashreplace")
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
     return str(value)
 
 
-def _operands(name: str, ops: tuple[int, ...], end: int, constants) -> str:
+def _operands(name: str, ops: tuple[int, ...], end: int, constants: list[Constant]) -> str:
     if name.startswith("JMP"):
         return f"-> {end + ops[0]}"
     if name == "CONST" or name in STRING_OPERAND:
@@ -34,8 +33,8 @@ def _operands(name: str, ops: tuple[int, ...], end: int, constants) -> str:
     return " ".join(str(o) for o in ops)
 
 
-def disassemble(program) -> str:
-    flags = [n for bit, n in _FLAG_NAMES if program.flags & bit]
+def disassemble(program: ProgramImage) -> str:
+    flags = [n for bit, n in FLAG_NAMES if program.flags & bit]
     out = [f"; kgw bytecode v1  flags: {' '.join(flags) or '-'}  vars: {program.nvars}  "
            f"max stack: {program.max_stack}"]
     out.append(f"constants ({len(program.constants)}):")
@@ -44,7 +43,7 @@ def disassemble(program) -> str:
     for i, regex in enumerate(program.regexes):
         names = ", ".join(n or "-" for n in regex.group_names[1:])
         out.append(f"  re{i}  groups: {regex.ngroups}" + (f" ({names})" if names else ""))
-        out += [f"        {line}" for line in regex.disassemble()]
+        out += [f"        {line}" for line in disassemble_regex(regex)]
     lines = {(e.phase, e.pc): e.line for e in (program.lines or [])}
     for phase, code in enumerate(program.code):
         if not code:

@@ -1,7 +1,7 @@
 """Engines that run compiled programs over an exchange: the reference VM and the wasm filter."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .bytecode import Program
 from .exchange import HostContext, Outcome, Request, Response

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -67,12 +67,12 @@ class HostContext:
     random_bytes: Callable[[int], bytes] = os.urandom
 
     @classmethod
-    def seeded(cls, seed: int | str, env: dict[bytes, bytes] | None = None) -> "HostContext":
+    def seeded(cls, seed: int | str, env: dict[bytes, bytes] | None = None) -> HostContext:
         """A deterministic random stream, so a case gives the same outcome on every run."""
         rng = random.Random(seed)
         return cls(dict(env or {}), rng.randbytes)
 
-    def split(self, n: int = 2) -> list["HostContext"]:
+    def split(self, n: int = 2) -> list[HostContext]:
         """`n` contexts with this env that each read the same random byte stream from the start (drawn
         once from this one): how `--engine both` gives both engines identical random output."""
         drawn = bytearray()

@@ -3,22 +3,24 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from . import ast as A
 from .builtins import NOT_HEADERS
 from .diagnostics import Span
+from .wire.regex import RegexProgram
 
 _TOKEN = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+\Z")
 
 Report = Callable[..., object]
 
 
-def literal_text(e) -> str | None:
+def literal_text(e: A.Expr) -> str | None:
     """The text of a string literal without interpolation, else None."""
-    if isinstance(e, A.Str) and all(isinstance(p, str) for p in e.parts):
-        return "".join(e.parts)
-    return None
+    if not isinstance(e, A.Str):
+        return None
+    texts = [p for p in e.parts if isinstance(p, str)]
+    return "".join(texts) if len(texts) == len(e.parts) else None
 
 
 def check_header_name(name: A.Lit, error: Report) -> None:
@@ -44,14 +46,14 @@ def check_json_path(path: A.Lit, error: Report) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str):
+def _compiled(pattern: str) -> RegexProgram:
     """Regex programs are immutable; files repeat patterns, and controllers recompile unchanged rules."""
     from .regex import compile_regex
 
     return compile_regex(pattern)
 
 
-def compile_regex_literal(e: A.RegexLit, error: Report):
+def compile_regex_literal(e: A.RegexLit, error: Report) -> RegexProgram | None:
     from .regex import RegexError
 
     try:

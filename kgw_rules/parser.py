@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from importlib import resources
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta, Tree
 
 from . import ast as A
 from .builtins import KEYWORDS as _KEYWORDS
@@ -22,7 +25,7 @@ class _NewlinesInBrackets:
 
     always_accept = ("_NL",)
 
-    def process(self, stream):
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
         for tok in stream:
             if tok.type in ("LPAR", "LSQB"):
@@ -46,11 +49,13 @@ def _lark() -> Lark:
 
 
 def _tok_span(tok: Token) -> Span:
+    # the contextual lexer with propagate_positions sets every position
+    assert tok.line is not None and tok.column is not None and tok.end_line is not None and tok.end_column is not None
     return Span(tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
+class _Builder(Transformer[Token, Any]):
     """Lark tree -> kgw_rules.ast, shifting spans when the text is an interpolation inside a string."""
 
     def __init__(self, diags: list[Diagnostic], base: tuple[int, int] | None = None):
@@ -61,7 +66,7 @@ class _Builder(Transformer):
     def _span(self, s: Span) -> Span:
         return s.shifted(*self.base) if self.base else s
 
-    def _meta(self, meta) -> Span:
+    def _meta(self, meta: Meta) -> Span:
         return self._span(Span(meta.line, meta.column, meta.end_line, meta.end_column))
 
     def _tok(self, tok: Token) -> Span:
@@ -78,74 +83,74 @@ class _Builder(Transformer):
         return A.Lit(node.span, "".join(p for p in node.parts if isinstance(p, str)))
 
     # ---- program structure
-    def start(self, meta, items):
+    def start(self, meta: Meta, items: list[Any]) -> A.Program:
         span = self._meta(meta) if not meta.empty else Span(1, 1, 1, 1)
         return A.Program(span, [i for i in items if isinstance(i, A.ConstDecl)],
                          [i for i in items if isinstance(i, A.Phase)])
 
-    def const_decl(self, meta, c):
+    def const_decl(self, meta: Meta, c: list[Any]) -> A.ConstDecl:
         return A.ConstDecl(self._meta(meta), self._lit(c[0]), c[1])
 
-    def phase(self, meta, c):
+    def phase(self, meta: Meta, c: list[Any]) -> A.Phase:
         return A.Phase(self._meta(meta), str(c[0]), self._tok(c[0]), c[1])
 
-    def block(self, meta, stmts):
+    def block(self, meta: Meta, stmts: list[Any]) -> A.Block:
         return A.Block(self._meta(meta), stmts)
 
     # ---- statements
-    def let_stmt(self, meta, c):
+    def let_stmt(self, meta: Meta, c: list[Any]) -> A.Let:
         return A.Let(self._meta(meta), self._lit(c[0]), c[1])
 
-    def header_name(self, meta, c):
+    def header_name(self, meta: Meta, c: list[Any]) -> A.Lit:
         tok = c[0]
         if tok.type == "STRING":
             lit = self._literal_string(tok, "header names")
             return A.Lit(lit.span, lit.value.lower())
         return A.Lit(self._tok(tok), str(tok).lower())
 
-    def set_header(self, meta, c):
+    def set_header(self, meta: Meta, c: list[Any]) -> A.SetHeader:
         return A.SetHeader(self._meta(meta), "set", c[0], c[1])
 
-    def add_header(self, meta, c):
+    def add_header(self, meta: Meta, c: list[Any]) -> A.SetHeader:
         return A.SetHeader(self._meta(meta), "add", c[0], c[1])
 
-    def remove_header(self, meta, c):
+    def remove_header(self, meta: Meta, c: list[Any]) -> A.RemoveHeader:
         return A.RemoveHeader(self._meta(meta), c[0])
 
-    def rename_header(self, meta, c):
+    def rename_header(self, meta: Meta, c: list[Any]) -> A.RenameHeader:
         return A.RenameHeader(self._meta(meta), c[0], c[1])
 
-    def set_query(self, meta, c):
+    def set_query(self, meta: Meta, c: list[Any]) -> A.SetQuery:
         return A.SetQuery(self._meta(meta), self._literal_string(c[0], "query names"), c[1])
 
-    def remove_query(self, meta, c):
+    def remove_query(self, meta: Meta, c: list[Any]) -> A.RemoveQuery:
         return A.RemoveQuery(self._meta(meta), self._literal_string(c[0], "query names"))
 
-    def set_json(self, meta, c):
+    def set_json(self, meta: Meta, c: list[Any]) -> A.SetJson:
         return A.SetJson(self._meta(meta), self._literal_string(c[0], "JSON paths"), c[1])
 
-    def remove_json(self, meta, c):
+    def remove_json(self, meta: Meta, c: list[Any]) -> A.RemoveJson:
         return A.RemoveJson(self._meta(meta), self._literal_string(c[0], "JSON paths"))
 
-    def set_field(self, meta, c):
+    def set_field(self, meta: Meta, c: list[Any]) -> A.SetField:
         return A.SetField(self._meta(meta), self._lit(c[0]), c[1])
 
-    def replace_body(self, meta, c):
+    def replace_body(self, meta: Meta, c: list[Any]) -> A.ReplaceBody:
         return A.ReplaceBody(self._meta(meta), self._lit(c[0]), self.regex(None, [c[1]]), c[2])
 
-    def respond(self, meta, c):
+    def respond(self, meta: Meta, c: list[Any]) -> A.Respond:
         status_tok, rest = c[0], list(c[1:])
         headers = rest.pop() if rest and isinstance(rest[-1], list) else []
         body = rest[0] if rest else None
         return A.Respond(self._meta(meta), int(status_tok), self._tok(status_tok), body, headers)
 
-    def respond_headers(self, meta, c):
+    def respond_headers(self, meta: Meta, c: list[Any]) -> Any:
         return list(c)
 
-    def respond_header(self, meta, c):
+    def respond_header(self, meta: Meta, c: list[Any]) -> Any:
         return (c[0], c[1])
 
-    def if_stmt(self, meta, c):
+    def if_stmt(self, meta: Meta, c: list[Any]) -> A.If:
         branches = [(c[0], c[1])]
         orelse = None
         for clause in c[2:]:
@@ -155,59 +160,59 @@ class _Builder(Transformer):
                 branches.append(clause)
         return A.If(self._meta(meta), branches, orelse)
 
-    def elif_clause(self, meta, c):
+    def elif_clause(self, meta: Meta, c: list[Any]) -> Any:
         return (c[0], c[1])
 
-    def else_clause(self, meta, c):
+    def else_clause(self, meta: Meta, c: list[Any]) -> Any:
         return c[0]
 
-    def stop_stmt(self, meta, c):
+    def stop_stmt(self, meta: Meta, c: list[Any]) -> A.Stop:
         return A.Stop(self._meta(meta))
 
     # ---- expressions
-    def or_expr(self, meta, c):
+    def or_expr(self, meta: Meta, c: list[Any]) -> A.BoolOp:
         return A.BoolOp(self._meta(meta), "or", list(c))
 
-    def and_expr(self, meta, c):
+    def and_expr(self, meta: Meta, c: list[Any]) -> A.BoolOp:
         return A.BoolOp(self._meta(meta), "and", list(c))
 
-    def not_op(self, meta, c):
+    def not_op(self, meta: Meta, c: list[Any]) -> A.Not:
         return A.Not(self._meta(meta), c[0])
 
-    def cmp_op(self, meta, c):
+    def cmp_op(self, meta: Meta, c: list[Any]) -> A.Compare:
         return A.Compare(self._meta(meta), str(c[1]), c[0], c[2])
 
-    def match_op(self, meta, c):
+    def match_op(self, meta: Meta, c: list[Any]) -> A.Match:
         return A.Match(self._meta(meta), str(c[1]) == "!~", c[0], self.regex(None, [c[2]]))
 
-    def in_op(self, meta, c):
+    def in_op(self, meta: Meta, c: list[Any]) -> A.In:
         return A.In(self._meta(meta), c[0], list(c[1:]))
 
-    def sum(self, meta, c):
+    def sum(self, meta: Meta, c: list[Any]) -> A.Add:
         return A.Add(self._meta(meta), list(c))
 
-    def call(self, meta, c):
+    def call(self, meta: Meta, c: list[Any]) -> A.Call:
         callee = c[0]
         return A.Call(self._meta(meta), callee[1], callee[0], list(c[1:]))
 
-    def callee(self, meta, c):
+    def callee(self, meta: Meta, c: list[Any]) -> Any:
         return (self._tok(c[0]), str(c[0]))
 
-    def string(self, meta, c):
+    def string(self, meta: Meta | None, c: list[Any]) -> A.Str:
         tok = c[0]
         span = self._tok(tok)
         parts = decode_string(str(tok), span.line, span.col, self.diags, self._parse_interpolation)
-        return A.Str(span, parts)
+        return A.Str(span, cast(list[str | A.Expr], parts))  # interpolations parse to expressions
 
-    def _parse_interpolation(self, text: str, line: int, col: int):
+    def _parse_interpolation(self, text: str, line: int, col: int) -> A.Expr | None:
         return parse_expression(text, self.diags, (line, col))
 
-    def regex(self, meta, c):
+    def regex(self, meta: Meta | None, c: list[Any]) -> A.RegexLit:
         tok = c[0]
         span = self._tok(tok)
         return A.RegexLit(span, str(tok)[2:-1], span.col + 2)
 
-    def int(self, meta, c):
+    def int(self, meta: Meta, c: list[Any]) -> A.Int:
         value = int(c[0])
         span = self._tok(c[0])
         if not -(2**63) <= value < 2**63:
@@ -215,23 +220,23 @@ class _Builder(Transformer):
             value = 0
         return A.Int(span, value)
 
-    def true(self, meta, c):
+    def true(self, meta: Meta, c: list[Any]) -> A.Bool:
         return A.Bool(self._meta(meta), True)
 
-    def false(self, meta, c):
+    def false(self, meta: Meta, c: list[Any]) -> A.Bool:
         return A.Bool(self._meta(meta), False)
 
-    def none(self, meta, c):
+    def none(self, meta: Meta, c: list[Any]) -> A.NoneLit:
         return A.NoneLit(self._meta(meta))
 
-    def name(self, meta, c):
+    def name(self, meta: Meta, c: list[Any]) -> A.Name:
         return A.Name(self._tok(c[0]), str(c[0]))
 
 
 _IDENTIFIER = re.compile(r"[ \t]*([a-z_][a-z0-9_]*)[ \t]*\Z")
 
 
-def parse_expression(text: str, diags: list[Diagnostic], base: tuple[int, int]):
+def parse_expression(text: str, diags: list[Diagnostic], base: tuple[int, int]) -> A.Expr | None:
     """Parse one interpolated expression; syntax errors become diagnostics at file positions."""
     plain = _IDENTIFIER.match(text)
     if plain and plain.group(1) not in _KEYWORDS:  # `{name}`, the common case, needs no parser run
@@ -242,10 +247,11 @@ def parse_expression(text: str, diags: list[Diagnostic], base: tuple[int, int]):
         d = describe_syntax_error(err, text)
         diags.append(Diagnostic("error", d.span.shifted(*base), d.message, d.hint))
         return None
-    return _transform(tree, diags, base)
+    expr: A.Expr = _transform(tree, diags, base)
+    return expr
 
 
-def _transform(tree, diags, base=None):
+def _transform(tree: Tree[Token], diags: list[Diagnostic], base: tuple[int, int] | None = None) -> Any:
     try:
         return _Builder(diags, base).transform(tree)
     except VisitError as err:  # an exception inside a builder method is a bug, not a user error
@@ -278,14 +284,13 @@ def parse(source: str) -> tuple[A.Program | None, list[Diagnostic]]:
             text = recover(text, err, _pos_of(err, text))
     if syntax:
         return None, syntax
-    program = _transform(tree, diags)
+    program: A.Program = _transform(tree, diags)
     return program, diags
 
 
 def _pos_of(err: UnexpectedInput, text: str) -> int:
-    if isinstance(err, UnexpectedCharacters):
+    if isinstance(err, UnexpectedCharacters) and err.pos_in_stream is not None:
         return err.pos_in_stream
     tok = getattr(err, "token", None)
-    if tok is not None and getattr(tok, "start_pos", None) is not None:
-        return tok.start_pos
-    return len(text)
+    start = getattr(tok, "start_pos", None)
+    return start if isinstance(start, int) else len(text)

@@ -14,33 +14,40 @@ from __future__ import annotations
 import json as _json
 import os
 import pathlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .exchange import LocalResponse, Outcome, Request, Response
 
+if TYPE_CHECKING:
+    from .engines import Engine
+
 Headers = list[tuple[bytes, bytes]]
 
 
-def _b(v) -> bytes:
+def _b(v: object) -> bytes:
     return v if isinstance(v, bytes) else str(v).encode()
 
 
-def _headers(h) -> Headers:
+HeaderSpec = Mapping[str | bytes, object] | list[tuple[str | bytes, object]] | None
+
+
+def _headers(h: HeaderSpec) -> Headers:
     """Headers from a dict (a list value = the header several times) or a list of pairs."""
     if h is None:
         return []
-    items = h.items() if isinstance(h, Mapping) else h
+    items = list(h.items()) if isinstance(h, Mapping) else h
     out: Headers = []
     for k, v in items:
-        for one in (v if isinstance(v, (list, tuple)) else [v]):
+        for one in (v if isinstance(v, list | tuple) else [v]):
             out.append((_b(k).lower(), _b(one)))
     return out
 
 
-class HeaderView(Mapping):
+class HeaderView(Mapping[str, str]):
     """Read-only, case-insensitive view of a header list; `h[name]` is the first value as text."""
 
     def __init__(self, pairs: Headers):
@@ -81,8 +88,9 @@ class _Message:
     def text(self) -> str | None:
         return None if self.body is None else self.body.decode("utf-8", "surrogateescape")
 
-    def json(self):
-        return _json.loads(self.body)
+    def json(self) -> Any:
+        """The body parsed as JSON (raises on a missing or non-JSON body)."""
+        return _json.loads(self.body if self.body is not None else b"")
 
 
 class RequestView(_Message):
@@ -112,7 +120,7 @@ class FilterResult:
     outcome: Outcome
 
 
-def _response(resp) -> Response | None:
+def _response(resp: Response | int | Mapping[str, Any] | None) -> Response | None:
     if resp is None or isinstance(resp, Response):
         return resp
     if isinstance(resp, int):
@@ -127,12 +135,13 @@ def _response(resp) -> Response | None:
 class FilterUnderTest:
     """A compiled rules program and the engine that runs it."""
 
-    def __init__(self, blobs: list[bytes], engine):
+    def __init__(self, blobs: list[bytes], engine: Engine):
         self.blobs = blobs
         self._engine = engine
 
-    def request(self, method: str = "GET", url: str = "/", headers=None, body=None, response=None, *,
-                json=None, host: str = "localhost", scheme: str = "http", client_ip: str = "127.0.0.1",
+    def request(self, method: str = "GET", url: str = "/", headers: HeaderSpec = None, body: str | bytes | None = None,
+                response: Response | int | Mapping[str, Any] | None = None, *,
+                json: object = None, host: str = "localhost", scheme: str = "http", client_ip: str = "127.0.0.1",
                 route: str = "default/test/0") -> FilterResult:
         if json is not None:
             body = _json.dumps(json).encode()
@@ -148,7 +157,7 @@ class FilterUnderTest:
         )
 
 
-def _source(path_or_source, base: pathlib.Path) -> tuple[str, str]:
+def _source(path_or_source: str | os.PathLike[str], base: pathlib.Path) -> tuple[str, str]:
     """(source, filename): a path (relative to the test file) when such a file exists, else source."""
     if isinstance(path_or_source, os.PathLike) or (
             isinstance(path_or_source, str) and "\n" not in path_or_source and path_or_source.endswith(".kgw")):
@@ -159,10 +168,10 @@ def _source(path_or_source, base: pathlib.Path) -> tuple[str, str]:
     return str(path_or_source), "<string>"
 
 
-_ENGINES: dict[str, object] = {}
+_ENGINES: dict[str, Engine] = {}
 
 
-def _engine(name: str):
+def _engine(name: str) -> Engine:
     if name not in _ENGINES:
         from .engines import get_engine
 
@@ -171,16 +180,16 @@ def _engine(name: str):
 
 
 @pytest.fixture
-def kgw_rules_filter(request):
+def kgw_rules_filter(request: pytest.FixtureRequest) -> Callable[..., FilterUnderTest]:
     """Factory: `kgw_rules_filter(path_or_source, *more, engine="wasm") -> FilterUnderTest`.
 
     Several programs run in order, as Gateway-, route- and rule-level programs do on one route.
     """
     from . import compile as compile_rules
 
-    base = pathlib.Path(str(request.fspath)).parent
+    base = request.path.parent
 
-    def make(*programs, engine: str = "wasm") -> FilterUnderTest:
+    def make(*programs: bytes | str | os.PathLike[str], engine: str = "wasm") -> FilterUnderTest:
         blobs = []
         for p in programs:
             if isinstance(p, bytes):

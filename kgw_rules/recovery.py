@@ -1,6 +1,9 @@
 """Syntax error messages, and skipping the offending statement so parsing can go on."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
@@ -25,7 +28,7 @@ def _describe_terminal(name: str) -> str:
     return f"`{name.lower()}`"
 
 
-def _describe_token(tok) -> str:
+def _describe_token(tok: Token) -> str:
     if tok.type == "$END":
         return "end of file"
     if tok.type == "_NL":
@@ -35,6 +38,7 @@ def _describe_token(tok) -> str:
 
 def describe_syntax_error(err: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
+        assert err.pos_in_stream is not None  # lark sets it for character errors
         ch = text[err.pos_in_stream]
         span = Span(err.line, err.column, err.line, err.column + 1)
         if ch == '"' or text.startswith('r"', err.pos_in_stream):
@@ -84,7 +88,7 @@ def describe_syntax_error(err: UnexpectedInput, text: str) -> Diagnostic:
     return Diagnostic("error", span, message, hint)
 
 
-def _structure(text: str):
+def _structure(text: str) -> Iterator[tuple[int, str]]:
     """Yield (index, char) for ( ) [ ] { } ; and newlines outside strings, regexes and comments."""
     i, n = 0, len(text)
     while i < n:
@@ -93,7 +97,8 @@ def _structure(text: str):
             j = text.find("\n", i)
             i = n if j < 0 else j
             continue
-        if c == '"' or (c == "r" and text.startswith('r"', i) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"))):
+        after_word = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
+        if c == '"' or (c == "r" and text.startswith('r"', i) and not after_word):
             line_end = text.find("\n", i)
             line_end = n if line_end < 0 else line_end
             if c == "r":

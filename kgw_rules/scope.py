@@ -19,7 +19,7 @@ class Symbol:
 
 @dataclass(eq=False)
 class Scope:
-    parent: "Scope | None" = None
+    parent: Scope | None = None
     names: dict[str, Symbol] = field(default_factory=dict)
 
     def lookup(self, name: str) -> Symbol | None:
@@ -38,5 +38,5 @@ class Scope:
             scope = scope.parent
         return out
 
-    def child(self) -> "Scope":
+    def child(self) -> Scope:
         return Scope(self)

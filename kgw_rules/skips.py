@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from . import runtime as rt
+from .exchange import Request, Response
 
 SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc",
                 "regex_budget")
@@ -20,7 +21,7 @@ def valid_host(value: bytes) -> bool:
     return bool(value) and rt.valid_header_value(value) and not any(c in value for c in b" \t/?#@")
 
 
-def body_write_blocker(request, message, phase: int) -> str | None:
+def body_write_blocker(request: Request, message: Request | Response, phase: int) -> str | None:
     """Why a body write on `message` must be skipped, or None."""
     if rt.get_first(request.headers, b"upgrade") is not None:
         return "upgrade"

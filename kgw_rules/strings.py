@@ -1,7 +1,7 @@
 """Reading string literals: escapes, literal braces and `{expr}` interpolations with exact columns."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .diagnostics import Diagnostic, Span
 
@@ -42,12 +42,12 @@ def interpolation_end(text: str, i: int) -> int:
 
 
 def decode_string(text: str, line: int, col: int, diags: list[Diagnostic],
-                  parse_expr: Callable[[str, int, int], object]) -> list:
+                  parse_expr: Callable[[str, int, int], object]) -> list[str | object]:
     """Split the literal `text` (quotes included) starting at (line, col) into text and expressions.
 
     `parse_expr(source, line, col)` parses one interpolation whose first character sits at (line, col).
     """
-    parts: list = []
+    parts: list[str | object] = []
     buf: list[str] = []
     i, end = 1, len(text) - 1
 

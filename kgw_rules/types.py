@@ -12,10 +12,10 @@ class Type:
     def __str__(self) -> str:
         return self.base + ("?" if self.optional and self.base != "none" else "")
 
-    def opt(self) -> "Type":
+    def opt(self) -> Type:
         return Type(self.base, True)
 
-    def required(self) -> "Type":
+    def required(self) -> Type:
         return Type(self.base, False)
 
 

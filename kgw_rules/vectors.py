@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import RootModel, field_validator, model_validator
 
-from .cases import Case, CaseFileError, _plain, _Strict, compose, validate
+from .cases import Case, CaseFileError, Marks, _plain, _Strict, compose, validate
 from .skips import SKIP_REASONS
 
 
@@ -42,7 +42,7 @@ class Vector(_Strict):
         return [self.rules] if isinstance(self.rules, str) else self.rules
 
     @model_validator(mode="after")
-    def _cases(self):
+    def _cases(self) -> Vector:
         if not self.cases:
             raise ValueError("a vector needs at least one case")
         names = [c.name for c in self.cases]
@@ -54,7 +54,7 @@ class Vector(_Strict):
 
 class VectorFile(RootModel[list[Vector]]):
     @model_validator(mode="after")
-    def _unique(self):
+    def _unique(self) -> VectorFile:
         names = [v.name for v in self.root]
         dup = next((n for n in names if names.count(n) > 1), None)
         if dup is not None:
@@ -84,7 +84,7 @@ def load_vectors(path: str, text: str | None = None) -> list[VectorItem]:
     root = compose(path, text)
     if root is None:
         raise CaseFileError(f"{path}:1:1: error: empty vector file; expected a list of vectors")
-    marks: dict = {}
+    marks: Marks = {}
     data = _plain(root, marks, ())
     if not isinstance(data, list):
         raise CaseFileError(f"{path}:1:1: error: a vector file is a list of vectors (`- name: ...`)")

@@ -7,34 +7,40 @@ in order, then (without a local response) every program's response phase over th
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from . import runtime as rt
 from .bytecode import Program
-from .exchange import HostContext, LocalResponse, Outcome, Request, Response
-from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .exchange import Headers, HostContext, LocalResponse, Outcome, Request, Response
+from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
+from .wire.opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .wire.program import Constant
+from .wire.regex import RegexProgram
+
+Value = bytes | int | bool | None  # what the stack holds (docs/bytecode.md, "Values and coercions")
 
 
-def _eq(a, b) -> bool:
+def _eq(a: Value, b: Value) -> bool:
     if type(a) is int and type(b) is int or type(a) is bool and type(b) is bool:
         return a == b
     return rt.to_str(a) == rt.to_str(b)
 
 
-def _order(a, b) -> int:
+def _order(a: Value, b: Value) -> int:
     if type(a) is int and type(b) is int:
         return (a > b) - (a < b)
     x, y = rt.to_str(a), rt.to_str(b)
     return (x > y) - (x < y)
 
 
-def _to_int(v):
+def _to_int(v: Value) -> int | None:
     if type(v) is int:
         return v
     return rt.to_int(rt.to_str(v))
 
 
-_PURE = {
+_PURE: dict[str, Callable[..., Value]] = {
     "LOWER": lambda a: rt.lower(rt.to_str(a)), "UPPER": lambda a: rt.upper(rt.to_str(a)),
     "TRIM": lambda a: rt.trim(rt.to_str(a)), "LEN": lambda a: len(rt.to_str(a)),
     "SUBSTR2": lambda s, i: rt.substr(rt.to_str(s), rt.int_of(i)),
@@ -66,18 +72,21 @@ class _End(Exception):
 class _Phase:
     """One program's phase over the mutable exchange."""
 
-    def __init__(self, program: Program, phase: int, state: "_Stream", variables: list):
+    def __init__(self, program: Program, phase: int, state: _Stream, variables: list[Value]):
         self.p, self.phase, self.s, self.vars = program, phase, state, variables
         self.lines = {e.pc: e.line for e in (program.lines or []) if e.phase == phase}
 
     @property
-    def msg(self):
-        return self.s.request if self.phase == 0 else self.s.response
+    def msg(self) -> Request | Response:
+        if self.phase == 0:
+            return self.s.request
+        assert self.s.response is not None  # the response phase runs on a response
+        return self.s.response
 
-    def headers(self):
+    def headers(self) -> Headers:
         return self.msg.headers
 
-    def set_headers(self, headers) -> None:
+    def set_headers(self, headers: Headers) -> None:
         self.msg.headers = headers
 
     def skip(self, reason: str) -> None:
@@ -94,16 +103,17 @@ class _Phase:
     def replace(self, index: int, text: bytes, with_: bytes) -> bytes:
         """replace() and `replace body`: a replace-all that runs out of its work budget
         (docs/regex.md, Complexity) leaves the text unchanged and is skipped as `regex_budget`."""
-        new, _ = self.p.regexes[index].replace_all_budgeted(text, with_)
+        new, _ = replace_all_budgeted(self.p.regexes[index], text, with_)
         if new is None:
             self.skip("regex_budget")
             return text
         return new
 
-    def field(self, index: int):
+    def field(self, index: int) -> Value:
         name = FIELDS[index]
         req = self.s.request
         if name == "status":
+            assert self.s.response is not None  # the verifier allows `status` in the response phase only
             return self.s.response.status
         if name == "body":
             return self.msg.body or b""
@@ -112,10 +122,10 @@ class _Phase:
         return {"method": req.method, "host": req.host, "scheme": req.scheme, "url": req.url,
                 "route": req.route, "client_ip": req.client_ip}[name]
 
-    def run(self) -> list:
+    def run(self) -> list[Value]:
         """Run to the end of the code or a `stop`; returns what is left on the stack."""
         code, consts = self.p.code[self.phase], self.p.constants
-        stack: list = []
+        stack: list[Value] = []
         pc = 0
         while pc < len(code):
             op = BY_CODE[code[pc]]
@@ -165,35 +175,41 @@ class _Phase:
                 self.effect(name, a, stack)
         return stack
 
-    def effect(self, name: str, a: tuple, stack: list) -> None:
-        consts = self.p.constants
+    def text(self, index: int) -> bytes:
+        """String constant `index` (the verifier guarantees the kind of string operands)."""
+        value = self.p.constants[index]
+        assert isinstance(value, bytes)
+        return value
+
+    def effect(self, name: str, a: tuple[int, ...], stack: list[Value]) -> None:
+        text = self.text
         req = self.s.request
         if name == "FIELD":
             stack.append(self.field(a[0]))
         elif name == "HDR":
-            stack.append(rt.get_first(self.headers(), consts[a[0]]))
+            stack.append(rt.get_first(self.headers(), text(a[0])))
         elif name == "HDR_ALL":
-            stack.append(rt.get_joined(self.headers(), consts[a[0]], rt.to_str(stack.pop())))
+            stack.append(rt.get_joined(self.headers(), text(a[0]), rt.to_str(stack.pop())))
         elif name == "REQ_HDR":
-            stack.append(rt.get_first(req.headers, consts[a[0]]))
+            stack.append(rt.get_first(req.headers, text(a[0])))
         elif name == "QUERY":
-            stack.append(rt.query_get(req.url, consts[a[0]]))
+            stack.append(rt.query_get(req.url, text(a[0])))
         elif name == "COOKIE":
-            stack.append(rt.cookie_get(rt.get_all(req.headers, b"cookie"), consts[a[0]]))
+            stack.append(rt.cookie_get(rt.get_all(req.headers, b"cookie"), text(a[0])))
         elif name == "JSON":
-            stack.append(rt.json_get(self.msg.body or b"", consts[a[0]]))
+            stack.append(rt.json_get(self.msg.body or b"", text(a[0])))
         elif name == "ENV":
-            stack.append(self.s.host.env.get(consts[a[0]]))
+            stack.append(self.s.host.env.get(text(a[0])))
         elif name == "RANDOM_ID":  # the filter: one random_get of 16 bytes, the same draw
             stack.append(rt.base64url_encode(self.s.host.random_bytes(16)))
         elif name in ("MATCH", "MATCH_CAP"):
             regex = self.p.regexes[a[0]]
-            text = rt.to_str(stack.pop())
-            found = regex.search(text)
+            subject = rt.to_str(stack.pop())
+            found = search(regex, subject)
             if found is not None and name == "MATCH_CAP":
                 for i in range(1, regex.ngroups + 1):
                     span = found[i]
-                    self.vars[a[1] + i - 1] = None if span is None else text[span[0]:span[1]]
+                    self.vars[a[1] + i - 1] = None if span is None else subject[span[0]:span[1]]
             stack.append(found is not None)
         elif name == "REPLACE":
             with_ = rt.to_str(stack.pop())
@@ -201,8 +217,8 @@ class _Phase:
         else:
             self.write(name, a, stack)
 
-    def write(self, name: str, a: tuple, stack: list) -> None:
-        consts = self.p.constants
+    def write(self, name: str, a: tuple[int, ...], stack: list[Value]) -> None:
+        text = self.text
         req = self.s.request
         if name in ("SET_HDR", "ADD_HDR"):
             value = stack.pop()
@@ -211,11 +227,11 @@ class _Phase:
                 if not rt.valid_header_value(value):
                     return self.skip("header_value")
             op = rt.set_all if name == "SET_HDR" else rt.add
-            self.set_headers(op(self.headers(), consts[a[0]], value))
+            self.set_headers(op(self.headers(), text(a[0]), value))
         elif name == "DEL_HDR":
-            self.set_headers(rt.remove(self.headers(), consts[a[0]]))
+            self.set_headers(rt.remove(self.headers(), text(a[0])))
         elif name == "REN_HDR":
-            self.set_headers(rt.rename(self.headers(), consts[a[0]], consts[a[1]]))
+            self.set_headers(rt.rename(self.headers(), text(a[0]), text(a[1])))
         elif name == "SET_PATH":
             new = rt.set_path(req.url, rt.to_str(stack.pop()))
             if new is None:
@@ -223,9 +239,9 @@ class _Phase:
             req.url = new
         elif name == "SET_QUERY":
             value = stack.pop()
-            req.url = rt.query_set(req.url, consts[a[0]], None if value is None else rt.to_str(value))
+            req.url = rt.query_set(req.url, text(a[0]), None if value is None else rt.to_str(value))
         elif name == "DEL_QUERY":
-            req.url = rt.query_remove(req.url, consts[a[0]])
+            req.url = rt.query_remove(req.url, text(a[0]))
         elif name == "SET_METHOD":
             value = rt.to_str(stack.pop())
             if not valid_method(value):
@@ -240,6 +256,7 @@ class _Phase:
             value = rt.int_of(stack.pop())
             if not 200 <= value <= 599:
                 return self.skip("status")
+            assert self.s.response is not None  # SET_STATUS is a response-phase opcode
             self.s.response.status = value
         elif name in ("SET_BODY", "SET_JSON", "DEL_JSON", "REPLACE_BODY"):
             value = stack.pop() if name != "DEL_JSON" else None
@@ -249,12 +266,13 @@ class _Phase:
             if blocker:
                 return self.skip(blocker)
             body = self.msg.body
+            assert body is not None  # blocker is "no_body" otherwise
             if name == "SET_BODY":
                 self.write_body(rt.to_str(value))
             elif name == "SET_JSON":
-                self.write_body(rt.json_set(body, consts[a[0]], value))
+                self.write_body(rt.json_set(body, text(a[0]), value))
             elif name == "DEL_JSON":
-                self.write_body(rt.json_remove(body, consts[a[0]]))
+                self.write_body(rt.json_remove(body, text(a[0])))
             else:
                 new = self.replace(a[0], body, rt.to_str(value))
                 self.write_body(new if new != body else None)
@@ -263,7 +281,7 @@ class _Phase:
         else:  # pragma: no cover - the verifier admits no other opcode
             raise AssertionError(name)
 
-    def respond(self, a: tuple, stack: list) -> None:
+    def respond(self, a: tuple[int, ...], stack: list[Value]) -> None:
         status, nheaders, has_body = a
         body = rt.to_str(stack.pop()) if has_body else b""
         pairs = stack[len(stack) - 2 * nheaders:]
@@ -298,9 +316,9 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
                  host: HostContext | None = None) -> Outcome:
     """Run one request (and the upstream's answer, if given) through `programs` in order."""
     stream = _Stream(copy.deepcopy(request), copy.deepcopy(response), host)
-    variables = [[None] * p.nvars for p in programs]
+    variables: list[list[Value]] = [[None] * p.nvars for p in programs]
     try:
-        for p, v in zip(programs, variables):
+        for p, v in zip(programs, variables, strict=True):
             if p.code[0]:
                 _run_phase(p, 0, stream, v)
     except _End:
@@ -308,7 +326,7 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
     if stream.response is None:
         return Outcome(stream.request, None, None, stream.skipped, stream.trace)
     try:
-        for p, v in zip(programs, variables):
+        for p, v in zip(programs, variables, strict=True):
             if p.code[1]:
                 _run_phase(p, 1, stream, v)
     except _End:
@@ -316,11 +334,11 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
     return Outcome(stream.request, stream.response, None, stream.skipped, stream.trace)
 
 
-def _run_phase(program: Program, phase: int, stream: _Stream, variables: list) -> None:
+def _run_phase(program: Program, phase: int, stream: _Stream, variables: list[Value]) -> None:
     _Phase(program, phase, stream, variables).run()
 
 
-def evaluate_constant(code: bytes, constants: list, regexes: list):
+def evaluate_constant(code: bytes, constants: list[Constant], regexes: list[RegexProgram]) -> Constant | bool | None:
     """Value of a constant expression's code (no exchange: the checker allows no reads in it)."""
     program = Program(0, 0, constants, regexes, (code, b""), 0)
     return _Phase(program, 0, _Stream(Request(), None), []).run()[-1]

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..filter import filter_wasm_bytes
-from .bundle import BundleRoute, encode_bundle
-from .host import (BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost,
-                   WasmTrap, envoy_order)
+from ..wire.bundle import BundleRoute, encode_bundle
+from .host import BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost, WasmTrap, envoy_order
 
 CONTINUE, STOP_ITERATION = 0, 1
 TEST_ROUTE_NAME = b"kgw-test-route"  # the xds route name the harness reports for every request
@@ -58,20 +57,21 @@ class FilterVM:
         if not self.host.configure(self.root_id, plugin_config):
             raise ConfigRefused([m for lvl, m in self.host.logs if lvl in ("error", "critical")])
 
-    def _cb(self, stats: PhaseStats, name: str, *args) -> int:
+    def _cb(self, stats: PhaseStats, name: str, *args: int) -> int | None:
         result = self.host.call(name, *args)
         stats.fuel += self.host.last_fuel
         stats.calls += 1
         return result
 
-    def _body(self, stats, ctx, callback, kind, body: bytes, chunk: int, trailers: bool = False) -> int:
+    def _body(self, stats: PhaseStats, ctx: int, callback: str, kind: int, body: bytes, chunk: int,
+              trailers: bool = False) -> int | None:
         """Deliver a body as Envoy does; returns the last callback result. With `trailers` the last
         data frame does not end the stream: the trailers callback does."""
         st = self.host.state
         forwarded = b""
         st.buffers[kind] = b""
         chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
-        result = CONTINUE
+        result: int | None = CONTINUE
         for i, piece in enumerate(chunks):
             eos = i == len(chunks) - 1 and not trailers
             st.buffers[kind] += piece
@@ -111,14 +111,16 @@ class FilterVM:
             self._cb(stats, "proxy_on_delete", ctx)
 
     def _skipped(self, first_log: int) -> list[str]:
-        return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:] if m.startswith(SKIP_PREFIX)]
+        return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:]
+                if m.startswith(SKIP_PREFIX)]
 
     def _local(self, phase: str, first_log: int, upstream: Request | None) -> Outcome:
         r = self.host.state.local_reply
+        assert r is not None  # callers check that the filter sent one
         local = LocalResponse(r.status, list(r.headers), r.body, phase)
         return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
 
-    def _run(self, stats, ctx, request: Request, response: Response | None, first_log: int, chunk: int,
+    def _run(self, stats: PhaseStats, ctx: int, request: Request, response: Response | None, first_log: int, chunk: int,
              trailers: bool) -> Outcome:
         st = self.host.state
         st.maps[MAP_REQUEST] = envoy_order([
@@ -128,7 +130,7 @@ class FilterVM:
         held = self._cb(stats, "proxy_on_request_headers", ctx, len(st.maps[MAP_REQUEST]), int(not has_body))
         if st.local_reply is not None:
             return self._local("request", first_log, None)
-        if has_body:
+        if request.body is not None:
             self._body(stats, ctx, "proxy_on_request_body", BUF_REQUEST_BODY, request.body, chunk, trailers)
             if st.local_reply is not None:
                 return self._local("request", first_log, None)
@@ -145,7 +147,7 @@ class FilterVM:
         held = self._cb(stats, "proxy_on_response_headers", ctx, len(st.maps[MAP_RESPONSE]), int(not has_body))
         if st.local_reply is not None:
             return self._local("response", first_log, upstream)
-        if has_body:
+        if response.body is not None:
             self._body(stats, ctx, "proxy_on_response_body", BUF_RESPONSE_BODY, response.body, chunk, trailers)
             if st.local_reply is not None:
                 return self._local("response", first_log, upstream)
@@ -172,7 +174,7 @@ def test_bundle(programs: list[bytes], route: bytes) -> bytes:
     return encode_bundle(ids, [BundleRoute(TEST_ROUTE_NAME, route, tuple(ids))])
 
 
-test_bundle.__test__ = False  # not a pytest test despite the name
+test_bundle.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
 
 
 class WasmEngine:
@@ -181,7 +183,7 @@ class WasmEngine:
     def __init__(self, wasm: bytes | None = None, fuel: bool = True):
         self.wasm = wasm or filter_wasm_bytes()
         self.fuel = fuel
-        self._vms: dict[bytes, FilterVM] = {}
+        self._vms: dict[tuple[bytes, tuple[tuple[bytes, bytes], ...]], FilterVM] = {}
         self.last_stats = PhaseStats()
 
     def vm(self, plugin_config: bytes, context: HostContext | None = None) -> FilterVM:

@@ -111,29 +111,31 @@ class ProxyWasmHost:
         self.fuel = fuel
         self.record = record
         self.state = HostState()
-        self.transcript: list[tuple] = []
+        self.transcript: list[tuple[object, ...]] = []
         self.logs: list[tuple[str, str]] = []
-        self.metrics: dict[int, list] = {}  # id -> [kind, name, value]
+        self.metrics: dict[int, list[int | str]] = {}  # id -> [kind, name, value]
         self.last_fuel = 0
         self.roots: set[int] = set()
         self.context = HostContext()  # env and random source of the WASI calls
         linker = wasmtime.Linker(self.engine)
         for imp in self.module.imports:
             prefix = {"env": "_", WASI: "_wasi_"}.get(imp.module)
-            impl = getattr(self, prefix + imp.name, None) if prefix else None
-            if impl is None:
+            impl = getattr(self, prefix + imp.name, None) if prefix and imp.name else None
+            if impl is None or imp.name is None or not isinstance(imp.type, wasmtime.FuncType):
                 raise ValueError(f"the module imports {imp.module}.{imp.name}, which this host does not provide")
             linker.define_func(imp.module, imp.name, imp.type, impl)
         self.instance = linker.instantiate(self.store, self.module)
         exports = self.instance.exports(self.store)
-        self.memory = exports["memory"]
-        self.exports = {e.name: exports[e.name] for e in self.module.exports}
+        memory = exports["memory"]
+        assert isinstance(memory, wasmtime.Memory)
+        self.memory = memory
+        self.exports = {e.name: f for e in self.module.exports if isinstance(f := exports[e.name], wasmtime.Func)}
         if "proxy_abi_version_0_2_1" not in self.exports:
             raise ValueError("not a proxy-wasm ABI 0.2.1 module (no proxy_abi_version_0_2_1 export)")
 
     # -- calling the module -----------------------------------------------------------------------
 
-    def call(self, name: str, *args) -> int | None:
+    def call(self, name: str, *args: int) -> int | None:
         func = self.exports.get(name)
         if func is None:  # Envoy skips callbacks the module does not export
             self.last_fuel = 0
@@ -150,7 +152,7 @@ class ProxyWasmHost:
             raise WasmTrap(f"{name}{args}: {err}") from None
         if self.fuel:
             self.last_fuel = FUEL - self.store.get_fuel()
-        return result
+        return result if isinstance(result, int) else None
 
     def memory_size(self) -> int:
         return self.memory.data_len(self.store)
@@ -175,6 +177,7 @@ class ProxyWasmHost:
     def _give(self, data: bytes, out_ptr: int, out_size: int) -> int:
         """Hand bytes to the module as Envoy does: allocate with proxy_on_memory_allocate, copy."""
         ptr = self.exports["proxy_on_memory_allocate"](self.store, len(data))
+        assert isinstance(ptr, int)
         if not ptr and data:
             return BAD_ARGUMENT
         self._write(ptr, data)
@@ -182,20 +185,20 @@ class ProxyWasmHost:
         self._u32(out_size, len(data))
         return OK
 
-    def _log_call(self, *entry) -> None:
+    def _log_call(self, *entry: object) -> None:
         if self.record:
             self.transcript.append(entry)
 
     # -- imports (names match the ABI; each returns a status) -------------------------------------
 
-    def _proxy_log(self, level, ptr, size):
+    def _proxy_log(self, level: int, ptr: int, size: int) -> int:
         msg = self._read(ptr, size).decode("utf-8", "replace")
         name = LOG_LEVELS[level] if 0 <= level < len(LOG_LEVELS) else str(level)
         self.logs.append((name, msg))
         self._log_call("proxy_log", name, msg)
         return OK
 
-    def _proxy_get_buffer_bytes(self, kind, start, max_size, out_ptr, out_size):
+    def _proxy_get_buffer_bytes(self, kind: int, start: int, max_size: int, out_ptr: int, out_size: int) -> int:
         start, max_size = start & 0xFFFFFFFF, max_size & 0xFFFFFFFF
         self._log_call("proxy_get_buffer_bytes", kind, start, max_size)
         if kind not in self.state.buffers:
@@ -203,7 +206,7 @@ class ProxyWasmHost:
         data = self.state.buffers[kind]
         return self._give(data[start:start + max_size], out_ptr, out_size)
 
-    def _proxy_set_buffer_bytes(self, kind, start, size, ptr, length):
+    def _proxy_set_buffer_bytes(self, kind: int, start: int, size: int, ptr: int, length: int) -> int:
         start, size = start & 0xFFFFFFFF, size & 0xFFFFFFFF  # the ABI's sizes are u32
         data = self._read(ptr, length)
         self._log_call("proxy_set_buffer_bytes", kind, start, size, data)
@@ -221,17 +224,17 @@ class ProxyWasmHost:
             return BAD_ARGUMENT
         return OK
 
-    def _map(self, kind):
+    def _map(self, kind: int) -> list[tuple[bytes, bytes]] | None:
         return self.state.maps.get(kind)
 
-    def _proxy_get_header_map_pairs(self, kind, out_ptr, out_size):
+    def _proxy_get_header_map_pairs(self, kind: int, out_ptr: int, out_size: int) -> int:
         self._log_call("proxy_get_header_map_pairs", kind)
         pairs = self._map(kind)
         if pairs is None:
             return NOT_FOUND
         return self._give(serialize_pairs(pairs), out_ptr, out_size)
 
-    def _proxy_set_header_map_pairs(self, kind, ptr, size):
+    def _proxy_set_header_map_pairs(self, kind: int, ptr: int, size: int) -> int:
         pairs = parse_pairs(self._read(ptr, size))
         self._log_call("proxy_set_header_map_pairs", kind, pairs)
         if self._map(kind) is None:
@@ -239,7 +242,7 @@ class ProxyWasmHost:
         self.state.maps[kind] = envoy_order(pairs)
         return OK
 
-    def _proxy_get_header_map_value(self, kind, kptr, klen, out_ptr, out_size):
+    def _proxy_get_header_map_value(self, kind: int, kptr: int, klen: int, out_ptr: int, out_size: int) -> int:
         key = self._read(kptr, klen).lower()
         self._log_call("proxy_get_header_map_value", kind, key)
         pairs = self._map(kind)
@@ -250,7 +253,7 @@ class ProxyWasmHost:
                 return self._give(v, out_ptr, out_size)
         return NOT_FOUND
 
-    def _add(self, kind, key, value):
+    def _add(self, kind: int, key: bytes, value: bytes) -> None:
         pairs = self.state.maps[kind]
         if key.startswith(b":"):
             at = sum(1 for k, _ in pairs if k.startswith(b":"))
@@ -258,7 +261,7 @@ class ProxyWasmHost:
         else:
             pairs.append((key, value))
 
-    def _proxy_add_header_map_value(self, kind, kptr, klen, vptr, vlen):
+    def _proxy_add_header_map_value(self, kind: int, kptr: int, klen: int, vptr: int, vlen: int) -> int:
         key, value = self._read(kptr, klen).lower(), self._read(vptr, vlen)
         self._log_call("proxy_add_header_map_value", kind, key, value)
         if self._map(kind) is None:
@@ -266,7 +269,7 @@ class ProxyWasmHost:
         self._add(kind, key, value)
         return OK
 
-    def _proxy_replace_header_map_value(self, kind, kptr, klen, vptr, vlen):
+    def _proxy_replace_header_map_value(self, kind: int, kptr: int, klen: int, vptr: int, vlen: int) -> int:
         key, value = self._read(kptr, klen).lower(), self._read(vptr, vlen)
         self._log_call("proxy_replace_header_map_value", kind, key, value)
         pairs = self._map(kind)
@@ -276,7 +279,7 @@ class ProxyWasmHost:
         self._add(kind, key, value)
         return OK
 
-    def _proxy_remove_header_map_value(self, kind, kptr, klen):
+    def _proxy_remove_header_map_value(self, kind: int, kptr: int, klen: int) -> int:
         key = self._read(kptr, klen).lower()
         self._log_call("proxy_remove_header_map_value", kind, key)
         pairs = self._map(kind)
@@ -285,7 +288,7 @@ class ProxyWasmHost:
         self.state.maps[kind] = [p for p in pairs if p[0] != key]
         return OK
 
-    def _proxy_get_property(self, ptr, size, out_ptr, out_size):
+    def _proxy_get_property(self, ptr: int, size: int, out_ptr: int, out_size: int) -> int:
         raw = self._read(ptr, size)
         path = tuple(seg for seg in raw.split(b"\0") if seg)
         self._log_call("proxy_get_property", b".".join(path))
@@ -293,14 +296,15 @@ class ProxyWasmHost:
             return NOT_FOUND
         return self._give(self.state.properties[path], out_ptr, out_size)
 
-    def _proxy_send_local_response(self, status, dptr, dlen, bptr, blen, hptr, hlen, grpc):
+    def _proxy_send_local_response(self, status: int, dptr: int, dlen: int,
+                                   bptr: int, blen: int, hptr: int, hlen: int, grpc: int) -> int:
         reply = LocalReply(status, self._read(dptr, dlen), self._read(bptr, blen),
                            parse_pairs(self._read(hptr, hlen)) if hlen else [], grpc)
         self._log_call("proxy_send_local_response", status, reply.body, reply.headers)
         self.state.local_reply = reply
         return OK
 
-    def _proxy_define_metric(self, kind, ptr, size, out_id):
+    def _proxy_define_metric(self, kind: int, ptr: int, size: int, out_id: int) -> int:
         name = self._read(ptr, size).decode()
         self._log_call("proxy_define_metric", kind, name)
         for mid, (k, n, _) in self.metrics.items():
@@ -312,20 +316,20 @@ class ProxyWasmHost:
         self._u32(out_id, mid)
         return OK
 
-    def _proxy_increment_metric(self, mid, offset):
+    def _proxy_increment_metric(self, mid: int, offset: int) -> int:
         self._log_call("proxy_increment_metric", mid, offset)
         if mid not in self.metrics:
             return NOT_FOUND
-        self.metrics[mid][2] += offset
+        self.metrics[mid][2] = int(self.metrics[mid][2]) + offset
         return OK
 
-    def _proxy_record_metric(self, mid, value):
+    def _proxy_record_metric(self, mid: int, value: int) -> int:
         if mid not in self.metrics:
             return NOT_FOUND
         self.metrics[mid][2] = value
         return OK
 
-    def _proxy_get_metric(self, mid, out_ptr):
+    def _proxy_get_metric(self, mid: int, out_ptr: int) -> int:
         if mid not in self.metrics:
             return NOT_FOUND
         self._write(out_ptr, struct.pack("<Q", self.metrics[mid][2]))
@@ -336,14 +340,14 @@ class ProxyWasmHost:
     def _environ(self) -> list[bytes]:
         return [k + b"=" + v + b"\0" for k, v in self.context.env.items()]
 
-    def _wasi_environ_sizes_get(self, count_ptr, size_ptr):
+    def _wasi_environ_sizes_get(self, count_ptr: int, size_ptr: int) -> int:
         entries = self._environ()
         self._log_call("environ_sizes_get")
         self._u32(count_ptr, len(entries))
         self._u32(size_ptr, sum(map(len, entries)))
         return 0
 
-    def _wasi_environ_get(self, ptrs, buf):
+    def _wasi_environ_get(self, ptrs: int, buf: int) -> int:
         self._log_call("environ_get")
         for i, entry in enumerate(self._environ()):
             self._u32(ptrs + 4 * i, buf)
@@ -351,7 +355,7 @@ class ProxyWasmHost:
             buf += len(entry)
         return 0
 
-    def _wasi_random_get(self, ptr, size):
+    def _wasi_random_get(self, ptr: int, size: int) -> int:
         size &= 0xFFFFFFFF
         self._log_call("random_get", size)
         data = self.context.random_bytes(size)
@@ -366,7 +370,7 @@ class ProxyWasmHost:
         """Current value of a metric by name (Envoy shows it as wasmcustom.<name>); 0 if undefined."""
         for _, n, v in self.metrics.values():
             if n == name:
-                return v
+                return int(v)
         return 0
 
     def configure(self, root_id: int, plugin_config: bytes, vm_config: bytes = b"") -> bool:

@@ -1,12 +1,11 @@
 """Thompson construction of a Pike-VM program from a parsed tree."""
 from __future__ import annotations
 
+from ..wire.regex import ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, SAVE, SPLIT, RegexProgram
 from . import nodes as N
 from .errors import RegexError
-from .opcodes import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, MAX_INSTRUCTIONS,
-                      MAX_PATTERN_BYTES, SAVE, SPLIT)
+from .limits import MAX_INSTRUCTIONS, MAX_PATTERN_BYTES
 from .parse import parse
-from .program import RegexProgram
 
 
 def compile_regex(pattern: str) -> RegexProgram:
@@ -26,10 +25,11 @@ def compile_regex(pattern: str) -> RegexProgram:
     em = _Emitter()
     em.emit(parsed.tree)
     em.add(MATCH)
-    return RegexProgram(em.insts, em.classes, parsed.ngroups, parsed.names, pattern=pattern)
+    return RegexProgram(tuple((op, a, b) for op, a, b in em.insts), tuple(em.classes), parsed.ngroups,
+                        tuple(parsed.names), pattern=pattern)
 
 
-def program_size(node) -> int:
+def program_size(node: N.Node) -> int:
     """The instruction count `_Emitter.emit` will produce, computed without expanding repetitions."""
     if isinstance(node, (N.Set, N.Assert)):
         return 1
@@ -45,7 +45,7 @@ def program_size(node) -> int:
     return node.lo * s + (node.hi - node.lo) * (s + 1)
 
 
-def nullable(node) -> bool:
+def nullable(node: N.Node) -> bool:
     """Whether the node can match the empty string (assertions count as empty)."""
     if isinstance(node, N.Set):
         return False
@@ -61,7 +61,7 @@ def nullable(node) -> bool:
 
 
 class _Emitter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.insts: list[list[int]] = []
         self.classes: list[int] = []
         self.class_index: dict[int, int] = {}
@@ -70,7 +70,7 @@ class _Emitter:
         self.insts.append([op, a, b])
         return len(self.insts) - 1
 
-    def emit(self, node) -> None:
+    def emit(self, node: N.Node) -> None:
         if isinstance(node, N.Set):
             self.emit_set(node.mask)
         elif isinstance(node, N.Assert):
@@ -101,7 +101,7 @@ class _Emitter:
                 self.classes.append(mask)
             self.add(CLASS, idx)
 
-    def emit_alt(self, items) -> None:
+    def emit_alt(self, items: tuple[N.Node, ...]) -> None:
         jumps = []
         for item in items[:-1]:
             split = self.add(SPLIT, len(self.insts) + 1)

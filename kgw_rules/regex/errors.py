@@ -1,4 +1,5 @@
-"""The two ways a regex can be refused: bad pattern text, or a bad binary program."""
+"""The two ways a regex can be refused: bad pattern text (here), or a bad binary program
+(RegexFormatError, kgw_rules.wire.errors)."""
 from __future__ import annotations
 
 
@@ -18,11 +19,3 @@ class RegexError(ValueError):
 
     def __repr__(self) -> str:
         return f"RegexError({self.message!r}, {self.offset}, {self.length}, hint={self.hint!r})"
-
-
-class RegexFormatError(ValueError):
-    """A binary regex program that fails verification; ``reason`` says exactly what is wrong."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason

@@ -53,17 +53,17 @@ class Set:
 
 @dataclass(frozen=True)
 class Seq:
-    items: tuple
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Alt:
-    items: tuple
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Rep:
-    sub: object
+    sub: Node
     lo: int
     hi: int | None  # None = unbounded
     greedy: bool
@@ -71,7 +71,7 @@ class Rep:
 
 @dataclass(frozen=True)
 class Cap:
-    sub: object
+    sub: Node
     index: int
     name: str | None
 
@@ -81,4 +81,5 @@ class Assert:
     kind: int
 
 
+Node = Set | Seq | Alt | Rep | Cap | Assert
 EMPTY = Seq(())

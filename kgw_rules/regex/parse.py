@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
+from ..wire.regex import NOT_WORD_BOUNDARY, TEXT_END, TEXT_START, WORD_BOUNDARY
 from . import nodes as N
 from .errors import RegexError
-from .opcodes import (MAX_GROUPS, MAX_NESTING, MAX_REPEAT, NOT_WORD_BOUNDARY, TEXT_END, TEXT_START,
-                      WORD_BOUNDARY)
+from .limits import MAX_GROUPS, MAX_NESTING, MAX_REPEAT
 
 _LINEAR = "kgw regexes run in linear time (RE2 syntax)"
 _FLAG_I, _FLAG_S, _FLAG_U = 1, 2, 4
@@ -18,9 +19,9 @@ _HEX = "0123456789abcdefABCDEF"
 
 @dataclass(frozen=True)
 class Parsed:
-    tree: object
+    tree: N.Node
     ngroups: int
-    names: tuple  # index -> name or None, index 0 is the whole match
+    names: tuple[str | None, ...]  # index -> name or None, index 0 is the whole match
 
 
 def parse(pattern: str) -> Parsed:
@@ -43,28 +44,28 @@ class _Parser:
         self.ngroups = 0
         self.names: list[str | None] = [None]
 
-    def error(self, message: str, offset: int, length: int = 1, hint: str | None = None):
+    def error(self, message: str, offset: int, length: int = 1, hint: str | None = None) -> NoReturn:
         raise RegexError(message, offset, length, hint)
 
     def peek(self, k: int = 0) -> str:
         j = self.i + k
         return self.s[j] if j < len(self.s) else ""
 
-    def parse(self):
+    def parse(self) -> N.Node:
         tree = self.alternation()
         if self.i < len(self.s):  # only a ')' stops an alternation early
             self.error("unbalanced parenthesis: this ) has no matching (", self.i)
         return tree
 
-    def alternation(self):
+    def alternation(self) -> N.Node:
         branches = [self.concatenation()]
         while self.peek() == "|":
             self.i += 1
             branches.append(self.concatenation())
         return branches[0] if len(branches) == 1 else N.Alt(tuple(branches))
 
-    def concatenation(self):
-        items = []
+    def concatenation(self) -> N.Node:
+        items: list[N.Node] = []
         while self.i < len(self.s) and self.s[self.i] not in "|)":
             start = self.i
             if self.s.startswith("\\Q", start):
@@ -73,7 +74,7 @@ class _Parser:
                 if not literals:
                     continue
                 items.extend(literals[:-1])
-                atom = literals[-1]
+                atom: N.Node | None = literals[-1]
             else:
                 atom = self.atom()
             if atom is None:  # a bare flag group such as (?i)
@@ -83,7 +84,7 @@ class _Parser:
 
     # -- repetition ---------------------------------------------------------------------------------
 
-    def quantifier(self):
+    def quantifier(self) -> tuple[int, int | None, int] | None:
         """Parse a quantifier at the cursor: (lo, hi, end) or None; the cursor does not move."""
         c = self.peek()
         if c == "*":
@@ -96,7 +97,7 @@ class _Parser:
             return self.braces(self.i)
         return None
 
-    def braces(self, start: int):
+    def braces(self, start: int) -> tuple[int, int | None, int] | None:
         """RE2 reads `{` as a literal unless it starts a well-formed {n}, {n,} or {n,m}."""
         s, j = self.s, start + 1
         k = j
@@ -104,7 +105,8 @@ class _Parser:
             k += 1
         if k == j:
             return None
-        lo, hi, j = int(s[j:k]), None, k
+        lo, j = int(s[j:k]), k
+        hi: int | None = None
         if j < len(s) and s[j] == ",":
             j += 1
             k = j
@@ -126,7 +128,7 @@ class _Parser:
                        start, end - start)
         return lo, hi, end
 
-    def repetitions(self, atom, start: int):
+    def repetitions(self, atom: N.Node, start: int) -> N.Node:
         q = self.quantifier()
         if q is None:
             return atom
@@ -139,8 +141,9 @@ class _Parser:
             self.i += 1
         if self.flags & _FLAG_U:
             greedy = not greedy
-        if self.quantifier() is not None:
-            nxt = self.quantifier()[2]
+        nested = self.quantifier()
+        if nested is not None:
+            nxt = nested[2]
             text = self.s[op_start:nxt]
             self.error(f"invalid nested repetition operator `{text}`", op_start, nxt - op_start,
                        "to repeat a repetition, wrap it in (?:...)")
@@ -148,15 +151,16 @@ class _Parser:
 
     # -- atoms --------------------------------------------------------------------------------------
 
-    def atom(self):
+    def atom(self) -> N.Node | None:
         c = self.s[self.i]
         start = self.i
         if c == "(":
             return self.group()
         if c == "[":
             return self.char_class()
-        if c in "*+?" or (c == "{" and self.braces(start) is not None):
-            end = self.quantifier()[2]
+        q = self.quantifier() if c in "*+?{" else None
+        if q is not None:
+            end = q[2]
             self.error(f"missing argument to repetition operator `{self.s[start:end]}`", start, end - start,
                        "escape it with a backslash to match it literally")
         self.i += 1
@@ -171,7 +175,7 @@ class _Parser:
             return self.escape_atom()
         return self.literal_char(c, start)
 
-    def literal_char(self, c: str, start: int):
+    def literal_char(self, c: str, start: int) -> N.Node:
         if c.isascii():
             return self.byte(ord(c))
         try:
@@ -181,11 +185,11 @@ class _Parser:
         # A non-ASCII character stands for its UTF-8 bytes in sequence, repeated as one unit.
         return N.Seq(tuple(N.Set(1 << b) for b in data))
 
-    def byte(self, b: int):
+    def byte(self, b: int) -> N.Set:
         mask = 1 << b
         return N.Set(N.fold(mask) if self.flags & _FLAG_I else mask)
 
-    def escape_atom(self):
+    def escape_atom(self) -> N.Node:
         c = self.peek(1)
         if c == "A":
             self.i += 2
@@ -204,7 +208,7 @@ class _Parser:
             return self.byte(value)
         return N.Set(N.fold(value) if self.flags & _FLAG_I else value)
 
-    def quoted(self):
+    def quoted(self) -> list[N.Node]:
         """\\Q...\\E: everything up to \\E (or the end) is literal text."""
         self.i += 2
         end = self.s.find("\\E", self.i)
@@ -213,7 +217,7 @@ class _Parser:
         self.i = stop if end < 0 else end + 2
         return items
 
-    def escape(self, in_class: bool):
+    def escape(self, in_class: bool) -> tuple[str, int]:
         """Parse one escape at the cursor; return ("byte", value) or ("set", mask)."""
         start = self.i
         if start + 1 >= len(self.s):
@@ -267,7 +271,7 @@ class _Parser:
 
     # -- classes ------------------------------------------------------------------------------------
 
-    def char_class(self):
+    def char_class(self) -> N.Set:
         s, start = self.s, self.i
         self.i += 1
         negate = self.peek() == "^"
@@ -311,7 +315,7 @@ class _Parser:
             self.error("empty class: it matches no byte", start, self.i - start)
         return N.Set(mask)
 
-    def posix_class(self):
+    def posix_class(self) -> int | None:
         s = self.s
         end = s.find(":]", self.i + 2)
         if end < 0:
@@ -325,7 +329,7 @@ class _Parser:
         self.i = end + 2
         return N.ALL & ~base if negate else base
 
-    def class_atom(self):
+    def class_atom(self) -> tuple[str, int]:
         c = self.s[self.i]
         if c == "\\":
             return self.escape(in_class=True)
@@ -337,7 +341,7 @@ class _Parser:
 
     # -- groups -------------------------------------------------------------------------------------
 
-    def group(self):
+    def group(self) -> N.Node | None:
         s, start = self.s, self.i
         name, capture = None, True
         if s.startswith("(?", start):
@@ -366,7 +370,8 @@ class _Parser:
             self.names.append(name)
         return self.group_body(start, capture, index, name)
 
-    def group_body(self, start: int, capture: bool, index, name, flags: int | None = None):
+    def group_body(self, start: int, capture: bool, index: int | None, name: str | None,
+                   flags: int | None = None) -> N.Node:
         self.depth += 1
         if self.depth > MAX_NESTING:
             self.error(f"groups are nested too deeply: the limit is {MAX_NESTING}", start)
@@ -379,9 +384,12 @@ class _Parser:
         self.i += 1
         self.flags = saved
         self.depth -= 1
-        return N.Cap(body, index, name) if capture else body
+        if not capture:
+            return body
+        assert index is not None  # a capture has its group number
+        return N.Cap(body, index, name)
 
-    def group_name(self, start: int, name_start: int):
+    def group_name(self, start: int, name_start: int) -> str:
         s = self.s
         end = s.find(">", name_start)
         if end < 0:
@@ -395,7 +403,7 @@ class _Parser:
         self.i = end + 1
         return name
 
-    def flag_group(self, start: int):
+    def flag_group(self, start: int) -> N.Node | None:
         s, j = self.s, start + 2
         flags, negated, seen = self.flags, False, False
         while j < len(s) and s[j] not in ":)":

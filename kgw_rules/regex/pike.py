@@ -11,34 +11,59 @@ is bounded; an uncached step costs O(program), so matching stays O(program x inp
 """
 from __future__ import annotations
 
-from .opcodes import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, NOT_WORD_BOUNDARY, SAVE,
-                      SPLIT, TEXT_END, TEXT_START, WORD_BOUNDARY)
+from collections.abc import Iterable
+from typing import cast
+
+from ..wire.regex import (
+    ANY,
+    ANY_NOT_NL,
+    ASSERT,
+    BYTE,
+    CLASS,
+    JMP,
+    MATCH,
+    NOT_WORD_BOUNDARY,
+    SAVE,
+    SPLIT,
+    TEXT_END,
+    TEXT_START,
+    WORD_BOUNDARY,
+    RegexProgram,
+)
 
 _IS_WORD = bytes(1 if (chr(b).isascii() and chr(b).isalnum()) or b == 0x5F else 0 for b in range(256))
 _NONWORD, _WORD, _END = 0, 1, 2  # the kind of the byte after a position
 _MAX_STATES = 4096
+Groups = list[tuple[int, int] | None]  # (start, end) or None per group, group 0 first
 _MAX_TRANSITIONS = 200_000
+Ctx = tuple[bool, bool, bool]  # at the start of the input, at its end, at a word boundary
+# A thread's captures: its start position when the program has no groups, else every slot.
+Caps = int | tuple[int | None, ...]
 
 
 class _State:
     __slots__ = ("pcs", "match_at", "trunc", "trans")
 
-    def __init__(self, pcs: tuple, match_at: int):
+    def __init__(self, pcs: tuple[int, ...], match_at: int):
         self.pcs = pcs
         self.match_at = match_at  # index of the first thread at MATCH, or -1
-        self.trunc = None  # the state keeping only the threads before match_at
-        self.trans: dict = {}
+        self.trunc: _State | None = None  # the state keeping only the threads before match_at
+        self.trans: dict[int, Recipe] = {}
+
+
+# (next state, parent index per thread, (thread, slots) to save, all threads spawned?, identity?)
+Recipe = tuple[_State, tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...], bool, bool]
 
 
 class Matcher:
-    def __init__(self, prog):
+    def __init__(self, prog: RegexProgram):
         n = len(prog.insts)
         self.op = [i[0] for i in prog.insts]
         self.a = [i[1] for i in prog.insts]
         self.b = [i[2] for i in prog.insts]
         self.ngroups = prog.ngroups
         self.nslots = 2 + 2 * prog.ngroups
-        masks = []
+        masks: list[int] = []
         for op, a, _ in prog.insts:
             if op == BYTE:
                 masks.append(1 << a)
@@ -52,9 +77,9 @@ class Matcher:
                 masks.append(0)
         self.masks = masks
         self.ninst = n
-        self.states: dict[tuple, _State] = {}
+        self.states: dict[tuple[int, ...], _State] = {}
         self.ntrans = 0
-        self.start_cache: dict = {}
+        self.start_cache: dict[tuple[bool, int, bool], Recipe] = {}
         self._analyse_start()
 
     # -- program analysis ---------------------------------------------------------------------------
@@ -74,7 +99,8 @@ class Matcher:
         self.anchored = not live
         self.first_byte = first.bit_length() - 1 if first > 0 and first & (first - 1) == 0 else -1
 
-    def closure_from(self, seeds, ctx):
+    def closure_from(self, seeds: Iterable[tuple[int, int]],
+                     ctx: Ctx) -> tuple[list[int], list[int], list[tuple[int, ...]]]:
         """Follow epsilon edges from each (pc, parent) seed in priority order; one visited set for all.
 
         Returns the consuming/MATCH pcs reached, the parent index of each, and the slots each saves.
@@ -82,9 +108,11 @@ class Matcher:
         at_start, at_end, boundary = ctx
         op, a, b = self.op, self.a, self.b
         visited = bytearray(self.ninst)
-        pcs, parents, saves = [], [], []
+        pcs: list[int] = []
+        parents: list[int] = []
+        saves: list[tuple[int, ...]] = []
         for start, parent in seeds:
-            stack = [(start, ())]
+            stack: list[tuple[int, tuple[int, ...]]] = [(start, ())]
             while stack:
                 pc, sv = stack.pop()
                 if visited[pc]:
@@ -111,7 +139,7 @@ class Matcher:
 
     # -- states and steps ---------------------------------------------------------------------------
 
-    def intern(self, pcs: tuple) -> _State:
+    def intern(self, pcs: tuple[int, ...]) -> _State:
         st = self.states.get(pcs)
         if st is not None:
             return st
@@ -130,7 +158,7 @@ class Matcher:
             st.trunc = self.intern(st.pcs[:st.match_at])
         return st.trunc
 
-    def _recipe(self, pcs, parents, saves, spawned: int = 0):
+    def _recipe(self, pcs: list[int], parents: list[int], saves: list[tuple[int, ...]], spawned: int = 0) -> Recipe:
         """(next state, parent index per thread, (thread, slots) to save, all threads spawned?,
         whether the new thread list is a prefix of the old one with the spawned thread appended)."""
         nxt = self.intern(tuple(pcs))
@@ -138,47 +166,48 @@ class Matcher:
         identity = not with_saves and all(p == i for i, p in enumerate(parents))
         return nxt, tuple(parents), with_saves, all(p == spawned for p in parents), identity
 
-    def step(self, st: _State, byte: int, nxt: int, spawn: bool):
+    def step(self, st: _State, byte: int, nxt: int, spawn: bool) -> Recipe:
         masks = self.masks
         seeds = [(pc + 1, i) for i, pc in enumerate(st.pcs) if masks[pc] >> byte & 1]
         if spawn:
             seeds.append((0, len(st.pcs)))
         ctx = (False, nxt == _END, _IS_WORD[byte] != (nxt == _WORD))
-        tr = self._recipe(*self.closure_from(seeds, ctx), spawned=len(st.pcs))
+        pcs, parents, saves = self.closure_from(seeds, ctx)
+        tr = self._recipe(pcs, parents, saves, spawned=len(st.pcs))
         self.ntrans += 1
         st.trans[(byte * 3 + nxt) * 2 + spawn] = tr
         return tr
 
-    def start(self, data: bytes, pos: int):
+    def start(self, data: bytes, pos: int) -> Recipe:
         n = len(data)
         nxt = _END if pos == n else _IS_WORD[data[pos]]
         prev = pos > 0 and _IS_WORD[data[pos - 1]] == 1
-        key = (pos == 0, nxt, prev)
+        key = (pos == 0, nxt, bool(prev))
         tr = self.start_cache.get(key)
         if tr is None:
-            ctx = (pos == 0, nxt == _END, prev != (nxt == _WORD))
+            ctx = (pos == 0, nxt == _END, bool(prev) != (nxt == _WORD))
             tr = self.start_cache[key] = self._recipe(*self.closure_from(((0, 0),), ctx))
         return tr
 
-    def apply(self, caps: list, recipe, pos: int) -> list:
+    def apply(self, caps: list[Caps], recipe: Recipe, pos: int) -> list[Caps]:
         parents, with_saves = recipe[1], recipe[2]
         new = [caps[j] for j in parents]
-        for i, slots in with_saves:
-            t = list(new[i])
+        for i, slots in with_saves:  # only programs with groups save slots: new[i] is a tuple
+            t = list(cast(tuple[int | None, ...], new[i]))
             for s in slots:
                 t[s] = pos
             new[i] = tuple(t)
         return new
 
-    def fresh(self, pos: int):
+    def fresh(self, pos: int) -> Caps:
         return pos if self.ngroups == 0 else (pos,) + (None,) * (self.nslots - 1)
 
     # -- search -------------------------------------------------------------------------------------
 
-    def search(self, data: bytes, pos: int = 0):
+    def search(self, data: bytes, pos: int = 0) -> Groups | None:
         return self.search_stop(data, pos)[0]
 
-    def search_stop(self, data: bytes, pos: int = 0):
+    def search_stop(self, data: bytes, pos: int = 0) -> tuple[Groups | None, int]:
         """(groups or None, stop): `stop` is where the Pike VM of docs/regex.md stops, which both
         matchers report the same way whatever they skip or cache: the first position q >= pos at
         which a match has been found and no thread of higher priority than the match is left (the
@@ -198,9 +227,9 @@ class Matcher:
         st = tr[0]
         caps = self.apply([self.fresh(pos)], tr, pos)
         spawn = fresh = True  # fresh: every live thread was started at `pos`
-        found = None
+        found: tuple[Caps, int] | None = None
         is_word = _IS_WORD
-        tail = None if self.ngroups == 0 else (None,) * (self.nslots - 1)
+        tail: tuple[None, ...] | None = None if self.ngroups == 0 else (None,) * (self.nslots - 1)
         while True:
             m = st.match_at
             if m >= 0:
@@ -222,9 +251,8 @@ class Matcher:
                 byte = first
             pos += 1
             nxt = 2 if pos == n else is_word[data[pos]]
-            tr = st.trans.get((byte * 3 + nxt) * 2 + spawn)
-            if tr is None:
-                tr = self.step(st, byte, nxt, spawn)
+            cached = st.trans.get((byte * 3 + nxt) * 2 + spawn)
+            tr = self.step(st, byte, nxt, spawn) if cached is None else cached
             if spawn:
                 caps.append(pos if tail is None else (pos,) + tail)
                 fresh = tr[3]
@@ -239,16 +267,17 @@ class Matcher:
             return None, n  # only the fresh-thread skip can break before n, and only without a match
         return self.groups(*found), pos  # the loop breaks at q: the cut list is empty (or q == n)
 
-    def groups(self, caps, end: int):
-        if self.ngroups == 0:
+    def groups(self, caps: Caps, end: int) -> Groups:
+        if isinstance(caps, int):
             return [(caps, end)]
-        out = [(caps[0], end)]
+        assert caps[0] is not None  # every thread records where it started
+        out: Groups = [(caps[0], end)]
         for k in range(1, self.ngroups + 1):
             s, e = caps[2 * k], caps[2 * k + 1]
             out.append(None if s is None or e is None else (s, e))
         return out
 
-    def replace_all(self, data: bytes, repl: bytes, budget: int | None = None):
+    def replace_all(self, data: bytes, repl: bytes, budget: int | None = None) -> tuple[bytes | None, int]:
         """RE2/Go rule: every non-overlapping match is replaced, except an empty match that starts
         where the previous match ended (so a* on "baaaz" gives "-b-z-").
 
@@ -264,7 +293,7 @@ class Matcher:
             work += stop - pos
             if budget is not None and work > budget:
                 return None, work
-            if m is None:
+            if m is None or m[0] is None:
                 break
             s, e = m[0]
             out.append(data[last_end:s])

@@ -5,6 +5,8 @@ Every failure is "absent"/"unchanged" (None), never an exception.
 """
 from __future__ import annotations
 
+import itertools
+
 from .encoding import json_escape
 from .jsonpath import JsonPathError, Segment, parse_path, parse_path_bytes
 from .jsontree import Array, InvalidJson, Member, Node, Object, Scalar, decode_string, parse, serialize
@@ -57,9 +59,10 @@ def json_get(body: bytes, path: PathLike) -> bytes | None:
         return None
     node, segments = loaded
     for seg in segments:
-        node = _step(node, seg)
-        if node is None:
+        step = _step(node, seg)
+        if step is None:
             return None
+        node = step
     if isinstance(node, Scalar) and node.is_string:
         return decode_string(node.raw)
     return serialize(node)
@@ -82,7 +85,7 @@ def json_set(body: bytes, path: PathLike, value: bytes | int | bool | None) -> b
         return None
     root, segments = loaded
     node = root
-    for seg, nxt in zip(segments, segments[1:]):
+    for seg, nxt in itertools.pairwise(segments):
         child = _step(node, seg)
         if child is None:
             # Only a missing key in an object, followed by another key, is created ({}).
@@ -116,9 +119,10 @@ def json_remove(body: bytes, path: PathLike) -> bytes | None:
     root, segments = loaded
     node = root
     for seg in segments[:-1]:
-        node = _step(node, seg)
-        if node is None:
+        step = _step(node, seg)
+        if step is None:
             return None
+        node = step
     last = segments[-1]
     if isinstance(last, int):
         if not isinstance(node, Array) or last >= len(node.items):

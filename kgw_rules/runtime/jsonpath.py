@@ -52,6 +52,7 @@ def parse_path(path: str) -> list[Segment]:
     first = True
     while first or i < len(path):
         start = i
+        seg: Segment
         if path[i] == "[":
             seg, i = _index(path, i + 1)
         elif first:

@@ -28,12 +28,12 @@ class Scalar:
 class Member:
     raw_key: bytes  # the key literal as written, quotes included
     key: bytes  # decoded UTF-8 bytes, what paths compare against
-    value: "Node"
+    value: Node
 
 
 @dataclass
 class Array:
-    items: list["Node"] = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
 
 
 @dataclass
@@ -93,7 +93,9 @@ class _Parser:
         self.i = 0
 
     def ws(self) -> None:
-        self.i = _WS.match(self.s, self.i).end()
+        ws = _WS.match(self.s, self.i)
+        assert ws is not None  # the pattern matches the empty string
+        self.i = ws.end()
 
     def peek(self) -> int:
         if self.i >= len(self.s):

@@ -112,7 +112,7 @@ class Envoy:
         self.log: list[str] = []
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Envoy":
+    def __enter__(self) -> Envoy:
         cfg = self.workdir / f"envoy-{self.admin}.json"
         cfg.write_text(json.dumps(self.config))
         self.proc = subprocess.Popen([ENVOY, "-c", str(cfg), *self.args], stdout=subprocess.DEVNULL,
@@ -126,7 +126,7 @@ class Envoy:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.time() > deadline or self.proc.poll() is not None:
                     self.__exit__()
-                    raise RuntimeError("envoy did not start:\n" + "\n".join(self.log[-30:]))
+                    raise RuntimeError("envoy did not start:\n" + "\n".join(self.log[-30:])) from None
                 time.sleep(0.1)
 
     def _drain(self):
@@ -143,7 +143,8 @@ class Envoy:
                 self.proc.wait()
 
     def stats(self, filter_: str = "") -> dict[str, int]:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/stats?filter={filter_}", timeout=5).read().decode()
+        url = f"http://127.0.0.1:{self.admin}/stats?filter={filter_}"
+        text = urllib.request.urlopen(url, timeout=5).read().decode()
         out = {}
         for line in text.splitlines():
             k, _, v = line.rpartition(": ")

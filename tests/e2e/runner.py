@@ -13,7 +13,7 @@ import time
 
 import kgw_rules
 from kgw_rules.exchange import LocalResponse, Outcome, Request, Response
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from . import envoy as E
 from .wire import Message, Upstream, encode, request
@@ -41,7 +41,7 @@ class VectorEnvoy:
             key = tuple(blobs)
             if key not in ids:  # vectors share programs across their cases
                 ids[key] = tuple(f"p{len(programs) + j}" for j in range(len(blobs)))
-                programs.update(zip(ids[key], blobs))
+                programs.update(zip(ids[key], blobs, strict=True))
             # the route name selects the programs; `route` in the rules reads the case's own value
             bundle_routes.append(BundleRoute(f"case-{i}".encode(), req.route, ids[key]))
         self.plugin = encode_bundle(programs, bundle_routes)

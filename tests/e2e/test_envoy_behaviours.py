@@ -4,6 +4,7 @@ buffer limit, local responses from both phases, a configuration refused over ECD
 `FAIL_RELOAD`. Everything listens on 127.0.0.1; every Envoy and upstream is stopped by its context manager."""
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import time
 import pytest
 
 import kgw_rules
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from . import envoy as E
 from .wire import Message, Upstream, read_message, request
@@ -236,10 +237,8 @@ def _post_big(port: int, path: str, size: int) -> tuple[Message, float]:
         head = b"POST %s HTTP/1.1\r\nhost: t\r\ncontent-length: %d\r\n\r\n" % (path.encode(), size)
 
         def send():
-            try:
+            with contextlib.suppress(OSError):  # reset after Envoy's early answer: expected
                 s.sendall(head + b"c" * size)
-            except OSError:  # reset after Envoy's early answer: expected
-                pass
         threading.Thread(target=send, daemon=True).start()
         with s.makefile("rb") as f:
             reply = read_message(f)

@@ -19,7 +19,7 @@ from .runner import VectorEnvoy, normalise
 pytestmark = pytest.mark.e2e
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _blobs(sources: tuple[str, ...], name: str) -> tuple[bytes, ...]:
     return tuple(kgw_rules.compile(src, f"{name}#{i}").to_bytes(strip=True) for i, src in enumerate(sources))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import socket
 import socketserver
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -89,7 +89,7 @@ class Upstream:
     responder: Responder
     seen: list[Message] = field(default_factory=list)
 
-    def __enter__(self) -> "Upstream":
+    def __enter__(self) -> Upstream:
         owner = self
 
         class Handler(socketserver.StreamRequestHandler):

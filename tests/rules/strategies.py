@@ -85,7 +85,8 @@ def bools(depth: int = 2, phase: str = "request") -> st.SearchStrategy[str]:
         st.tuples(i, st.sampled_from(["==", "<", "<=", ">"]), i).map(" ".join),
         st.tuples(s, st.sampled_from(["~", "!~"]), st.sampled_from(REGEXES)).map(lambda t: f'{t[0]} {t[1]} r"{t[2]}"'),
         st.tuples(s, st.lists(s, min_size=1, max_size=3)).map(lambda t: f"{t[0]} in [{', '.join(t[1])}]"),
-        st.tuples(st.sampled_from(["starts_with", "ends_with", "contains"]), s, s).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+        st.tuples(st.sampled_from(["starts_with", "ends_with", "contains"]), s, s).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})"),
     )
     if depth == 0:
         return leaves
@@ -102,7 +103,8 @@ def statements(phase: str, depth: int = 2) -> st.SearchStrategy[list[str]]:
         st.tuples(header, s).map(lambda t: f"add header {t[0]} = {t[1]}"),
         header.map(lambda h: f"remove header {h}"),
         st.tuples(header, header).map(lambda t: f"rename header {t[0]} to {t[1]}"),
-        st.tuples(st.sampled_from(JSON_PATHS), st.one_of(s, i, b, st.just("none"))).map(lambda t: f'set json "{t[0]}" = {t[1]}'),
+        st.tuples(st.sampled_from(JSON_PATHS), st.one_of(s, i, b, st.just("none"))).map(
+            lambda t: f'set json "{t[0]}" = {t[1]}'),
         st.sampled_from(JSON_PATHS).map(lambda p: f'remove json "{p}"'),
         st.tuples(st.sampled_from(REGEXES), s).map(lambda t: f'replace body r"{t[0]}" with {t[1]}'),
         s.map(lambda v: f"set body = {v}"),

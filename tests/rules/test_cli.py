@@ -2,7 +2,6 @@
 import pathlib
 import shutil
 
-
 from kgw_controller.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -25,3 +25,13 @@ def test_rendered_diagnostics(path):
     else:
         assert program is None and "error" in severities
     check_golden(path.with_suffix(".err"), render_all(diags, path.name, source) + "\n")
+
+
+def test_an_and_too_long_to_jump_over_is_reported_at_the_and():
+    """The `and`/`or` twin of limit_if_body: generated, since such a file would be one 80 KB line."""
+    terms = " and ".join(["n == 1"] * 7400)
+    source = f"on request {{\n  let n = len(path)\n  let ok = {terms}\n}}\n"
+    program, diags = compile_with_diagnostics(source, "and.kgw")
+    assert program is None
+    assert [(d.span.line, d.span.col, d.message.split(" compiles")[0]) for d in diags] == [(3, 12, "`and`")]
+    assert "the limit is 65536 per phase" in diags[0].message

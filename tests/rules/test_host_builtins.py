@@ -5,9 +5,9 @@ import pytest
 import kgw_rules
 from kgw_rules.cases import CaseFileError, compare, load_cases
 from kgw_rules.diagnostics import CompileError
+from kgw_rules.engines import get_engine
 from kgw_rules.exchange import HostContext, Request
 from kgw_rules.testing import run_file
-from kgw_rules.engines import get_engine
 from kgw_rules.vm import run_exchange
 
 

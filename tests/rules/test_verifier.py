@@ -5,9 +5,9 @@ import zlib
 import pytest
 
 import kgw_rules
-from kgw_rules import VerifyError
-from kgw_rules.bytecode import HEADER, Program
-from kgw_rules.opcodes import BY_NAME, OPERAND_STRUCTS
+from kgw_rules import Program, VerifyError
+from kgw_rules.wire.opcodes import BY_NAME, OPERAND_STRUCTS
+from kgw_rules.wire.program import HEADER
 
 SOURCE = '''
 on request {

@@ -124,7 +124,8 @@ def _budget_items() -> list[VectorItem]:
           replace body r"\\d+" with "#"
           replace body r"\\s+" with " "
           set header x-r = replace(header("x"), r"a*", "-")
-        }""", [{"name": "200k", "request": {"method": "POST", "body_base64": _b64(text), "headers": {"x": "b" * 20_000}},
+        }""", [{"name": "200k",
+                "request": {"method": "POST", "body_base64": _b64(text), "headers": {"x": "b" * 20_000}},
                 "expect": {"request": {
                     "body_base64": _b64(text.replace(b"secret-987", b"[redacted]").replace(b"12345", b"#")
                                         .replace(b"\n", b" ")),

@@ -20,7 +20,7 @@ HERE = pathlib.Path(__file__).parent
 ITEMS = discover_vectors(HERE) + generated_items()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _blobs(sources: tuple[str, ...], name: str) -> list[bytes]:
     # stripped, as the controller ships it; compiled once per vector, not per case
     return [kgw_rules.compile(src, f"{name}#{i}").to_bytes(strip=True) for i, src in enumerate(sources)]

@@ -5,6 +5,9 @@ const std = @import("std");
 const strfn = @import("strfn.zig");
 const program = @import("program.zig");
 const mem = @import("mem.zig");
+const wire = @import("wire.zig");
+const Reader = @import("reader.zig").Reader;
+const fail = @import("reader.zig").fail;
 
 pub const Route = struct {
     xds_name: []const u8, // "" = every route not listed
@@ -42,40 +45,13 @@ pub const Config = struct {
     }
 };
 
-pub const max_programs = 4096;
-pub const max_programs_per_route = 64;
-
-fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
-    reason.* = msg;
-    return error.Invalid;
-}
-
-const Reader = struct {
-    d: []const u8,
-    pos: usize,
-    end: usize,
-    fn take(r: *Reader, n: usize, reason: *[]const u8) ![]const u8 {
-        if (n > r.end - r.pos) return fail(reason, "bundle: truncated");
-        const out = r.d[r.pos .. r.pos + n];
-        r.pos += n;
-        return out;
-    }
-    fn u16v(r: *Reader, reason: *[]const u8) !u16 {
-        return std.mem.readInt(u16, (try r.take(2, reason))[0..2], .little);
-    }
-    fn str(r: *Reader, reason: *[]const u8) ![]const u8 {
-        const n = std.mem.readInt(u32, (try r.take(4, reason))[0..4], .little);
-        return r.take(n, reason);
-    }
-};
-
 /// Decode and verify a whole configuration. All-or-nothing: one bad program refuses the config.
 pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
     const bytes = try mem.long.dupe(u8, raw);
     var c = Config{ .bytes = bytes, .ids = &.{}, .programs = &.{}, .routes = &.{}, .single = false, .arena = mem.Bump.init(4096) };
     errdefer c.deinit();
     const a = c.arena.allocator();
-    if (bytes.len >= 4 and strfn.eql(bytes[0..4], "KGWB")) {
+    if (bytes.len >= 4 and strfn.eql(bytes[0..4], wire.program_magic)) {
         const progs = try a.alloc(program.Program, 1);
         progs[0] = try program.decode(a, bytes, reason);
         const list = try a.alloc(u16, 1);
@@ -88,38 +64,40 @@ pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
         c.single = true;
         return c;
     }
-    if (bytes.len < 16 or !strfn.eql(bytes[0..4], "KGWS")) return fail(reason, "neither a program nor a bundle");
-    if (bytes[4] != 1) return fail(reason, "bundle: unsupported version");
+    const hs = wire.bundle_header_size;
+    if (bytes.len < hs + 4 or !strfn.eql(bytes[0..4], wire.bundle_magic)) return fail(reason, "neither a program nor a bundle");
+    if (bytes[4] != wire.bundle_version) return fail(reason, "bundle: unsupported version");
     if (bytes[5] != 0 or bytes[6] != 0 or bytes[7] != 0) return fail(reason, "bundle: reserved bytes");
     const crc = std.mem.readInt(u32, bytes[bytes.len - 4 ..][0..4], .little);
     if (std.hash.Crc32.hash(bytes[0 .. bytes.len - 4]) != crc) return fail(reason, "bundle: checksum mismatch");
-    var r = Reader{ .d = bytes, .pos = 8, .end = bytes.len - 4 };
-    const nprog = try r.u16v(reason);
-    const nroutes = try r.u16v(reason);
-    if (nprog > max_programs) return fail(reason, "bundle: too many programs");
+    const nprog = std.mem.readInt(u16, bytes[8..10], .little);
+    const nroutes = std.mem.readInt(u16, bytes[10..12], .little);
+    if (nprog > wire.max_bundle_programs) return fail(reason, "bundle: too many programs");
+    const truncated = "bundle: truncated";
+    var r = Reader{ .data = bytes, .pos = hs, .end = bytes.len - 4, .reason = reason };
     const ids = try a.alloc([]const u8, nprog);
     const progs = try a.alloc(program.Program, nprog);
     for (0..nprog) |i| {
-        ids[i] = try r.str(reason);
+        ids[i] = try r.blob(truncated);
         if (ids[i].len == 0) return fail(reason, "bundle: empty program id");
         for (ids[0..i]) |prev| if (strfn.eql(prev, ids[i])) return fail(reason, "bundle: duplicate program id");
-        progs[i] = try program.decode(a, try r.str(reason), reason);
+        progs[i] = try program.decode(a, try r.blob(truncated), reason);
     }
     const routes = try a.alloc(Route, nroutes);
     for (routes, 0..) |*rt, i| {
-        rt.xds_name = try r.str(reason);
+        rt.xds_name = try r.blob(truncated);
         for (routes[0..i]) |prev| if (strfn.eql(prev.xds_name, rt.xds_name)) return fail(reason, "bundle: duplicate route name");
-        rt.route = try r.str(reason);
-        const n = try r.u16v(reason);
-        if (n > max_programs_per_route) return fail(reason, "bundle: route over 64 programs");
+        rt.route = try r.blob(truncated);
+        const n = try r.int(u16, truncated);
+        if (n > wire.max_route_programs) return fail(reason, "bundle: route over 64 programs");
         const list = try a.alloc(u16, n);
         for (list) |*p| {
-            p.* = try r.u16v(reason);
+            p.* = try r.int(u16, truncated);
             if (p.* >= nprog) return fail(reason, "bundle: bad program index");
         }
         rt.programs = list;
     }
-    if (r.pos != r.end) return fail(reason, "bundle: bytes left over");
+    if (!r.done()) return fail(reason, "bundle: bytes left over");
     c.ids = ids;
     c.programs = progs;
     c.routes = routes;

@@ -4,9 +4,10 @@ const std = @import("std");
 const strfn = @import("strfn.zig");
 const enc = @import("encoding.zig");
 const value = @import("value.zig");
+const wire = @import("wire.zig");
 
-pub const max_depth = 64;
-pub const max_segments = 64;
+const max_depth = wire.json_max_depth;
+const max_segments = wire.json_max_segments;
 
 const Member = struct { raw_key: []const u8, key: []const u8, val: *Node };
 
@@ -313,7 +314,7 @@ pub fn parsePath(a: std.mem.Allocator, path: []const u8) !?[]Segment {
             const start = i;
             while (i < path.len and path[i] >= '0' and path[i] <= '9') i += 1;
             const d = path[start..i];
-            if (d.len == 0 or d.len > 9 or (d.len > 1 and d[0] == '0')) return null;
+            if (d.len == 0 or d.len > wire.json_max_index_digits or (d.len > 1 and d[0] == '0')) return null;
             if (i >= path.len or path[i] != ']') return null;
             i += 1;
             var v: u32 = 0;

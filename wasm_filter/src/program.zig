@@ -1,22 +1,12 @@
-//! Bytecode decode + verify (docs/bytecode.md), the twin of kgw_rules/bytecode.py and verify.py:
+//! Bytecode decode + verify (docs/bytecode.md), the twin of kgw_rules/wire/program.py and verify.py:
 //! it must accept exactly the blobs the Python verifier accepts. Runs once, in proxy_on_configure.
 const std = @import("std");
 const strfn = @import("strfn.zig");
-const ops = @import("opcodes.zig");
+const wire = @import("wire.zig");
 const regex = @import("regex.zig");
-const Op = ops.Op;
-
-pub const max_code = 64 * 1024;
-pub const max_constants = 4096;
-pub const max_variables = 256;
-pub const max_regexes = 64;
-pub const max_stack = 256;
-
-pub const flag_request: u16 = 1;
-pub const flag_response: u16 = 2;
-pub const flag_request_body: u16 = 4;
-pub const flag_response_body: u16 = 8;
-pub const flag_lines: u16 = 16;
+const Reader = @import("reader.zig").Reader;
+const fail = @import("reader.zig").fail;
+const Op = wire.Op;
 
 pub const Const = union(enum) { str: []const u8, int: i64 };
 
@@ -33,115 +23,69 @@ pub const Program = struct {
 
 pub const Error = error{ Invalid, OutOfMemory };
 
-fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
-    reason.* = msg;
-    return error.Invalid;
-}
-
-const Reader = struct {
-    data: []const u8,
-    pos: usize,
-    end: usize,
-
-    fn take(r: *Reader, n: usize, reason: *[]const u8, what: []const u8) ![]const u8 {
-        if (n > r.end - r.pos) return fail(reason, what);
-        const out = r.data[r.pos .. r.pos + n];
-        r.pos += n;
-        return out;
-    }
-
-    /// Unsigned LEB128 of at most `bits` bits; truncated, overlong (a final 0 byte after the first)
-    /// and out-of-range encodings are refused, as kgw_rules/varint.py does: one encoding per value.
-    fn varint(r: *Reader, bits: u7, reason: *[]const u8, what: []const u8) !u64 {
-        var v: u128 = 0;
-        var shift: u32 = 0;
-        const first = r.pos;
-        while (true) {
-            if (r.pos >= r.end) return fail(reason, what);
-            const byte = r.data[r.pos];
-            r.pos += 1;
-            v |= @as(u128, byte & 0x7F) << @intCast(shift);
-            if (byte & 0x80 == 0) break;
-            shift += 7;
-            if (shift >= @as(u32, bits) + 7) return fail(reason, "varint too long");
-        }
-        if (v >> bits != 0) return fail(reason, "varint out of range");
-        if (r.pos - first > 1 and r.data[r.pos - 1] == 0) return fail(reason, "overlong varint");
-        return @intCast(v);
-    }
-
-    fn blob(r: *Reader, reason: *[]const u8, what: []const u8) ![]const u8 {
-        const n = try r.varint(32, reason, what);
-        return r.take(@intCast(n), reason, what);
-    }
-};
-
 /// Decode and verify `data`. Slices in the result point into `data`, so the caller keeps `data`
 /// alive as long as the program (the filter copies the plugin configuration into long-lived memory).
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Error!Program {
-    if (data.len < 20) return fail(reason, "truncated header");
-    if (!strfn.eql(data[0..4], "KGWB")) return fail(reason, "bad magic");
-    if (data[4] != 1) return fail(reason, "unsupported format version");
+    const hs = wire.program_header_size;
+    if (data.len < hs + 4) return fail(reason, "truncated header");
+    if (!strfn.eql(data[0..4], wire.program_magic)) return fail(reason, "bad magic");
+    if (data[4] != wire.program_version) return fail(reason, "unsupported format version");
     if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved bytes not zero");
     const flags = std.mem.readInt(u16, data[6..8], .little);
-    if (flags & ~@as(u16, 31) != 0) return fail(reason, "unknown flags");
+    if (flags & ~wire.known_flags != 0) return fail(reason, "unknown flags");
     const crc = std.mem.readInt(u32, data[data.len - 4 ..][0..4], .little);
     if (std.hash.Crc32.hash(data[0 .. data.len - 4]) != crc) return fail(reason, "checksum mismatch");
     const nvars = std.mem.readInt(u16, data[8..10], .little);
     const nconst = std.mem.readInt(u16, data[10..12], .little);
     const nregex = data[12];
     const stack_hdr = std.mem.readInt(u16, data[14..16], .little);
-    if (nvars > max_variables) return fail(reason, "too many variables");
-    if (nconst > max_constants) return fail(reason, "too many constants");
-    if (nregex > max_regexes) return fail(reason, "too many regexes");
-    if (stack_hdr > max_stack) return fail(reason, "max stack too big");
-    var r = Reader{ .data = data, .pos = 16, .end = data.len - 4 };
+    if (nvars > wire.max_variables) return fail(reason, "too many variables");
+    if (nconst > wire.max_constants) return fail(reason, "too many constants");
+    if (nregex > wire.max_regexes) return fail(reason, "too many regexes");
+    if (stack_hdr > wire.max_stack) return fail(reason, "max stack too big");
+    var r = Reader{ .data = data, .pos = hs, .end = data.len - 4, .reason = reason };
     const consts = try al.alloc(Const, nconst);
     for (consts) |*c| {
-        const tag = (try r.take(1, reason, "truncated constant"))[0];
-        c.* = switch (tag) {
-            1 => .{ .str = try r.blob(reason, "truncated constant") },
-            2 => blk: {
-                const z = try r.varint(64, reason, "truncated constant");
+        c.* = switch (try r.byte("truncated constant")) {
+            wire.tag_string => .{ .str = try r.blob("truncated constant") },
+            wire.tag_int => blk: {
+                const z = try r.varint(64, "truncated constant");
                 break :blk .{ .int = @bitCast((z >> 1) ^ (0 -% (z & 1))) };
             },
             else => return fail(reason, "unknown constant tag"),
         };
     }
     const regexes = try al.alloc(regex.Regex, nregex);
-    for (regexes) |*re| {
-        const blob = try r.blob(reason, "truncated regex");
-        re.* = regex.decode(al, blob, reason) catch |e| return e;
-    }
+    for (regexes) |*re| re.* = try regex.decode(al, try r.blob("truncated regex"), reason);
     var prog = Program{ .flags = flags, .nvars = nvars, .consts = consts, .regexes = regexes, .code = undefined, .needs_body = .{ false, false } };
-    prog.code[0] = try r.blob(reason, "truncated request code");
-    prog.code[1] = try r.blob(reason, "truncated response code");
+    prog.code[0] = try r.blob("truncated request code");
+    prog.code[1] = try r.blob("truncated response code");
     for (0..2) |phase| {
-        if (prog.code[phase].len > max_code) return fail(reason, "code over 64 KiB");
-        const bit: u16 = if (phase == 0) flag_request else flag_response;
+        if (prog.code[phase].len > wire.max_code) return fail(reason, "code over 64 KiB");
+        const bit: u16 = if (phase == 0) wire.flag_request else wire.flag_response;
         if ((prog.code[phase].len > 0) != (flags & bit != 0)) return fail(reason, "phase flag mismatch");
     }
     var depth: usize = 0;
     for (0..2) |phase| depth = @max(depth, try checkCode(al, &prog, phase, reason));
     if (depth != stack_hdr) return fail(reason, "header max stack differs");
-    if (flags & flag_lines != 0) try checkLines(&r, &prog, reason);
-    if (r.pos != r.end) return fail(reason, "bytes left over");
-    prog.needs_body[0] = prog.needs_body[0] or flags & flag_request_body != 0;
-    prog.needs_body[1] = prog.needs_body[1] or flags & flag_response_body != 0;
+    if (flags & wire.flag_lines != 0) try checkLines(&r, &prog);
+    if (!r.done()) return fail(reason, "bytes left over");
+    prog.needs_body[0] = prog.needs_body[0] or flags & wire.flag_request_body != 0;
+    prog.needs_body[1] = prog.needs_body[1] or flags & wire.flag_response_body != 0;
     return prog;
 }
 
-fn checkLines(r: *Reader, prog: *const Program, reason: *[]const u8) !void {
-    const table = try r.blob(reason, "truncated line table");
-    if (table.len < 4) return fail(reason, "truncated line table");
+fn checkLines(r: *Reader, prog: *const Program) !void {
+    const table = try r.blob("truncated line table");
+    if (table.len < 4) return r.refuse("truncated line table");
     const count = std.mem.readInt(u32, table[0..4], .little);
-    if (table.len - 4 != @as(u64, count) * 13) return fail(reason, "line table length mismatch");
+    if (table.len - 4 != @as(u64, count) * wire.line_entry_size) return r.refuse("line table length mismatch");
     for (0..count) |i| {
-        const e = table[4 + 13 * i ..][0..13];
+        const e = table[4 + wire.line_entry_size * i ..][0..wire.line_entry_size];
         const phase = e[0];
         const pc = std.mem.readInt(u32, e[1..5], .little);
         const line = std.mem.readInt(u32, e[5..9], .little);
-        if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return fail(reason, "bad line table entry");
+        if (phase > 1 or pc >= @max(1, prog.code[phase].len) or line == 0) return r.refuse("bad line table entry");
     }
 }
 
@@ -165,7 +109,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
     start[n] = true;
     var pc: usize = 0;
     while (pc < n) {
-        const size = ops.operand_bytes[code[pc]];
+        const size = wire.operand_bytes[code[pc]];
         if (size == 255) return fail(reason, "unknown opcode");
         if (pc + 1 + size > n) return fail(reason, "truncated instruction");
         start[pc] = true;
@@ -180,12 +124,12 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
     pc = 0;
     while (pc < n) {
         const op = code[pc];
-        const size = ops.operand_bytes[op];
+        const size = wire.operand_bytes[op];
         const end = pc + 1 + size;
         const phase_bit: u8 = if (phase == 0) 1 else 2;
-        if (ops.phases[op] & phase_bit == 0) return fail(reason, "opcode in wrong phase");
+        if (wire.phases[op] & phase_bit == 0) return fail(reason, "opcode in wrong phase");
         // operands
-        var pops: usize = ops.pops[op];
+        var pops: usize = wire.pops[op];
         switch (op) {
             Op.CONST => if (u16At(code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
             Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV => {
@@ -205,8 +149,8 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
                 if (@as(usize, code[pc + 2]) + prog.regexes[code[pc + 1]].ngroups > prog.nvars) return fail(reason, "capture vars out of range");
             },
             Op.FIELD => {
-                if (code[pc + 1] >= ops.field_count) return fail(reason, "field out of range");
-                if (code[pc + 1] == ops.Field.status and phase != 1) return fail(reason, "status read in the request phase");
+                if (code[pc + 1] >= wire.field_count) return fail(reason, "field out of range");
+                if (code[pc + 1] == wire.Field.status and phase != 1) return fail(reason, "status read in the request phase");
             },
             Op.RESPOND => {
                 const st = u16At(code, pc + 1);
@@ -220,7 +164,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
             Op.CONCAT => pops = code[pc + 1],
             else => {},
         }
-        if (op == Op.FIELD and code[pc + 1] == ops.Field.body) prog.needs_body[phase] = true;
+        if (op == Op.FIELD and code[pc + 1] == wire.Field.body) prog.needs_body[phase] = true;
         switch (op) {
             Op.JSON, Op.SET_BODY, Op.SET_JSON, Op.DEL_JSON, Op.REPLACE_BODY => prog.needs_body[phase] = true,
             else => {},
@@ -232,9 +176,9 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         if (d >= 0) {
             const depth: usize = @intCast(d);
             if (depth < pops) return fail(reason, "stack underflow");
-            var after = depth - pops + ops.pushes[op];
+            var after = depth - pops + wire.pushes[op];
             max_depth = @max(max_depth, after);
-            if (max_depth > max_stack) return fail(reason, "stack too deep");
+            if (max_depth > wire.max_stack) return fail(reason, "stack too deep");
             if (op == Op.JMPF_KEEP or op == Op.JMPT_KEEP) {
                 try arrive(start, depth_at, target, depth, reason);
                 after = depth - 1;

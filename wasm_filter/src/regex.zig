@@ -3,8 +3,9 @@
 //! once (one visited mark per thread list), and the explicit job stack keeps the wasm stack flat.
 const std = @import("std");
 const strfn = @import("strfn.zig");
-const ops = @import("opcodes.zig");
-const Rx = ops.Rx;
+const wire = @import("wire.zig");
+const Reader = @import("reader.zig").Reader;
+const Rx = wire.Rx;
 
 pub const Regex = struct {
     ngroups: u8,
@@ -48,101 +49,84 @@ fn falls_through(op: u8) bool {
 
 /// Decode and verify one regex program; error.Invalid with `reason` set on any defect.
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Regex {
-    if (data.len < 6) return fail(reason, "regex: truncated");
-    if (data[0] != ops.regex_format_version) return fail(reason, "regex: bad version");
-    const ngroups = data[1];
-    const ninst = std.mem.readInt(u16, data[2..4], .little);
-    const nclasses = std.mem.readInt(u16, data[4..6], .little);
-    if (ngroups > ops.regex_max_groups) return fail(reason, "regex: too many groups");
-    if (ninst == 0) return fail(reason, "regex: empty program");
-    if (ninst > ops.regex_max_instructions) return fail(reason, "regex: too many instructions");
-    if (nclasses > ops.regex_max_classes) return fail(reason, "regex: too many classes");
-    var at: usize = 6;
+    const truncated = "regex: truncated";
+    var r = Reader{ .data = data, .pos = 0, .end = data.len, .reason = reason };
+    if (try r.byte(truncated) != wire.regex_format_version) return r.refuse("regex: bad version");
+    const ngroups = try r.byte(truncated);
+    const ninst = try r.int(u16, truncated);
+    const nclasses = try r.int(u16, truncated);
+    if (ngroups > wire.regex_max_groups) return r.refuse("regex: too many groups");
+    if (ninst == 0) return r.refuse("regex: empty program");
+    if (ninst > wire.regex_max_instructions) return r.refuse("regex: too many instructions");
+    if (nclasses > wire.regex_max_classes) return r.refuse("regex: too many classes");
     // group names: unique among the named groups, [A-Za-z_][A-Za-z0-9_]*
     const names = try al.alloc([]const u8, ngroups);
     for (0..ngroups) |g| {
-        if (at >= data.len) return fail(reason, "regex: truncated");
-        const l = data[at];
-        at += 1;
-        if (at + l > data.len) return fail(reason, "regex: truncated");
-        names[g] = data[at .. at + l];
-        at += l;
-        if (l == 0) continue;
-        if (!validName(names[g])) return fail(reason, "regex: bad group name");
-        for (names[0..g]) |prev| if (strfn.eql(prev, names[g])) return fail(reason, "regex: duplicate name");
+        names[g] = try r.take(try r.byte(truncated), truncated);
+        if (names[g].len == 0) continue;
+        if (!validName(names[g])) return r.refuse("regex: bad group name");
+        for (names[0..g]) |prev| if (strfn.eql(prev, names[g])) return r.refuse("regex: duplicate name");
     }
     // classes: u8 count, then count (lo, hi) ranges, ascending, neither overlapping nor touching;
     // expanded here into a 32-byte bitmap each so matching is one lookup
     const classes = try al.alloc(u8, @as(usize, nclasses) * 32);
     @memset(classes, 0);
     for (0..nclasses) |k| {
-        if (at >= data.len) return fail(reason, "regex: truncated");
-        const count = data[at];
-        at += 1;
-        if (count > ops.regex_max_ranges) return fail(reason, "regex: too many ranges");
-        if (at + 2 * @as(usize, count) > data.len) return fail(reason, "regex: truncated");
+        const count = try r.byte(truncated);
+        if (count > wire.regex_max_ranges) return r.refuse("regex: too many ranges");
         var prev_hi: i32 = -2;
-        for (0..count) |i| {
-            const lo = data[at + 2 * i];
-            const hi = data[at + 2 * i + 1];
-            if (lo > hi) return fail(reason, "regex: reversed range");
-            if (@as(i32, lo) <= prev_hi + 1) return fail(reason, "regex: ranges overlap");
+        for (0..count) |_| {
+            const range = try r.take(2, truncated);
+            const lo = range[0];
+            const hi = range[1];
+            if (lo > hi) return r.refuse("regex: reversed range");
+            if (@as(i32, lo) <= prev_hi + 1) return r.refuse("regex: ranges overlap");
             prev_hi = hi;
             var b: usize = lo;
             while (b <= hi) : (b += 1) classes[k * 32 + b / 8] |= @as(u8, 1) << @intCast(b % 8);
         }
-        at += 2 * @as(usize, count);
     }
     const op = try al.alloc(u8, ninst);
     const a = try al.alloc(u16, ninst);
     const b = try al.alloc(u16, ninst);
     const nslots: u32 = 2 + 2 * @as(u32, ngroups);
     for (0..ninst) |pc| {
-        if (at >= data.len) return fail(reason, "regex: truncated");
-        const code = data[at];
-        at += 1;
-        if (code >= ops.rx_operand_bytes.len) return fail(reason, "regex: unknown opcode");
-        const width = ops.rx_operand_bytes[code];
-        if (at + width > data.len) return fail(reason, "regex: truncated");
+        const code = try r.byte(truncated);
+        if (code >= wire.rx_operand_bytes.len) return r.refuse("regex: unknown opcode");
+        const operands = try r.take(wire.rx_operand_bytes[code], truncated);
         op[pc] = code;
         a[pc] = 0;
         b[pc] = 0;
         switch (code) {
-            Rx.BYTE => a[pc] = data[at],
+            Rx.BYTE => a[pc] = operands[0],
             Rx.SAVE => {
-                a[pc] = data[at];
-                if (a[pc] < 2 or a[pc] >= nslots) return fail(reason, "regex: bad save slot");
+                a[pc] = operands[0];
+                if (a[pc] < 2 or a[pc] >= nslots) return r.refuse("regex: bad save slot");
             },
             Rx.ASSERT => {
-                a[pc] = data[at];
-                if (a[pc] > 3) return fail(reason, "regex: bad assertion");
+                a[pc] = operands[0];
+                if (a[pc] >= wire.regex_assert_kinds) return r.refuse("regex: bad assertion");
             },
             Rx.CLASS => {
-                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
-                if (a[pc] >= nclasses) return fail(reason, "regex: bad class index");
+                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
+                if (a[pc] >= nclasses) return r.refuse("regex: bad class index");
             },
             Rx.JMP => {
-                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
-                if (a[pc] >= ninst) return fail(reason, "regex: bad jump");
+                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
+                if (a[pc] >= ninst) return r.refuse("regex: bad jump");
             },
             Rx.SPLIT => {
-                a[pc] = std.mem.readInt(u16, data[at..][0..2], .little);
-                b[pc] = std.mem.readInt(u16, data[at + 2 ..][0..2], .little);
-                if (a[pc] >= ninst or b[pc] >= ninst) return fail(reason, "regex: bad jump");
+                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
+                b[pc] = std.mem.readInt(u16, operands[2..4], .little);
+                if (a[pc] >= ninst or b[pc] >= ninst) return r.refuse("regex: bad jump");
             },
             else => {},
         }
-        at += width;
     }
-    if (falls_through(op[ninst - 1])) return fail(reason, "regex: falls off the end");
-    if (at != data.len) return fail(reason, "regex: trailing bytes");
-    const anchored = op[0] == Rx.ASSERT and a[0] == ops.RxAssert.text_start;
+    if (falls_through(op[ninst - 1])) return r.refuse("regex: falls off the end");
+    if (!r.done()) return r.refuse("regex: trailing bytes");
+    const anchored = op[0] == Rx.ASSERT and a[0] == wire.RxAssert.text_start;
     return .{ .ngroups = ngroups, .op = op, .a = a, .b = b, .classes = classes, .anchored = anchored };
-}
-
-fn fail(reason: *[]const u8, msg: []const u8) error{Invalid} {
-    reason.* = msg;
-    return error.Invalid;
 }
 
 fn isWord(c: u8) bool {
@@ -321,7 +305,7 @@ pub fn replaceAll(al: std.mem.Allocator, re: *const Regex, data: []const u8, wit
     while (pos <= data.len) {
         const hit = m.search(data, pos);
         work += (if (hit) m.stop else data.len) - pos;
-        if (work > ops.replace_budget_factor * data.len + ops.replace_budget_base) return null;
+        if (work > wire.replace_budget_factor * data.len + wire.replace_budget_base) return null;
         if (!hit) break;
         const g = m.group(0).?;
         try out.appendSlice(al, data[last_end..g[0]]);

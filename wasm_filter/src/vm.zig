@@ -2,9 +2,9 @@
 //! guarantees operands in range, no underflow and forward-only jumps, so the loop needs no checks
 //! beyond what keeps every opcode total over every value kind.
 const std = @import("std");
-const ops = @import("opcodes.zig");
-const Op = ops.Op;
-const F = ops.Field;
+const wire = @import("wire.zig");
+const Op = wire.Op;
+const F = wire.Field;
 const program = @import("program.zig");
 const value = @import("value.zig");
 const Value = value.Value;
@@ -46,12 +46,12 @@ fn boolean(b: bool) Value {
 pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
     const a = x.a;
     const code = p.code[x.phase];
-    var st = Stack{ .items = try a.alloc(Value, program.max_stack + 1) };
+    var st = Stack{ .items = try a.alloc(Value, wire.max_stack + 1) };
     var pc: usize = 0;
     while (pc < code.len) {
         const op = code[pc];
         const operand_at = pc + 1;
-        pc += 1 + ops.operand_bytes[op];
+        pc += 1 + wire.operand_bytes[op];
         const u8a = if (operand_at < code.len) code[operand_at] else 0;
         const u16a: u16 = if (operand_at + 1 < code.len) std.mem.readInt(u16, code[operand_at..][0..2], .little) else 0;
         switch (op) {

@@ -6,12 +6,34 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from kgw_rules.regex import REPLACE_BUDGET_BASE, REPLACE_BUDGET_FACTOR, compile_regex, replace_budget
-from kgw_rules.regex import pike
-from kgw_rules.regex.opcodes import (ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, NOT_WORD_BOUNDARY, SAVE,
-                                     SPLIT, TEXT_END, TEXT_START, WORD_BOUNDARY)
 from regex_gen import INPUTS, PATTERNS
+
+from kgw_rules.regex import (
+    REPLACE_BUDGET_BASE,
+    REPLACE_BUDGET_FACTOR,
+    compile_regex,
+    pike,
+    replace_all,
+    replace_all_budgeted,
+    replace_budget,
+    search,
+    search_stop,
+)
+from kgw_rules.wire.regex import (
+    ANY,
+    ANY_NOT_NL,
+    ASSERT,
+    BYTE,
+    CLASS,
+    JMP,
+    MATCH,
+    NOT_WORD_BOUNDARY,
+    SAVE,
+    SPLIT,
+    TEXT_END,
+    TEXT_START,
+    WORD_BOUNDARY,
+)
 
 
 # (pattern, input, start, group 0 or None, stop). Each stop follows from the definition: the first
@@ -38,9 +60,9 @@ from regex_gen import INPUTS, PATTERNS
 def test_search_stop(pattern, data, pos, span, stop):
     prog = compile_regex(pattern)
     for _ in range(2):  # the second run goes through the step cache: same stop
-        groups, got = prog.search_stop(data, pos)
+        groups, got = search_stop(prog, data, pos)
         assert (None if groups is None else groups[0], got) == (span, stop)
-        assert prog.search(data, pos) == groups
+        assert search(prog, data, pos) == groups
 
 
 def _naive_search_stop(prog, data: bytes, pos: int):
@@ -106,7 +128,7 @@ def test_stop_agrees_with_a_plain_pike_vm(gen, data, pos):
     # the textbook VM, which is what the Zig matcher runs
     prog = compile_regex(gen.ours)
     pos = min(pos, len(data))
-    groups, stop = prog.search_stop(data, pos)
+    groups, stop = search_stop(prog, data, pos)
     assert (None if groups is None else groups[0], stop) == _naive_search_stop(prog, data, pos), (gen.ours, data, pos)
 
 
@@ -118,7 +140,7 @@ def test_stop_survives_cache_resets(monkeypatch):
     want = [_naive_search_stop(compile_regex(pattern), data, p) for p in range(0, 2000, 97)]
     monkeypatch.setattr(pike, "_MAX_STATES", 8)
     prog = compile_regex(pattern)
-    got = [prog.search_stop(data, p) for p in range(0, 2000, 97)]
+    got = [search_stop(prog, data, p) for p in range(0, 2000, 97)]
     assert [(None if g is None else g[0], s) for g, s in got] == want
 
 
@@ -134,7 +156,7 @@ def test_stop_survives_cache_resets(monkeypatch):
     ("\\w*b|a", b"aaaa aaaa", b"---- ----", (5 + 4 + 3 + 2) + (5 + 3 + 2 + 1)),
 ])
 def test_replace_work(pattern, data, result, work):
-    assert compile_regex(pattern).replace_all_budgeted(data, b"-") == (result, work)
+    assert replace_all_budgeted(compile_regex(pattern), data, b"-") == (result, work)
 
 
 def test_budget_rule():
@@ -146,20 +168,20 @@ def test_budget_rule():
 def test_budget_boundary_is_exact():
     prog = compile_regex("\\w*b|a")
     # on a run of n a's the work is n(n+1)/2: 365 bytes fit in 4n + 65536, 366 do not
-    assert 365 * 366 // 2 <= replace_budget(365) and 366 * 367 // 2 > replace_budget(366)
-    assert prog.replace_all_budgeted(b"a" * 365, b"-") == (b"-" * 365, 365 * 366 // 2)
-    out, work = prog.replace_all_budgeted(b"a" * 366, b"-")
+    assert replace_budget(365) >= 365 * 366 // 2 and replace_budget(366) < 366 * 367 // 2
+    assert replace_all_budgeted(prog, b"a" * 365, b"-") == (b"-" * 365, 365 * 366 // 2)
+    out, work = replace_all_budgeted(prog, b"a" * 366, b"-")
     assert out is None and work > replace_budget(366)
     # an explicit budget: exactly enough passes, one byte less gives up
-    assert prog.replace_all_budgeted(b"a" * 50, b"-", budget=1275) == (b"-" * 50, 1275)
-    assert prog.replace_all_budgeted(b"a" * 50, b"-", budget=1274)[0] is None
+    assert replace_all_budgeted(prog, b"a" * 50, b"-", budget=1275) == (b"-" * 50, 1275)
+    assert replace_all_budgeted(prog, b"a" * 50, b"-", budget=1274)[0] is None
 
 
 def test_giving_up_is_checked_after_each_search():
     # real work stays under budget + len(input): the search that crosses the budget is the last
     prog = compile_regex("\\w*b|a")
     n = 100_000
-    out, work = prog.replace_all_budgeted(b"a" * n, b"-")
+    out, work = replace_all_budgeted(prog, b"a" * n, b"-")
     assert out is None
     assert replace_budget(n) < work <= replace_budget(n) + n
 
@@ -168,7 +190,7 @@ def test_short_inputs_are_never_cut():
     # any pattern: the work is at most n(n+1)/2, within 4n + 65536 for n <= 365
     worst = compile_regex("\\w*b|a")
     for n in (0, 1, 100, 365):
-        assert worst.replace_all_budgeted(b"a" * n, b"-")[0] == b"-" * n
+        assert replace_all_budgeted(worst, b"a" * n, b"-")[0] == b"-" * n
 
 
 @pytest.mark.parametrize("pattern", [
@@ -180,6 +202,6 @@ def test_normal_patterns_use_about_one_pass(pattern):
     rng = random.Random(pattern)
     words = [b"foo", b"Bar", b"12345", b"secret-42", b"bearer abc.def", b"a@b.com", b'"password":"x"', b"\t", b"aaa"]
     data = b" ".join(rng.choice(words) for _ in range(20_000))
-    out, work = compile_regex(pattern).replace_all_budgeted(data, b"#")
-    assert out == compile_regex(pattern).replace_all(data, b"#")
+    out, work = replace_all_budgeted(compile_regex(pattern), data, b"#")
+    assert out == replace_all(compile_regex(pattern), data, b"#")
     assert work <= 1.5 * len(data), work / len(data)

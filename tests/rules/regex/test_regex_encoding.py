@@ -2,12 +2,22 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from regex_gen import PATTERNS
 
-from kgw_rules.regex import (MAX_GROUPS, MAX_INSTRUCTIONS, OPCODES, RegexFormatError, RegexProgram,
-                             compile_regex)
+from kgw_rules.regex import (
+    MAX_GROUPS,
+    MAX_INSTRUCTIONS,
+    OPCODES,
+    RegexFormatError,
+    compile_regex,
+    decode_regex,
+    disassemble_regex,
+    encode_regex,
+    replace_all,
+    search,
+)
 from kgw_rules.regex.compile import program_size
 from kgw_rules.regex.parse import parse
-from regex_gen import PATTERNS
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -19,7 +29,7 @@ def blob(*parts) -> bytes:
 def test_layout_of_a_small_program():
     # (?P<n>a|[bc]): header, one name, one class, then the instructions
     prog = compile_regex("(?P<n>a|[bc])")
-    assert prog.to_bytes() == blob(
+    assert encode_regex(prog) == blob(
         [1, 1, 7, 0, 1, 0],  # version, groups, 7 instructions, 1 class
         [1], b"n",  # name of group 1
         [1, ord("b"), ord("c")],  # class 0: one range, b-c
@@ -35,12 +45,12 @@ def test_layout_of_a_small_program():
 
 def test_classes_are_canonical_range_lists():
     prog = compile_regex(r"[a-cx\d]")
-    data = prog.to_bytes()
+    data = encode_regex(prog)
     assert bytes([3, ord("0"), ord("9"), ord("a"), ord("c"), ord("x"), ord("x")]) in data
     for bad, reason in (([2, 5, 9, 9, 12], "overlaps or touches"), ([1, 9, 5], "reversed"), ([129], "ranges")):
         tampered = data.replace(bytes([3, ord("0"), ord("9"), ord("a"), ord("c"), ord("x"), ord("x")]), bytes(bad))
         with pytest.raises(RegexFormatError, match=reason):
-            RegexProgram.from_bytes(tampered)
+            decode_regex(tampered)
 
 
 def test_opcode_table_is_consistent():
@@ -56,11 +66,11 @@ def test_opcode_table_is_consistent():
 @given(PATTERNS)
 def test_round_trip_is_the_identity(gen):
     prog = compile_regex(gen.ours)
-    data = prog.to_bytes()
-    back = RegexProgram.from_bytes(data)
+    data = encode_regex(prog)
+    back = decode_regex(data)
     assert back == prog
-    assert back.to_bytes() == data
-    assert back.disassemble() == prog.disassemble()
+    assert encode_regex(back) == data
+    assert disassemble_regex(back) == disassemble_regex(prog)
 
 
 @FAST
@@ -71,16 +81,16 @@ def test_program_size_predicts_the_emitted_length(gen):
 
 def _check_decode(data: bytes) -> None:
     try:
-        prog = RegexProgram.from_bytes(data)
+        prog = decode_regex(data)
     except RegexFormatError as e:
         assert e.reason and str(e) == e.reason
         return
     # Whatever verifies must encode back to the same bytes and run without crashing.
-    assert prog.to_bytes() == data
+    assert encode_regex(prog) == data
     for sample in (b"", b"ab\n\xff", b"a" * 20):
-        result = prog.search(sample)
+        result = search(prog, sample)
         assert result is None or len(result) == prog.ngroups + 1
-        prog.replace_all(sample, b"-")
+        replace_all(prog, sample, b"-")
 
 
 @settings(max_examples=500, deadline=None)
@@ -104,7 +114,7 @@ _MUTATIONS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delet
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PATTERNS, _MUTATIONS)
 def test_mutated_blobs_only_raise_format_errors(gen, mutations):
-    data = bytearray(compile_regex(gen.ours).to_bytes())
+    data = bytearray(encode_regex(compile_regex(gen.ours)))
     for kind, where, value in mutations:
         i = where % (len(data) + 1)
         if kind == "flip" and i < len(data):
@@ -120,7 +130,7 @@ def test_mutated_blobs_only_raise_format_errors(gen, mutations):
     _check_decode(bytes(data))
 
 
-GOOD = compile_regex("(?P<n>a|[bc])").to_bytes()  # layout shown in test_layout_of_a_small_program
+GOOD = encode_regex(compile_regex("(?P<n>a|[bc])"))  # layout shown in test_layout_of_a_small_program
 CODE = 6 + 2 + 3  # header, group name "n", class 0 (one range)
 
 
@@ -140,8 +150,10 @@ def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
     (patch(0, 2), "unsupported format version 2 (expected 1)"),
     (patch(1, MAX_GROUPS + 1), f"too many capture groups: {MAX_GROUPS + 1} > {MAX_GROUPS}"),
     (patch(2, 0, 0), "empty program: no instructions"),
-    (patch(2, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")), f"too many instructions: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
-    (patch(4, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")), f"too many classes: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (patch(2, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")),
+     f"too many instructions: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (patch(4, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")),
+     f"too many classes: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
     (patch(7, 0xFF), "name of group 1 is not valid UTF-8"),
     (patch(7, ord("1")), "name of group 1 is not a valid group name: '1'"),
     (patch(CODE, 9), f"unknown opcode 9 at instruction 0 (offset {CODE})"),
@@ -158,17 +170,17 @@ def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
 ])
 def test_verifier_reasons(data, reason):
     with pytest.raises(RegexFormatError) as info:
-        RegexProgram.from_bytes(data)
+        decode_regex(data)
     assert info.value.reason == reason
 
 
 def test_format_error_is_a_value_error():
     assert issubclass(RegexFormatError, ValueError)
     with pytest.raises(RegexFormatError, match="expected bytes"):
-        RegexProgram.from_bytes("not bytes")
+        decode_regex("not bytes")
 
 
 def test_decoded_program_matches_like_the_original():
-    prog = RegexProgram.from_bytes(compile_regex("(?P<user>\\w+)@(\\w+)\\.org\\b").to_bytes())
+    prog = decode_regex(encode_regex(compile_regex("(?P<user>\\w+)@(\\w+)\\.org\\b")))
     assert prog.group_names == (None, "user", None)
-    assert prog.search(b"to: bob@example.org!") == [(4, 19), (4, 7), (8, 15)]
+    assert search(prog, b"to: bob@example.org!") == [(4, 19), (4, 7), (8, 15)]

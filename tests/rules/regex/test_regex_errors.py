@@ -1,8 +1,14 @@
 """Pattern errors: exact message, character offset and length (for the compiler's caret)."""
 import pytest
 
-from kgw_rules.regex import (MAX_GROUPS, MAX_INSTRUCTIONS, MAX_NESTING, MAX_PATTERN_BYTES, RegexError,
-                             compile_regex)
+from kgw_rules.regex import (
+    MAX_GROUPS,
+    MAX_INSTRUCTIONS,
+    MAX_NESTING,
+    MAX_PATTERN_BYTES,
+    RegexError,
+    compile_regex,
+)
 
 LINEAR = "kgw regexes run in linear time (RE2 syntax)"
 
@@ -69,7 +75,7 @@ def test_pattern_error(pattern, message, offset, length):
     err = info.value
     assert (err.message, err.offset, err.length) == (message, offset, length)
     assert str(err) == message
-    assert 0 <= err.offset and err.offset + err.length <= len(pattern)
+    assert err.offset >= 0 and err.offset + err.length <= len(pattern)
 
 
 @pytest.mark.parametrize("pattern,hint", [

@@ -2,7 +2,7 @@
 import os
 import pathlib
 
-from kgw_rules.regex import OPCODES, compile_regex
+from kgw_rules.regex import OPCODES, compile_regex, disassemble_regex
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "disassembly.txt"
 
@@ -24,7 +24,7 @@ PATTERNS = [
 def render() -> str:
     blocks = []
     for pattern in PATTERNS:
-        blocks.append(f"# {pattern}\n" + "\n".join(compile_regex(pattern).disassemble()) + "\n")
+        blocks.append(f"# {pattern}\n" + "\n".join(disassemble_regex(compile_regex(pattern))) + "\n")
     return "\n".join(blocks)
 
 

@@ -1,7 +1,7 @@
 """replace_all follows RE2/Go: non-overlapping matches, and no empty match right after a match."""
 import pytest
 
-from kgw_rules.regex import compile_regex
+from kgw_rules.regex import compile_regex, replace_all
 
 
 @pytest.mark.parametrize("pattern,data,repl,expected", [
@@ -27,10 +27,10 @@ from kgw_rules.regex import compile_regex
     ("^a", b"aaa", b"b", b"baa"),  # only the first position is the start of the text
 ])
 def test_replace_all(pattern, data, repl, expected):
-    assert compile_regex(pattern).replace_all(data, repl) == expected
+    assert replace_all(compile_regex(pattern), data, repl) == expected
 
 
 def test_replace_all_on_a_large_body_is_quick():
     body = b"lorem ipsum dolor sit amet " * 4000
-    out = compile_regex("\\bipsum\\b").replace_all(body, b"IPSUM")
+    out = replace_all(compile_regex("\\bipsum\\b"), body, b"IPSUM")
     assert out == body.replace(b"ipsum", b"IPSUM")

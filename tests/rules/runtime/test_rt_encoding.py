@@ -5,10 +5,19 @@ import json
 import urllib.parse
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kgw_rules.runtime import (base64_decode, base64_encode, base64url_decode, base64url_encode,
-                               json_escape, sha256_hex, url_decode, url_encode)
+from kgw_rules.runtime import (
+    base64_decode,
+    base64_encode,
+    base64url_decode,
+    base64url_encode,
+    json_escape,
+    sha256_hex,
+    url_decode,
+    url_encode,
+)
 
 
 @pytest.mark.parametrize("s, std, url", [

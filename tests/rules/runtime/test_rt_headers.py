@@ -1,8 +1,7 @@
 """Table tests for kgw_rules.runtime.headers (docs/runtime.md section 5)."""
 import pytest
 
-from kgw_rules.runtime import (add, get_all, get_first, get_joined, remove, rename, set_all,
-                               valid_header_value)
+from kgw_rules.runtime import add, get_all, get_first, get_joined, remove, rename, set_all, valid_header_value
 
 H = [(b"a", b"1"), (b"x", b"1"), (b"b", b"2"), (b"x", b"2")]
 
@@ -45,7 +44,8 @@ def test_functions_do_not_mutate_their_input():
 
 
 @pytest.mark.parametrize("value, ok", [
-    (b"", True), (b"a b\t\xff", True), (b"a\x7fb", False), (b"a\x1fb", False), (b"a\rb", False), (b"a\nb", False), (b"\x00", False),
+    (b"", True), (b"a b\t\xff", True), (b"a\x7fb", False), (b"a\x1fb", False), (b"a\rb", False), (b"a\nb", False),
+    (b"\x00", False),
 ])
 def test_valid_header_value(value, ok):
     assert valid_header_value(value) is ok

@@ -4,10 +4,12 @@ Generated documents avoid the documented differences (no NaN/Infinity, no lone s
 duplicate keys, shallow); numbers are compared after json.loads on both sides since we keep text.
 """
 import copy
+import itertools
 import json
 import re
 
-from hypothesis import assume, event, given, settings, strategies as st
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
 
 from kgw_rules.runtime import json_get, json_remove, json_set, parse_path
 from kgw_rules.runtime.jsontree import InvalidJson, parse
@@ -60,7 +62,7 @@ def _model_set(doc, path_segments, value):
     """Python model of json_set on a duplicate-free document; None when unchanged."""
     doc = copy.deepcopy(doc)
     node = doc
-    for seg, nxt in zip(path_segments, path_segments[1:]):
+    for seg, nxt in itertools.pairwise(path_segments):
         if isinstance(seg, int):
             if not isinstance(node, list) or seg >= len(node):
                 return None

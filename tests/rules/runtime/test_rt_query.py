@@ -2,7 +2,8 @@
 import urllib.parse
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kgw_rules.runtime import query_get, query_remove, query_set, set_path, split_target
 

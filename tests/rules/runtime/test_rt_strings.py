@@ -1,8 +1,20 @@
 """Table tests for kgw_rules.runtime.strings (docs/runtime.md section 1)."""
 import pytest
 
-from kgw_rules.runtime import (contains, ends_with, int_of, lower, split_part, starts_with, substr,
-                               to_int, to_str, trim, upper, wrap_i64)
+from kgw_rules.runtime import (
+    contains,
+    ends_with,
+    int_of,
+    lower,
+    split_part,
+    starts_with,
+    substr,
+    to_int,
+    to_str,
+    trim,
+    upper,
+    wrap_i64,
+)
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 

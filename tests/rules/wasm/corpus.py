@@ -159,27 +159,34 @@ _IN = [b"", b"abc", b"  Alice  ", b"a,b,c", b"YWI=", b"YWI", b"-_8", b"a+b%20c%z
 def requests() -> list[tuple[str, Request, Response | None]]:
     out = []
     for i, v in enumerate(_IN):
-        headers = [(b"x-in", v), (b"x-multi", b"1"), (b"x-multi", b"2"), (b"cookie", b"a=1; sid=\"s" + str(i).encode() + b"\""),
-                   (b"authorization", b"t"), (b"x-user-id", v), (b"x-old", b"o1"), (b"x-new", b"n0"), (b"x-old", b"o2"),
-                   (b"x-drop", b"d")]
-        url = b"/v1/p" + str(i).encode() + b"?q=" + v.replace(b" ", b"+").replace(b"&", b"%26").replace(b"#", b"") + b"&gone=1&debug"
+        cookie = b"a=1; sid=\"s" + str(i).encode() + b"\""
+        headers = [(b"x-in", v), (b"x-multi", b"1"), (b"x-multi", b"2"), (b"cookie", cookie), (b"authorization", b"t"),
+                   (b"x-user-id", v), (b"x-old", b"o1"), (b"x-new", b"n0"), (b"x-old", b"o2"), (b"x-drop", b"d")]
+        query = v.replace(b" ", b"+").replace(b"&", b"%26").replace(b"#", b"")
+        url = b"/v1/p" + str(i).encode() + b"?q=" + query + b"&gone=1&debug"
         out.append((f"in{i}", Request(url=url, headers=headers, client_ip=b"10.0.0.%d" % i), Response(status=200 + i)))
-    json_body = b'{"user": {"name": "al\\u00e9", "id": 1}, "secret": "x", "items": [1, {"a": [true, null]}], "password=abc": 1}'
+    json_body = (b'{"user": {"name": "al\\u00e9", "id": 1}, "secret": "x", "items": [1, {"a": [true, null]}], '
+                 b'"password=abc": 1}')
     out += [
         ("no auth", Request(url=b"/v1/x"), None),
-        ("ipv6", Request(url=b"/a", client_ip=b"::1", headers=[(b"authorization", b"x")]), Response(status=503, headers=[(b"server", b"e")])),
-        ("json body", Request(method=b"POST", url=b"/j", headers=[(b"x-id", b"7"), (b"content-length", b"%d" % len(json_body)), (b"content-type", b"application/json")], body=json_body),
+        ("ipv6", Request(url=b"/a", client_ip=b"::1", headers=[(b"authorization", b"x")]),
+         Response(status=503, headers=[(b"server", b"e")])),
+        ("json body", Request(method=b"POST", url=b"/j", body=json_body, headers=[
+            (b"x-id", b"7"), (b"content-length", b"%d" % len(json_body)), (b"content-type", b"application/json")]),
          Response(status=200, headers=[(b"content-length", b"2")], body=b"ok")),
-        ("form body", Request(method=b"POST", url=b"/f", body=b"user=a&password=secret1&password=x"), Response(status=200, body=b"has error inside")),
+        ("form body", Request(method=b"POST", url=b"/f", body=b"user=a&password=secret1&password=x"),
+         Response(status=200, body=b"has error inside")),
         ("empty body", Request(method=b"POST", url=b"/f", body=b""), Response(status=404, body=b"")),
-        ("grpc", Request(method=b"POST", url=b"/g", headers=[(b"content-type", b"application/grpc")], body=b"\x00\x00"), Response(status=200, body=b"x")),
+        ("grpc", Request(method=b"POST", url=b"/g", headers=[(b"content-type", b"application/grpc")], body=b"\x00\x00"),
+         Response(status=200, body=b"x")),
         ("gzip", Request(method=b"POST", url=b"/g", headers=[(b"content-encoding", b"gzip")], body=b'{"a":1}'),
          Response(status=200, headers=[(b"content-encoding", b"br")], body=b"x")),
         ("upgrade", Request(url=b"/ws", headers=[(b"upgrade", b"websocket")], body=b"{}"), Response(status=101)),
         ("crlf", Request(url=b"/c", headers=[(b"x-crlf", b"a\r\nb"), (b"x-path", b"no-slash"), (b"x-method", b"G T"),
                                                (b"x-host", b"a/b"), (b"x-status", b"700")]), Response(status=404)),
-        ("valid edits", Request(url=b"/c?x=1", headers=[(b"x-crlf", b"ok"), (b"x-path", b"/new?p#f"), (b"x-method", b"PATCH"),
-                                                        (b"x-host", b"example.com:8080"), (b"x-status", b"201"), (b"x-qv", b"v w&x")]),
+        ("valid edits", Request(url=b"/c?x=1", headers=[
+            (b"x-crlf", b"ok"), (b"x-path", b"/new?p#f"), (b"x-method", b"PATCH"), (b"x-host", b"example.com:8080"),
+            (b"x-status", b"201"), (b"x-qv", b"v w&x")]),
          Response(status=404, headers=[(b"x-up", b"u")], body=b"")),
         ("stop", Request(url=b"/s", headers=[(b"x-stop", b"1")]), Response()),
         ("no stop", Request(url=b"/s"), Response()),

@@ -1,5 +1,5 @@
 """The committed filter is exactly what the pinned Zig builds from these sources, and the generated
-opcode constants are current."""
+constants (wasm_filter/src/wire.zig) are current and the only copy of what the filter shares with Python."""
 from __future__ import annotations
 
 import pathlib
@@ -10,21 +10,38 @@ import pytest
 
 import kgw_rules
 from kgw_rules import build_filter
+from kgw_rules.wire import flags as wire_flags
+from kgw_rules.wire import limits as wire_limits
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
-def test_generated_opcodes_zig_is_current():
-    assert build_filter.OPCODES_ZIG.read_text() == build_filter.generate_opcodes_zig(), \
+def test_generated_wire_zig_is_current():
+    assert build_filter.WIRE_ZIG.read_text() == build_filter.generate_wire_zig(), \
         "run: python -m kgw_rules.build_filter"
 
 
-def test_generated_constants_cover_every_opcode():
-    text = build_filter.generate_opcodes_zig()
-    for op in kgw_rules.opcodes.OPS:
+def test_generated_constants_cover_every_opcode_limit_and_flag():
+    text = build_filter.generate_wire_zig()
+    for op in kgw_rules.wire.opcodes.OPS:
         assert f"pub const {op.name}: u8 = 0x{op.code:02X};" in text
     for op in kgw_rules.regex.OPCODES:
         assert f"pub const {op.name}: u8 = {op.code};" in text
+    for name in ("MAX_CODE_BYTES", "MAX_CONSTANTS", "MAX_VARIABLES", "MAX_REGEXES", "MAX_STACK", "MAX_REGEX_GROUPS",
+                 "MAX_REGEX_INSTRUCTIONS", "MAX_CLASS_RANGES", "MAX_BUNDLE_PROGRAMS", "MAX_ROUTE_PROGRAMS"):
+        assert f"= {getattr(wire_limits, name)};" in text, name
+    for bit, name in wire_flags.FLAG_NAMES:
+        assert f"pub const flag_{name.replace('-', '_')}: u16 = {bit};" in text
+
+
+# a limit, flag, version or magic defined outside wire.zig is a hand copy of what wire.zig carries
+_HAND_CONSTANT = re.compile(r"^(?:pub )?const (?:max_|flag_|\w*version|\w*magic)\w* *(?::[^=]*)?= *[\d\"]", re.M)
+
+
+def test_no_zig_file_but_the_generated_one_defines_a_limit_or_flag():
+    found = {path.name: _HAND_CONSTANT.findall(path.read_text()) for path in build_filter.SRC.glob("*.zig")
+             if path != build_filter.WIRE_ZIG}
+    assert {name: hits for name, hits in found.items() if hits} == {}
 
 
 def test_zig_version_matches_the_pyproject_pin():

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from kgw_rules.harness import BundleRoute, ConfigRefused, FilterVM, encode_bundle
 from kgw_rules.exchange import Request
+from kgw_rules.harness import ConfigRefused, FilterVM
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from .helpers import BLOBS, Configurer, with_crc
 
@@ -20,6 +21,7 @@ def test_compiled_programs_are_accepted_alone_and_in_a_bundle(name):
 
 def test_program_with_line_table_is_accepted():
     import kgw_rules
+
     from .corpus import FIRST_PROGRAM
 
     assert CFG.configure(kgw_rules.compile(FIRST_PROGRAM, "api.kgw").to_bytes(strip=False))
@@ -72,7 +74,9 @@ def test_bundle_routes_select_programs_by_xds_route_name():
     """Each Envoy route name gets its own ordered program list and `route` value; others pass through."""
     import kgw_rules
 
-    stamp = lambda v: kgw_rules.compile(f'on request {{ add header "x-p" = "{v}" + route }}', "s.kgw").to_bytes(strip=True)
+    def stamp(v: str) -> bytes:
+        return kgw_rules.compile(f'on request {{ add header "x-p" = "{v}" + route }}', "s.kgw").to_bytes(strip=True)
+
     bundle = encode_bundle({"gw": stamp("gw:"), "rt": stamp("rt:")}, [
         BundleRoute(b"kgw-test-route", b"ns/one/0", ("gw", "rt")),
         BundleRoute(b"other", b"ns/two/1", ("rt",)),

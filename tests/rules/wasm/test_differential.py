@@ -32,8 +32,8 @@ def test_several_programs_run_in_order_and_respond_ends_all():
 def test_corpus_reaches_every_outcome_kind():
     """Guard against a corpus that compares nothing interesting: locals, skips, bodies all occur."""
     kinds = set()
-    for name, blob in BLOBS.items():
-        for label, req, resp in CASES:
+    for blob in BLOBS.values():
+        for _, req, resp in CASES:
             out = ENGINE.run([blob], req, resp)
             if out.local_response:
                 kinds.add("local_" + out.local_response.phase)

@@ -20,9 +20,12 @@ import urllib.request
 import pytest
 
 import kgw_rules
-from kgw_rules.harness import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle
 
 from .corpus import FIRST_PROGRAM
+
+HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 
 pytestmark = pytest.mark.e2e
 ENVOY = shutil.which("envoy") or str(pathlib.Path(sys.executable).parent / "envoy")
@@ -48,7 +51,7 @@ def _config(plugin: bytes, port: int, admin: int, upstream: int | None = None) -
         },
     }
     hcm = {
-        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+        "@type": HCM_TYPE,
         "stat_prefix": "ingress",
         "route_config": {"virtual_hosts": [{"name": "v", "domains": ["*"], "routes": [
             {"name": "kgw-route", "match": {"prefix": "/"},
@@ -57,7 +60,7 @@ def _config(plugin: bytes, port: int, admin: int, upstream: int | None = None) -
              "response_headers_to_add": [{"header": {"key": "server", "value": "direct"}}]}]}]},
         "http_filters": [{"name": "envoy.filters.http.wasm", "typed_config": wasm},
                          {"name": "envoy.filters.http.router",
-                          "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
+                          "typed_config": {"@type": ROUTER_TYPE}}],
     }
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
@@ -66,8 +69,8 @@ def _config(plugin: bytes, port: int, admin: int, upstream: int | None = None) -
             "load_assignment": {"cluster_name": "echo", "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {
                 "socket_address": {"address": "127.0.0.1", "port_value": upstream}}}}]}]}}] if upstream else [],
             "listeners": [{"name": "l", "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
-                                            "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
-                                                                            "typed_config": hcm}]}]}]},
+                           "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
+                                                           "typed_config": hcm}]}]}]},
     }
 
 
@@ -109,7 +112,8 @@ def _envoy(tmp_path, plugin: bytes, upstream: int | None = None):
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.time() > deadline or proc.poll() is not None:
-                    raise AssertionError("envoy did not start: " + (proc.stdout.read().decode() if proc.poll() is not None else ""))
+                    log = proc.stdout.read().decode() if proc.poll() is not None else ""
+                    raise AssertionError("envoy did not start: " + log) from None
                 time.sleep(0.2)
         yield port, admin
     finally:
@@ -138,7 +142,8 @@ def test_envoy_serves_requests_through_the_rules(tmp_path):
         assert err.value.headers["www-authenticate"] == "Bearer"
         assert err.value.read() == b"missing credentials"
         # with credentials: the response phase edits the (direct) response
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users", headers={"Authorization": "t", "X-User-Id": " Alice "})
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users",
+                                     headers={"Authorization": "t", "X-User-Id": " Alice "})
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=5)
         assert err.value.code == 503
@@ -172,7 +177,8 @@ def test_envoy_body_rewrites_fix_content_length(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     blob = kgw_rules.compile('on request {\n set body = upper(body) + "-extra"\n set header "x-a" = str(len(body))\n}\n'
-                             'on response {\n set body = "<{body}>"\n set header "x-seen" = "{path} {request_header("x-a")}"\n}',
+                             'on response {\n set body = "<{body}>"\n'
+                             ' set header "x-seen" = "{path} {request_header("x-a")}"\n}',
                              "b.kgw").to_bytes(strip=True)
     try:
         with _envoy(tmp_path, blob, upstream=server.server_address[1]) as (port, _):

@@ -76,7 +76,8 @@ def test_buffer_rules_are_envoys():
 
 def test_no_body_buffering_when_the_program_does_not_need_it():
     vm = _vm(FIRST)
-    vm.exchange(Request(method=b"POST", url=b"/v1/x", headers=[(b"authorization", b"t")], body=b"x" * 100), None, chunk=10)
+    request = Request(method=b"POST", url=b"/v1/x", headers=[(b"authorization", b"t")], body=b"x" * 100)
+    vm.exchange(request, None, chunk=10)
     results = [e for e in vm.host.transcript if e[:2] == ("call", "proxy_on_request_body")]
     assert len(results) == 10
     assert not any(e[0] == "proxy_get_buffer_bytes" and e[1] in (0, 1) for e in vm.host.transcript)

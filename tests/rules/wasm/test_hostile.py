@@ -53,8 +53,8 @@ def test_100k_headers():
 
 def test_one_megabyte_header_values():
     big = b" " + b"A" * (1 << 20) + b" "
-    out, seconds, _ = _timed(_vm(FIRST), Request(url=b"/v1/" + b"p" * 100_000, headers=[(b"authorization", b"t"), (b"x-user-id", big)]),
-                             Response())
+    request = Request(url=b"/v1/" + b"p" * 100_000, headers=[(b"authorization", b"t"), (b"x-user-id", big)])
+    out, seconds, _ = _timed(_vm(FIRST), request, Response())
     assert dict(out.request.headers)[b"x-user"] == b"a" * (1 << 20)
     assert out.response.headers == [(b"x-served-for", b"a" * (1 << 20))]
     assert seconds < 30
@@ -77,7 +77,8 @@ def test_pathological_regexes_on_a_megabyte_body_are_linear():
 def test_matches_still_found_in_a_megabyte_body():
     vm = _vm(REGEX_BODY)
     body = b"a" * (1 << 20) + b"bc"
-    out = vm.exchange(Request(method=b"POST", url=b"/", body=body, headers=[(b"content-length", b"%d" % len(body))]), None)
+    request = Request(method=b"POST", url=b"/", body=body, headers=[(b"content-length", b"%d" % len(body))])
+    out = vm.exchange(request, None)
     headers = dict(out.request.headers)
     assert headers[b"x-x"] == b"a" * (1 << 20) + b"b"
     assert out.request.body == b"-c"
@@ -87,7 +88,8 @@ def test_matches_still_found_in_a_megabyte_body():
 def test_no_memory_growth_across_1000_requests():
     vm = _vm(FIRST)
     body_vm = _vm(REGEX_BODY)
-    req = Request(url=b"/v1/users?debug=1", headers=[(b"authorization", b"t"), (b"x-user-id", b"Alice"), (b"cookie", b"a=1")])
+    req = Request(url=b"/v1/users?debug=1",
+                  headers=[(b"authorization", b"t"), (b"x-user-id", b"Alice"), (b"cookie", b"a=1")])
     body_req = Request(method=b"POST", url=b"/", body=b"xaab" * 2000)
     for _ in range(50):  # warm up: the scratch arena reaches its steady size
         vm.exchange(req, Response())

@@ -1,7 +1,6 @@
 """The pytest plugin's kgw_rules_filter fixture, used as a team would use it."""
 from __future__ import annotations
 
-
 from .corpus import FIRST_PROGRAM
 
 pytest_plugins = ["pytester"]

@@ -16,7 +16,8 @@ from kgw_rules.harness import WasmEngine
 from ..strategies import host, programs, requests, responses
 
 ENGINE = WasmEngine(fuel=False)
-RUNS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+RUNS = settings(max_examples=100, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @RUNS
@@ -67,11 +68,15 @@ def test_pure_functions_agree_on_random_bytes(s, body):
 
 @RUNS
 @given(st.binary(max_size=200), st.sampled_from(["a", "a.b", "a[0]", "[1].x", "k\u00e9y", "a.b.c"]),
-       st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.booleans(), st.text(alphabet="ab é\"\\{}/\u2603", max_size=5)))
+       st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.booleans(),
+                 st.text(alphabet="ab é\"\\{}/\u2603", max_size=5)))
 def test_json_edits_agree_on_random_bodies(body, path, value):
-    lit = "none" if value is None else ("true" if value is True else "false") if isinstance(value, bool) else (
-        str(value) if isinstance(value, int) else '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}") + '"')
-    src = f'on request {{\n set json "{path}" = {lit}\n set header "x-g" = base64url_encode(default(json("{path}"), "ABSENT"))\n remove json "a"\n}}'
+    if value is None or isinstance(value, bool | int):
+        lit = "none" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value)
+    else:
+        lit = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}") + '"'
+    src = (f'on request {{\n set json "{path}" = {lit}\n'
+           f' set header "x-g" = base64url_encode(default(json("{path}"), "ABSENT"))\n remove json "a"\n}}')
     blob = kgw_rules.compile(src, "json.kgw").to_bytes(strip=True)
     req = Request(method=b"POST", url=b"/", body=body)
     assert outcome_difference(reference_engine([blob], req, None), ENGINE.run([blob], req, None)) == []
@@ -79,7 +84,8 @@ def test_json_edits_agree_on_random_bodies(body, path, value):
 
 _JSON_DOCS = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4)),
-    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(st.sampled_from(["a", "b", "c", "é"]), kids, max_size=3)),
+    lambda kids: st.one_of(st.lists(kids, max_size=3),
+                           st.dictionaries(st.sampled_from(["a", "b", "c", "é"]), kids, max_size=3)),
     max_leaves=10)
 
 

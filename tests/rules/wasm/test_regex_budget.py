@@ -10,7 +10,7 @@ import kgw_rules
 from kgw_rules.engines import outcome_difference, reference_engine
 from kgw_rules.exchange import Request
 from kgw_rules.harness import WasmEngine
-from kgw_rules.regex import compile_regex, replace_budget
+from kgw_rules.regex import compile_regex, replace_all_budgeted, replace_budget
 
 ENGINE = WasmEngine()
 
@@ -24,7 +24,7 @@ PATTERNS = ["\\w*b|a", "a*c|a", "[ab]*c|(a)|b*", "a+c|a+?", "a*c|a|$", "[^-]*x|[
 
 def _excess(prog, data: bytes) -> int:
     """Work over the budget (negative: under it), counted by the reference matcher with no limit."""
-    return prog.replace_all_budgeted(data, b"-", budget=1 << 62)[1] - replace_budget(len(data))
+    return replace_all_budgeted(prog, data, b"-", budget=1 << 62)[1] - replace_budget(len(data))
 
 
 def _first(lo: int, hi: int, pred) -> int:

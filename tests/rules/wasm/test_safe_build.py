@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 import kgw_rules
 from kgw_rules import build_filter
 from kgw_rules.engines import outcome_difference, reference_engine
-from kgw_rules.harness import WasmEngine
 from kgw_rules.exchange import Request
+from kgw_rules.harness import WasmEngine
 
 from ..strategies import host, programs, requests, responses
-from .corpus import PROGRAMS, requests as corpus_requests
+from .corpus import PROGRAMS
+from .corpus import requests as corpus_requests
 from .helpers import BLOBS
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,8 @@ def test_corpus_on_the_checked_build(safe_engine):
 
 def test_hostile_sizes_on_the_checked_build(safe_engine):
     blob = BLOBS["strings"]
-    big = Request(url=b"/v1/" + b"%41" * 50_000, headers=[(b"x-in", b"a," * 300_000), (b"cookie", b"sid=" + b"x" * 100_000)])
+    big = Request(url=b"/v1/" + b"%41" * 50_000,
+                  headers=[(b"x-in", b"a," * 300_000), (b"cookie", b"sid=" + b"x" * 100_000)])
     out = safe_engine.run([blob], big, None)
     assert dict(out.request.headers)[b"x-split"] == b"a"
 

@@ -2,12 +2,16 @@
 refuses the rest cleanly, and never traps (a trap raises WasmTrap and fails the test)."""
 from __future__ import annotations
 
+import contextlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kgw_rules
-from kgw_rules.opcodes import OPS
+from kgw_rules.regex import decode_regex, encode_regex
+from kgw_rules.wire.opcodes import OPS
+from kgw_rules.wire.program import ProgramImage, encode_program
+from kgw_rules.wire.verify import VerifyError, check_code
 
 from .helpers import BLOBS, Configurer, python_accepts, with_crc
 
@@ -47,25 +51,21 @@ def test_spliced_programs(seed, at, cut, insert):
     agree(with_crc(body[:at] + insert + body[at + cut:]))
 
 
-def _program(code_req: bytes, code_resp: bytes, consts: list, nvars: int, regexes: list[bytes], flags: int | None = None) -> bytes:
+def _program(code_req: bytes, code_resp: bytes, consts: list, nvars: int, regexes: list[bytes],
+             flags: int | None = None) -> bytes:
     """A blob around hand-made code, with max stack taken from the Python verifier when it can tell."""
-    from kgw_rules.bytecode import Program
-    from kgw_rules.regex import RegexProgram
-
-    prog = Program(flags if flags is not None else (1 if code_req else 0) | (2 if code_resp else 0), nvars, consts,
-                   [RegexProgram.from_bytes(r) for r in regexes], (code_req, code_resp), 0)
-    from kgw_rules.verify import check_code, VerifyError
-    try:
-        prog.max_stack = max(check_code(c, ph, consts, prog.regexes, nvars) for c, ph in ((code_req, "request"), (code_resp, "response")))
-    except VerifyError:
-        pass
-    return prog.to_bytes()
+    prog = ProgramImage(flags if flags is not None else (1 if code_req else 0) | (2 if code_resp else 0), nvars, consts,
+                   [decode_regex(r) for r in regexes], (code_req, code_resp), 0)
+    with contextlib.suppress(VerifyError):
+        prog.max_stack = max(check_code(c, ph, consts, prog.regexes, nvars)
+                             for c, ph in ((code_req, "request"), (code_resp, "response")))
+    return encode_program(prog)
 
 
 _OPS = st.sampled_from([op.code for op in OPS] + [0x00, 0x07, 0x7F, 0xFF])
 _INSN = st.tuples(_OPS, st.binary(min_size=4, max_size=4)).map(
     lambda t: bytes([t[0]]) + t[1][: {op.code: op.size - 1 for op in OPS}.get(t[0], 0)])
-_REGEX = kgw_rules.regex.compile_regex(r"(?P<a>x+)(y)?").to_bytes()
+_REGEX = encode_regex(kgw_rules.regex.compile_regex(r"(?P<a>x+)(y)?"))
 
 
 @FUZZ
@@ -96,7 +96,7 @@ def test_pseudo_header_names_are_refused_by_both_verifiers():
 
 
 def _config_accepted(data: bytes) -> bool:
-    from kgw_rules.harness.bundle import BundleError, decode_config
+    from kgw_rules.wire import BundleError, decode_config
 
     try:
         decode_config(data)
@@ -107,7 +107,7 @@ def _config_accepted(data: bytes) -> bool:
 
 
 def _seed_bundle() -> bytes:
-    from kgw_rules.harness import BundleRoute, encode_bundle
+    from kgw_rules.wire import BundleRoute, encode_bundle
 
     return encode_bundle({"a": SEEDS[0], "bb": SEEDS[1]}, [BundleRoute(b"r1", b"ns/n/0", ("a", "bb")),
                                                          BundleRoute(b"", b"ns/n/1", ("bb",))])

@@ -2,10 +2,13 @@
 rules, and a stack depth that is the same on every path (jumps only go forward, so one pass suffices)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .errors import VerifyError
 from .limits import MAX_STACK
 from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS, RESPONSE_ONLY_FIELDS, Op, variable_pops
+from .regex import RegexProgram
 
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
                    "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV"}
@@ -15,10 +18,6 @@ _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR",
 _REGEX_OPERAND = {"REPLACE", "MATCH", "MATCH_CAP", "REPLACE_BODY"}
 _JUMPS = {"JMP", "JMPF", "JMPF_KEEP", "JMPT_KEEP"}
 _ENDS = {"JMP", "STOP", "RESPOND"}  # no fall-through
-
-
-class VerifyError(ValueError):
-    """Bytecode refused by the verifier; the message says exactly why."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,8 @@ def decode_code(code: bytes) -> list[Instruction]:
     return out
 
 
-def _check_operands(ins: Instruction, phase: str, constants, regexes, nvars: int) -> None:
+def _check_operands(ins: Instruction, phase: str, constants: Sequence[bytes | int], regexes: Sequence[RegexProgram],
+                    nvars: int) -> None:
     name, ops, where = ins.op.name, ins.operands, f"{ins.op.name} at pc {ins.pc}"
     if ins.op.phases == "rq" and phase != "request" or ins.op.phases == "rs" and phase != "response":
         raise VerifyError(f"{where} is not allowed in the {phase} phase")
@@ -60,10 +60,11 @@ def _check_operands(ins: Instruction, phase: str, constants, regexes, nvars: int
         raise VerifyError(f"{where}: constant {ops[0]} out of range")
     if name in STRING_OPERAND:
         for index in ops:
-            if index >= len(constants) or not isinstance(constants[index], bytes):
+            text = constants[index] if index < len(constants) else None
+            if not isinstance(text, bytes):
                 raise VerifyError(f"{where}: operand {index} is not a string constant")
-            if name in _HEADER_OPERAND and constants[index].startswith(b":"):
-                raise VerifyError(f"{where}: header name {constants[index]!r} is a pseudo-header")
+            if name in _HEADER_OPERAND and text.startswith(b":"):
+                raise VerifyError(f"{where}: header name {text!r} is a pseudo-header")
     if name in ("LOAD", "STORE") and ops[0] >= nvars:
         raise VerifyError(f"{where}: variable {ops[0]} out of range")
     if name in _REGEX_OPERAND:
@@ -82,7 +83,8 @@ def _check_operands(ins: Instruction, phase: str, constants, regexes, nvars: int
         raise VerifyError(f"{where}: needs at least one item")
 
 
-def check_code(code: bytes, phase: str, constants, regexes, nvars: int) -> int:
+def check_code(code: bytes, phase: str, constants: Sequence[bytes | int], regexes: Sequence[RegexProgram],
+               nvars: int) -> int:
     """Verify one phase's code; returns the maximum stack depth it needs."""
     program = decode_code(code)
     starts = {ins.pc for ins in program} | {len(code)}

@@ -1,0 +1,217 @@
+//! The decoders of every byte format (docs/bytecode.md, docs/regex.md, docs/data-plane.md): program
+//! container, regex programs, bundles. tests/rules/wasm/test_verifier_fuzz.py checks that they accept
+//! exactly what kgw_rules.wire accepts; these pin down single cases, off the proxy-wasm ABI.
+const std = @import("std");
+const testing = std.testing;
+const wire = @import("wire.zig");
+const program = @import("program.zig");
+const regex = @import("regex.zig");
+const config = @import("config.zig");
+
+/// Builds blobs the way kgw_rules.wire writes them: varint lengths, CRC-32 at the end.
+const Blob = struct {
+    bytes: std.ArrayList(u8) = .empty,
+    a: std.mem.Allocator,
+
+    fn raw(b: *Blob, data: []const u8) void {
+        b.bytes.appendSlice(b.a, data) catch unreachable;
+    }
+
+    fn int(b: *Blob, comptime T: type, v: T) void {
+        var buf: [@sizeOf(T)]u8 = undefined;
+        std.mem.writeInt(T, &buf, v, .little);
+        b.raw(&buf);
+    }
+
+    fn varint(b: *Blob, value: u64) void {
+        var v = value;
+        while (v >= 0x80) : (v >>= 7) b.raw(&.{@as(u8, @truncate(v)) | 0x80});
+        b.raw(&.{@as(u8, @truncate(v))});
+    }
+
+    fn str(b: *Blob, data: []const u8) void {
+        b.varint(data.len);
+        b.raw(data);
+    }
+
+    fn seal(b: *Blob) []const u8 {
+        b.int(u32, std.hash.Crc32.hash(b.bytes.items));
+        return b.bytes.items;
+    }
+};
+
+/// A program with request code only: header, constants (strings), regexes, code, optional line table.
+fn programBlob(a: std.mem.Allocator, flags: u16, nvars: u16, consts: []const []const u8, regexes: []const []const u8, code: []const u8, max_stack: u16) []const u8 {
+    var b = Blob{ .a = a };
+    b.raw(wire.program_magic);
+    b.raw(&.{ wire.program_version, 0 });
+    b.int(u16, flags);
+    b.int(u16, nvars);
+    b.int(u16, @intCast(consts.len));
+    b.raw(&.{ @intCast(regexes.len), 0 });
+    b.int(u16, max_stack);
+    for (consts) |c| {
+        b.raw(&.{wire.tag_string});
+        b.str(c);
+    }
+    for (regexes) |r| b.str(r);
+    b.str(code);
+    b.str("");
+    if (flags & wire.flag_lines != 0) {
+        var t = Blob{ .a = a };
+        t.int(u32, 1);
+        t.raw(&.{0});
+        t.int(u32, 0);
+        t.int(u32, 1);
+        t.int(u32, 1);
+        b.str(t.bytes.items);
+    }
+    return b.seal();
+}
+
+// `(?P<n>a|[bc])`, the example of docs/regex.md ("Binary format")
+const small_regex = "\x01\x01\x07\x00\x01\x00\x01\x6e\x01\x62\x63\x07\x02\x05\x02\x00\x04\x00\x01\x61\x06\x05\x00\x02\x00\x00\x07\x03\x00";
+const set_header = [_]u8{ wire.Op.CONST, 0, 0, wire.Op.SET_HDR, 1, 0 }; // set header x = "y"
+
+fn refused(a: std.mem.Allocator, blob: []const u8, want: []const u8) !void {
+    var why: []const u8 = "";
+    try testing.expectError(error.Invalid, program.decode(a, blob, &why));
+    try testing.expectEqualStrings(want, why);
+}
+
+test "a program decodes into its sections" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    var why: []const u8 = "";
+    const flags = wire.flag_request | wire.flag_lines;
+    const p = try program.decode(a, programBlob(a, flags, 2, &.{ "y", "x" }, &.{small_regex}, &set_header, 1), &why);
+    try testing.expectEqual(@as(usize, 2), p.consts.len);
+    try testing.expectEqualStrings("x", p.consts[1].str);
+    try testing.expectEqual(@as(u8, 1), p.regexes[0].ngroups);
+    try testing.expectEqualSlices(u8, &set_header, p.code[0]);
+    try testing.expectEqual(@as(usize, 0), p.code[1].len);
+    try testing.expect(!p.needs_body[0] and !p.needs_body[1]);
+}
+
+test "int constants are zigzag varints" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    var b = Blob{ .a = a };
+    b.raw("KGWB\x01\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00");
+    b.raw(&.{ wire.tag_int, 0x05 }); // zigzag(-3) = 5
+    b.str(&.{ wire.Op.CONST, 0, 0, wire.Op.POP });
+    b.str("");
+    var why: []const u8 = "";
+    const p = try program.decode(a, b.seal(), &why);
+    try testing.expectEqual(@as(i64, -3), p.consts[0].int);
+}
+
+test "the verifier refuses, saying why" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    const good = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1);
+    try refused(a, good[0..10], "truncated header");
+    const bad_crc = try a.dupe(u8, good);
+    bad_crc[bad_crc.len - 1] ^= 1;
+    try refused(a, bad_crc, "checksum mismatch");
+    try refused(a, programBlob(a, 32, 0, &.{ "y", "x" }, &.{}, &set_header, 1), "unknown flags");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 2), "header max stack differs");
+    try refused(a, programBlob(a, wire.flag_response, 0, &.{ "y", "x" }, &.{}, &set_header, 1), "phase flag mismatch");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{"y"}, &.{}, &set_header, 1), "not a string constant");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", ":path" }, &.{}, &set_header, 1), "pseudo-header name");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{ wire.Op.JMP, 1, 0, wire.Op.LOAD, 0 }, 0), "jump inside an instruction");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{wire.Op.POP}, 0), "stack underflow");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{0xFF}, 0), "unknown opcode");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{"\x02"}, &.{wire.Op.STOP}, 0), "regex: bad version");
+    const too_many = programBlob(a, wire.flag_request, wire.max_variables + 1, &.{ "y", "x" }, &.{}, &set_header, 1);
+    try refused(a, too_many, "too many variables");
+}
+
+test "a regex program decodes, matches and refuses defects" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    var why: []const u8 = "";
+    const re = try regex.decode(a, small_regex, &why);
+    try testing.expectEqual(@as(usize, 7), re.op.len);
+    try testing.expect(!re.anchored);
+    var m = try regex.Matcher.init(a, &re, true);
+    try testing.expect(m.search("xxcz", 0));
+    try testing.expectEqual([2]usize{ 2, 3 }, m.group(1).?);
+    try testing.expect(!m.search("xyz", 0));
+    try testing.expectEqualStrings("x-x-", (try regex.replaceAll(a, &re, "xbxa", "-")).?);
+
+    const cases = [_]struct { []const u8, []const u8 }{
+        .{ small_regex[0..5], "regex: truncated" },
+        .{ "\x02" ++ small_regex[1..], "regex: bad version" },
+        .{ small_regex ++ "\x00", "regex: trailing bytes" },
+        .{ "\x01\x00\x01\x00\x00\x00\x01\x61", "regex: falls off the end" },
+        .{ "\x01\x00\x01\x00\x00\x00\x07\x02", "regex: bad save slot" },
+        .{ "\x01\x00\x01\x00\x00\x00\x06\x01\x00", "regex: bad jump" },
+        .{ "\x01\x00\x01\x00\x01\x00\x01\x10\x05\x00", "regex: reversed range" },
+    };
+    for (cases) |case| {
+        try testing.expectError(error.Invalid, regex.decode(a, case[0], &why));
+        try testing.expectEqualStrings(case[1], why);
+    }
+}
+
+/// Two programs "a" and "bb"; route "r1" runs both, every other route runs "bb".
+fn bundleBlob(a: std.mem.Allocator, version: u8, index_b: u16) []const u8 {
+    const p = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1);
+    var b = Blob{ .a = a };
+    b.raw(wire.bundle_magic);
+    b.raw(&.{ version, 0, 0, 0 });
+    b.int(u16, 2);
+    b.int(u16, 2);
+    for ([_][]const u8{ "a", "bb" }) |id| {
+        b.str(id);
+        b.str(p);
+    }
+    b.str("r1");
+    b.str("ns/r/0");
+    b.int(u16, 2);
+    b.int(u16, 0);
+    b.int(u16, 1);
+    b.str("");
+    b.str("ns/r/1");
+    b.int(u16, 1);
+    b.int(u16, index_b);
+    return b.seal();
+}
+
+test "a bundle decodes into programs and a route table" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    var why: []const u8 = "";
+    var c = try config.decode(bundleBlob(a, wire.bundle_version, 1), &why);
+    defer c.deinit();
+    try testing.expect(!c.single);
+    try testing.expectEqual(@as(usize, 2), c.programs.len);
+    try testing.expectEqualStrings("bb", c.ids[1]);
+    try testing.expectEqualSlices(u16, &.{ 0, 1 }, c.select("r1").?.programs);
+    try testing.expectEqualStrings("ns/r/1", c.select("elsewhere").?.route); // the wildcard entry
+    try testing.expect(c.needsRouteName());
+
+    try testing.expectError(error.Invalid, config.decode(bundleBlob(a, 1, 1), &why));
+    try testing.expectEqualStrings("bundle: unsupported version", why); // version 1 had u32 lengths
+    try testing.expectError(error.Invalid, config.decode(bundleBlob(a, wire.bundle_version, 2), &why));
+    try testing.expectEqualStrings("bundle: bad program index", why);
+    try testing.expectError(error.Invalid, config.decode("KGWX\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", &why));
+    try testing.expectEqualStrings("neither a program nor a bundle", why);
+}
+
+test "a single program is a configuration too" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const a = arena.allocator();
+    var why: []const u8 = "";
+    var c = try config.decode(programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1), &why);
+    defer c.deinit();
+    try testing.expect(c.single);
+    try testing.expectEqualSlices(u16, &.{0}, c.select("any route").?.programs);
+}
