@@ -131,7 +131,8 @@ def main(argv=None) -> int:
         mode = None
         try:
             api = api_for(server.kubeconfig)
-            install_crds(api, sorted((HERE / "gateway-api-crds").glob("*.yaml")) + sorted((REPO / "crds").glob("*.yaml")))
+            crds = sorted((HERE / "gateway-api-crds").glob("*.yaml")) + sorted((REPO / "crds").glob("*.yaml"))
+            install_crds(api, crds)
             port = free_port()
             mode = ClusterMode(root / "cluster", server, port_offset=0, identity="bench")
             mode.write("gateway.yaml", gateway(port, upstream.server_address[1]))

@@ -44,6 +44,13 @@ def _die_with_parent() -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
+def spawn(args: list[str], log: Path) -> subprocess.Popen:
+    """Start a process that dies with this one, its output appended to `log` (the child keeps its own copy
+    of the file descriptor, so ours is closed at once)."""
+    with open(log, "ab") as out:
+        return subprocess.Popen([*_die_with_parent(), *args], stdout=out, stderr=subprocess.STDOUT)
+
+
 class ApiServer:
     def __init__(self, workdir: Path):
         self.dir = workdir
@@ -84,19 +91,19 @@ class ApiServer:
         return path
 
     def start_etcd(self) -> None:
-        self.etcd = subprocess.Popen(
-            [*_die_with_parent(), "etcd", "--data-dir", str(self.dir / "etcd"), "--name", "kgw-test",
+        self.etcd = spawn(
+            ["etcd", "--data-dir", str(self.dir / "etcd"), "--name", "kgw-test",
              "--listen-client-urls", f"http://127.0.0.1:{self.etcd_port}",
              "--advertise-client-urls", f"http://127.0.0.1:{self.etcd_port}",
              "--listen-peer-urls", f"http://127.0.0.1:{self.peer_port}",
              "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer_port}",
              "--initial-cluster", f"kgw-test=http://127.0.0.1:{self.peer_port}"],
-            stdout=open(self.dir / "etcd.log", "ab"), stderr=subprocess.STDOUT)
+            self.dir / "etcd.log")
 
     def start_apiserver(self, wait: float = 60) -> None:
         d = self.dir
-        self.proc = subprocess.Popen(
-            [*_die_with_parent(), str(APISERVER), f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
+        self.proc = spawn(
+            [str(APISERVER), f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
              "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={self.port}",
              "--insecure-port=0", f"--tls-cert-file={d / 'tls.crt'}", f"--tls-private-key-file={d / 'tls.key'}",
              f"--token-auth-file={d / 'tokens.csv'}", "--authorization-mode=RBAC",
@@ -108,7 +115,7 @@ class ApiServer:
              # ConfigMaps bypass the watch cache, so their watches hit etcd directly and a compacted
              # resourceVersion answers 410 Gone at once (test_watch_and_status relies on it).
              "--watch-cache-sizes=configmaps#0"],
-            stdout=open(d / "apiserver.log", "ab"), stderr=subprocess.STDOUT)
+            d / "apiserver.log")
         self.wait_ready(wait)
 
     def wait_ready(self, wait: float) -> None:
@@ -129,7 +136,7 @@ class ApiServer:
             time.sleep(0.2)
         raise RuntimeError("kube-apiserver not ready:\n" + (self.dir / "apiserver.log").read_text()[-3000:])
 
-    def start(self) -> "ApiServer":
+    def start(self) -> ApiServer:
         self.start_etcd()
         self.start_apiserver()
         return self

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from kgw_controller.kube.api import Api, ApiError, Kind, load_config
 from kgw_controller.kube import kinds
+from kgw_controller.kube.api import Api, ApiError, Kind, load_config
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -77,8 +77,8 @@ def install_crds(api: Api, paths: list[Path]) -> None:
                 create_crd(api, doc)
                 names.append(doc["metadata"]["name"])
     for name in names:  # usable only once Established
-        wait_for(lambda: any(c["type"] == "Established" and c["status"] == "True"
-                             for c in (get(api, CRD, None, name) or {}).get("status", {}).get("conditions", [])),
+        wait_for(lambda name=name: any(c["type"] == "Established" and c["status"] == "True" for c in
+                                       (get(api, CRD, None, name) or {}).get("status", {}).get("conditions", [])),
                  30, f"CRD {name} established")
 
 

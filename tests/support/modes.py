@@ -55,7 +55,7 @@ class UpMode:
         self._written_at: int | None = 0  # generation before the first write since the last settle()
         self.docs: dict[str, list[dict]] = {}
 
-    def start(self) -> "UpMode":
+    def start(self) -> UpMode:
         opts = UpOptions(directory=self.dir, admin=f"127.0.0.1:{self.admin_port}", xds="127.0.0.1:0",
                          port_offset=self.port_offset, state_dir=self.root / "state", ready_timeout=30)
         self.up = EmbeddedUp(opts).__enter__()
@@ -177,7 +177,7 @@ class ClusterMode:
         install_chart(self.api, CONTROLLER_NAMESPACE)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
-    def start(self) -> "ClusterMode":
+    def start(self) -> ClusterMode:
         self._starts += 1
         previous = self.controller  # a restart keeps the ports, as a Service name stays the same in a cluster
         self.controller = Controller(self.root, self.server.controller_kubeconfig,

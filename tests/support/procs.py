@@ -11,10 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.apiserver import _die_with_parent, free_port
-from tests.support.kubehelp import http_json
-
 from kgw_controller.envoy import find_envoy
+from tests.support.apiserver import free_port, spawn
+from tests.support.kubehelp import http_json
 
 
 class Controller:
@@ -24,12 +23,12 @@ class Controller:
         self.xds_port, self.admin_port = xds_port or free_port(), admin_port or free_port()
         self.log = workdir / f"controller-{identity}.log"
         kgw = shutil.which("kgw", path=str(Path(sys.executable).parent)) or "kgw"
-        self.proc = subprocess.Popen(
-            [*_die_with_parent(), kgw, "controller", "--kubeconfig", str(kubeconfig),
+        self.proc = spawn(
+            [kgw, "controller", "--kubeconfig", str(kubeconfig),
              "--xds-bind", f"127.0.0.1:{self.xds_port}", "--admin", f"127.0.0.1:{self.admin_port}",
              "--listener-address", "127.0.0.1", "--namespace", namespace, "--identity", identity,
              "--lease-duration", "3", "--lease-renew", "0.5", *extra],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+            self.log)
 
     @property
     def admin(self) -> str:
@@ -85,10 +84,9 @@ class LocalEnvoy:
         self.log = workdir / "envoy.log"
         args = list(container_args or ["-c", "", "-l", "warning"])
         args[args.index("-c") + 1] = str(path)
-        self.proc = subprocess.Popen(
-            [*_die_with_parent(), find_envoy(), *args, "--base-id", str(free_port()),
-             "--admin-address-path", str(workdir / "admin.txt")],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        self.proc = spawn(
+            [find_envoy(), *args, "--base-id", str(free_port()), "--admin-address-path", str(workdir / "admin.txt")],
+            self.log)
 
         self.admin_path = workdir / "admin.txt"
 
