@@ -12,7 +12,8 @@ from .grpcroutes import translate_grpc_route
 from .incremental import TranslateCache
 from .invalid import invalid_status
 from .options import TranslateOptions, Translation
-from .routes import GrantIndex, translate_route
+from .grants import GrantIndex
+from .routes import translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
 _KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2, "GRPCRoute": 3}

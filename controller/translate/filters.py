@@ -109,9 +109,6 @@ def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "")
     return out
 
 
-BACKEND_FILTER_TYPES = ("RequestHeaderModifier", "ResponseHeaderModifier")
-
-
 def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModIR | None, list[str]]:
     """backendRef-level filters: the header modifiers are applied per weighted cluster; others are refused."""
     req = resp = None

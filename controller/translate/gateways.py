@@ -8,6 +8,7 @@ from ..ir import SecretIR
 from ..models import GATEWAY_GROUP, Gateway, GatewayClass, Listener
 from ..resources import Resources
 from . import conditions as c
+from .grants import GrantIndex
 from .options import TranslateOptions
 from .tls import listener_certificates
 
@@ -139,7 +140,6 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
                    grants=None) -> list[GatewayState]:
     """Our Gateways, oldest first; the older Gateway keeps a contested address:port."""
     if grants is None:
-        from .routes import GrantIndex  # routes imports this module
         grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
     ours.sort(key=creation_order)

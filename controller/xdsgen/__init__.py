@@ -11,22 +11,13 @@ from google.protobuf.message import Message
 import yaml
 
 from .. import gcpolicy
+from ..ads.types import CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, ROUTE, SECRET
 from ..ir import GatewayIR
 from . import policies
 from .clusters import cluster, load_assignment
 from .listeners import listener
 from .routes import INVALID_BACKEND_CLUSTER, route_configurations
 from .secrets import secret
-
-_PREFIX = "type.googleapis.com/"
-LISTENER = _PREFIX + "envoy.config.listener.v3.Listener"
-ROUTE = _PREFIX + "envoy.config.route.v3.RouteConfiguration"
-CLUSTER = _PREFIX + "envoy.config.cluster.v3.Cluster"
-ENDPOINT = _PREFIX + "envoy.config.endpoint.v3.ClusterLoadAssignment"
-EXTENSION_CONFIG = _PREFIX + "envoy.config.core.v3.TypedExtensionConfig"
-SECRET = _PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret"
-# The push order for make-before-break (CDS, EDS, LDS, RDS, ...), also the order of the returned dict.
-TYPE_URLS = (CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET)
 
 XdsResources = dict[str, dict[str, Message]]
 
@@ -74,5 +65,5 @@ def xds_to_yaml(resources: XdsResources) -> str:
 
 __all__ = [
     "CLUSTER", "ENDPOINT", "EXTENSION_CONFIG", "INVALID_BACKEND_CLUSTER", "LISTENER", "ROUTE", "SECRET",
-    "TYPE_URLS", "XdsResources", "to_xds", "xds_to_dict", "xds_to_yaml",
+    "XdsResources", "to_xds", "xds_to_dict", "xds_to_yaml",
 ]

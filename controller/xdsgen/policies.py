@@ -114,7 +114,7 @@ def _bundle(gw, routes) -> tuple[bytes, set[str]]:
         if not progs or r.name in names or r.direct_response_status is not None:
             continue
         names.add(r.name)
-        label = r.ext.route_label if r.ext and r.ext.route_label else r.name
+        label = r.ref.label if r.ref else r.name  # what rules see as `route`
         table.append(BundleRoute(r.name.encode(), label.encode(), tuple(progs)))
     return encode_bundle(blobs, table), names
 
