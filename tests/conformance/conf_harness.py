@@ -17,9 +17,10 @@ from pathlib import Path
 
 import yaml
 from conf_certs import make_ca, make_leaf
-from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, infra_yaml, secret_yaml
+from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret_yaml
 from conf_routes import ROUTES
 from conf_upstream import UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 
 from kgw_controller import echo, echo_grpc
 from kgw_controller.embedded import EmbeddedUp
@@ -87,7 +88,8 @@ class Harness:
         self.certs = {n: make_leaf(root, ca, n, [f"{n}.example.org"]) for n in ("a", "b", "c")}
         infra = infra_yaml(self.backend_port, self.certs)
         infra += "---\n" + secret_yaml(VALIDITY_CERT, INFRA, *make_leaf(root, ca, "validity", VALIDITY_HOSTS))
-        self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values()]))
+        infra += secret_yaml(CERTIFICATE, WEB, *make_leaf(root, ca, "certificate", ["secure.test.com"]))
+        self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(), *ALL_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
@@ -123,6 +125,25 @@ class Harness:
 
     def remove(self, name: str) -> None:
         (self.dir / name).unlink()
+
+    def apply(self, name: str, text: str | None) -> None:
+        """Write (None: remove) one manifest file and wait until kgw has applied it and every Envoy is ready."""
+        before = self.generation()
+        if text is None:
+            self.remove(name)
+        else:
+            self.write(name, text)
+        self.wait_ready(before + 1)
+
+    @contextlib.contextmanager
+    def applied(self, name: str, text: str):
+        """Objects that exist only while one test runs, as the upstream suite applies a test's manifests
+        before it and deletes them after."""
+        self.apply(name, text)
+        try:
+            yield self
+        finally:
+            self.apply(name, None)
 
     # --- controller ---------------------------------------------------------------------------------
     def admin(self, path: str) -> tuple[int, dict]:

@@ -16,6 +16,24 @@ UPSTREAM_ADDRESSES = {
     "httproute-hostname-intersection": "127.0.0.14",
     "httproute-hostname-intersection-all": "127.0.0.15",
     "httproute-listener-port-matching": "127.0.0.16",
+    # Gateways applied only while their test runs (conf_upstream_gateway.py)
+    "gateway-supported-and-unsupported-protocols": "127.0.0.20",
+    "gateway-only-invalid-route-kind": "127.0.0.21",
+    "gateway-supported-and-invalid-route-kind": "127.0.0.22",
+    "gateway-with-one-attached-route": "127.0.0.23",
+    "gateway-with-two-attached-routes": "127.0.0.24",
+    "unresolved-gateway-with-one-attached-unresolved-route": "127.0.0.25",
+    "gateway-with-two-listeners-and-one-attached-route": "127.0.0.26",
+    "gateway-add-listener": "127.0.0.27",
+    "gateway-remove-listener": "127.0.0.28",
+    "gateway-observed-generation-bump": "127.0.0.29",
+    "gateway-secret-reference-grant-all-in-namespace": "127.0.0.30",
+    "gateway-secret-reference-grant-specific": "127.0.0.31",
+    "gateway-secret-invalid-reference-grant": "127.0.0.32",
+    "gateway-secret-missing-reference-grant": "127.0.0.33",
+    **{f"gateway-certificate-{n}": f"127.0.0.{34 + i}"
+       for i, n in enumerate(("nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"))},
+    "gateway-only-unsupported-protocols": "127.0.0.38",
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]
@@ -24,13 +42,13 @@ _SAME = "allowedRoutes: {namespaces: {from: Same}}"
 _TLS = f"tls: {{certificateRefs: [{{group: \"\", kind: Secret, name: {VALIDITY_CERT}, namespace: {INFRA}}}]}}"
 
 
-def gateway(name: str, listeners: list[tuple], extra: str = "") -> str:
+def gateway(name: str, listeners: list[tuple], extra: str = "", generation: int = 1) -> str:
     """listeners: (name, port, protocol, hostname or None, YAML flow lines); `extra`: more spec lines."""
     address = UPSTREAM_ADDRESSES.get(name)
     out = f"""\
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {{name: {name}, namespace: {INFRA}}}
+metadata: {{name: {name}, namespace: {INFRA}, generation: {generation}}}
 spec:
   gatewayClassName: kgw-conformance
 """

@@ -22,7 +22,7 @@ from envoy.extensions.filters.network.http_connection_manager.v3 import http_con
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from static_bootstrap import _test_certificate, static_bootstrap
+from static_bootstrap import static_bootstrap, throwaway_certificate
 from xds_strategies import GW_API, VARIED, fixed_objects, world
 
 from kgw_controller.sources.files import parse_files
@@ -66,7 +66,7 @@ def merged_bootstrap(batch: list[dict]) -> bootstrap_pb2.Bootstrap:
             cluster.name = cluster.load_assignment.cluster_name = f"{label}|{cluster.name}"
         out.static_resources.listeners.extend(boot.static_resources.listeners)
         out.static_resources.clusters.extend(boot.static_resources.clusters)
-        # every secret holds the same test certificate (static_bootstrap), so one copy per name serves all
+        # every world's Secrets hold the same test certificate, so one copy per name serves all
         out.static_resources.secrets.extend(s for s in boot.static_resources.secrets if s.name not in secrets)
         secrets.update(s.name for s in boot.static_resources.secrets)
     return out
@@ -80,7 +80,7 @@ def envoy_validate(boot: bootstrap_pb2.Bootstrap, path) -> subprocess.CompletedP
 
 @settings(max_examples=int(os.environ.get("KGW_PROPERTY_EXAMPLES", "60")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
-@given(worlds=st.lists(world(_test_certificate()), min_size=WORLDS_PER_EXAMPLE, max_size=WORLDS_PER_EXAMPLE))
+@given(worlds=st.lists(world(throwaway_certificate()), min_size=WORLDS_PER_EXAMPLE, max_size=WORLDS_PER_EXAMPLE))
 def test_envoy_accepts_every_generated_snapshot(worlds, tmp_path):
     batch = {f"w{w}/{key}": res for w, docs in enumerate(worlds) for key, res in snapshots(docs).items()}
     if not batch:
