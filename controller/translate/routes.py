@@ -9,6 +9,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from ..envoy_regex import regex_problem
 from ..ir import MatchIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
 from ..models import GATEWAY_GROUP, HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
@@ -44,18 +45,6 @@ class RouteEntry:
     @property
     def kind(self) -> str:
         return self.route.kind
-
-
-@functools.lru_cache(maxsize=4096)
-def regex_problem(pattern: str) -> str:
-    """Envoy uses RE2: reject what RE2 refuses (look-around, back-references) and what does not compile."""
-    if re.search(r"\(\?<?[=!]|\\[1-9]", pattern):
-        return f"regular expression {pattern!r} uses look-around or back-references, which RE2 does not support"
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression {pattern!r}: {exc}"
-    return ""
 
 
 def duration_ms(text: str) -> int:

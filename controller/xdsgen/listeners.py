@@ -87,8 +87,8 @@ def http_connection_manager(listener: ListenerIR, route_config_name: str | None 
         stream_idle_timeout=_seconds(STREAM_IDLE_TIMEOUT_S),
         request_timeout=_seconds(REQUEST_TIMEOUT_S),
         request_headers_timeout=_seconds(REQUEST_HEADERS_TIMEOUT_S),
-        # Gateway API: the port in Host is ignored for matching (so --port-offset never affects it).
-        strip_any_host_port=True,
+        # The Host port is ignored for matching by the RouteConfiguration (ignore_port_in_host_matching), not
+        # stripped here: the backend sees the Host the client sent.
     )
     if any(r.websocket for vh in vhosts for r in vh.routes):
         # WebSocket upgrades are off by default and switched on per route (appProtocol kubernetes.io/ws).

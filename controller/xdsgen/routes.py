@@ -9,7 +9,8 @@ from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR, VirtualHostIR
 from .filters import (
-    CORS_FILTER, cors_config, full_path_regex, header_options, mirror_policy, prefix_rewrite, redirect_action,
+    CORS_FILTER, cors_config, full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite,
+    redirect_action,
 )
 
 # Weighted entries for invalid backendRefs point here. No such cluster exists, and
@@ -89,13 +90,28 @@ def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
         action.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=True))
 
 
-def route(r: RouteIR, listener: ListenerIR) -> rc.Route:
+# A Host with a port (`h:8080`, `[::1]:8080`); a bracketed IPv6 address alone ends in `]`, not a digit.
+_HOST_WITH_PORT = ".+:[0-9]+"
+
+
+def routes(r: RouteIR, listener: ListenerIR) -> list[rc.Route]:
+    """The Envoy routes of one RouteIR: one, except for a redirect that keeps the request's host and whose
+    port is the scheme's default. Envoy would carry a port the client sent in Host into Location, so a copy
+    first in line catches a Host with a port and names the port explicitly (Envoy then drops the client's)."""
+    if r.redirect is not None and r.direct_response_status is None and keeps_request_port(r.redirect, listener):
+        with_port = route(r, listener, host_has_port=True)
+        with_port.match.headers.add(name=":authority").string_match.safe_regex.regex = _HOST_WITH_PORT
+        return [with_port, route(r, listener)]
+    return [route(r, listener)]
+
+
+def route(r: RouteIR, listener: ListenerIR, host_has_port: bool = False) -> rc.Route:
     out = rc.Route(name=r.name, match=route_match(r.match))
     if r.direct_response_status is not None:
         out.direct_response.status = r.direct_response_status
         return out
     if r.redirect is not None:
-        out.redirect.CopyFrom(redirect_action(r.redirect, listener))
+        out.redirect.CopyFrom(redirect_action(r.redirect, listener, host_has_port))
     else:
         _route_action(r, out.route)
     if r.request_headers:
@@ -114,8 +130,12 @@ def route_configuration(name: str, listener: ListenerIR, vhosts: list[VirtualHos
         name=name,
         # Clusters arrive over CDS and invalid backends deliberately name a missing one.
         validate_clusters=wrappers_pb2.BoolValue(value=False),
+        # Gateway API: the port in Host is ignored when matching hostnames, and the backend still sees it.
+        # Domains `h` + `h:*` would do for exact names only: Envoy reads `*.a.com:*` as the literal suffix
+        # `.a.com:*`, which no Host matches.
+        ignore_port_in_host_matching=True,
         virtual_hosts=[
-            rc.VirtualHost(name=vh.name, domains=vh.domains, routes=[route(r, listener) for r in vh.routes])
+            rc.VirtualHost(name=vh.name, domains=vh.domains, routes=[x for r in vh.routes for x in routes(r, listener)])
             for vh in vhosts
         ],
     )

@@ -65,7 +65,7 @@ endpoints:
 """
 
 
-def _secret(name: str, ns: str, cert: str, key: str) -> str:
+def secret_yaml(name: str, ns: str, cert: str, key: str) -> str:
     indent = lambda text: "\n".join("    " + line for line in text.strip().splitlines())  # noqa: E731
     return f"""\
 apiVersion: v1
@@ -117,9 +117,9 @@ spec:
     out += "---\n"
     for name, (ns, addr, kind) in BACKENDS.items():
         out += _service(name, ns, addr, backend_port, kind)
-    out += _secret("tls-a", INFRA, *certs["a"])
-    out += _secret("tls-b", WEB, *certs["b"])
-    out += _secret("tls-c", APP, *certs["c"])
+    out += secret_yaml("tls-a", INFRA, *certs["a"])
+    out += secret_yaml("tls-b", WEB, *certs["b"])
+    out += secret_yaml("tls-c", APP, *certs["c"])
     # Gateways in the infra namespace may use Secrets of the web-backend namespace (listener https-b).
     out += f"""\
 apiVersion: gateway.networking.k8s.io/v1beta1

@@ -63,6 +63,16 @@ ROUTES = {
         add: [{{name: X-Header-Add, value: add-appends-values}}]
         remove: [X-Header-Remove]
     backendRefs: [{V1}]
+  - matches: [{{path: {{value: /literal}}}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {{set: [{{name: X-Percent, value: "50% of %DOWNSTREAM_REMOTE_ADDRESS%"}}]}}
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {{add: [{{name: X-Percent, value: "100%"}}]}}
+    backendRefs: [{V1}]
+  - matches: [{{path: {{value: /host}}}}]
+    filters: [{{type: RequestHeaderModifier, requestHeaderModifier: {{set: [{{name: Host, value: elsewhere}}]}}}}]
+    backendRefs: [{V1}]
   - matches: [{{path: {{value: /backend-filters}}}}]
     backendRefs:
     - name: infra-backend-v1

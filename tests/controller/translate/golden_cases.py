@@ -4,9 +4,14 @@ A case may start with a comment line `# options: {port_offset: 10000}` giving Tr
 """
 from __future__ import annotations
 
+import functools
+import json
 import pathlib
 
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from static_bootstrap import throwaway_certificate
 
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
@@ -26,9 +31,32 @@ def options_for(text: str) -> TranslateOptions:
     return TranslateOptions()
 
 
+def _test_pem() -> dict[str, str]:
+    """Placeholder -> PEM made at test time: Envoy takes only real certificates, and none is committed."""
+    cert, key = throwaway_certificate()
+    return {"@test-cert@": cert, "@test-key@": key, "@other-test-key@": _other_key()}
+
+
+@functools.lru_cache(maxsize=1)
+def _other_key() -> str:
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def _placeholders_back(value, pem: dict[str, str]):
+    if isinstance(value, dict):
+        return {k: _placeholders_back(v, pem) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders_back(v, pem) for v in value]
+    return next((name for name, text in pem.items() if value == text), value)
+
+
 def run_case(name: str) -> tuple[dict, dict]:
     """Returns (golden document, {gateway key: xDS resources}) for one case."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
+    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
+    for placeholder, value in pem.items():
+        text = text.replace(f'"{placeholder}"', json.dumps(value))
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
@@ -38,7 +66,7 @@ def run_case(name: str) -> tuple[dict, dict]:
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
         "xds": {key: xds_to_dict(res) for key, res in xds.items()},
     }
-    return doc, xds
+    return _placeholders_back(doc, pem), xds
 
 
 def dump(doc: dict) -> str:
