@@ -13,8 +13,10 @@ import yaml
 from .. import gcpolicy
 from ..ads.types import CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, ROUTE, SECRET
 from ..ir import GatewayIR
-from . import policies
+from . import httpfilters
+from .backends import backend_cluster
 from .clusters import cluster, load_assignment
+from .context import XdsContext
 from .listeners import listener
 from .routes import INVALID_BACKEND_CLUSTER, route_configurations
 from .secrets import secret
@@ -29,16 +31,20 @@ def to_xds(gw: GatewayIR) -> XdsResources:
 
 
 def _to_xds(gw: GatewayIR) -> XdsResources:
+    ctx = XdsContext.of(gw)
+    clusters = {c.name: cluster(c) for c in gw.clusters}
+    if gw.ext is not None:
+        clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)
     out = {
-        CLUSTER: {c.name: cluster(c) for c in gw.clusters},
+        CLUSTER: clusters,
         ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
-        LISTENER: {lis.name: listener(lis) for lis in gw.listeners},
-        ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(lis).items()},
+        LISTENER: {lis.name: listener(ctx, lis) for lis in gw.listeners},
+        ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(ctx, lis).items()},
     }
     if gw.secrets:  # absent = empty to the snapshot cache; left out so HTTP-only dumps stay short
         out[SECRET] = {s.name: secret(s) for s in gw.secrets}
-    if gw.ext is not None:  # kgateway kinds: programs (ECDS), Backends, access logs, ... (xdsgen/policies.py)
-        policies.apply(gw, out, LISTENER, ROUTE, CLUSTER, EXTENSION_CONFIG)
+    for type_url, by_name in httpfilters.resources(ctx).items():  # e.g. the rules filter's ECDS config
+        out.setdefault(type_url, {}).update(by_name)
     return out
 
 

@@ -1,17 +1,15 @@
-"""Gateway API filters as Envoy route fields: header mutations, redirects, rewrites, mirrors, CORS."""
+"""Gateway API filters as Envoy route fields: header mutations, redirects, rewrites, mirrors. (CORS, an HTTP
+filter of its own, is in httpfilters/cors.py.)"""
 from __future__ import annotations
 
 from envoy.config.core.v3 import base_pb2
 from envoy.config.route.v3 import route_components_pb2 as rc
-from envoy.extensions.filters.http.cors.v3 import cors_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from envoy.type.v3 import percent_pb2
-from google.protobuf import any_pb2, wrappers_pb2
 
-from ..envoy_regex import origin_pattern, strip_prefix_pattern
-from ..ir import CorsIR, HeaderModIR, ListenerIR, MirrorIR, PathModIR, RedirectIR
+from ..envoy_regex import strip_prefix_pattern
+from ..ir import HeaderModIR, ListenerIR, MirrorIR, PathModIR, RedirectIR
 
-CORS_FILTER = "envoy.filters.http.cors"
 _RESPONSE_CODES = {
     301: rc.RedirectAction.MOVED_PERMANENTLY, 302: rc.RedirectAction.FOUND, 303: rc.RedirectAction.SEE_OTHER,
     307: rc.RedirectAction.TEMPORARY_REDIRECT, 308: rc.RedirectAction.PERMANENT_REDIRECT,
@@ -102,29 +100,4 @@ def mirror_policy(m: MirrorIR) -> rc.RouteAction.RequestMirrorPolicy:
         # FractionalPercent only has fixed denominators: scale any fraction to parts per million.
         out.runtime_fraction.default_value.CopyFrom(percent_pb2.FractionalPercent(
             numerator=m.numerator * 1_000_000 // m.denominator, denominator=percent_pb2.FractionalPercent.MILLION))
-    return out
-
-
-def _origin_matcher(origin: str) -> string_pb2.StringMatcher:
-    pattern = origin_pattern(origin)
-    if pattern is not None:
-        return string_pb2.StringMatcher(safe_regex=regex_pb2.RegexMatcher(regex=pattern))
-    return string_pb2.StringMatcher(exact=origin)
-
-
-def cors_config(c: CorsIR) -> any_pb2.Any:
-    policy = cors_pb2.CorsPolicy(
-        allow_origin_string_match=[_origin_matcher(o) for o in c.allow_origins],
-        allow_methods=", ".join(c.allow_methods),
-        allow_headers=", ".join(c.allow_headers),
-        expose_headers=", ".join(c.expose_headers),
-        max_age=str(c.max_age),
-        # A preflight from an origin the route does not allow is answered here without
-        # Access-Control-Allow-Origin, never forwarded to the backend (Envoy's default forwards it).
-        forward_not_matching_preflights=wrappers_pb2.BoolValue(value=False),
-    )
-    if c.allow_credentials:
-        policy.allow_credentials.CopyFrom(wrappers_pb2.BoolValue(value=True))
-    out = any_pb2.Any()
-    out.Pack(policy)
     return out
