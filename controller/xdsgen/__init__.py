@@ -57,9 +57,14 @@ def _plain(value):
     return value
 
 
+def message_to_dict(msg: Message) -> dict:
+    """A message as plain JSON-shaped dicts and lists (for YAML dumps)."""
+    return _plain(json_format.MessageToDict(msg))
+
+
 def xds_to_dict(resources: XdsResources) -> dict:
     return {
-        type_url: {name: _plain(json_format.MessageToDict(msg)) for name, msg in sorted(by_name.items())}
+        type_url: {name: message_to_dict(msg) for name, msg in sorted(by_name.items())}
         for type_url, by_name in resources.items()
     }
 
@@ -71,5 +76,5 @@ def xds_to_yaml(resources: XdsResources) -> str:
 
 __all__ = [
     "CLUSTER", "ENDPOINT", "EXTENSION_CONFIG", "INVALID_BACKEND_CLUSTER", "LISTENER", "ROUTE", "SECRET",
-    "XdsResources", "to_xds", "xds_to_dict", "xds_to_yaml",
+    "XdsResources", "message_to_dict", "to_xds", "xds_to_dict", "xds_to_yaml",
 ]

@@ -1,4 +1,6 @@
-"""Golden-case helpers: `<case>.in.yaml` (manifests) -> `<case>.out.yaml` (errors, statuses, IR, xDS).
+"""Golden-case helpers, one file per stage as Envoy Gateway splits its translator tests: `<case>.in.yaml`
+(manifests) -> `<case>.ir.yaml` (errors, statuses, IR) and IR -> `<case>.xds.yaml` (xDS per Gateway, each
+HttpConnectionManager written as its difference from `hcm-defaults.yaml`).
 
 A case may start with a comment line `# options: {port_offset: 10000}` giving TranslateOptions fields.
 """
@@ -15,7 +17,9 @@ from static_bootstrap import throwaway_certificate
 
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
-from kgw_controller.xdsgen import to_xds, xds_to_dict
+from kgw_controller.xdsgen import to_xds
+from tests.xds_golden import dump_yaml as dump
+from tests.xds_golden import xds_dump
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
 
@@ -51,23 +55,15 @@ def _placeholders_back(value, pem: dict[str, str]):
     return next((name for name, text in pem.items() if value == text), value)
 
 
-def run_case(name: str) -> tuple[dict, dict]:
-    """Returns (golden document, {gateway key: xDS resources}) for one case."""
+def run_case(name: str) -> tuple[dict, dict, dict]:
+    """(inputs -> IR golden: errors, statuses, IR; IR -> xDS golden; {gateway key: xDS resources})."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
-    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
-    for placeholder, value in pem.items():
-        text = text.replace(f'"{placeholder}"', json.dumps(value))
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
-    doc = {
+    ir_doc = {
         "errors": [str(e) for e in errors],
         "statuses": result.statuses,
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
-        "xds": {key: xds_to_dict(res) for key, res in xds.items()},
     }
-    return _placeholders_back(doc, pem), xds
-
-
-def dump(doc: dict) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
+    return ir_doc, xds_dump(xds), xds
