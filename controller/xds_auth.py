@@ -25,7 +25,7 @@ CA_DAYS, CERT_DAYS = 3650, 365
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _pem_key(key) -> bytes:
@@ -39,7 +39,7 @@ class CertAuthority:
     key_pem: bytes
 
     @classmethod
-    def generate(cls, common_name: str = "kgw-xds-ca") -> "CertAuthority":
+    def generate(cls, common_name: str = "kgw-xds-ca") -> CertAuthority:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -84,7 +84,7 @@ class CertAuthority:
         return {"tls.crt": base64.b64encode(self.cert_pem).decode(), "tls.key": base64.b64encode(self.key_pem).decode()}
 
     @classmethod
-    def from_secret_data(cls, data: dict) -> "CertAuthority":
+    def from_secret_data(cls, data: dict) -> CertAuthority:
         return cls(base64.b64decode(data["tls.crt"]), base64.b64decode(data["tls.key"]))
 
 

@@ -6,12 +6,12 @@ import base64
 import hashlib
 import json
 import logging
-from typing import Callable
+from collections.abc import Callable
 
+from ..envoy import node_id
 from ..kube.api import Api, ApiError, Kind
 from ..resources import Resources
 from ..translate.gateways import parameters_problem
-from ..envoy import node_id
 from ..xds_auth import CertAuthority, cert_valid_for, node_identity
 from .render import GATEWAY_LABEL, DeployOptions, merge_params, render
 

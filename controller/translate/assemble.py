@@ -3,7 +3,15 @@ for HTTPS), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
 from ..ir import (
-    ClusterIR, EndpointIR, FilterChainIR, GatewayIR, ListenerIR, MatchIR, RouteIR, SecretIR, VirtualHostIR,
+    ClusterIR,
+    EndpointIR,
+    FilterChainIR,
+    GatewayIR,
+    ListenerIR,
+    MatchIR,
+    RouteIR,
+    SecretIR,
+    VirtualHostIR,
 )
 from ..models import ServicePort
 from ..resources import Resources

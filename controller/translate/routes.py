@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..envoy_regex import regex_problem
 from ..ir import MatchIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
-from ..models import GATEWAY_GROUP, HTTPRoute, HTTPRouteRule, RouteMatch
+from ..models import HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
 from . import conditions as c
 from .backends import ClusterKey, ResolvedBackend, cluster_name, resolve_backend

@@ -5,10 +5,9 @@ ClusterLoadAssignment "<namespace>/<service>/<port>". See docs/gateway-api.md.
 """
 from __future__ import annotations
 
+import yaml
 from google.protobuf import json_format
 from google.protobuf.message import Message
-
-import yaml
 
 from .. import gcpolicy
 from ..ads.types import CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, ROUTE, SECRET

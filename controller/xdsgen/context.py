@@ -19,7 +19,7 @@ class XdsContext:
         return self.gw.ext
 
     @classmethod
-    def of(cls, gw: GatewayIR) -> "XdsContext":
+    def of(cls, gw: GatewayIR) -> XdsContext:
         ctx = cls(gw, list(gw.routes()))
         ext = gw.ext
         if ext is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envoy.config.core.v3 import base_pb2
 from envoy.config.route.v3 import route_components_pb2 as rc
-from envoy.type.matcher.v3 import regex_pb2, string_pb2
+from envoy.type.matcher.v3 import regex_pb2
 from envoy.type.v3 import percent_pb2
 
 from ..envoy_regex import strip_prefix_pattern

@@ -100,7 +100,7 @@ class Harness:
             self.write(name, text)
 
     # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "Harness":
+    def start(self) -> Harness:
         self.mode.start()
         return self
 

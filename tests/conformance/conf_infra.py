@@ -42,7 +42,7 @@ LISTENERS = [
 def _service(name: str, ns: str, addr: str, port: int, kind: str) -> str:
     # gRPC backends declare appProtocol kubernetes.io/h2c, so even an HTTPRoute reaches them over HTTP/2;
     # the http backends get a second port with appProtocol kubernetes.io/ws for WebSocket routes.
-    ports = f"[{{name: grpc, port: 8080, appProtocol: kubernetes.io/h2c}}]" if kind == "grpc" else \
+    ports = "[{name: grpc, port: 8080, appProtocol: kubernetes.io/h2c}]" if kind == "grpc" else \
         "[{name: http, port: 8080}, {name: ws, port: 8081, appProtocol: kubernetes.io/ws}]"
     slice_ports = f"[{{name: grpc, port: {port}}}]" if kind == "grpc" else \
         f"[{{name: http, port: {port}}}, {{name: ws, port: {port}}}]"

@@ -229,17 +229,17 @@ ROUTES = {
   - matches: [{{path: {{value: /port-84}}}}]
     backendRefs: [{V1}]
 """, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, port: 84}}]")
-        + route("same-namespace-only", f"""\
+        + route("same-namespace-only", """\
   rules:
-  - backendRefs: [{{name: web-backend, port: 8080}}]
+  - backendRefs: [{name: web-backend, port: 8080}]
 """, ns=WEB, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: same-namespace}}]")
-        + route("selected", f"""\
+        + route("selected", """\
   rules:
-  - backendRefs: [{{name: web-backend, port: 8080}}]
+  - backendRefs: [{name: web-backend, port: 8080}]
 """, ns=WEB, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: selector}}]")
-        + route("not-selected", f"""\
+        + route("not-selected", """\
   rules:
-  - backendRefs: [{{name: app-backend, port: 8080}}]
+  - backendRefs: [{name: app-backend, port: 8080}]
 """, ns=APP, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: selector}}]")
         + route("same-ns-ok", f"""\
   rules:

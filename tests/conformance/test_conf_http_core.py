@@ -1,7 +1,6 @@
 """Core HTTPRoute matching (path Exact/PathPrefix, headers, query params, method, regex), named rules,
 weights, and the spec's 500 for rules without a usable backend; 404 for no match."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

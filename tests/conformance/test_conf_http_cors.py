@@ -2,7 +2,6 @@
 for other origins without Access-Control-Allow-Origin), simple requests get Access-Control-Allow-Origin /
 -Expose-Headers / -Allow-Credentials, other origins get no CORS headers."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

@@ -1,7 +1,6 @@
 """RequestHeaderModifier / ResponseHeaderModifier (set, add, remove; case-insensitive names; multi-value)
 on rules and on backendRefs."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

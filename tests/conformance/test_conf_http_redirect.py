@@ -1,7 +1,6 @@
 """RequestRedirect: scheme, hostname, port (with the spec's default-port rules), path
 (ReplaceFullPath / ReplacePrefixMatch) and every allowed status code. No backend ever answers."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

@@ -5,9 +5,8 @@ upstream objects (conf_upstream_gateway.py) for its own duration, as the upstrea
 Listener status is compared as upstream's GatewayStatusMustHaveListeners does: the expected listeners exactly
 (by name), each expected supported kind present (an expected empty list means none at all), each expected
 condition present with its status and (when given) reason, attachedRoutes equal."""
-import pytest
-
 import conf_upstream_gateway as m
+import pytest
 from conf_infra import INFRA
 from conf_upstream import UPSTREAM_ADDRESSES
 

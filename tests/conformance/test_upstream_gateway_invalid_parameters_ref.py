@@ -2,7 +2,6 @@
 (Accepted=False InvalidParameters), with every condition at the latest generation. A missing or invalid
 GatewayParameters rejects it too: tests/controller/translate golden `gateway-invalid-parameters-ref`."""
 import pytest
-
 from conf_infra import INFRA
 
 pytestmark = pytest.mark.e2e

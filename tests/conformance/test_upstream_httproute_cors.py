@@ -6,7 +6,6 @@ Header values are checked as upstream does: one of the accepted spellings, white
 from dataclasses import dataclass, field
 
 import pytest
-
 from conf_upstream import UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e

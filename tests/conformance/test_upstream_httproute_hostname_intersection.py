@@ -1,7 +1,6 @@
 """Upstream v1.6.1 `HTTPRouteHostnameIntersection`: routes serve only the hostnames they share with a listener,
 a port in Host is ignored for matching and reaches the backend unchanged, attachedRoutes counts accepted routes."""
 import pytest
-
 from conf_cases import Case, check
 from conf_infra import INFRA
 from conf_upstream import UPSTREAM_ADDRESSES

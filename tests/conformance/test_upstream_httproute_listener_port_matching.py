@@ -1,7 +1,6 @@
 """Upstream v1.6.1 `HTTPRouteListenerPortMatching`: parentRef `port` picks the listeners; a Host with a port
 (foo.com:8080) matches the hostname and reaches the backend unchanged."""
 import pytest
-
 from conf_cases import Case, check
 from conf_upstream import UPSTREAM_ADDRESSES
 

@@ -6,7 +6,6 @@ Envoy must accept their route tables (this Gateway once made kgw push one with `
 Requests carry the Host a client sends to the bound address and port (with the port), as the upstream suite's do.
 Every expected Location leaves out a port that is the scheme's default, as the spec asks."""
 import pytest
-
 from conf_upstream import UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e

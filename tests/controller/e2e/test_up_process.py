@@ -10,10 +10,10 @@ import sys
 import time
 
 import pytest
+from kgw_harness import free_port, http_get, pid_alive
 
 from kgw_controller import cli
 from kgw_controller.up import DEFAULT_ECHO, options_from_args, quickstart_dir
-from kgw_harness import free_port, http_get, pid_alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 import pathlib
 
-import kgw_rules
 import yaml
 
+import kgw_rules
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
 from kgw_controller.xdsgen import to_xds
-from tests.xds_golden import dump_yaml as dump
 from tests.xds_golden import xds_dump
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"

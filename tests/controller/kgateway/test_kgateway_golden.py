@@ -3,10 +3,10 @@ KGW_UPDATE_GOLDEN=1 pytest tests/controller/kgateway/test_kgateway_golden.py"""
 from __future__ import annotations
 
 import pytest
-
-from golden_kgw import TESTDATA, cases, dump, run_case
+from golden_kgw import TESTDATA, cases, run_case
 
 from tests.golden import check_golden, stale_goldens
+from tests.xds_golden import dump_yaml as dump
 
 
 def test_every_kind_and_error_has_a_case():

@@ -11,9 +11,12 @@ from envoy.service.discovery.v3 import ads_pb2_grpc
 from envoy.service.discovery.v3 import discovery_pb2 as pb
 
 from kgw_controller.ads import SnapshotCache, XdsServer
-from kgw_controller.ads import types as T
 from kgw_controller.xds_auth import (
-    AuthenticatedAdsServicer, CertAuthority, cert_valid_for, node_identity, server_credentials,
+    AuthenticatedAdsServicer,
+    CertAuthority,
+    cert_valid_for,
+    node_identity,
+    server_credentials,
 )
 
 SECRET = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"

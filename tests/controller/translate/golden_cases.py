@@ -7,7 +7,6 @@ A case may start with a comment line `# options: {port_offset: 10000}` giving Tr
 from __future__ import annotations
 
 import functools
-import json
 import pathlib
 
 import yaml
@@ -18,7 +17,6 @@ from static_bootstrap import throwaway_certificate
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
 from kgw_controller.xdsgen import to_xds
-from tests.xds_golden import dump_yaml as dump
 from tests.xds_golden import xds_dump
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"

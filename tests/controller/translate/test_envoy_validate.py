@@ -10,9 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from google.protobuf import json_format
-
 from golden_cases import cases, run_case
+from google.protobuf import json_format
 from static_bootstrap import static_bootstrap
 
 ENVOY = shutil.which("envoy") or (os.path.join(os.path.dirname(sys.executable), "envoy"))

@@ -3,10 +3,10 @@ Regenerate: KGW_UPDATE_GOLDEN=1 pytest tests/controller/translate"""
 from __future__ import annotations
 
 import pytest
-
-from golden_cases import TESTDATA, cases, dump, run_case
+from golden_cases import TESTDATA, cases, run_case
 
 from tests.golden import check_golden, stale_goldens
+from tests.xds_golden import dump_yaml as dump
 from tests.xds_golden import check_hcm_defaults
 
 
