@@ -19,6 +19,16 @@ from cluster_netns import NetnsExecutor  # noqa: E402
 from cluster_site import REPORT, Release, report  # noqa: E402
 
 GATEWAY_API_CRDS = sorted((REPO / "tests/controller/kube/gateway-api-crds").glob("*.yaml"))
+HERE = pathlib.Path(__file__).parent
+# Install checks see the release as installed; day-2 operations (which upgrade it) come last.
+MODULE_ORDER = ("test_cluster_install.py", "test_cluster_gateway.py", "test_cluster_day2.py")
+
+
+def pytest_collection_modifyitems(items):
+    positions = [i for i, item in enumerate(items) if item.path.parent == HERE]
+    ours = sorted((items[i] for i in positions), key=lambda item: MODULE_ORDER.index(item.path.name))
+    for i, item in zip(positions, ours):
+        items[i] = item
 
 
 def pytest_terminal_summary(terminalreporter):

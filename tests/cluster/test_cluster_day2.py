@@ -87,6 +87,7 @@ def test_helm_upgrade_of_the_controller_loses_no_request(cluster, kgw, site, net
     assert all(pod_ready(p) for p in pods)
     assert counts.failed_total == 0, counts.failures[:20]
     assert counts.ok >= RATE * took * 0.5, counts.summary()
+    kgw.tag = new_tag  # what is installed now
 
 
 def xds_streams(net, cluster, site) -> int:
