@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cluster_http import http_get
+from cluster_http import GatewayClient, http_get
 from cluster_kube import condition, pod_ready, wait_for
-from cluster_manifests import RELEASE_NS
+from cluster_manifests import RELEASE_NS, gateway
 from cluster_site import close_site, open_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
@@ -104,6 +104,25 @@ class _Port:
 
     def request(self, host, path, method="GET", headers=None, port=80):
         return self.site.client.request(host, path, method, headers, port=self.site.port)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the deployer runs Envoy as UID 10101 and adds NET_BIND_SERVICE for ports < 1024, but a non-root process "
+    "gets added capabilities only in its bounding set (CapEff 0): Envoy NACKs the listener with `cannot bind "
+    "'0.0.0.0:80': Permission denied`, while the Gateway still reports Programmed (the leader does not see "
+    "NACKs on streams another replica serves)"))
+def test_listener_on_a_privileged_port_serves(cluster, site):
+    cluster.apply(gateway(NS, "gw80", port=80))
+    try:
+        def address():
+            gw = cluster.get("gateway", "gw80", NS)
+            return (gw.get("status", {}).get("addresses") or [{}])[0].get("value")
+
+        client = GatewayClient(site.client.net, wait_for(address, 60, "gw80 address"))
+        wait_for(lambda: client.request("p80.example", "/", port=80, timeout=2).status == 200, 30,
+                 "HTTP 200 through a Gateway listening on port 80")
+    finally:
+        cluster.kubectl("delete", "gateway", "gw80", "-n", NS, "--wait=false", check=False)
 
 
 def test_controller_logged_no_authorization_failure(cluster, kgw, site):
