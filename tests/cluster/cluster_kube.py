@@ -43,6 +43,7 @@ def wait_for(pred, timeout: float, what: str, interval: float = 0.5):
 class Cluster:
     def __init__(self, log=print):
         self.log = log
+        self.image = ""  # the kgw image built from this checkout (build_image)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
     def _script(self, *args: str, timeout: float) -> str:
@@ -53,9 +54,9 @@ class Cluster:
 
     def build_image(self) -> str:
         t0 = time.monotonic()
-        ref = self._script("image", timeout=900)
-        self.log(f"kgw image {ref} ready in {time.monotonic() - t0:.1f} s")
-        return ref
+        self.image = self._script("image", timeout=900)
+        self.log(f"kgw image {self.image} ready in {time.monotonic() - t0:.1f} s")
+        return self.image
 
     def start(self) -> None:
         t0 = time.monotonic()

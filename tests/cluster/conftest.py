@@ -44,10 +44,9 @@ def cluster():
     if why:
         pytest.skip(why)
     c = Cluster(log=report)
-    image = c.build_image()
+    c.build_image()
     c.start()
     try:
-        c.image = image
         yield c
     finally:
         if os.environ.get("KGW_REALK8S_KEEP"):  # to look around afterwards: scripts/realk8s kubectl ...

@@ -119,7 +119,7 @@ def test_listener_on_a_privileged_port_serves(cluster, site):
             return (gw.get("status", {}).get("addresses") or [{}])[0].get("value")
 
         client = GatewayClient(site.client.net, wait_for(address, 60, "gw80 address"))
-        wait_for(lambda: client.request("p80.example", "/", port=80, timeout=2).status == 200, 30,
+        wait_for(lambda: client.request("p80.example", "/", port=80, timeout=2).status == 200, 15,
                  "HTTP 200 through a Gateway listening on port 80")
     finally:
         cluster.kubectl("delete", "gateway", "gw80", "-n", NS, "--wait=false", check=False)
