@@ -97,12 +97,13 @@ def test_conformance_cases_run_against_the_proxy_pod(site, case):
 
 
 class _Port:
-    """conf_cases.check asks for the declared listener port 80; this Gateway listens on site.port."""
+    """conf_cases.check asks for the declared listener port 80 on the conformance Gateway's address; this
+    Gateway is reached through its Service on site.port."""
 
     def __init__(self, site):
         self.site = site
 
-    def request(self, host, path, method="GET", headers=None, port=80):
+    def request(self, host, path, method="GET", headers=None, port=80, address=None):
         return self.site.client.request(host, path, method, headers, port=self.site.port)
 
 
