@@ -27,7 +27,7 @@ MODULE_ORDER = ("test_cluster_install.py", "test_cluster_gateway.py", "test_clus
 def pytest_collection_modifyitems(items):
     positions = [i for i, item in enumerate(items) if item.path.parent == HERE]
     ours = sorted((items[i] for i in positions), key=lambda item: MODULE_ORDER.index(item.path.name))
-    for i, item in zip(positions, ours):
+    for i, item in zip(positions, ours, strict=True):
         items[i] = item
 
 

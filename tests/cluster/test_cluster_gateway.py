@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cluster_http import GatewayClient, http_get
 from cluster_kube import condition, pod_ready, wait_for
 from cluster_manifests import RELEASE_NS, gateway
@@ -55,7 +54,8 @@ def test_gateway_status_carries_the_service_address(cluster, site):
         assert condition(gw, ctype)["status"] == "True", gw["status"]
     route = cluster.get("httproute", f"{site.gateway}-route", NS)
     (parent,) = route["status"]["parents"]
-    assert {c["type"]: c["status"] for c in parent["conditions"]}.items() >= {"Accepted": "True", "ResolvedRefs": "True"}.items()
+    conditions = {c["type"]: c["status"] for c in parent["conditions"]}
+    assert conditions.items() >= {"Accepted": "True", "ResolvedRefs": "True"}.items()
 
 
 def test_proxy_pod_runs_confined(cluster, site):

@@ -8,7 +8,6 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from cluster_http import http_get
 from cluster_kube import pod_ready
 from cluster_manifests import RELEASE_NS
@@ -100,7 +99,7 @@ def test_rbac_grants_every_verb_the_controller_uses(cluster, kgw):
     with ThreadPoolExecutor(8) as pool:
         allowed = list(pool.map(lambda c: _can(cluster, *c), checks))
     missing = [f"{verb} {res}{'/' + sub if sub else ''}{' in ' + ns if ns else ''}"
-               for (verb, res, ns, sub), ok in zip(checks, allowed) if not ok]
+               for (verb, res, ns, sub), ok in zip(checks, allowed, strict=True) if not ok]
     assert not missing, f"the chart's RBAC lacks: {missing}"
 
 
