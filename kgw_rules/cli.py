@@ -155,6 +155,57 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _rules_files(paths: list[str]) -> list[pathlib.Path]:
+    found: list[pathlib.Path] = []
+    for raw in paths:
+        p = pathlib.Path(raw)
+        found += sorted(p.rglob("*.kgw")) if p.is_dir() else [p]
+    return found
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .diagnostics import CompileError
+    from .format import format_source
+
+    if args.files == ["-"]:
+        source = sys.stdin.read()
+        try:
+            sys.stdout.write(format_source(source, "<stdin>"))
+        except CompileError as err:
+            print(err, file=sys.stderr)
+            return 1
+        return 0
+    failed = changed = 0
+    files = _rules_files(args.files)
+    if not files:
+        raise UsageError("no .kgw files under " + " ".join(args.files))
+    for path in files:
+        source = _read(str(path))
+        try:
+            formatted = format_source(source, str(path))
+        except CompileError as err:
+            print(err, file=sys.stderr)
+            failed += 1
+            continue
+        if formatted == source:
+            continue
+        changed += 1
+        if args.check:
+            print(f"would reformat {path}")
+            if args.diff:
+                import difflib
+
+                sys.stdout.writelines(difflib.unified_diff(source.splitlines(True), formatted.splitlines(True),
+                                                           str(path), f"{path} (formatted)"))
+        else:
+            path.write_text(formatted, encoding="utf-8")
+            print(f"reformatted {path}")
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} unchanged"
+          + (f", {failed} with syntax errors" if failed else ""), file=sys.stderr)
+    return 1 if failed or (args.check and changed) else 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -164,6 +215,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("check", cmd_check, "report every problem in rules files")
     p.add_argument("files", nargs="+", metavar="FILE.kgw")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    p = add("fmt", cmd_fmt, "rewrite rules files in the one canonical layout (comments kept)")
+    p.add_argument("files", nargs="+", metavar="FILE.kgw|DIR|-", help="`-`: read stdin, write stdout")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not formatted")
+    p.add_argument("--diff", action="store_true", help="with --check: show what would change")
 
     p = add("compile", cmd_compile, "compile a rules file to bytecode")
     p.add_argument("file", metavar="FILE.kgw")

@@ -125,14 +125,26 @@ def _open_bracket(text: str, pos: int) -> int | None:
     return stack[-1] if stack and text[stack[-1]] in "([" else None
 
 
-def _structure(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (index, char) for ( ) [ ] { } ; and newlines outside strings, regexes and comments."""
+def comments(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every `#` comment, in order (strings and regexes skipped)."""
+    return [(i, _comment_end(text, i)) for i, c in _structure(text, with_comments=True) if c == "#"]
+
+
+def _comment_end(text: str, i: int) -> int:
+    j = text.find("\n", i)
+    return len(text) if j < 0 else j
+
+
+def _structure(text: str, with_comments: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield (index, char) for ( ) [ ] { } ; and newlines outside strings, regexes and comments (and the
+    `#` starting each comment when asked)."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
+            if with_comments:
+                yield i, c
+            i = _comment_end(text, i)
             continue
         after_word = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
         if c == '"' or (c == "r" and text.startswith('r"', i) and not after_word):
