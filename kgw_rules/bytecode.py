@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostic
 
 
+@dataclass(frozen=True)
+class Decision:
+    """An `if` or `else if` condition of the source: the JMPF at `pc` of `phase` skips its branch when the
+    condition is false (coverage counts both outcomes). Compiler metadata, never part of the bytes."""
+
+    phase: int
+    pc: int
+    line: int
+    col: int
+    keyword: str  # "if" | "else if"
+
+
 @dataclass
 class Program(ProgramImage):
     """A verified (or freshly compiled) rules program."""
@@ -21,6 +33,7 @@ class Program(ProgramImage):
     source: str | None = field(default=None, compare=False)  # the text it came from, when compiled here
     filename: str = field(default="<bytecode>", compare=False)
     warnings: list[Diagnostic] = field(default_factory=list, compare=False)
+    decisions: list[Decision] = field(default_factory=list, compare=False)  # empty when decoded from bytes
 
     def to_bytes(self, strip: bool = False) -> bytes:
         return encode_program(self, strip)

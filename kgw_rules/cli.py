@@ -142,16 +142,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(path: str, text: str) -> None:
+    try:
+        pathlib.Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+
+
 def cmd_test(args: argparse.Namespace) -> int:
-    from .testing import discover, render, run_file
+    from .coverage import CoverageData, cobertura_report, lcov_report, text_report
+    from .testing import discover, junit_xml, render, run_file
 
     engine_name = args.engine or ("wasm" if wasm_available() else "ref")
     engine = get_engine(engine_name)
     files = discover(args.paths)
     if not files:
         raise UsageError("no rules files with a .test.yaml beside them under " + " ".join(args.paths))
-    text, passed, failed = render([run_file(f, engine) for f in files])
+    coverage = CoverageData() if args.coverage or args.lcov or args.cobertura else None
+    reports = [run_file(f, engine, coverage) for f in files]
+    text, passed, failed = render(reports)
     print(text)
+    if args.junit:
+        _write(args.junit, junit_xml(reports))
+    if coverage is not None:
+        print("\ncoverage (reference VM):\n" + text_report(coverage), end="")
+        if args.lcov:
+            _write(args.lcov, lcov_report(coverage))
+        if args.cobertura:
+            _write(args.cobertura, cobertura_report(coverage))
     return 1 if failed else 0
 
 
@@ -245,6 +263,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--engine", choices=ENGINE_NAMES,
                    help="wasm: the prebuilt filter under wasmtime (default when installed); ref: the "
                         "reference VM; both: run both and fail on any difference")
+    p.add_argument("--coverage", action="store_true",
+                   help="report the statements and branches (if/else if outcomes) the cases ran, per file")
+    p.add_argument("--lcov", metavar="FILE", help="write coverage as an LCOV tracefile (implies --coverage)")
+    p.add_argument("--cobertura", metavar="FILE", help="write coverage as Cobertura XML (implies --coverage)")
+    p.add_argument("--junit", metavar="FILE", help="write the results as JUnit XML")
 
 
 def _guarded(func: Command) -> Command:

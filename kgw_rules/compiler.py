@@ -5,7 +5,7 @@ import struct
 
 from . import ast as A
 from .builtins import FUNCTION_OPCODES
-from .bytecode import Program
+from .bytecode import Decision, Program
 from .checker import Checked
 from .diagnostics import Diagnostic, Span
 from .literals import literal_text
@@ -51,6 +51,7 @@ class _Emitter:
         self.checked, self.pools, self.const_values, self.phase = checked, pools, const_values, phase
         self.code = bytearray()
         self.lines: list[LineEntry] = []
+        self.decisions: list[Decision] = []
         self.too_long: Diagnostic | None = None  # the first jump that cannot reach its target
 
     def emit(self, name: str, *operands: int) -> int:
@@ -134,6 +135,7 @@ class _Emitter:
         for i, (cond, body) in enumerate(s.branches):
             self.expr(cond)
             skip = self.jump("JMPF")
+            self.decisions.append(Decision(self.phase, skip, cond.span.line, cond.span.col, "else if" if i else "if"))
             self.block(body)
             if i < len(s.branches) - 1 or s.orelse is not None:
                 ends.append(self.jump("JMP"))
@@ -286,6 +288,7 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
         return None, diags
     code = [b"", b""]
     lines: list[LineEntry] = []
+    decisions: list[Decision] = []
     flags = 0
     for phase in checked.program.phases:
         index = 0 if phase.kind == "request" else 1
@@ -300,6 +303,7 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
                                     f"{len(emitter.code)} bytes of bytecode; the limit is {MAX_CODE_BYTES}"))
         code[index] = bytes(emitter.code)
         lines.extend(emitter.lines)
+        decisions.extend(emitter.decisions)
         flags |= FLAG_REQUEST if index == 0 else FLAG_RESPONSE
     if "request" in checked.body_phases:
         flags |= FLAG_REQUEST_BODY
@@ -314,5 +318,5 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
                 for i in range(2))
     lines.sort(key=lambda entry: (entry.phase, entry.pc))
     program = Program(flags | FLAG_LINES, checked.nvars, pools.constants, pools.regexes, (code[0], code[1]),
-                      depth, lines, source, filename)
+                      depth, lines, source, filename, decisions=decisions)
     return program, []
