@@ -224,6 +224,14 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return 1 if failed or (args.check and changed) else 0
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    try:
+        from .lsp import main
+    except ImportError as err:
+        raise UsageError(f"kgw lsp needs pygls ({err}); install it with: pip install 'kgw[lsp]'") from None
+    return main(args)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -238,6 +246,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("files", nargs="+", metavar="FILE.kgw|DIR|-", help="`-`: read stdin, write stdout")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not formatted")
     p.add_argument("--diff", action="store_true", help="with --check: show what would change")
+
+    add("lsp", cmd_lsp, "a Language Server for rules files over stdio (diagnostics, hover, completion, "
+        "definitions, formatting); needs the `lsp` extra")
 
     p = add("compile", cmd_compile, "compile a rules file to bytecode")
     p.add_argument("file", metavar="FILE.kgw")
