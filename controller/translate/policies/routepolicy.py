@@ -20,7 +20,7 @@ from ..gateways import creation_order
 from .backends import route_ext
 from .inja import InjaError
 from .status import Ancestors
-from .transform import transformation_source
+from .transform import template_location, transformation_source
 
 LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
 
@@ -72,13 +72,17 @@ def compile_policy(policy) -> tuple[bytes | None, str]:
 
 def _compile_transformation(t) -> tuple[bytes | None, str]:
     try:
-        source = transformation_source(t)
+        source, origins = transformation_source(t)
     except InjaError as e:
         return None, f"bad template: {e}"
     if t.rules is not None:
         return compile_source(source, "spec.transformation.rules")
-    blob, error = compile_source(source, "<generated from templates>")
-    return blob, (f"template compiled to invalid rules: {error}" if error else "")
+    program, diags = kgw_rules.compile_with_diagnostics(source, "spec.transformation")
+    if program is not None:
+        return program.to_bytes(strip=True), ""
+    # the generated source is not the user's: every error points into the template it came from
+    return None, "bad template: " + "; ".join(f"{template_location(d, source, origins)}: {d.message}"
+                                              for d in diags if d.severity == "error")
 
 
 def route_label(ir_name: str) -> str:
