@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kgw_rules import Diagnostic
 
-from ...models.kgateway import TransformationPolicy, Transform
+from ...models.kgateway import Transform, TransformationPolicy
 from .inja import InjaError, Line, Origin, Template, _literal, statements
 
 # kgateway pseudo-header names -> the rules field they rewrite, and the phase where that is possible
