@@ -15,7 +15,8 @@ from .bytecode import Program
 from .exchange import Headers, HostContext, LocalResponse, Outcome, Request, Response
 from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
-from .wire.opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .wire.flags import FLAG_WIDE
+from .wire.opcodes import BY_CODE, FIELDS, operand_struct
 from .wire.program import Constant
 from .wire.regex import RegexProgram
 
@@ -135,12 +136,13 @@ class _Phase:
     def run(self) -> list[Value]:
         """Run to the end of the code or a `stop`; returns what is left on the stack."""
         code, consts = self.p.code[self.phase], self.p.constants
+        wide = bool(self.p.flags & FLAG_WIDE)
         stack: list[Value] = []
         probe, key = self.s.probe, (self.index, self.phase)
         pc = 0
         while pc < len(code):
             op = BY_CODE[code[pc]]
-            fmt = OPERAND_STRUCTS[op.fmt]
+            fmt = operand_struct(op.fmt, wide)
             a = fmt.unpack_from(code, pc + 1) if fmt else ()
             if pc in self.lines:
                 self.s.trace.append((("request", "response")[self.phase], self.lines[pc]))
@@ -148,7 +150,7 @@ class _Phase:
                     probe.statements[(*key, pc)] += 1
             if probe is not None and op.name == "JMPF":
                 probe.jumps[(*key, pc, stack[-1] is not True)] += 1
-            pc += op.size
+            pc += 1 + (fmt.size if fmt else 0)
             name = op.name
             if name in _PURE:
                 n = _ARITY[name]
@@ -354,5 +356,5 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
 
 def evaluate_constant(code: bytes, constants: list[Constant], regexes: list[RegexProgram]) -> Constant | bool | None:
     """Value of a constant expression's code (no exchange: the checker allows no reads in it)."""
-    program = Program(0, 0, constants, regexes, (code, b""), 0)
+    program = Program(FLAG_WIDE, 0, constants, regexes, (code, b""), 0)  # the compiler's scratch code is WIDE
     return _Phase(program, 0, _Stream(Request(), None), []).run()[-1]

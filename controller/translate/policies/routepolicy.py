@@ -48,6 +48,15 @@ def _facts(blob: bytes) -> tuple[str, tuple[str, ...]]:
     return hashlib.sha256(blob).hexdigest()[:16], names
 
 
+@functools.lru_cache(maxsize=512)
+def _still_valid(blob: bytes) -> bool:
+    try:
+        kgw_rules.Program.from_bytes(blob)
+    except kgw_rules.VerifyError:
+        return False
+    return True
+
+
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
     digest, env_names = _facts(blob)
     return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names)
@@ -130,6 +139,8 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             blob, error = compile_policy(policy)
             # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
             last_good = opts.last_good_programs.get(pid) if blob is None else None
+            if last_good is not None and not _still_valid(last_good):
+                last_good = None  # kept by an older kgw in a bytecode format this one no longer reads
             if blob is None and last_good is not None:
                 blob, problem = last_good, f"{error} (serving the last good program)"
             elif blob is None:

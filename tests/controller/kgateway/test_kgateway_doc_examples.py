@@ -156,3 +156,18 @@ def test_dynamic_metadata_is_reported_not_dropped():
         {"namespace": "kgateway", "key": "user", "value": {"stringValue": '{{ header("x-user") }}'}}]}})
     assert error.startswith("bad template: spec.transformation.request.dynamicMetadata[0]:1:1: dynamicMetadata "
                             "is not supported by kgw")
+
+
+def test_a_last_good_program_in_an_older_bytecode_format_is_not_served():
+    from golden_kgw import TESTDATA
+
+    from kgw_controller.sources.files import parse_files
+    from kgw_controller.translate import TranslateOptions, translate
+
+    text = (TESTDATA / "routepolicy-last-good.in.yaml").read_text()
+    resources, _ = parse_files({"case.yaml": text})
+    old = b"KGWB\x01\x00" + bytes(14)  # a version-1 blob (its magic was KGWB), as an older kgw stored it
+    result = translate(resources, TranslateOptions(last_good_programs={"RoutePolicy/default/broken": old}))
+    assert "RoutePolicy/default/broken" not in result.programs
+    message = json.dumps([s for s in result.statuses if s.get("name") == "broken"])
+    assert "targeted routes answer 500 until it compiles" in message
