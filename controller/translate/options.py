@@ -10,6 +10,8 @@ from ..ir import GatewayIR
 @dataclass(frozen=True)
 class TranslateOptions:
     port_offset: int = 0
+    # A cluster's proxies are not root: listeners below 1024 bind port + 10000 (controller/proxyports.py).
+    shift_privileged_ports: bool = False
     default_address: str = "127.0.0.1"
     controller_name: str = "kgateway.dev/kgateway"
     # Written as every condition's lastTransitionTime. Fixed by default so translate stays pure and goldens

@@ -106,12 +106,9 @@ class _Port:
         return self.site.client.request(host, path, method, headers, port=self.site.port)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the deployer runs Envoy as UID 10101 and adds NET_BIND_SERVICE for ports < 1024, but a non-root process "
-    "gets added capabilities only in its bounding set (CapEff 0): Envoy NACKs the listener with `cannot bind "
-    "'0.0.0.0:80': Permission denied`, while the Gateway still reports Programmed (the leader does not see "
-    "NACKs on streams another replica serves)"))
 def test_listener_on_a_privileged_port_serves(cluster, site):
+    """The proxy is not root: port 80 is served on 10080 in the pod and the Service maps it back (once an
+    xfail here: an added NET_BIND_SERVICE stays in the bounding set of a non-root process)."""
     cluster.apply(gateway(NS, "gw80", port=80))
     try:
         def address():
