@@ -149,6 +149,8 @@ class Expect(_Strict):
     request: ExpectRequest | None = None
     response: ExpectResponse | None = None
     local_response: ExpectResponse | None = None
+    log: dict[str, str] = {}  # `set log` fields as the access log sees them when the exchange ends
+    log_absent: list[str] = []  # fields no rule may have set
 
 
 class Case(_Strict):
@@ -331,6 +333,10 @@ def compare(case: Case, outcome: Outcome) -> list[str]:
             _compare_body("local_response", e.local_response, local.body, out)
     elif local is not None and (e.request is not None or e.response is not None) and not out:
         out.append(f"local_response: the rules answered locally ({local.status}) but the case does not expect it")
+    for name, want in [*e.log.items(), *((n, None) for n in e.log_absent)]:
+        got = outcome.log_fields.get(name.encode())
+        if (want.encode() if want is not None else None) != got:
+            out.append(f"log.{name}: expected {_show(want.encode() if want is not None else None)}, got {_show(got)}")
     return out
 
 

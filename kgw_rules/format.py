@@ -170,6 +170,8 @@ class _Printer:
             return self.expr_line(f"{s.mode} header {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetQuery):
             return self.expr_line(f"set query {raw(s.name)} = ", s.value, "", indent)
+        if isinstance(s, A.SetLog):
+            return self.expr_line(f"set log {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetJson):
             return self.expr_line(f"set json {raw(s.path)} = ", s.value, "", indent)
         if isinstance(s, A.SetField):
@@ -347,7 +349,7 @@ class _Printer:
                         walk(s.orelse.stmts)
                 elif isinstance(s, A.Respond):
                     found.extend(([s.body] if s.body else []) + [v for _, v in s.headers])
-                elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetJson | A.SetField | A.ReplaceBody):
+                elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetLog | A.SetJson | A.SetField | A.ReplaceBody):
                     found.append(s.value)
 
         for p in program.phases:

@@ -8,7 +8,7 @@ from . import runtime as rt
 from .exchange import Request, Response
 
 SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc",
-                "regex_budget")
+                "regex_budget", "log_value")
 
 _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 

@@ -6,6 +6,7 @@ const std = @import("std");
 const mem = @import("mem.zig");
 const strfn = @import("strfn.zig");
 const Edit = @import("headers.zig").Edit;
+const wire = @import("wire.zig");
 
 extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
@@ -14,6 +15,7 @@ extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len:
 extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_replace_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
+extern "env" fn proxy_set_property(kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
 extern "env" fn proxy_define_metric(kind: u32, np: [*]const u8, nl: usize, out_id: *u32) u32;
@@ -34,16 +36,28 @@ pub fn log(level: LogLevel, msg: []const u8) void {
 
 /// Log a message built from parts, in the arena (the filter has no formatting library on purpose).
 pub fn logParts(level: LogLevel, parts: []const []const u8) void {
-    const a = mem.scratch();
+    log(level, concat(parts) orelse "kgw: out of memory");
+}
+
+/// The parts joined, in the scratch arena (the filter has no formatting library on purpose).
+pub fn concat(parts: []const []const u8) ?[]u8 {
     var total: usize = 0;
     for (parts) |p| total += p.len;
-    const buf = a.alloc(u8, total) catch return log(level, "kgw: out of memory");
+    const buf = mem.scratch().alloc(u8, total) catch return null;
     var at: usize = 0;
     for (parts) |p| {
         @memcpy(buf[at .. at + p.len], p);
         at += p.len;
     }
-    log(level, buf);
+    return buf;
+}
+
+/// `set log NAME`: Envoy keeps it as filter state `wasm.kgw.NAME`, which access logs read
+/// (%FILTER_STATE(wasm.kgw.NAME:PLAIN)%, gRPC ALS filter_state_objects). A later write replaces it.
+pub fn setLogField(name: []const u8, value: []const u8) void {
+    const key = concat(&.{ wire.log_field_prefix, name }) orelse return;
+    const v: []const u8 = if (value.len == 0) "" else value; // see replaceBuffer
+    _ = proxy_set_property(key.ptr, key.len, v.ptr, v.len);
 }
 
 fn slice(ptr: ?[*]u8, len: usize) []const u8 {
