@@ -226,6 +226,7 @@ class GatewayIR:
 _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
+    "log_fields", "log_name", "response_trailers", "otel", "tracing",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

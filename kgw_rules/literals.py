@@ -9,6 +9,7 @@ from . import ast as A
 from .builtins import NOT_HEADERS, READ_ONLY_HEADERS
 from .diagnostics import Span
 from .wire.regex import RegexProgram
+from .wire.stats import LOG_FIELD_NAME
 
 _TOKEN = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+\Z")
 
@@ -37,13 +38,8 @@ def check_header_name(name: A.Lit, error: Report, write: bool = True) -> None:
               "header names are letters, digits and !#$%&'*+-.^_`|~")
 
 
-# Envoy reads the field as %FILTER_STATE(wasm.kgw.NAME:PLAIN)%, so NAME may not hold `:` `(` `)` `%`
-# (the format parser's delimiters); kgateway's dynamicMetadata NAMESPACE.KEY names fit.
-_LOG_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}\Z")
-
-
 def check_log_name(name: A.Lit, error: Report) -> None:
-    if not _LOG_NAME.match(name.value):
+    if not LOG_FIELD_NAME.match(name.value):
         error(name.span, f"`{name.value}` is not a valid log field name",
               "log field names are 1 to 128 letters, digits, `_`, `.` and `-`")
 

@@ -2,22 +2,18 @@
 
 HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS. The HTTP
 filters come from httpfilters (one module each, one declared order); listener policies (access logs, buffer
-limits) are read from the Gateway's IR while the protos are built."""
+limits, tracing: telemetry.py) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
 
-from envoy.config.accesslog.v3 import accesslog_pb2
 from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
-from envoy.config.core.v3 import substitution_format_string_pb2 as sfs
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
-from envoy.extensions.access_loggers.file.v3 import file_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
-from google.protobuf import duration_pb2, json_format, wrappers_pb2
+from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import FilterChainIR, ListenerIR, VirtualHostIR
-from ..ir_ext import AccessLogIR
-from . import httpfilters
+from . import httpfilters, telemetry
 from .common import ads_source, packed
 from .context import XdsContext
 
@@ -78,25 +74,10 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         # WebSocket upgrades are off by default and switched on per route (appProtocol kubernetes.io/ws).
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
     if ctx.ext is not None:
-        hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+        hcm.access_log.extend(telemetry.access_log(log) for log in ctx.ext.access_logs)
+        if ctx.ext.tracing is not None:
+            hcm.tracing.CopyFrom(telemetry.hcm_tracing(ctx.ext.tracing))
     return hcm
-
-
-def access_log(log: AccessLogIR) -> accesslog_pb2.AccessLog:
-    """An HTTPListenerPolicy file sink: text or JSON format, optional filter."""
-    out = accesslog_pb2.AccessLog(name="envoy.access_loggers.file")
-    sink = file_pb2.FileAccessLog(path=log.path)
-    if log.json_format or log.text_format:
-        fmt = sfs.SubstitutionFormatString()
-        if log.json_format:
-            fmt.json_format.update(log.json_format)
-        else:
-            fmt.text_format_source.inline_string = log.text_format
-        sink.log_format.CopyFrom(fmt)
-    out.typed_config.Pack(sink)
-    if log.filter:
-        json_format.ParseDict(log.filter, out.filter)
-    return out
 
 
 def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:

@@ -25,6 +25,9 @@ TAG_END = ";.;"
 ENVOY_CUSTOM_PREFIX = "wasmcustom."  # Envoy's namespace for metrics a wasm module defines
 
 LOG_FIELD_PREFIX = "kgw."  # the property the filter sets
+# Envoy reads a field as %FILTER_STATE(wasm.kgw.NAME:PLAIN)%, so NAME may not hold the format parser's
+# delimiters (`:` `(` `)` `%`); kgateway's dynamicMetadata NAMESPACE.KEY names fit.
+LOG_FIELD_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}\Z")
 ENVOY_FILTER_STATE_PREFIX = "wasm."  # Envoy's prefix for filter state a wasm module sets
 
 

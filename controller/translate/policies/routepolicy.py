@@ -20,6 +20,7 @@ from ..gateways import creation_order
 from .backends import route_ext
 from .inja import InjaError
 from .status import Ancestors
+from .telemetry import route_tracing
 from .transform import template_location, transformation_source
 
 LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
@@ -42,10 +43,11 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _facts(blob: bytes) -> tuple[str, tuple[str, ...]]:
-    """(digest, environment variable names) of a program: decoded once per distinct bytecode."""
-    names = tuple(sorted(kgw_rules.Program.from_bytes(blob).environment_names()))
-    return hashlib.sha256(blob).hexdigest()[:16], names
+def _facts(blob: bytes) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(digest, environment variable names, log field names) of a program: decoded once per bytecode."""
+    program = kgw_rules.Program.from_bytes(blob)
+    return (hashlib.sha256(blob).hexdigest()[:16], tuple(program.environment_names()),
+            tuple(program.log_field_names()))
 
 
 @functools.lru_cache(maxsize=512)
@@ -58,8 +60,8 @@ def _still_valid(blob: bytes) -> bool:
 
 
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    digest, env_names = _facts(blob)
-    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names)
+    digest, env_names, log_fields = _facts(blob)
+    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, log_fields=log_fields)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
@@ -131,6 +133,7 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                       key=creation_order)
     per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
     route_irs: dict[int, object] = {}
+    tracing: dict[int, tuple[int, int, object]] = {}  # id(RouteIR) -> (level, -age, RouteTracingIR): max wins
     for age, policy in enumerate(policies):
         pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
         anc = Ancestors(policy, opts)
@@ -151,6 +154,9 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             pid = None
         for ref in policy.spec.targets:
             if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
+                if policy.spec.tracing is not None:  # as kgateway's CRD rule says
+                    problem = "; ".join(filter(None, [problem, "spec.tracing: only HTTPRoute and GRPCRoute targets "
+                                                              "take tracing overrides (set it on an HTTPListenerPolicy)"]))
                 key = (policy.namespace, ref.name)
                 if key not in gateway_keys:
                     anc.add(ref, problem, found=False)
@@ -174,11 +180,18 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             level = LEVEL_RULE if ref.section_name else LEVEL_ROUTE
             for ir in irs:
                 _attach(ir, policy, pid, broken, level, age, per_route, route_irs)
+                if policy.spec.tracing is not None and not broken:
+                    ranked = (level, -age, route_tracing(policy.spec.tracing))
+                    if id(ir) not in tracing or ranked[:2] > tracing[id(ir)][:2]:
+                        tracing[id(ir)] = ranked
+                        route_irs[id(ir)] = ir
             anc.add(ref, problem, found=True)
         statuses.append(anc.status())
     for key, items in per_route.items():
         ext = route_ext(route_irs[key])
         ext.programs = [pid for _, _, pid in sorted(items)]
+    for key, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
+        route_ext(route_irs[key]).tracing = chosen
     return edits.result(entries)
 
 

@@ -74,4 +74,4 @@ def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
     objs = _by_kind(render(gw, {}, {"tls.crt": "a"}, OPTS))
     assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
-    assert [p["containerPort"] for p in ports if p["name"] != "ready"] == [10082, 9000]
+    assert [p["containerPort"] for p in ports if p["name"] not in ("ready", "metrics")] == [10082, 9000]
