@@ -1,7 +1,9 @@
-"""Build the Zig proxy-wasm filter into kgw_rules/data/kgw_filter.wasm, reproducibly.
+"""Build the Zig filter, reproducibly: the proxy-wasm module kgw_rules/data/kgw_filter.wasm and the
+native Envoy dynamic module kgw_rules/data/native/<arch>/libkgw_rules.so (x86_64 and aarch64 Linux,
+cross-compiled), both from wasm_filter/src.
 
-    python -m kgw_rules.build_filter            # regenerate wasm_filter/src/wire.zig and rebuild the .wasm
-    python -m kgw_rules.build_filter --check    # CI: fail when either committed file is out of date
+    python -m kgw_rules.build_filter            # regenerate wasm_filter/src/wire.zig and rebuild every binary
+    python -m kgw_rules.build_filter --check    # CI: fail when a committed file is out of date
     python -m kgw_rules.build_filter --test     # the filter's Zig tests (decoders, interpreter)
 
 Every Zig constant the filter shares with Python (opcodes, flags, limits, magics: kgw_rules.wire is the
@@ -33,6 +35,19 @@ SRC = ROOT / "wasm_filter" / "src"
 WIRE_ZIG = SRC / "wire.zig"
 WASM = pathlib.Path(__file__).resolve().parent / "data" / "kgw_filter.wasm"
 ZIG_VERSION = "0.17.0"  # keep equal to the `ziglang==` pin in pyproject.toml (a test checks it)
+
+# The native module: one shared object per CPU, linked against glibc 2.28's symbols (every Envoy image
+# has a newer one), ReleaseSafe: a broken invariant aborts with a message instead of corrupting Envoy's
+# memory. Envoy loads it by name (`kgw_rules`) from ENVOY_DYNAMIC_MODULES_SEARCH_PATH.
+NATIVE_DIR = pathlib.Path(__file__).resolve().parent / "data" / "native"
+NATIVE_TARGETS = {"x86_64": "x86_64-linux-gnu.2.28", "aarch64": "aarch64-linux-gnu.2.28"}
+NATIVE_NAME = "kgw_rules"
+NATIVE_FLAGS = ["-dynamic", "-lc", "-ldl", "-fstrip", "-fPIC"]
+
+
+def native_path(arch: str) -> pathlib.Path:
+    return NATIVE_DIR / arch / f"lib{NATIVE_NAME}.so"
+
 
 ZIG_FLAGS = [
     "-target", "wasm32-freestanding",
@@ -163,6 +178,27 @@ def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "Re
     return data
 
 
+def build_native(arch: str, out: pathlib.Path, wire_source: str | None = None,
+                 optimize: str = "ReleaseSafe") -> bytes:
+    """Compile the native module for `arch` (a key of NATIVE_TARGETS) into `out`; return the bytes."""
+    _require_pinned_zig()
+    with tempfile.TemporaryDirectory(prefix="kgw-zig-native-") as tmp:
+        work = pathlib.Path(tmp)
+        shutil.copytree(SRC, work / "src")
+        (work / "src" / "wire.zig").write_text(wire_source or generate_wire_zig())
+        target = work / f"lib{NATIVE_NAME}.so"
+        cmd = [*zig_command(), "build-lib", "src/native.zig", "-target", NATIVE_TARGETS[arch], "-O", optimize,
+               *NATIVE_FLAGS, "--name", NATIVE_NAME, "--cache-dir", str(work / "cache"),
+               "--global-cache-dir", str(work / "gcache"), "-femit-bin=" + str(target)]
+        res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise SystemExit(f"zig build of the native module ({arch}) failed:\n" + res.stderr)
+        data = target.read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kgw_rules.build_filter", description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
@@ -182,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
             fresh = build(pathlib.Path(tmp) / "kgw_filter.wasm", generated)
         if not WASM.exists() or WASM.read_bytes() != fresh:
             problems.append(f"{WASM.relative_to(ROOT)} differs from a fresh build")
+        for arch in NATIVE_TARGETS:
+            with tempfile.TemporaryDirectory() as tmp:
+                native = build_native(arch, pathlib.Path(tmp) / "lib.so", generated)
+            if not native_path(arch).exists() or native_path(arch).read_bytes() != native:
+                problems.append(f"{native_path(arch).relative_to(ROOT)} differs from a fresh build")
         for p in problems:
             print("out of date:", p, file=sys.stderr)
         if problems:
@@ -192,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     WIRE_ZIG.write_text(generated)
     data = build(args.out, generated)
     print(f"wrote {args.out} ({len(data)} bytes)")
+    for arch in NATIVE_TARGETS:
+        native = build_native(arch, native_path(arch), generated)
+        print(f"wrote {native_path(arch)} ({len(native)} bytes)")
     return 0
 
 
