@@ -67,10 +67,19 @@ pub fn requestSnapshot(a: std.mem.Allocator) ![]const u8 {
 /// the request map does, so both builds route a rewritten request alike.
 pub fn applyEdits(map: host.Map, edits: []const Edit) void {
     const kind = headerType(map);
+    const none: abi.Buffer = .{ .ptr = null, .len = 0 };
     for (edits) |e| {
         const key = abi.Buffer.of(e.name);
+        if (e.kind != .remove and e.value.len == 0) {
+            // Envoy's set_header removes on an empty value and add_header ignores one: a set still
+            // removes the old values (as Envoy would), and the write itself is reported
+            if (e.kind == .set) _ = abi.envoy_dynamic_module_callback_http_set_header(filter, kind, key, none);
+            metrics.inc(.skipped_writes);
+            host.logParts(.debug, &.{ "kgw skipped: empty_value: ", if (e.kind == .set) "set header " else "add header ", e.name });
+            continue;
+        }
         _ = switch (e.kind) {
-            .remove => abi.envoy_dynamic_module_callback_http_set_header(filter, kind, key, .{ .ptr = null, .len = 0 }),
+            .remove => abi.envoy_dynamic_module_callback_http_set_header(filter, kind, key, none),
             .set => abi.envoy_dynamic_module_callback_http_set_header(filter, kind, key, abi.Buffer.of(e.value)),
             .add => abi.envoy_dynamic_module_callback_http_add_header(filter, kind, key, abi.Buffer.of(e.value)),
         };
