@@ -1,4 +1,5 @@
-"""Engines that run compiled programs over an exchange: the reference VM and the wasm filter."""
+"""Engines that run compiled programs over an exchange: the reference VM, the wasm filter (wasmtime) and
+the native module (ctypes)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,7 +9,7 @@ from .exchange import HostContext, Outcome, Request, Response
 
 # engine(blobs, request, response, host=None): `host` gives env() and random_id() their answers.
 Engine = Callable[..., Outcome]
-ENGINE_NAMES = ("wasm", "ref", "both")
+ENGINE_NAMES = ("wasm", "ref", "both", "native")
 
 
 def reference_engine(blobs: list[bytes], request: Request, response: Response | None,
@@ -24,6 +25,30 @@ def wasm_engine() -> Engine:
 
     engine = WasmEngine()
     return engine.run
+
+
+def native_engine() -> Engine:
+    """The prebuilt native module loaded in this process (kgw_rules.harness.native); needs the pinned Zig
+    once, to build the small test host library it binds the module's imports to."""
+    from .harness.native import NativeEngine
+
+    engine = NativeEngine()
+    return engine.run
+
+
+def native_available() -> bool:
+    import importlib.util
+    import platform
+    import sys
+
+    try:
+        from .filter import native_module_path
+
+        path = native_module_path()
+    except (ImportError, ValueError):
+        return False
+    return sys.platform == "linux" and path.exists() and importlib.util.find_spec("ziglang") is not None \
+        and platform.libc_ver()[0] == "glibc"
 
 
 def wasm_available() -> bool:
@@ -66,6 +91,8 @@ def get_engine(name: str) -> Engine:
         return reference_engine
     if name == "wasm":
         return wasm_engine()
+    if name == "native":
+        return native_engine()
     if name == "both":
         wasm = wasm_engine()
 

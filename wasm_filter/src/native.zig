@@ -37,8 +37,16 @@ export fn envoy_dynamic_module_on_program_init() [*:0]const u8 {
     return abi.dynamic_modules_abi;
 }
 
-export fn envoy_dynamic_module_on_http_filter_config_new(envoy_config: Ptr, _: abi.Buffer, raw: abi.Buffer) ?*anyopaque {
+/// Configuration hooks run outside any stream: no stream handle for the host layer (a stale one from
+/// this thread's last hook must never be used).
+fn enterConfig() void {
+    nh.filter = null;
+    nh.counters = null;
     mem.resetScratch();
+}
+
+export fn envoy_dynamic_module_on_http_filter_config_new(envoy_config: Ptr, _: abi.Buffer, raw: abi.Buffer) ?*anyopaque {
+    enterConfig();
     const fc = mem.long.create(FilterConfig) catch return null;
     fc.* = .{ .shared = null, .counters = undefined };
     nh.defineCounters(envoy_config, &fc.counters);
@@ -61,7 +69,7 @@ export fn envoy_dynamic_module_on_http_filter_config_destroy(ptr: ?*anyopaque) v
 }
 
 export fn envoy_dynamic_module_on_http_filter_per_route_config_new(_: abi.Buffer, raw: abi.Buffer) ?*anyopaque {
-    mem.resetScratch();
+    enterConfig();
     return config.load(raw.slice());
 }
 

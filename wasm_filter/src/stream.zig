@@ -110,7 +110,7 @@ pub fn onHeaders(s: *Stream, phase: usize, eos: bool) u32 {
 fn headersStep(s: *Stream, phase: usize, eos: bool) !u32 {
     if (phase == 0 and s.state[0] == .idle) {
         if (!try select(s)) s.state = .{ .passthrough, .passthrough };
-        if (!s.has_phase[0]) try keepRequest(s);
+        if (!s.has_phase[0]) try keepRequest(s, null);
     }
     if (s.responded or s.state[phase] != .idle or !s.has_phase[phase]) return Continue;
     if (s.needs_body[phase] and !eos) {
@@ -177,15 +177,17 @@ fn runPhase(s: *Stream, phase: usize, body: ?[]const u8) !bool {
     // content-length was kept in step by writeBody; headers are still held (StopIteration)
     if (x.body_dirty) host.replaceBody(if (phase == 0) .request else .response, x.body.?);
     host.applyEdits(if (phase == 0) .request else .response, map.edits.items);
-    if (phase == 0) try keepRequest(s);
+    if (phase == 0) try keepRequest(s, x.req.items.items);
     return false;
 }
 
-/// After the request phase wrote back, Envoy's map is the request as the rules left it.
-fn keepRequest(s: *Stream) !void {
+/// Keep the request for the response phase: after a request phase, the phase's own copy, which the
+/// write-back made Envoy's map equal to (and which costs no host call); without one, Envoy's map.
+fn keepRequest(s: *Stream, after_phase: ?[]const host.Header) !void {
     if (!s.has_phase[1]) return;
     try persistVars(s);
-    s.req = try host.requestSnapshot(s.arena.allocator());
+    const la = s.arena.allocator();
+    s.req = if (after_phase) |items| try @import("pairs.zig").serialize(la, items) else try host.requestSnapshot(la);
 }
 
 /// Request-phase values point into the scratch arena: copy strings that the response phase may read.
