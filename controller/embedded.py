@@ -29,7 +29,7 @@ class EmbeddedUp:
         finally:
             self.loop.close()
 
-    def __enter__(self) -> "EmbeddedUp":
+    def __enter__(self) -> EmbeddedUp:
         self.thread.start()
         self._created.wait(5)
         deadline = time.monotonic() + self.start_timeout

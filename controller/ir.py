@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+
+from .ir_ext import GatewayExtIR, RouteExtIR
 
 
 @dataclass
@@ -91,15 +92,36 @@ class WeightedClusterIR:
     response_headers: HeaderModIR | None = None
 
 
+@dataclass(frozen=True)
+class RouteRef:
+    """Which route rule and match a RouteIR comes from."""
+
+    kind: str  # "HTTPRoute" | "GRPCRoute"
+    namespace: str
+    name: str
+    rule: int
+    match: int
+
+    @property
+    def envoy_name(self) -> str:
+        """The Envoy route name, stable across reloads: "httproute/<ns>/<name>/rule/<i>/match/<j>"."""
+        return f"{self.kind.lower()}/{self.namespace}/{self.name}/rule/{self.rule}/match/{self.match}"
+
+    @property
+    def label(self) -> str:
+        """What rules programs see as `route`: "<ns>/<name>/<rule index>"."""
+        return f"{self.namespace}/{self.name}/{self.rule}"
+
+
 @dataclass
 class RouteIR:
-    name: str  # "httproute/<ns>/<name>/rule/<i>/match/<j>" (grpcroute/... for GRPCRoute), stable across reloads
+    name: str  # the Envoy route name (RouteRef.envoy_name for route rules)
     match: MatchIR
     rule_name: str | None = None  # the rule's `name`, for policies that target a rule
     backends: list[WeightedClusterIR] = field(default_factory=list)
     direct_response_status: int | None = None  # 500 when no backend of the rule is usable
     timeout_ms: int | None = None  # HTTPRoute rule timeouts.request; 0 disables the timeout
-    ext: Any = None  # ir_ext.RouteExtIR: kgateway extensions (DirectResponse, Backend, RoutePolicy)
+    ext: RouteExtIR | None = None  # kgateway extensions (DirectResponse, Backend, RoutePolicy)
     backend_timeout_ms: int | None = None  # timeouts.backendRequest: each attempt to a backend
     request_headers: HeaderModIR | None = None
     response_headers: HeaderModIR | None = None
@@ -109,6 +131,7 @@ class RouteIR:
     cors: CorsIR | None = None
     grpc: bool = False  # a GRPCRoute rule
     websocket: bool = False  # a backend's Service port has appProtocol kubernetes.io/ws: allow the upgrade
+    ref: RouteRef | None = None  # the route rule it comes from (None for routes kgw adds, e.g. 421s)
 
 
 @dataclass
@@ -173,7 +196,7 @@ class GatewayIR:
     listeners: list[ListenerIR] = field(default_factory=list)
     clusters: list[ClusterIR] = field(default_factory=list)  # sorted by name
     secrets: list[SecretIR] = field(default_factory=list)  # sorted by name, delivered over SDS
-    ext: Any = None  # ir_ext.GatewayExtIR: kgateway extensions (programs, Backends, listener policies)
+    ext: GatewayExtIR | None = None  # kgateway extensions (programs, Backends, listener policies)
 
     @property
     def key(self) -> str:
@@ -194,7 +217,7 @@ _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
 }
-_NEVER_DUMPED = {"blob"}  # ProgramIR bytecode: dumps show its sha256
+_NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 
 
 def _drop_unset_ext(value):

@@ -30,7 +30,6 @@ class BackendClusterIR:
 class RouteExtIR:
     direct_body: str | None = None  # DirectResponse body (with RouteIR.direct_response_status)
     programs: list[str] = field(default_factory=list)  # route- and rule-level program ids, run order
-    route_label: str = ""  # what rules see as `route`: namespace/name/rule-index
 
 
 @dataclass

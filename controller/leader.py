@@ -7,7 +7,7 @@ import datetime
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .kube.api import Api, ApiError, Kind
 
@@ -24,7 +24,7 @@ def _parse(s: str | None) -> datetime.datetime | None:
         return None
     s = s.rstrip("Z")
     fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in s else "%Y-%m-%dT%H:%M:%S"
-    return datetime.datetime.strptime(s, fmt).replace(tzinfo=datetime.timezone.utc)
+    return datetime.datetime.strptime(s, fmt).replace(tzinfo=datetime.UTC)
 
 
 class LeaderElector:
@@ -59,7 +59,7 @@ class LeaderElector:
                 "acquireTime": _micro(acquire or now), "renewTime": _micro(now), "leaseTransitions": transitions}
 
     def try_acquire_or_renew(self) -> bool:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         path = LEASE.path(self.namespace, self.name)
         try:
             lease = self.api.get(path)

@@ -14,8 +14,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from .models import (
-    BY_KIND_GROUP, MODELS, NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, EndpointSlice, Gateway, GatewayClass, GRPCRoute,
-    HTTPRoute, KubeObject, Namespace, ReferenceGrant, Secret, Service,
+    BY_KIND_GROUP,
+    MODELS,
+    NAMESPACE_NAME_LABEL,
+    SERVICE_NAME_LABEL,
+    EndpointSlice,
+    Gateway,
+    GatewayClass,
+    GRPCRoute,
+    HTTPRoute,
+    KubeObject,
+    Namespace,
+    ReferenceGrant,
+    Secret,
+    Service,
 )
 
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped kinds
@@ -97,7 +109,7 @@ class Resources:
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
 
     @classmethod
-    def from_objects(cls, objects: Iterable[Mapping[str, Any]], origin: str = "") -> tuple["Resources", list[SourceError]]:
+    def from_objects(cls, objects: Iterable[Mapping[str, Any]], origin: str = "") -> tuple[Resources, list[SourceError]]:
         """Build a snapshot from plain dicts (e.g. what a Kubernetes list/watch returns)."""
         builder = ResourcesBuilder()
         errors: list[SourceError] = []

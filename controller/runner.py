@@ -11,9 +11,9 @@ import copy
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import echo
 from .admin import AdminServer, Metrics, json_response
@@ -164,7 +164,7 @@ class Runner(Observer):
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), 0.2)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         if self._startup_failure:
             raise StartupError(self._startup_failure)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ CA_DAYS, CERT_DAYS = 3650, 365
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _pem_key(key) -> bytes:
@@ -38,7 +39,7 @@ class CertAuthority:
     key_pem: bytes
 
     @classmethod
-    def generate(cls, common_name: str = "kgw-xds-ca") -> "CertAuthority":
+    def generate(cls, common_name: str = "kgw-xds-ca") -> CertAuthority:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -83,7 +84,7 @@ class CertAuthority:
         return {"tls.crt": base64.b64encode(self.cert_pem).decode(), "tls.key": base64.b64encode(self.key_pem).decode()}
 
     @classmethod
-    def from_secret_data(cls, data: dict) -> "CertAuthority":
+    def from_secret_data(cls, data: dict) -> CertAuthority:
         return cls(base64.b64decode(data["tls.crt"]), base64.b64decode(data["tls.key"]))
 
 
@@ -104,6 +105,17 @@ def server_credentials(ca: CertAuthority, hosts: list[str]) -> grpc.ServerCreden
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca.cert_pem, require_client_auth=True)
 
 
+_CN_MAX = 64  # X.509 upper bound for a common name
+
+
+def node_identity(node_id: str) -> str:
+    """The common name a proxy's client certificate carries for its node id: the id itself when it fits,
+    else a digest of it (a Gateway's namespace and name can be 63 + 253 characters)."""
+    if len(node_id) <= _CN_MAX:
+        return node_id
+    return "kgw~sha256~" + hashlib.sha256(node_id.encode()).hexdigest()[:48]
+
+
 def peer_identity(context) -> str | None:
     names = (context.auth_context() or {}).get("x509_common_name") or []
     return names[0].decode() if names else None
@@ -119,7 +131,7 @@ class AuthenticatedAdsServicer(AdsServicer):
             first = await it.__anext__()
         except StopAsyncIteration:
             return None
-        if identity is None or first.node.id != identity:
+        if identity is None or node_identity(first.node.id) != identity:
             log.warning("xDS stream refused: node %r, certificate %r", first.node.id, identity)
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"node id {first.node.id!r} does not match the client certificate")
@@ -127,7 +139,7 @@ class AuthenticatedAdsServicer(AdsServicer):
         async def rest():
             yield first
             async for req in it:
-                if req.node.id and req.node.id != identity:
+                if req.node.id and node_identity(req.node.id) != identity:
                     return  # a node switch mid-stream ends the stream
                 yield req
         return rest()

@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("kgw.admin")
 
@@ -58,8 +58,7 @@ class AdminServer:
                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
             writer.write(head_out if method == "HEAD" else head_out + body)
             await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ValueError,
-                ConnectionError):
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ConnectionError):
             pass
         except Exception:  # a handler bug must not take the admin server down
             log.exception("admin request failed")

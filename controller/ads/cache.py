@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from google.protobuf import any_pb2
 from google.protobuf.message import Message

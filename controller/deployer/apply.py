@@ -6,11 +6,13 @@ import base64
 import hashlib
 import json
 import logging
-from typing import Callable
+from collections.abc import Callable
 
+from ..envoy import node_id
 from ..kube.api import Api, ApiError, Kind
 from ..resources import Resources
-from ..xds_auth import CertAuthority, cert_valid_for
+from ..translate.gateways import parameters_problem
+from ..xds_auth import CertAuthority, cert_valid_for, node_identity
 from .render import GATEWAY_LABEL, DeployOptions, merge_params, render
 
 log = logging.getLogger("kgw.deployer")
@@ -52,15 +54,22 @@ class Deployer:
             return None
         return params.spec.model_dump(by_alias=True, exclude_none=True, exclude_unset=True)
 
-    def desired(self, resources: Resources) -> dict[tuple[str, str], tuple[dict, dict]]:
-        """Gateways of our class that we deploy for -> (raw Gateway, merged parameters)."""
+    def desired(self, resources: Resources) -> tuple[dict[tuple[str, str], tuple[dict, dict]], set[tuple[str, str]]]:
+        """(Gateways of our class that we deploy for -> (raw Gateway, merged parameters), Gateways whose
+        parametersRef cannot be used). The latter are rejected (InvalidParameters): nothing is deployed for
+        them, and what was deployed before stays as it was — a broken GatewayParameters edit never takes a
+        running proxy down."""
         classes = {name: gc for (_, name), gc in resources.gateway_classes.items()
                    if gc.spec.controller_name == self.controller_name}
         raw_classes = self.objects("GatewayClass")
-        out = {}
+        out, held = {}, set()
         for key, gw in self.objects("Gateway").items():
             cls = gw.get("spec", {}).get("gatewayClassName")
             if cls not in classes or not gw.get("metadata", {}).get("uid"):
+                continue
+            model = resources.gateways.get(key)
+            if model is None or parameters_problem(model, resources):
+                held.add(key)
                 continue
             class_ref = raw_classes.get(("", cls), {}).get("spec", {}).get("parametersRef")
             gw_ref = ((gw.get("spec", {}).get("infrastructure") or {}).get("parametersRef") or None)
@@ -70,7 +79,7 @@ class Deployer:
             if params.get("selfManaged") is not None:
                 continue  # the user runs the proxy
             out[key] = (gw, params)
-        return out
+        return out, held
 
     def _client_tls(self, ns: str, name: str) -> dict:
         """Keep the Gateway's client certificate while it is valid for our CA; issue a new one otherwise."""
@@ -83,7 +92,7 @@ class Deployer:
                 return {k: existing[k] for k in ("ca.crt", "tls.crt", "tls.key")}
         except (ValueError, KeyError):
             pass
-        cert, key = self.ca.issue(f"kgw~{ns}~{name}")
+        cert, key = self.ca.issue(node_identity(node_id(ns, name)))
         b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
         # Remembered until the watch shows the Secret, so a quick second sync does not issue another one.
         self.issued[(ns, name)] = data = {"ca.crt": b64(self.ca.cert_pem), "tls.crt": b64(cert), "tls.key": b64(key)}
@@ -91,9 +100,13 @@ class Deployer:
 
     def sync(self, resources: Resources) -> None:
         """Blocking: apply changed Gateways' objects, delete orphans. Raises ApiError when the server is away."""
-        desired = self.desired(resources)
+        desired, held = self.desired(resources)
         for (ns, name), (gw, params) in sorted(desired.items()):
-            objs = render(gw, params, self._client_tls(ns, name), self.opts)
+            try:
+                objs = render(gw, params, self._client_tls(ns, name), self.opts)
+            except Exception:  # a bug for one Gateway must not keep the others from being deployed
+                log.exception("gateway %s/%s: proxy objects not rendered", ns, name)
+                continue
             digest = hashlib.sha256(json.dumps(objs, sort_keys=True).encode()).hexdigest()
             if self.applied.get((ns, name)) == digest:
                 continue
@@ -102,7 +115,7 @@ class Deployer:
                 self.applies += 1
             self.applied[(ns, name)] = digest
             log.info("gateway %s/%s: proxy objects applied", ns, name)
-        keys = set(desired)
+        keys = set(desired) | held
         if keys != self._last_desired:
             self._cleanup(keys)
             self._last_desired = keys

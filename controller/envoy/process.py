@@ -8,8 +8,8 @@ import logging
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .args import ACCESS_LOG_FLUSH
 
@@ -110,7 +110,7 @@ class EnvoyProcess:
             proc.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("[envoy %s] did not stop within %.0fs, killing", self.key, timeout)
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()

@@ -209,8 +209,11 @@ class ClusterController:
             try:
                 await asyncio.to_thread(self._leader_round)
                 delay = 0.2
-            except ApiError as e:  # the server is away: try again with backoff
-                log.warning("leader work: %s; retrying in %.1fs", e, delay)
+            except Exception as e:  # the server is away, or a bug: never the end of the controller
+                if isinstance(e, ApiError):
+                    log.warning("leader work: %s; retrying in %.1fs", e, delay)
+                else:
+                    log.exception("leader work failed; retrying in %.1fs", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
                 self._work.set()

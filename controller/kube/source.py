@@ -7,7 +7,7 @@ import asyncio
 import logging
 import threading
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from ..resources import ResourcesBuilder, Validated, validate_object
 from ..sources.watch import SourceSnapshot

@@ -7,7 +7,7 @@ import datetime
 import json
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .api import Api, ApiError
 from .kinds import STATUS_WRITTEN
@@ -21,7 +21,7 @@ _SHARED_LISTS = ("parents", "ancestors")
 
 
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ident(item, index: int) -> str:

@@ -10,7 +10,7 @@ import json
 import logging
 import random
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .api import Api, ApiError, Kind
 

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from .core import (
-    NAMESPACE_NAME_LABEL, SERVICE_NAME_LABEL, Endpoint, EndpointSlice, Namespace, Secret, Service, ServicePort,
+    NAMESPACE_NAME_LABEL,
+    SERVICE_NAME_LABEL,
+    Endpoint,
+    EndpointSlice,
+    Namespace,
+    Secret,
+    Service,
+    ServicePort,
 )
 from .gateway import GATEWAY_GROUP, Gateway, GatewayClass, Listener, ReferenceGrant
 from .grpcroute import GRPCRoute

@@ -7,7 +7,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .meta import (
-    Group, Hostname, K8sModel, Kind, KubeObject, LabelSelector, NamespaceName, ObjectName, PortNumber,
+    Group,
+    Hostname,
+    K8sModel,
+    Kind,
+    KubeObject,
+    LabelSelector,
+    NamespaceName,
+    ObjectName,
+    PortNumber,
     SectionName,
 )
 
@@ -77,7 +85,7 @@ class GatewayAddress(K8sModel):
     value: str = Field(default="", max_length=253)
 
     @model_validator(mode="after")
-    def _ip_when_ipaddress(self) -> "GatewayAddress":
+    def _ip_when_ipaddress(self) -> GatewayAddress:
         # CRD rule: "value must be an IP address if type is unset or IPAddress".
         if self.type == "IPAddress":
             try:
@@ -100,7 +108,7 @@ class GatewaySpec(K8sModel):
     infrastructure: GatewayInfrastructure | None = None
 
     @model_validator(mode="after")
-    def _unique_listener_names(self) -> "GatewaySpec":
+    def _unique_listener_names(self) -> GatewaySpec:
         # CRD rule: "Listener name must be unique within the Gateway".
         names = [listener.name for listener in self.listeners]
         if len(names) != len(set(names)):

@@ -8,8 +8,16 @@ from pydantic import Field, StringConstraints, model_validator
 
 from .gateway import GATEWAY_GROUP
 from .httproute import (
-    BackendObjectReference, HeaderModifier, HeaderValue, LocalObjectReference, ParentReference, RequestMirror,
-    check_filter_fields, check_parent_refs, check_repeats, check_unique_rule_names,
+    BackendObjectReference,
+    HeaderModifier,
+    HeaderValue,
+    LocalObjectReference,
+    ParentReference,
+    RequestMirror,
+    check_filter_fields,
+    check_parent_refs,
+    check_repeats,
+    check_unique_rule_names,
 )
 from .meta import HeaderName, Hostname, K8sModel, KubeObject, SectionName
 
@@ -23,7 +31,7 @@ class GRPCMethodMatch(K8sModel):
     method: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "GRPCMethodMatch":
+    def _cel_rules(self) -> GRPCMethodMatch:
         if self.service is None and self.method is None:
             raise ValueError("One or both of 'service' or 'method' must be specified")
         if self.type == "Exact":
@@ -59,7 +67,7 @@ class GRPCRouteFilter(K8sModel):
     extension_ref: LocalObjectReference | None = None
 
     @model_validator(mode="after")
-    def _one_field(self) -> "GRPCRouteFilter":
+    def _one_field(self) -> GRPCRouteFilter:
         return check_filter_fields(self, _FILTER_FIELD)
 
 
@@ -75,7 +83,7 @@ class GRPCRouteRule(K8sModel):
     backend_refs: list[GRPCBackendRef] = Field(default=[], max_length=16)
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "GRPCRouteRule":
+    def _cel_rules(self) -> GRPCRouteRule:
         check_repeats(self.filters)
         return self
 
@@ -86,7 +94,7 @@ class GRPCRouteSpec(K8sModel):
     rules: list[GRPCRouteRule] = Field(default=[], max_length=16)
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "GRPCRouteSpec":
+    def _cel_rules(self) -> GRPCRouteSpec:
         if sum(len(r.matches) for r in self.rules) > 128:
             raise ValueError("While 16 rules and 64 matches per rule are allowed, the total number of matches "
                              "across all rules in a route must be less than 128")

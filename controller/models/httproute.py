@@ -8,8 +8,18 @@ from pydantic import Field, StringConstraints, model_validator
 
 from .gateway import GATEWAY_GROUP
 from .meta import (
-    Duration, Group, HeaderName, Hostname, K8sModel, Kind, KubeObject, NamespaceName, ObjectName, PortNumber,
-    PreciseHostname, SectionName,
+    Duration,
+    Group,
+    HeaderName,
+    Hostname,
+    K8sModel,
+    Kind,
+    KubeObject,
+    NamespaceName,
+    ObjectName,
+    PortNumber,
+    PreciseHostname,
+    SectionName,
 )
 
 HeaderValue = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
@@ -30,7 +40,7 @@ class PathMatch(K8sModel):
     value: str = Field(default="/", max_length=1024)
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "PathMatch":
+    def _cel_rules(self) -> PathMatch:
         # The CRD's x-kubernetes-validations for Exact/PathPrefix values, same messages.
         if self.type == "RegularExpression":
             return self
@@ -82,7 +92,7 @@ class PathModifier(K8sModel):
     replace_prefix_match: str | None = Field(default=None, max_length=1024)
 
     @model_validator(mode="after")
-    def _one_of(self) -> "PathModifier":
+    def _one_of(self) -> PathModifier:
         if self.type == "ReplaceFullPath" and (self.replace_full_path is None or self.replace_prefix_match is not None):
             raise ValueError("replaceFullPath must be specified (and only it) when type is set to 'ReplaceFullPath'")
         if self.type == "ReplacePrefixMatch" and (self.replace_prefix_match is None or self.replace_full_path is not None):
@@ -111,7 +121,7 @@ class BackendObjectReference(K8sModel):
     port: PortNumber | None = None
 
     @model_validator(mode="after")
-    def _service_port(self) -> "BackendObjectReference":
+    def _service_port(self) -> BackendObjectReference:
         # CRD rule: "Must have port for Service reference".
         if self.group == "" and self.kind == "Service" and self.port is None:
             raise ValueError("Must have port for Service reference")
@@ -129,7 +139,7 @@ class RequestMirror(K8sModel):
     fraction: Fraction | None = None
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "RequestMirror":
+    def _cel_rules(self) -> RequestMirror:
         if self.percent is not None and self.fraction is not None:
             raise ValueError("Only one of percent or fraction may be specified in HTTPRequestMirrorFilter")
         if self.fraction is not None and self.fraction.numerator > self.fraction.denominator:
@@ -175,7 +185,7 @@ class HTTPRouteFilter(K8sModel):
     cors: CORS | None = None
 
     @model_validator(mode="after")
-    def _one_field(self) -> "HTTPRouteFilter":
+    def _one_field(self) -> HTTPRouteFilter:
         return check_filter_fields(self, _FILTER_FIELD)
 
 
@@ -225,7 +235,7 @@ class RouteTimeouts(K8sModel):
     backend_request: Duration | None = None
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "RouteTimeouts":
+    def _cel_rules(self) -> RouteTimeouts:
         # CRD rule; "0s" disables the request timeout, so any backendRequest fits under it.
         if self.request and self.backend_request and duration_ms(self.request) != 0 \
                 and duration_ms(self.backend_request) > duration_ms(self.request):
@@ -251,7 +261,7 @@ class HTTPRouteRule(K8sModel):
     timeouts: RouteTimeouts | None = None
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "HTTPRouteRule":
+    def _cel_rules(self) -> HTTPRouteRule:
         check_repeats(self.filters)
         if self.backend_refs and any(f.request_redirect for f in self.filters):
             raise ValueError("RequestRedirect filter must not be used together with backendRefs")
@@ -275,7 +285,7 @@ class HTTPRouteSpec(K8sModel):
     rules: list[HTTPRouteRule] = Field(default_factory=_default_rules, max_length=16)
 
     @model_validator(mode="after")
-    def _cel_rules(self) -> "HTTPRouteSpec":
+    def _cel_rules(self) -> HTTPRouteSpec:
         if sum(len(r.matches) for r in self.rules) > 128:
             raise ValueError("the total number of matches across all rules in a route must be less than 128")
         check_parent_refs(self.parent_refs)

@@ -34,7 +34,7 @@ class PolicyTargets(K8sModel):
     target_ref: LocalPolicyTargetReference | None = None
 
     @model_validator(mode="after")
-    def _either(self) -> "PolicyTargets":
+    def _either(self) -> PolicyTargets:
         if self.target_ref is not None and self.target_refs:
             raise ValueError("set targetRefs or targetRef, not both")
         if self.target_ref is None and not self.target_refs:
@@ -70,7 +70,7 @@ class TransformationPolicy(K8sModel):
     response: Transform | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> "TransformationPolicy":
+    def _one_form(self) -> TransformationPolicy:
         if self.rules is not None and (self.request is not None or self.response is not None):
             raise ValueError("transformation.rules cannot be combined with request/response templates")
         return self

@@ -55,7 +55,7 @@ class AwsAuth(K8sModel):
         return data
 
     @model_validator(mode="after")
-    def _secret_named(self) -> "AwsAuth":
+    def _secret_named(self) -> AwsAuth:
         if self.secret_ref is None:
             raise ValueError("secretRef is required (the Secret with accessKey and secretKey)")
         return self
@@ -92,7 +92,7 @@ class BackendSpec(K8sModel):
         return data
 
     @model_validator(mode="after")
-    def _union(self) -> "BackendSpec":
+    def _union(self) -> BackendSpec:
         for name, kind in (("static", "Static"), ("aws", "AWS")):
             if (getattr(self, name) is not None) != (self.type == kind):
                 raise ValueError(f"{name} must be set exactly when type is {kind}")
@@ -131,7 +131,7 @@ class FilterType(K8sModel):
     response_flag_filter: ResponseFlagFilter | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "FilterType":
+    def _exactly_one(self) -> FilterType:
         if sum(v is not None for v in (self.status_code_filter, self.duration_filter, self.header_filter,
                                        self.response_flag_filter)) != 1:
             raise ValueError("a filter sets exactly one of statusCodeFilter, durationFilter, headerFilter, "
@@ -148,7 +148,7 @@ class AccessLogFilter(K8sModel):
     or_filter: list[FilterType] | None = Field(default=None, min_length=2)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "AccessLogFilter":
+    def _exactly_one(self) -> AccessLogFilter:
         if sum(getattr(self, f) is not None for f in type(self).model_fields) != 1:
             raise ValueError("filter sets exactly one of its fields")
         return self
@@ -160,7 +160,7 @@ class FileSink(K8sModel):
     json_format: dict[str, str] | None = None
 
     @model_validator(mode="after")
-    def _one_format(self) -> "FileSink":
+    def _one_format(self) -> FileSink:
         if self.string_format is not None and self.json_format is not None:
             raise ValueError("set at most one of stringFormat and jsonFormat")
         return self
@@ -173,7 +173,7 @@ class AccessLog(K8sModel):
 
 class GatewayTargetsSpec(PolicyTargets):
     @model_validator(mode="after")
-    def _gateways_only(self) -> "GatewayTargetsSpec":
+    def _gateways_only(self) -> GatewayTargetsSpec:
         if any(r.kind != "Gateway" or r.group != "gateway.networking.k8s.io" for r in self.targets):
             raise ValueError("targetRefs may only reference Gateway resources")
         return self
@@ -264,7 +264,7 @@ class GatewayParametersSpec(K8sModel):
     self_managed: SelfManagedGateway | None = None
 
     @model_validator(mode="after")
-    def _at_most_one(self) -> "GatewayParametersSpec":
+    def _at_most_one(self) -> GatewayParametersSpec:
         if self.kube is not None and self.self_managed is not None:
             raise ValueError("set at most one of kube and selfManaged")
         return self

@@ -25,8 +25,8 @@ def _timestamp(value: Any) -> Any:
     # PyYAML turns an unquoted RFC 3339 timestamp into a datetime; the API server would hold a string.
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            value = value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value
 
 

@@ -9,9 +9,9 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import AsyncIterator, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import watchfiles
 

@@ -3,7 +3,15 @@ for HTTPS), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
 from ..ir import (
-    ClusterIR, EndpointIR, FilterChainIR, GatewayIR, ListenerIR, MatchIR, RouteIR, SecretIR, VirtualHostIR,
+    ClusterIR,
+    EndpointIR,
+    FilterChainIR,
+    GatewayIR,
+    ListenerIR,
+    MatchIR,
+    RouteIR,
+    SecretIR,
+    VirtualHostIR,
 )
 from ..models import ServicePort
 from ..resources import Resources
@@ -98,17 +106,19 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
     chains = []
     for ls in group:
         own = [vh for owner, vh in vhosts if owner == ls.name]
-        domains = {vh.name for vh in own}
-        others = sorted({vh.name for owner, vh in vhosts if owner != ls.name}
-                        | {o.spec.hostname for o in group if o is not ls and o.spec.hostname})
-        extra = [_misdirected(d) for d in others if d not in domains]
-        if ls.spec.hostname and "*" not in domains:
-            extra.append(_misdirected("*"))
+        # Every other name this port serves answers 421 here, and so does any host at all when the listener
+        # has a hostname. A set: "*" can be both another listener's domain and this catch-all, and Envoy
+        # refuses a RouteConfiguration with a domain twice.
+        misdirected = {vh.name for owner, vh in vhosts if owner != ls.name}
+        misdirected |= {o.spec.hostname for o in group if o is not ls and o.spec.hostname}
+        if ls.spec.hostname:
+            misdirected.add("*")
+        misdirected -= {vh.name for vh in own}
         chains.append(FilterChainIR(
             name=f"{listener.name}/{ls.name}", gateway_listener=ls.name,
             server_names=[ls.spec.hostname] if ls.spec.hostname else [],
             secrets=[s.name for s in ls.secrets],
-            virtual_hosts=sorted(own + extra, key=lambda vh: vh.name),
+            virtual_hosts=sorted(own + [_misdirected(d) for d in misdirected], key=lambda vh: vh.name),
         ))
     return chains
 

@@ -9,7 +9,7 @@ SUPPORTED_VERSION, PARTIALLY_INVALID = "SupportedVersion", "PartiallyInvalid"
 R_ACCEPTED, R_PROGRAMMED, R_RESOLVED_REFS = "Accepted", "Programmed", "ResolvedRefs"
 R_SUPPORTED_VERSION = "SupportedVersion"
 R_INVALID = "Invalid"
-R_LISTENERS_NOT_VALID = "ListenersNotValid"
+R_LISTENERS_NOT_VALID, R_INVALID_PARAMETERS = "ListenersNotValid", "InvalidParameters"
 R_UNSUPPORTED_ADDRESS, R_ADDRESS_NOT_ASSIGNED, R_ADDRESS_NOT_USABLE = (
     "UnsupportedAddress", "AddressNotAssigned", "AddressNotUsable")
 R_PORT_UNAVAILABLE, R_UNSUPPORTED_PROTOCOL = "PortUnavailable", "UnsupportedProtocol"

@@ -8,11 +8,12 @@ from . import policies
 from .assemble import assemble
 from .attach import Placement, attach_route
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
+from .grants import GrantIndex
 from .grpcroutes import translate_grpc_route
 from .incremental import TranslateCache
 from .invalid import invalid_status
 from .options import TranslateOptions, Translation
-from .routes import GrantIndex, translate_route
+from .routes import translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
 _KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2, "GRPCRoute": 3}

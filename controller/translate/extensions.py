@@ -41,6 +41,3 @@ RouteMutation = Callable[[RouteIR], None]
 ExtensionFilterHandler = Callable[[object, RouteContext], RouteMutation]
 EXTENSION_FILTERS: dict[tuple[str, str], ExtensionFilterHandler] = {}
 
-
-def register_extension_filter(group: str, kind: str, handler: ExtensionFilterHandler) -> None:
-    EXTENSION_FILTERS[(group, kind)] = handler

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..envoy_regex import origin_pattern, regex_problem, strip_prefix_pattern
 from ..ir import CorsIR, HeaderKVIR, HeaderModIR, MirrorIR, PathModIR, RedirectIR, RewriteIR, RouteIR
 from . import conditions as c
 from .backends import ResolvedBackend, resolve_backend
@@ -44,12 +45,39 @@ def header_mod(mod) -> HeaderModIR:
     )
 
 
-def _path_mod(path, match_prefix: str) -> PathModIR | None:
+def header_mod_problems(mod: HeaderModIR, where: str) -> list[str]:
+    """What Envoy would refuse in a header modifier (and with it the whole RouteConfiguration): changing
+    Host, or a value with CR, LF or NUL (the standard channel does not restrict values)."""
+    out = []
+    if "host" in {h.name for h in mod.set + mod.add} | set(mod.remove):
+        out.append(f"{where}: the Host header cannot be changed by a header modifier (URLRewrite hostname can)")
+    for h in mod.set + mod.add:
+        if any(ch in h.value for ch in "\r\n\0"):
+            out.append(f"{where}: the value of header {h.name} contains CR, LF or NUL")
+    return out
+
+
+def _path_mod(path, match_prefix: str, where: str, problems: list[str]) -> PathModIR | None:
     if path is None:
         return None
     if path.type == "ReplaceFullPath":
         return PathModIR("ReplaceFullPath", path.replace_full_path)
+    if match_prefix.rstrip("/") and not path.replace_prefix_match.rstrip("/"):
+        # stripping the prefix takes a regex_rewrite (xdsgen/filters.prefix_rewrite), which Envoy may refuse
+        problem = regex_problem(strip_prefix_pattern(match_prefix.rstrip("/")))
+        if problem:
+            problems.append(f"{where}.path: replacing prefix {match_prefix} with / is beyond Envoy: {problem}")
     return PathModIR("ReplacePrefixMatch", path.replace_prefix_match, match_prefix)
+
+
+def _cors(cors, where: str, problems: list[str]) -> CorsIR:
+    for i, origin in enumerate(cors.allow_origins):
+        pattern = origin_pattern(origin)
+        problem = regex_problem(pattern) if pattern else ""
+        if problem:
+            problems.append(f"{where}.allowOrigins[{i}]: {problem}")
+    return CorsIR(list(cors.allow_origins), bool(cors.allow_credentials), list(cors.allow_methods),
+                  list(cors.allow_headers), list(cors.expose_headers), cors.max_age)
 
 
 def _mirror(flt, ctx: RouteContext, where: str, out: RuleFilters) -> None:
@@ -69,29 +97,27 @@ def _mirror(flt, ctx: RouteContext, where: str, out: RuleFilters) -> None:
     out.mirrors.append(MirrorIR(target.cluster, numerator, denominator))
 
 
-def _cors(cors) -> CorsIR:
-    return CorsIR(list(cors.allow_origins), bool(cors.allow_credentials), list(cors.allow_methods),
-                  list(cors.allow_headers), list(cors.expose_headers), cors.max_age)
-
-
 def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "") -> RuleFilters:
     out = RuleFilters()
     for fi, flt in enumerate(filters):
         here = f"{where}.filters[{fi}]"
         if flt.type == "RequestHeaderModifier":
             out.request_headers = header_mod(flt.request_header_modifier)
+            out.problems += header_mod_problems(out.request_headers, f"{here}.requestHeaderModifier")
         elif flt.type == "ResponseHeaderModifier":
             out.response_headers = header_mod(flt.response_header_modifier)
+            out.problems += header_mod_problems(out.response_headers, f"{here}.responseHeaderModifier")
         elif flt.type == "RequestRedirect":
             r = flt.request_redirect
-            out.redirect = RedirectIR(r.scheme, r.hostname, r.port, _path_mod(r.path, match_prefix), r.status_code)
+            path = _path_mod(r.path, match_prefix, f"{here}.requestRedirect", out.problems)
+            out.redirect = RedirectIR(r.scheme, r.hostname, r.port, path, r.status_code)
         elif flt.type == "URLRewrite":
             r = flt.url_rewrite
-            out.rewrite = RewriteIR(r.hostname, _path_mod(r.path, match_prefix))
+            out.rewrite = RewriteIR(r.hostname, _path_mod(r.path, match_prefix, f"{here}.urlRewrite", out.problems))
         elif flt.type == "RequestMirror":
             _mirror(flt, ctx, here, out)
         elif flt.type == "CORS":
-            out.cors = _cors(flt.cors)
+            out.cors = _cors(flt.cors, f"{here}.cors", out.problems)
         elif flt.type == "ExtensionRef":
             ref = flt.extension_ref
             handler = EXTENSION_FILTERS.get((ref.group, ref.kind))
@@ -109,18 +135,18 @@ def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "")
     return out
 
 
-BACKEND_FILTER_TYPES = ("RequestHeaderModifier", "ResponseHeaderModifier")
-
-
 def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModIR | None, list[str]]:
     """backendRef-level filters: the header modifiers are applied per weighted cluster; others are refused."""
     req = resp = None
     problems = []
     for fi, flt in enumerate(filters):
+        here = f"{where}.filters[{fi}]"
         if flt.type == "RequestHeaderModifier":
             req = header_mod(flt.request_header_modifier)
+            problems += header_mod_problems(req, f"{here}.requestHeaderModifier")
         elif flt.type == "ResponseHeaderModifier":
             resp = header_mod(flt.response_header_modifier)
+            problems += header_mod_problems(resp, f"{here}.responseHeaderModifier")
         else:
-            problems.append(f"{where}.filters[{fi}]: {flt.type} is not supported on a backendRef")
+            problems.append(f"{here}: {flt.type} is not supported on a backendRef")
     return req, resp, problems

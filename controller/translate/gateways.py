@@ -5,9 +5,10 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from ..ir import SecretIR
-from ..models import GATEWAY_GROUP, Gateway, GatewayClass, Listener
+from ..models import GATEWAY_GROUP, KGW_GROUP, Gateway, GatewayClass, Listener
 from ..resources import Resources
 from . import conditions as c
+from .grants import GrantIndex
 from .options import TranslateOptions
 from .tls import listener_certificates
 
@@ -43,6 +44,7 @@ class GatewayState:
     gateway: Gateway
     address: str | None  # None when the requested address cannot be used
     address_problem: str = ""
+    parameters_problem: str = ""  # infrastructure.parametersRef cannot be used: the Gateway is rejected
     listeners: list[ListenerState] = field(default_factory=list)
     port_conflicts: list[str] = field(default_factory=list)
 
@@ -79,6 +81,28 @@ def _bind_address(gw: Gateway, opts: TranslateOptions) -> tuple[str | None, str]
     if first.type != "IPAddress":
         return None, f"address type {first.type} is not supported; only IPAddress can be bound"
     return str(ipaddress.ip_address(first.value)), ""
+
+
+# infrastructure.parametersRef kinds kgw reads: (group, kind) -> the Resources field holding them.
+PARAMETERS_KINDS = {(KGW_GROUP, "GatewayParameters"): "gateway_parameters"}
+
+
+def parameters_problem(gw: Gateway, resources: Resources) -> str:
+    """Why the Gateway's parametersRef cannot be used ("" when it can, or there is none). The spec: a referent
+    that is missing, of an unsupported kind or malformed rejects the Gateway (Accepted=False InvalidParameters)."""
+    ref = gw.spec.infrastructure.parameters_ref if gw.spec.infrastructure else None
+    if ref is None:
+        return ""
+    where = f"spec.infrastructure.parametersRef {ref.group}/{ref.kind} {gw.namespace}/{ref.name}"
+    bucket = PARAMETERS_KINDS.get((ref.group, ref.kind))
+    if bucket is None:
+        known = ", ".join(f"{g}/{k}" for g, k in PARAMETERS_KINDS)
+        return f"{where}: kind {ref.group}/{ref.kind} is not supported (supported: {known})"
+    if (gw.namespace, ref.name) in getattr(resources, bucket):
+        return ""
+    bad = next((i for i in resources.invalid if (i.kind, i.namespace, i.name) == (ref.kind, gw.namespace, ref.name)),
+               None)
+    return f"{where} is invalid: {bad.message}" if bad else f"{where} not found"
 
 
 def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grants, opts: TranslateOptions
@@ -139,7 +163,6 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
                    grants=None) -> list[GatewayState]:
     """Our Gateways, oldest first; the older Gateway keeps a contested address:port."""
     if grants is None:
-        from .routes import GrantIndex  # routes imports this module
         grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
     ours.sort(key=creation_order)
@@ -147,7 +170,9 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
     states: list[GatewayState] = []
     for gw in ours:
         address, problem = _bind_address(gw, opts)
-        state = GatewayState(gw, address, problem)
+        state = GatewayState(gw, address, problem, parameters_problem(gw, resources))
+        if state.parameters_problem:
+            state.address = None  # rejected: binds nothing, serves nothing
         state.listeners = [_listener_state(gw, listener, resources, grants, opts) for listener in gw.spec.listeners]
         _mark_conflicts(state.listeners)
         if address is not None:
@@ -168,12 +193,18 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
     return states
 
 
+_NOT_ACCEPTED_PARAMETERS = "the Gateway is not accepted: its parametersRef is invalid"
+
+
 def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
     gw = state.gateway
     cond = c.Conditions(gw.generation, opts.transition_time)
     usable = [ls for ls in state.listeners if ls.programmable]
     invalid = [ls.name for ls in state.listeners if not ls.programmable]
-    if state.address is None:
+    if state.parameters_problem:
+        accepted = cond(c.ACCEPTED, False, c.R_INVALID_PARAMETERS, state.parameters_problem)
+        programmed = cond(c.PROGRAMMED, False, c.R_INVALID, _NOT_ACCEPTED_PARAMETERS)
+    elif state.address is None:
         accepted = cond(c.ACCEPTED, False, c.R_UNSUPPORTED_ADDRESS, state.address_problem)
         programmed = cond(c.PROGRAMMED, False, c.R_ADDRESS_NOT_ASSIGNED, state.address_problem)
     else:
@@ -193,21 +224,23 @@ def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
     if state.address is not None and usable:
         status["addresses"] = [{"type": "IPAddress", "value": state.address}]
     status["conditions"] = [accepted, programmed]
-    status["listeners"] = [_listener_status(ls, cond) for ls in state.listeners]
+    rejected = _NOT_ACCEPTED_PARAMETERS if state.parameters_problem else state.address_problem
+    status["listeners"] = [_listener_status(ls, cond, rejected) for ls in state.listeners]
     return status
 
 
-def _listener_status(ls: ListenerState, cond: c.Conditions) -> dict:
+def _listener_status(ls: ListenerState, cond: c.Conditions, rejected: str = "") -> dict:
+    """`rejected`: why the whole Gateway serves nothing (then no listener is programmed)."""
     ok, reason, message = ls.accepted
     conds = [cond(c.ACCEPTED, ok, reason, message)]
     if ls.conflict:
         conds.append(cond(c.CONFLICTED, True, *ls.conflict))
     else:
         conds.append(cond(c.CONFLICTED, False, c.R_NO_CONFLICTS, "No conflicts"))
-    if ls.programmable:
+    if ls.programmable and not rejected:
         conds.append(cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Listener is programmed"))
     else:
-        why = ls.conflict[1] if ls.conflict else message if not ok else "no usable TLS certificate"
+        why = ls.conflict[1] if ls.conflict else message if not ok else rejected or "no usable TLS certificate"
         conds.append(cond(c.PROGRAMMED, False, c.R_INVALID, why))
     if ls.invalid_kinds:
         conds.append(cond(c.RESOLVED_REFS, False, c.R_INVALID_ROUTE_KINDS,

@@ -10,7 +10,8 @@ from ..ir import MatchIR, StringMatchIR
 from ..models import GRPCRoute
 from ..resources import Resources
 from .extensions import RouteContext
-from .routes import GrantIndex, RouteEntry, RuleSpec, translate_rules
+from .grants import GrantIndex
+from .routes import RouteEntry, RuleSpec, translate_rules
 
 _ANY = "[^/]+"
 
@@ -54,7 +55,7 @@ def translate_grpc_route(route: GRPCRoute, resources: Resources, grants: GrantIn
                  rule.filters, rule.backend_refs)
         for ri, rule in enumerate(rules)
     ]
-    translate_rules(entry, ctx, f"grpcroute/{route.namespace}/{route.name}/rule", specs)
+    translate_rules(entry, ctx, specs)
     return entry
 
 

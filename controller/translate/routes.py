@@ -9,16 +9,18 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from ..ir import MatchIR, RouteIR, StringMatchIR, WeightedClusterIR
-from ..models import GATEWAY_GROUP, HTTPRoute, HTTPRouteRule, ReferenceGrant, RouteMatch
+from ..envoy_regex import regex_problem
+from ..ir import MatchIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
+from ..models import HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
 from . import conditions as c
 from .backends import ClusterKey, ResolvedBackend, cluster_name, resolve_backend
 from .extensions import ExtensionRefError, RouteContext
 from .filters import backend_filters, rule_filters
 from .gateways import creation_order
+from .grants import GrantIndex
 
-__all__ = ["ClusterKey", "GrantIndex", "RouteEntry", "RuleSpec", "cluster_name", "translate_route", "translate_rules"]
+__all__ = ["ClusterKey", "RouteEntry", "RuleSpec", "cluster_name", "translate_route", "translate_rules"]
 
 # Path match kinds, most precedent first. The spec leaves RegularExpression to implementations: kgw puts
 # it between Exact and PathPrefix so the default `PathPrefix /` can never shadow a regex rule.
@@ -45,41 +47,10 @@ class RouteEntry:
         return self.route.kind
 
 
-@functools.lru_cache(maxsize=4096)
-def regex_problem(pattern: str) -> str:
-    """Envoy uses RE2: reject what RE2 refuses (look-around, back-references) and what does not compile."""
-    if re.search(r"\(\?<?[=!]|\\[1-9]", pattern):
-        return f"regular expression {pattern!r} uses look-around or back-references, which RE2 does not support"
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression {pattern!r}: {exc}"
-    return ""
-
-
 def duration_ms(text: str) -> int:
     """Gateway API duration ("1h30m", "500ms") -> milliseconds."""
     units = {"h": 3600000, "m": 60000, "s": 1000, "ms": 1}
     return sum(int(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|h|m|s)", text))
-
-
-class GrantIndex:
-    """ReferenceGrants by the namespace they live in (= the namespace of the referenced object)."""
-
-    def __init__(self, resources: Resources) -> None:
-        self._by_ns: dict[str, list[ReferenceGrant]] = {}
-        for (ns, _), grant in resources.reference_grants.items():
-            self._by_ns.setdefault(ns, []).append(grant)
-
-    def allows(self, from_ns: str, from_kind: str, to_ns: str, to_kind: str, to_name: str) -> bool:
-        """Does a ReferenceGrant in `to_ns` let `from_kind` objects of `from_ns` refer to this core object?"""
-        for grant in self._by_ns.get(to_ns, ()):
-            if not any(f.group == GATEWAY_GROUP and f.kind == from_kind and f.namespace == from_ns
-                       for f in grant.spec.from_):
-                continue
-            if any(t.group == "" and t.kind == to_kind and t.name in (None, to_name) for t in grant.spec.to):
-                return True
-        return False
 
 
 def _match_ir(m: RouteMatch) -> MatchIR:
@@ -118,7 +89,7 @@ class RuleSpec:
     match_prefix: str = ""  # the single PathPrefix value, for ReplacePrefixMatch
 
 
-def translate_rules(entry: RouteEntry, ctx: RouteContext, prefix: str, rules: list[RuleSpec]) -> None:
+def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec]) -> None:
     """Rules -> precedence-keyed RouteIRs on `entry`, with clusters, invalid rules and ResolvedRefs."""
     route = entry.route
     order = creation_order(route)
@@ -158,7 +129,8 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, prefix: str, rules: li
         for mi, match in enumerate(rule.matches):
             if _match_regex_problems(match):
                 continue  # Envoy would reject the whole RouteConfiguration: leave this match out entirely
-            ir = RouteIR(f"{prefix}/{ri}/match/{mi}", match, rule_name=rule.name, grpc=grpc,
+            ref = RouteRef(route.kind, route.namespace, route.name, ri, mi)
+            ir = RouteIR(ref.envoy_name, match, rule_name=rule.name, grpc=grpc, ref=ref,
                          websocket=any(t.websocket for t in rule_clusters.values()))
             if usable:
                 ir.backends = [] if redirect else list(backends)
@@ -189,5 +161,5 @@ def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
             duration_ms(t.backend_request) if t and t.backend_request else None,
             _prefix_of(rule),
         ))
-    translate_rules(entry, ctx, f"httproute/{route.namespace}/{route.name}/rule", rules)
+    translate_rules(entry, ctx, rules)
     return entry

@@ -1,7 +1,8 @@
 """HTTPS listeners: certificateRefs -> SDS secrets, with the Gateway API's ReferenceGrant rule for Secrets.
 
 A certificateRef must name a core Secret (kind Secret, group ""), in the Gateway's namespace or in one
-whose ReferenceGrant allows Gateways of this namespace, holding PEM `tls.crt` and `tls.key`. Anything else
+whose ReferenceGrant allows Gateways of this namespace, holding a PEM certificate chain `tls.crt` and the
+unencrypted PEM private key `tls.key` of its first certificate (parsed, as Envoy would). Anything else
 makes the listener's ResolvedRefs False (InvalidCertificateRef, or RefNotPermitted for a missing grant);
 a listener left with no usable certificate is not programmed.
 """
@@ -9,6 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 
 from ..ir import SecretIR
 from ..models import Gateway, Listener
@@ -30,8 +36,24 @@ def _value(secret, key: str) -> str | None:
         return None
 
 
-def _is_pem(text: str | None, what: str) -> bool:
-    return bool(text) and "-----BEGIN " in text and f"{what}-----" in text
+@functools.lru_cache(maxsize=256)
+def pem_problem(cert: str | None, key: str | None) -> str:
+    """Why Envoy would refuse this certificate chain and key ("" when it takes them): an SDS secret Envoy
+    cannot load is refused, and the listener would never serve."""
+    if not cert or not key:
+        return "has no tls.crt or no tls.key"
+    try:
+        chain = x509.load_pem_x509_certificates(cert.encode())
+    except ValueError:
+        return "tls.crt holds no PEM certificate"
+    try:
+        private = serialization.load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return "tls.key holds no unencrypted PEM private key"
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if chain[0].public_key().public_bytes(*spki) != private.public_key().public_bytes(*spki):
+        return "tls.key does not belong to the first certificate of tls.crt"
+    return ""
 
 
 def listener_certificates(gw: Gateway, listener: Listener, resources: Resources, grants
@@ -57,9 +79,9 @@ def listener_certificates(gw: Gateway, listener: Listener, resources: Resources,
             problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name} not found"))
             continue
         cert, key = _value(secret, "tls.crt"), _value(secret, "tls.key")
-        if not _is_pem(cert, "CERTIFICATE") or not _is_pem(key, "PRIVATE KEY"):
-            problems.append((R_INVALID_CERTIFICATE_REF,
-                             f"{where}: Secret {ns}/{ref.name} has no PEM tls.crt and tls.key"))
+        problem = pem_problem(cert, key)
+        if problem:
+            problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name}: {problem}"))
             continue
         secrets.append(SecretIR(f"{ns}/{ref.name}", cert, key))
     return secrets, problems

@@ -5,28 +5,20 @@ ClusterLoadAssignment "<namespace>/<service>/<port>". See docs/gateway-api.md.
 """
 from __future__ import annotations
 
+import yaml
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-import yaml
-
 from .. import gcpolicy
+from ..ads.types import CLUSTER, ENDPOINT, EXTENSION_CONFIG, LISTENER, ROUTE, SECRET
 from ..ir import GatewayIR
-from . import policies
+from . import httpfilters
+from .backends import backend_cluster
 from .clusters import cluster, load_assignment
+from .context import XdsContext
 from .listeners import listener
 from .routes import INVALID_BACKEND_CLUSTER, route_configurations
 from .secrets import secret
-
-_PREFIX = "type.googleapis.com/"
-LISTENER = _PREFIX + "envoy.config.listener.v3.Listener"
-ROUTE = _PREFIX + "envoy.config.route.v3.RouteConfiguration"
-CLUSTER = _PREFIX + "envoy.config.cluster.v3.Cluster"
-ENDPOINT = _PREFIX + "envoy.config.endpoint.v3.ClusterLoadAssignment"
-EXTENSION_CONFIG = _PREFIX + "envoy.config.core.v3.TypedExtensionConfig"
-SECRET = _PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret"
-# The push order for make-before-break (CDS, EDS, LDS, RDS, ...), also the order of the returned dict.
-TYPE_URLS = (CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET)
 
 XdsResources = dict[str, dict[str, Message]]
 
@@ -38,16 +30,20 @@ def to_xds(gw: GatewayIR) -> XdsResources:
 
 
 def _to_xds(gw: GatewayIR) -> XdsResources:
+    ctx = XdsContext.of(gw)
+    clusters = {c.name: cluster(c) for c in gw.clusters}
+    if gw.ext is not None:
+        clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)
     out = {
-        CLUSTER: {c.name: cluster(c) for c in gw.clusters},
+        CLUSTER: clusters,
         ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
-        LISTENER: {lis.name: listener(lis) for lis in gw.listeners},
-        ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(lis).items()},
+        LISTENER: {lis.name: listener(ctx, lis) for lis in gw.listeners},
+        ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(ctx, lis).items()},
     }
     if gw.secrets:  # absent = empty to the snapshot cache; left out so HTTP-only dumps stay short
         out[SECRET] = {s.name: secret(s) for s in gw.secrets}
-    if gw.ext is not None:  # kgateway kinds: programs (ECDS), Backends, access logs, ... (xdsgen/policies.py)
-        policies.apply(gw, out, LISTENER, ROUTE, CLUSTER, EXTENSION_CONFIG)
+    for type_url, by_name in httpfilters.resources(ctx).items():  # e.g. the rules filter's ECDS config
+        out.setdefault(type_url, {}).update(by_name)
     return out
 
 
@@ -60,9 +56,14 @@ def _plain(value):
     return value
 
 
+def message_to_dict(msg: Message) -> dict:
+    """A message as plain JSON-shaped dicts and lists (for YAML dumps)."""
+    return _plain(json_format.MessageToDict(msg))
+
+
 def xds_to_dict(resources: XdsResources) -> dict:
     return {
-        type_url: {name: _plain(json_format.MessageToDict(msg)) for name, msg in sorted(by_name.items())}
+        type_url: {name: message_to_dict(msg) for name, msg in sorted(by_name.items())}
         for type_url, by_name in resources.items()
     }
 
@@ -74,5 +75,5 @@ def xds_to_yaml(resources: XdsResources) -> str:
 
 __all__ = [
     "CLUSTER", "ENDPOINT", "EXTENSION_CONFIG", "INVALID_BACKEND_CLUSTER", "LISTENER", "ROUTE", "SECRET",
-    "TYPE_URLS", "XdsResources", "to_xds", "xds_to_dict", "xds_to_yaml",
+    "XdsResources", "message_to_dict", "to_xds", "xds_to_dict", "xds_to_yaml",
 ]

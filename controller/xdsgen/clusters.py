@@ -9,7 +9,7 @@ from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as hpo
 from google.protobuf import duration_pb2
 
 from ..ir import ClusterIR
-from .listeners import ads_source
+from .common import ads_source
 
 CONNECT_TIMEOUT_S = 5
 

@@ -1,16 +1,15 @@
-"""Gateway API filters as Envoy route fields: header mutations, redirects, rewrites, mirrors, CORS."""
+"""Gateway API filters as Envoy route fields: header mutations, redirects, rewrites, mirrors. (CORS, an HTTP
+filter of its own, is in httpfilters/cors.py.)"""
 from __future__ import annotations
 
 from envoy.config.core.v3 import base_pb2
 from envoy.config.route.v3 import route_components_pb2 as rc
-from envoy.extensions.filters.http.cors.v3 import cors_pb2
-from envoy.type.matcher.v3 import regex_pb2, string_pb2
+from envoy.type.matcher.v3 import regex_pb2
 from envoy.type.v3 import percent_pb2
-from google.protobuf import any_pb2, wrappers_pb2
 
-from ..ir import CorsIR, HeaderModIR, ListenerIR, MirrorIR, PathModIR, RedirectIR
+from ..envoy_regex import strip_prefix_pattern
+from ..ir import HeaderModIR, ListenerIR, MirrorIR, PathModIR, RedirectIR
 
-CORS_FILTER = "envoy.filters.http.cors"
 _RESPONSE_CODES = {
     301: rc.RedirectAction.MOVED_PERMANENTLY, 302: rc.RedirectAction.FOUND, 303: rc.RedirectAction.SEE_OTHER,
     307: rc.RedirectAction.TEMPORARY_REDIRECT, 308: rc.RedirectAction.PERMANENT_REDIRECT,
@@ -19,17 +18,19 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 HVO = base_pb2.HeaderValueOption
 
 
+def _literal(value: str) -> str:
+    # Envoy reads header values as format strings (%VAR% substitutions); Gateway API values are literal, and a
+    # lone % would make Envoy refuse the RouteConfiguration.
+    return value.replace("%", "%%")
+
+
 def header_options(mod: HeaderModIR) -> list[base_pb2.HeaderValueOption]:
     """`set` overwrites every existing value of the name; `add` appends one more value."""
-    out = [HVO(header=base_pb2.HeaderValue(key=h.name, value=h.value), append_action=HVO.OVERWRITE_IF_EXISTS_OR_ADD)
-           for h in mod.set]
-    out += [HVO(header=base_pb2.HeaderValue(key=h.name, value=h.value), append_action=HVO.APPEND_IF_EXISTS_OR_ADD)
-            for h in mod.add]
+    out = [HVO(header=base_pb2.HeaderValue(key=h.name, value=_literal(h.value)),
+               append_action=HVO.OVERWRITE_IF_EXISTS_OR_ADD) for h in mod.set]
+    out += [HVO(header=base_pb2.HeaderValue(key=h.name, value=_literal(h.value)),
+                append_action=HVO.APPEND_IF_EXISTS_OR_ADD) for h in mod.add]
     return out
-
-
-def _re2_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in r"\.+*?()|[]{}^$" else ch for ch in text)
 
 
 def prefix_rewrite(path: PathModIR):
@@ -46,7 +47,7 @@ def prefix_rewrite(path: PathModIR):
     if not match:  # the rule matches every path: insert the replacement before it
         pattern, substitution = "^/", replacement + "/"
     else:  # strip the prefix: /foo/bar -> /bar, /foo -> /
-        pattern, substitution = "^" + _re2_escape(match) + "/*", "/"
+        pattern, substitution = strip_prefix_pattern(match), "/"
     return "regex", regex_pb2.RegexMatchAndSubstitute(
         pattern=regex_pb2.RegexMatcher(regex=pattern), substitution=substitution)
 
@@ -56,19 +57,30 @@ def full_path_regex(value: str) -> regex_pb2.RegexMatchAndSubstitute:
     return regex_pb2.RegexMatchAndSubstitute(pattern=regex_pb2.RegexMatcher(regex="^/.*$"), substitution=value)
 
 
-def redirect_action(r: RedirectIR, listener: ListenerIR) -> rc.RedirectAction:
+def _redirect_port(r: RedirectIR, listener: ListenerIR) -> tuple[int, bool]:
+    """(port, whether it is the default of the Location's scheme). The spec's rules: the explicit port; else the
+    scheme's well-known port when a scheme is given; else the Gateway listener's (declared) port."""
+    scheme = r.scheme or ("https" if listener.protocol == "HTTPS" else "http")
+    port = r.port or (_DEFAULT_PORTS[r.scheme] if r.scheme else listener.declared_port)
+    return port, port == _DEFAULT_PORTS[scheme]
+
+
+def keeps_request_port(r: RedirectIR, listener: ListenerIR) -> bool:
+    """Would Envoy copy a port from the request's Host into Location? Yes when the host is kept and no
+    port_redirect is set (the port is the scheme's default, which the spec wants left out)."""
+    return not r.hostname and _redirect_port(r, listener)[1]
+
+
+def redirect_action(r: RedirectIR, listener: ListenerIR, host_has_port: bool = False) -> rc.RedirectAction:
+    """`host_has_port`: the variant for a request whose Host carries a port. A default port is left out of
+    Location, as the spec asks, except there: naming it is the only way to make Envoy drop the client's."""
     out = rc.RedirectAction(response_code=_RESPONSE_CODES[r.status_code])
-    listener_scheme = "https" if listener.protocol == "HTTPS" else "http"
-    scheme = r.scheme or listener_scheme
     if r.scheme:
         out.scheme_redirect = r.scheme
     if r.hostname:
         out.host_redirect = r.hostname
-    # The spec's port rules: explicit port; else the scheme's well-known port when a scheme is given; else the
-    # Gateway listener's (declared) port. The Host Envoy routed on has no port (strip_any_host_port), so a
-    # well-known port for the scheme is simply left out of Location, as the spec asks.
-    port = r.port or (_DEFAULT_PORTS[r.scheme] if r.scheme else listener.declared_port)
-    if port != _DEFAULT_PORTS[scheme]:
+    port, default = _redirect_port(r, listener)
+    if not default or host_has_port:
         out.port_redirect = port
     if r.path is not None:
         if r.path.type == "ReplaceFullPath":
@@ -88,28 +100,4 @@ def mirror_policy(m: MirrorIR) -> rc.RouteAction.RequestMirrorPolicy:
         # FractionalPercent only has fixed denominators: scale any fraction to parts per million.
         out.runtime_fraction.default_value.CopyFrom(percent_pb2.FractionalPercent(
             numerator=m.numerator * 1_000_000 // m.denominator, denominator=percent_pb2.FractionalPercent.MILLION))
-    return out
-
-
-def _origin_matcher(origin: str) -> string_pb2.StringMatcher:
-    if origin == "*":
-        return string_pb2.StringMatcher(safe_regex=regex_pb2.RegexMatcher(regex=".*"))
-    if "*" in origin:  # scheme://*.example.com: a wildcard over one or more leading labels
-        pattern = _re2_escape(origin).replace(r"\*", "[^/]+")
-        return string_pb2.StringMatcher(safe_regex=regex_pb2.RegexMatcher(regex=pattern))
-    return string_pb2.StringMatcher(exact=origin)
-
-
-def cors_config(c: CorsIR) -> any_pb2.Any:
-    policy = cors_pb2.CorsPolicy(
-        allow_origin_string_match=[_origin_matcher(o) for o in c.allow_origins],
-        allow_methods=", ".join(c.allow_methods),
-        allow_headers=", ".join(c.allow_headers),
-        expose_headers=", ".join(c.expose_headers),
-        max_age=str(c.max_age),
-    )
-    if c.allow_credentials:
-        policy.allow_credentials.CopyFrom(wrappers_pb2.BoolValue(value=True))
-    out = any_pb2.Any()
-    out.Pack(policy)
     return out

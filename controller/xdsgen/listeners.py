@@ -1,24 +1,28 @@
 """Envoy Listener + HttpConnectionManager with the edge defaults documented in docs/edge-defaults.md.
 
-HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS."""
+HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS. The HTTP
+filters come from httpfilters (one module each, one declared order); listener policies (access logs, buffer
+limits) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
 
-from envoy.config.core.v3 import address_pb2, base_pb2, config_source_pb2, protocol_pb2
+from envoy.config.accesslog.v3 import accesslog_pb2
+from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
+from envoy.config.core.v3 import substitution_format_string_pb2 as sfs
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
-from envoy.extensions.filters.http.cors.v3 import cors_pb2
-from envoy.extensions.filters.http.router.v3 import router_pb2
+from envoy.extensions.access_loggers.file.v3 import file_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
-from google.protobuf import any_pb2, duration_pb2, wrappers_pb2
-
 from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
+from google.protobuf import duration_pb2, json_format, wrappers_pb2
 
 from ..ir import FilterChainIR, ListenerIR, VirtualHostIR
+from ..ir_ext import AccessLogIR
+from . import httpfilters
+from .common import ads_source, packed
+from .context import XdsContext
 
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
-ROUTER_FILTER = "envoy.filters.http.router"
-CORS_FILTER = "envoy.filters.http.cors"
 TLS_INSPECTOR = "envoy.filters.listener.tls_inspector"
 TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls"
 
@@ -34,38 +38,18 @@ H2_INITIAL_STREAM_WINDOW = 65536
 H2_INITIAL_CONNECTION_WINDOW = 1048576
 
 
-def ads_source() -> config_source_pb2.ConfigSource:
-    return config_source_pb2.ConfigSource(
-        ads=config_source_pb2.AggregatedConfigSource(), resource_api_version=config_source_pb2.V3)
-
-
-def packed(message) -> any_pb2.Any:
-    out = any_pb2.Any()
-    out.Pack(message)
-    return out
-
-
 def _seconds(n: int) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=n)
 
 
-def _http_filters(vhosts: list[VirtualHostIR]) -> list[hcm_pb2.HttpFilter]:
-    routes = [r for vh in vhosts for r in vh.routes]
-    out = []
-    if any(r.cors for r in routes):  # only where a route uses the CORS filter: no cost elsewhere
-        out.append(hcm_pb2.HttpFilter(name=CORS_FILTER, typed_config=packed(cors_pb2.Cors())))
-    out.append(hcm_pb2.HttpFilter(name=ROUTER_FILTER, typed_config=packed(router_pb2.Router())))
-    return out
-
-
-def http_connection_manager(listener: ListenerIR, route_config_name: str | None = None,
+def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_name: str | None = None,
                             vhosts: list[VirtualHostIR] | None = None) -> hcm_pb2.HttpConnectionManager:
     vhosts = listener.virtual_hosts if vhosts is None else vhosts
     hcm = HCM(
         codec_type=HCM.AUTO,
         stat_prefix=f"http-{listener.bind_port}",
         rds=hcm_pb2.Rds(config_source=ads_source(), route_config_name=route_config_name or listener.name),
-        http_filters=_http_filters(vhosts),
+        http_filters=httpfilters.hcm_filters(ctx, [r for vh in vhosts for r in vh.routes]),
         # Route matches see the normalised path: `/a/../b`, `//admin` and `%2Fadmin` cannot bypass them.
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
@@ -87,45 +71,62 @@ def http_connection_manager(listener: ListenerIR, route_config_name: str | None 
         stream_idle_timeout=_seconds(STREAM_IDLE_TIMEOUT_S),
         request_timeout=_seconds(REQUEST_TIMEOUT_S),
         request_headers_timeout=_seconds(REQUEST_HEADERS_TIMEOUT_S),
-        # Gateway API: the port in Host is ignored for matching (so --port-offset never affects it).
-        strip_any_host_port=True,
+        # The Host port is ignored for matching by the RouteConfiguration (ignore_port_in_host_matching), not
+        # stripped here: the backend sees the Host the client sent.
     )
     if any(r.websocket for vh in vhosts for r in vh.routes):
         # WebSocket upgrades are off by default and switched on per route (appProtocol kubernetes.io/ws).
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
+    if ctx.ext is not None:
+        hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
     return hcm
 
 
-def _tls_chain(ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:
-    ctx = tls_pb2.DownstreamTlsContext()
-    common = ctx.common_tls_context
+def access_log(log: AccessLogIR) -> accesslog_pb2.AccessLog:
+    """An HTTPListenerPolicy file sink: text or JSON format, optional filter."""
+    out = accesslog_pb2.AccessLog(name="envoy.access_loggers.file")
+    sink = file_pb2.FileAccessLog(path=log.path)
+    if log.json_format or log.text_format:
+        fmt = sfs.SubstitutionFormatString()
+        if log.json_format:
+            fmt.json_format.update(log.json_format)
+        else:
+            fmt.text_format_source.inline_string = log.text_format
+        sink.log_format.CopyFrom(fmt)
+    out.typed_config.Pack(sink)
+    if log.filter:
+        json_format.ParseDict(log.filter, out.filter)
+    return out
+
+
+def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:
+    tls = tls_pb2.DownstreamTlsContext()
+    common = tls.common_tls_context
     common.alpn_protocols.extend(["h2", "http/1.1"])
     common.tls_certificate_sds_secret_configs.extend(
         secret_pb2.SdsSecretConfig(name=name, sds_config=ads_source()) for name in fc.secrets)
-    hcm = http_connection_manager(ir, fc.name, fc.virtual_hosts)
+    hcm = http_connection_manager(ctx, ir, fc.name, fc.virtual_hosts)
     return listener_components_pb2.FilterChain(
         name=fc.name,
         filter_chain_match=listener_components_pb2.FilterChainMatch(server_names=fc.server_names),
-        transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=packed(ctx)),
+        transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=packed(tls)),
         filters=[listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(hcm))],
     )
 
 
-def listener(ir: ListenerIR) -> listener_pb2.Listener:
-    if ir.filter_chains:  # HTTPS: the TLS inspector reads SNI, which picks the Gateway listener's chain
-        return listener_pb2.Listener(
-            name=ir.name,
-            address=address_pb2.Address(
-                socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)),
-            listener_filters=[listener_components_pb2.ListenerFilter(
-                name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector()))],
-            filter_chains=[_tls_chain(ir, fc) for fc in ir.filter_chains],
-        )
-    return listener_pb2.Listener(
+def listener(ctx: XdsContext, ir: ListenerIR) -> listener_pb2.Listener:
+    out = listener_pb2.Listener(
         name=ir.name,
         address=address_pb2.Address(
-            socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)),
-        filter_chains=[listener_components_pb2.FilterChain(filters=[
-            listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(http_connection_manager(ir))),
-        ])],
-    )
+            socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)))
+    if ir.filter_chains:  # HTTPS: the TLS inspector reads SNI, which picks the Gateway listener's chain
+        out.listener_filters.append(listener_components_pb2.ListenerFilter(
+            name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector())))
+        out.filter_chains.extend(_tls_chain(ctx, ir, fc) for fc in ir.filter_chains)
+    else:
+        out.filter_chains.append(listener_components_pb2.FilterChain(filters=[
+            listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(http_connection_manager(ctx, ir))),
+        ]))
+    if ctx.ext is not None and ctx.ext.buffer_limit_bytes is not None:  # ListenerPolicy
+        out.per_connection_buffer_limit_bytes.value = ctx.ext.buffer_limit_bytes
+    return out

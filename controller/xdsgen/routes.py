@@ -8,9 +8,9 @@ from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR, VirtualHostIR
-from .filters import (
-    CORS_FILTER, cors_config, full_path_regex, header_options, mirror_policy, prefix_rewrite, redirect_action,
-)
+from . import httpfilters
+from .context import XdsContext
+from .filters import full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite, redirect_action
 
 # Weighted entries for invalid backendRefs point here. No such cluster exists, and
 # cluster_not_found_response_code turns that share of traffic into a 500, as the spec asks.
@@ -89,13 +89,35 @@ def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
         action.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=True))
 
 
-def route(r: RouteIR, listener: ListenerIR) -> rc.Route:
+# A Host with a port (`h:8080`, `[::1]:8080`); a bracketed IPv6 address alone ends in `]`, not a digit.
+_HOST_WITH_PORT = ".+:[0-9]+"
+
+
+def routes(ctx: XdsContext, r: RouteIR, listener: ListenerIR) -> list[rc.Route]:
+    """The Envoy routes of one RouteIR: one, except for a redirect that keeps the request's host and whose
+    port is the scheme's default. Envoy would carry a port the client sent in Host into Location, so a copy
+    first in line catches a Host with a port and names the port explicitly (Envoy then drops the client's)."""
+    if r.redirect is not None and r.direct_response_status is None and keeps_request_port(r.redirect, listener):
+        with_port = route(ctx, r, listener, host_has_port=True)
+        with_port.match.headers.add(name=":authority").string_match.safe_regex.regex = _HOST_WITH_PORT
+        return [with_port, route(ctx, r, listener)]
+    return [route(ctx, r, listener)]
+
+
+def route(ctx: XdsContext, r: RouteIR, listener: ListenerIR, host_has_port: bool = False) -> rc.Route:
     out = rc.Route(name=r.name, match=route_match(r.match))
+    if ctx.ext is not None and ctx.ext.fail_all:  # a never-valid Gateway-level policy: rules are never skipped
+        out.direct_response.status = 500
+        return out
+    for name, config in httpfilters.per_route_configs(ctx, r).items():
+        out.typed_per_filter_config[name].CopyFrom(config)
     if r.direct_response_status is not None:
         out.direct_response.status = r.direct_response_status
+        if r.ext is not None and r.ext.direct_body:  # a DirectResponse's body
+            out.direct_response.body.inline_string = r.ext.direct_body
         return out
     if r.redirect is not None:
-        out.redirect.CopyFrom(redirect_action(r.redirect, listener))
+        out.redirect.CopyFrom(redirect_action(r.redirect, listener, host_has_port))
     else:
         _route_action(r, out.route)
     if r.request_headers:
@@ -104,25 +126,30 @@ def route(r: RouteIR, listener: ListenerIR) -> rc.Route:
     if r.response_headers:
         out.response_headers_to_add.extend(header_options(r.response_headers))
         out.response_headers_to_remove.extend(r.response_headers.remove)
-    if r.cors:
-        out.typed_per_filter_config[CORS_FILTER].CopyFrom(cors_config(r.cors))
     return out
 
 
-def route_configuration(name: str, listener: ListenerIR, vhosts: list[VirtualHostIR]) -> route_pb2.RouteConfiguration:
+def route_configuration(ctx: XdsContext, name: str, listener: ListenerIR,
+                        vhosts: list[VirtualHostIR]) -> route_pb2.RouteConfiguration:
     return route_pb2.RouteConfiguration(
         name=name,
         # Clusters arrive over CDS and invalid backends deliberately name a missing one.
         validate_clusters=wrappers_pb2.BoolValue(value=False),
+        # Gateway API: the port in Host is ignored when matching hostnames, and the backend still sees it.
+        # Domains `h` + `h:*` would do for exact names only: Envoy reads `*.a.com:*` as the literal suffix
+        # `.a.com:*`, which no Host matches.
+        ignore_port_in_host_matching=True,
         virtual_hosts=[
-            rc.VirtualHost(name=vh.name, domains=vh.domains, routes=[route(r, listener) for r in vh.routes])
+            rc.VirtualHost(name=vh.name, domains=vh.domains,
+                           routes=[x for r in vh.routes for x in routes(ctx, r, listener)])
             for vh in vhosts
         ],
     )
 
 
-def route_configurations(listener: ListenerIR) -> dict[str, route_pb2.RouteConfiguration]:
+def route_configurations(ctx: XdsContext, listener: ListenerIR) -> dict[str, route_pb2.RouteConfiguration]:
     """HTTP: one RouteConfiguration named like the listener; HTTPS: one per filter chain (per SNI)."""
     if listener.filter_chains:
-        return {fc.name: route_configuration(fc.name, listener, fc.virtual_hosts) for fc in listener.filter_chains}
-    return {listener.name: route_configuration(listener.name, listener, listener.virtual_hosts)}
+        return {fc.name: route_configuration(ctx, fc.name, listener, fc.virtual_hosts)
+                for fc in listener.filter_chains}
+    return {listener.name: route_configuration(ctx, listener.name, listener, listener.virtual_hosts)}

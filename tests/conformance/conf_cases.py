@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from conf_infra import GATEWAY_ADDRESS
+
 
 @dataclass
 class Case:
@@ -14,6 +16,7 @@ class Case:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     port: int = 80  # declared listener port
+    address: str = GATEWAY_ADDRESS  # the Gateway's
     status: int = 200
     backend: str | None = "infra-backend-v1"  # Service whose echo answered; None when no backend may answer
     backend_path: str | None = None  # default: the request path
@@ -32,7 +35,7 @@ def _echo_headers(echoed: dict) -> dict[str, str]:
 
 
 def check(gw, case: Case) -> None:
-    resp = gw.request(case.host, case.path, case.method, case.headers, port=case.port)
+    resp = gw.request(case.host, case.path, case.method, case.headers, port=case.port, address=case.address)
     assert resp.status == case.status, f"{case}: status {resp.status}, body {resp.body[:300]!r}"
     for name, value in case.response_headers.items():
         assert resp.headers.get(name.lower()) == value, f"{case}: response header {name}: {resp.headers}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import grpc
-
 from conf_infra import GATEWAY_ADDRESS
 
 

@@ -16,9 +16,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from conf_certs import make_ca, make_leaf
-from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, LISTENERS, infra_yaml
+from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret_yaml
 from conf_routes import ROUTES
+from conf_upstream import UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 
 from kgw_controller import echo, echo_grpc
 from tests.support.modes import ClusterMode, UpMode
@@ -34,13 +37,24 @@ def _free(addr: str, port: int) -> bool:
     return True
 
 
-def _pick_offset() -> int:
-    ports = sorted({p for _, p, *_ in LISTENERS})
+def _bound(manifests: list[str]) -> set[tuple[str, int]]:
+    """(address, declared port) of every listener of the Gateways that name an address."""
+    out = set()
+    for text in manifests:
+        for doc in yaml.safe_load_all(text):
+            if doc and doc["kind"] == "Gateway" and doc["spec"].get("addresses"):
+                address = doc["spec"]["addresses"][0]["value"]
+                out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
+    return out
+
+
+def _pick_offset(bound: set[tuple[str, int]]) -> int:
+    highest = max(p for _, p in bound)
     for _ in range(200):
-        offset = random.randrange(20000, 60000 - max(ports))
-        if all(_free(GATEWAY_ADDRESS, p + offset) for p in ports):
+        offset = random.randrange(20000, 60000 - highest)
+        if all(_free(addr, p + offset) for addr, p in bound):
             return offset
-    raise RuntimeError("no free port range on " + GATEWAY_ADDRESS)
+    raise RuntimeError("no port offset free on every Gateway address")
 
 
 def _pick_backend_port() -> int:
@@ -65,11 +79,14 @@ class Response:
 class Harness:
     def __init__(self, root: Path, mode: str = "up", apiserver=None):
         self.root = root
-        self.offset = _pick_offset()
         self.backend_port = _pick_backend_port()
         ca = make_ca(root)
         self.ca_file = str(ca[0])
         self.certs = {n: make_leaf(root, ca, n, [f"{n}.example.org"]) for n in ("a", "b", "c")}
+        infra = infra_yaml(self.backend_port, self.certs)
+        infra += "---\n" + secret_yaml(VALIDITY_CERT, INFRA, *make_leaf(root, ca, "validity", VALIDITY_HOSTS))
+        infra += secret_yaml(CERTIFICATE, WEB, *make_leaf(root, ca, "certificate", ["secure.test.com"]))
+        self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(), *ALL_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
@@ -78,12 +95,12 @@ class Harness:
                 self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name)
         self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
                      else UpMode(root, self.offset))
-        self.write("00-infra.yaml", infra_yaml(self.backend_port, self.certs))
-        for name, text in ROUTES.items():
+        self.write("00-infra.yaml", infra)
+        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS}.items():
             self.write(name, text)
 
     # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "Harness":
+    def start(self) -> Harness:
         self.mode.start()
         return self
 
@@ -103,7 +120,29 @@ class Harness:
     def remove(self, name: str) -> None:
         self.mode.remove(name)
 
+    def apply(self, name: str, text: str | None) -> None:
+        """Write (None: remove) one manifest file and wait until it is applied and every proxy is ready."""
+        if text is None:
+            self.remove(name)
+        else:
+            self.write(name, text)
+        self.mode.settle()
+
+    @contextlib.contextmanager
+    def applied(self, name: str, text: str):
+        """Objects that exist only while one test runs, as the upstream suite applies a test's manifests
+        before it and deletes them after."""
+        self.apply(name, text)
+        try:
+            yield self
+        finally:
+            self.apply(name, None)
+
     # --- controller ---------------------------------------------------------------------------------
+    def admin(self, path: str) -> tuple[int, dict]:
+        """The admin API of `kgw up` / of the controller (same shape for /status and /readyz)."""
+        return self.mode.admin(path)
+
     def status_of(self, kind: str, namespace: str, name: str) -> dict:
         return self.mode.status_of(kind, namespace, name)
 
@@ -118,18 +157,19 @@ class Harness:
         return declared + self.offset
 
     def request(self, host: str, path: str, method: str = "GET", headers: dict | None = None, port: int = 80,
-                body: bytes | None = None, timeout: float = 5.0) -> Response:
-        conn = http.client.HTTPConnection(GATEWAY_ADDRESS, self.port(port), timeout=timeout)
+                body: bytes | None = None, timeout: float = 5.0, address: str = GATEWAY_ADDRESS) -> Response:
+        conn = http.client.HTTPConnection(address, self.port(port), timeout=timeout)
         try:
             conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
             return _response(conn.getresponse())
         finally:
             conn.close()
 
-    def https(self, sni: str, host: str, path: str = "/", port: int = 443, timeout: float = 5.0) -> Response:
+    def https(self, sni: str, host: str, path: str = "/", port: int = 443, timeout: float = 5.0,
+              address: str = GATEWAY_ADDRESS) -> Response:
         ctx = ssl.create_default_context(cafile=self.ca_file)
         ctx.check_hostname = False  # SNI and Host differ on purpose in some cases; the chain is still verified
-        conn = _SNIConnection(GATEWAY_ADDRESS, self.port(port), timeout=timeout, context=ctx)
+        conn = _SNIConnection(address, self.port(port), timeout=timeout, context=ctx)
         conn.sni = sni
         try:
             conn.request("GET", path, headers={"Host": host})

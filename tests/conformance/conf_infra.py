@@ -42,7 +42,7 @@ LISTENERS = [
 def _service(name: str, ns: str, addr: str, port: int, kind: str) -> str:
     # gRPC backends declare appProtocol kubernetes.io/h2c, so even an HTTPRoute reaches them over HTTP/2;
     # the http backends get a second port with appProtocol kubernetes.io/ws for WebSocket routes.
-    ports = f"[{{name: grpc, port: 8080, appProtocol: kubernetes.io/h2c}}]" if kind == "grpc" else \
+    ports = "[{name: grpc, port: 8080, appProtocol: kubernetes.io/h2c}]" if kind == "grpc" else \
         "[{name: http, port: 8080}, {name: ws, port: 8081, appProtocol: kubernetes.io/ws}]"
     slice_ports = f"[{{name: grpc, port: {port}}}]" if kind == "grpc" else \
         f"[{{name: http, port: {port}}}, {{name: ws, port: {port}}}]"
@@ -65,7 +65,7 @@ endpoints:
 """
 
 
-def _secret(name: str, ns: str, cert: str, key: str) -> str:
+def secret_yaml(name: str, ns: str, cert: str, key: str) -> str:
     indent = lambda text: "\n".join("    " + line for line in text.strip().splitlines())  # noqa: E731
     return f"""\
 apiVersion: v1
@@ -117,9 +117,9 @@ spec:
     out += "---\n"
     for name, (ns, addr, kind) in BACKENDS.items():
         out += _service(name, ns, addr, backend_port, kind)
-    out += _secret("tls-a", INFRA, *certs["a"])
-    out += _secret("tls-b", WEB, *certs["b"])
-    out += _secret("tls-c", APP, *certs["c"])
+    out += secret_yaml("tls-a", INFRA, *certs["a"])
+    out += secret_yaml("tls-b", WEB, *certs["b"])
+    out += secret_yaml("tls-c", APP, *certs["c"])
     # Gateways in the infra namespace may use Secrets of the web-backend namespace (listener https-b).
     out += f"""\
 apiVersion: gateway.networking.k8s.io/v1beta1

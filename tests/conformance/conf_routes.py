@@ -63,6 +63,16 @@ ROUTES = {
         add: [{{name: X-Header-Add, value: add-appends-values}}]
         remove: [X-Header-Remove]
     backendRefs: [{V1}]
+  - matches: [{{path: {{value: /literal}}}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {{set: [{{name: X-Percent, value: "50% of %DOWNSTREAM_REMOTE_ADDRESS%"}}]}}
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {{add: [{{name: X-Percent, value: "100%"}}]}}
+    backendRefs: [{V1}]
+  - matches: [{{path: {{value: /host}}}}]
+    filters: [{{type: RequestHeaderModifier, requestHeaderModifier: {{set: [{{name: Host, value: elsewhere}}]}}}}]
+    backendRefs: [{V1}]
   - matches: [{{path: {{value: /backend-filters}}}}]
     backendRefs:
     - name: infra-backend-v1
@@ -219,17 +229,17 @@ ROUTES = {
   - matches: [{{path: {{value: /port-84}}}}]
     backendRefs: [{V1}]
 """, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, port: 84}}]")
-        + route("same-namespace-only", f"""\
+        + route("same-namespace-only", """\
   rules:
-  - backendRefs: [{{name: web-backend, port: 8080}}]
+  - backendRefs: [{name: web-backend, port: 8080}]
 """, ns=WEB, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: same-namespace}}]")
-        + route("selected", f"""\
+        + route("selected", """\
   rules:
-  - backendRefs: [{{name: web-backend, port: 8080}}]
+  - backendRefs: [{name: web-backend, port: 8080}]
 """, ns=WEB, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: selector}}]")
-        + route("not-selected", f"""\
+        + route("not-selected", """\
   rules:
-  - backendRefs: [{{name: app-backend, port: 8080}}]
+  - backendRefs: [{name: app-backend, port: 8080}]
 """, ns=APP, parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: selector}}]")
         + route("same-ns-ok", f"""\
   rules:

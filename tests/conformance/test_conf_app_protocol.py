@@ -7,7 +7,6 @@ import socket
 import grpc
 import pytest
 from conf_grpc import call
-
 from conf_infra import GATEWAY_ADDRESS
 
 pytestmark = pytest.mark.e2e

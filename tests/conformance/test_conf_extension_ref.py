@@ -1,7 +1,6 @@
 """ExtensionRef filters of a kind kgw does not support: the rule answers 500 (never skipped), the route
 reports ResolvedRefs=False InvalidKind and PartiallyInvalid; the route's other rules keep working."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

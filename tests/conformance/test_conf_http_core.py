@@ -1,7 +1,6 @@
 """Core HTTPRoute matching (path Exact/PathPrefix, headers, query params, method, regex), named rules,
 weights, and the spec's 500 for rules without a usable backend; 404 for no match."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +26,10 @@ CASES = [
     Case("rule without backendRefs answers 500", H, "/no-backend", status=500, backend=None),
     Case("rule with only a missing backend answers 500", H, "/missing-backend", status=500, backend=None),
     Case("unknown hostname", "nowhere.example.net", "/exact", status=404, backend=None),
-    # Envoy strips the port from Host before matching (strip_any_host_port), so the backend sees it without.
-    Case("the port in Host is ignored", "match.example.com:80", "/exact", backend_host="match.example.com"),
+    # The port in Host is ignored for matching (ignore_port_in_host_matching) and reaches the backend unchanged.
+    Case("the port in Host is ignored", "match.example.com:80", "/exact"),
+    Case("any port in Host is ignored", "match.example.com:1234", "/exact"),
+    Case("a port does not make an unknown host known", "nowhere.example.net:80", "/exact", status=404, backend=None),
 ]
 
 

@@ -4,7 +4,6 @@ import time
 import uuid
 
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

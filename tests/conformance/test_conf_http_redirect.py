@@ -1,15 +1,14 @@
 """RequestRedirect: scheme, hostname, port (with the spec's default-port rules), path
 (ReplaceFullPath / ReplacePrefixMatch) and every allowed status code. No backend ever answers."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e
 H = "redirect.example.com"
 
 
-def redirect(name, path, location, status=302, **kw):
-    return Case(name, H, path, status=status, backend=None, response_headers={"location": location}, **kw)
+def redirect(name, path, location, status=302, host=H, **kw):
+    return Case(name, host, path, status=status, backend=None, response_headers={"location": location}, **kw)
 
 
 CASES = [
@@ -29,6 +28,14 @@ CASES = [
     redirect("ReplacePrefixMatch with / on the bare prefix", "/strip-prefix", "http://redirect.example.com/"),
     redirect("scheme, hostname, port, path and status together", "/everything",
              "https://example.org:8443/done", 301),
+    # A port the client sent in Host never leaks into Location: replaced by the derived port, named explicitly
+    # when it is the scheme's default (the only way Envoy drops the client's; the URL means the same).
+    redirect("scheme https with a port in Host", "/scheme", "https://redirect.example.com:443/scheme",
+             host=H + ":8080"),
+    redirect("path only, with a port in Host: the listener port", "/full/x",
+             "http://redirect.example.com:80/full-path-replaced", host=H + ":8080"),
+    redirect("explicit port with a port in Host", "/port", "http://redirect.example.com:8083/port", host=H + ":8080"),
+    redirect("hostname with a port in Host", "/hostname", "http://example.org/hostname", host=H + ":8080"),
 ]
 
 

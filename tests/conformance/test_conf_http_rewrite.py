@@ -1,6 +1,5 @@
 """URLRewrite: hostname, ReplaceFullPath (query string kept), ReplacePrefixMatch with the spec's slash rules."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

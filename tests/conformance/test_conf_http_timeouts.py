@@ -1,6 +1,5 @@
 """timeouts.request (whole request, 504 when exceeded) and timeouts.backendRequest (each backend attempt)."""
 import pytest
-
 from conf_cases import Case, check
 
 pytestmark = pytest.mark.e2e

@@ -4,7 +4,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conf_infra import GATEWAY_ADDRESS
 
 pytestmark = pytest.mark.e2e

@@ -1,7 +1,6 @@
 """Gateway listeners: isolation (the most specific listener hostname owns a request), ListenerPortMatching
 (parentRef port), allowedRoutes namespaces Same / Selector and kinds, AttachedRoutes."""
 import pytest
-
 from conf_cases import Case, check
 from conf_infra import APP, INFRA, WEB
 

@@ -3,7 +3,6 @@ grant makes the reference work live, deleting it takes it away again (with the m
 import ssl
 
 import pytest
-
 from conf_infra import APP, INFRA
 from conf_routes import BACKEND_GRANT, CERT_GRANT
 

@@ -1,6 +1,5 @@
 """GatewayClass and Gateway status as written to the API: conditions, reasons, observedGeneration, addresses."""
 import pytest
-
 from conf_infra import INFRA
 
 pytestmark = pytest.mark.e2e

@@ -59,7 +59,7 @@ class If:
 class _Parser:
     """Expression parser over one `{{ }}` / `{% %}` body; `pos` maps back to the template."""
 
-    def __init__(self, text: str, base: int, ctx: "Template") -> None:
+    def __init__(self, text: str, base: int, ctx: Template) -> None:
         self.toks: list[tuple[str, str, int]] = []
         i = 0
         while i < len(text):

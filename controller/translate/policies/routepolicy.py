@@ -81,12 +81,6 @@ def _compile_transformation(t) -> tuple[bytes | None, str]:
     return blob, (f"template compiled to invalid rules: {error}" if error else "")
 
 
-def route_label(ir_name: str) -> str:
-    """"httproute/<ns>/<name>/rule/<i>/match/<j>" -> "<ns>/<name>/<i>" (what rules see as `route`)."""
-    parts = ir_name.split("/")
-    return f"{parts[1]}/{parts[2]}/{parts[4]}" if len(parts) >= 5 else ir_name
-
-
 def _copy_ir(ir):
     out = copy.copy(ir)  # shallow: policies replace fields (backends, timeout_ms, ext), never edit them
     out.ext = copy.copy(ir.ext)
@@ -180,6 +174,5 @@ def _attach(ir, policy, pid, broken, level, age, per_route, route_irs) -> None:
     if policy.spec.timeout is not None and ir.backends:
         ir.timeout_ms = policy.spec.timeout * 1000
     if pid:
-        route_ext(ir).route_label = route_label(ir.name)
         per_route.setdefault(id(ir), []).append((level, age, pid))
         route_irs[id(ir)] = ir

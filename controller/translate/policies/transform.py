@@ -1,7 +1,7 @@
 """A RoutePolicy's `transformation` -> kgw rules source (either `rules:` as written, or the Inja form)."""
 from __future__ import annotations
 
-from ...models.kgateway import TransformationPolicy, Transform
+from ...models.kgateway import Transform, TransformationPolicy
 from .inja import InjaError, Template, _literal, statements
 
 # kgateway pseudo-header names -> the rules field they rewrite, and the phase where that is possible

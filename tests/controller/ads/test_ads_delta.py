@@ -1,8 +1,9 @@
 """The Delta ADS servicer driven over a real grpc.aio channel on 127.0.0.1."""
 import asyncio
 
-from kgw_controller.ads import types as T
 from xds_helpers import NODE, Client, delta_req, resources, serving, sotw_req
+
+from kgw_controller.ads import types as T
 
 
 def run(coro):

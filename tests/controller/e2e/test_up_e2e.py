@@ -4,10 +4,10 @@ import threading
 import time
 
 import pytest
+from kgw_harness import pid_alive, route_yaml
 
 from kgw_controller.embedded import EmbeddedUp
 from kgw_controller.xdsgen import ROUTE
-from kgw_harness import pid_alive, route_yaml
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 

@@ -10,10 +10,10 @@ import sys
 import time
 
 import pytest
+from kgw_harness import free_port, http_get, pid_alive
 
 from kgw_controller import cli
 from kgw_controller.up import DEFAULT_ECHO, options_from_args, quickstart_dir
-from kgw_harness import free_port, http_get, pid_alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -51,6 +51,7 @@ def test_quickstart_serves_and_a_signal_stops_everything(tmp_path, stop):
         assert wait_ready(admin_port, proc) == {"generation": 1}
         status, body, _ = http_get(gw_port, "/hello")
         assert status == 200 and json.loads(body)["path"] == "/hello"
+        assert json.loads(body)["host"] == f"127.0.0.1:{gw_port}"  # as the client sent it (README's promise)
         _, body, _ = http_get(admin_port, "/status")
         envoy_pid = json.loads(body)["gateways"]["default/quickstart"]["envoy_pid"]
         assert pid_alive(envoy_pid)

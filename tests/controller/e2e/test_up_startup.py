@@ -7,12 +7,12 @@ import socket
 import stat
 
 import pytest
+from kgw_harness import free_port, pid_alive
 
 from kgw_controller import runner as runner_module
 from kgw_controller.runner import Runner, UpOptions
 from kgw_controller.statedir import StateDir
 from kgw_controller.up import quickstart_dir
-from kgw_harness import free_port, pid_alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(30)]
 

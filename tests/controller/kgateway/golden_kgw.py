@@ -1,17 +1,18 @@
-"""Golden cases for kgateway kinds: `<case>.in.yaml` -> `<case>.out.yaml` (errors, statuses of every kind,
-IR and xDS). Bytecode and the filter's path are replaced by digests/placeholders so goldens survive
+"""Golden cases for kgateway kinds: `<case>.in.yaml` -> `<case>.ir.yaml` (errors, statuses of every kind,
+programs, IR) and `<case>.xds.yaml` (xDS, HttpConnectionManagers as their difference from the defaults). Bytecode and the filter's path are replaced by digests/placeholders so goldens survive
 compiler changes and checkouts. A case may start with `# last_good: {id: rules source}`."""
 from __future__ import annotations
 
 import hashlib
 import pathlib
 
-import kgw_rules
 import yaml
 
+import kgw_rules
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
-from kgw_controller.xdsgen import to_xds, xds_to_dict
+from kgw_controller.xdsgen import to_xds
+from tests.xds_golden import xds_dump
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
 
@@ -35,7 +36,9 @@ def _scrub(value):
     return value
 
 
-def run_case(name: str) -> dict:
+def run_case(name: str) -> tuple[dict, dict]:
+    """(inputs -> IR golden: errors, statuses of the kgateway kinds and HTTPRoutes, programs, IR;
+    IR -> xDS golden)."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
     last_good = {}
     first = text.splitlines()[0]
@@ -48,15 +51,11 @@ def run_case(name: str) -> dict:
     for ir in irs.values():  # program digests depend on the compiler's output: not part of the golden
         for p in (ir.get("ext") or {}).get("programs", ()):
             p["sha256"] = "<digest>"
-    return {
+    ir_doc = {
         "errors": [str(e) for e in errors],
         "statuses": [s for s in result.statuses if s["apiVersion"].startswith("gateway.kgateway.dev")
                      or s["kind"] == "HTTPRoute"],
         "programs": sorted(result.programs),
         "gateways": irs,
-        "xds": {k: _scrub(xds_to_dict(to_xds(ir))) for k, ir in result.gateways.items()},
     }
-
-
-def dump(doc: dict) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
+    return ir_doc, xds_dump({k: to_xds(ir) for k, ir in result.gateways.items()}, scrub=_scrub)

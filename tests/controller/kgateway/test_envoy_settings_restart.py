@@ -4,9 +4,9 @@ import threading
 import time
 
 import pytest
+from kgw_harness import gateway_yaml, pid_alive
 
 from kgw_controller.embedded import EmbeddedUp
-from kgw_harness import gateway_yaml, pid_alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 

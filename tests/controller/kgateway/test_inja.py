@@ -1,7 +1,7 @@
 """Inja templates -> rules source: what compiles, what is a precise error, and equal behaviour in the VM."""
-import kgw_rules
 import pytest
 
+import kgw_rules
 from kgw_controller.models.kgateway import TransformationPolicy
 from kgw_controller.translate.policies.inja import InjaError
 from kgw_controller.translate.policies.transform import transformation_source

@@ -6,7 +6,6 @@ import time
 import urllib.request
 
 import pytest
-
 from kgw_manifests import INJA_POLICY, RULES, kinds_yaml, rules_policy
 from lambda_emulator import LambdaEmulator
 

@@ -2,13 +2,11 @@
 KGW_UPDATE_GOLDEN=1 pytest tests/controller/kgateway/test_kgateway_golden.py"""
 from __future__ import annotations
 
-import os
-
 import pytest
+from golden_kgw import TESTDATA, cases, run_case
 
-from golden_kgw import TESTDATA, cases, dump, run_case
-
-UPDATE = os.environ.get("KGW_UPDATE_GOLDEN") == "1"
+from tests.golden import check_golden, stale_goldens
+from tests.xds_golden import dump_yaml as dump
 
 
 def test_every_kind_and_error_has_a_case():
@@ -20,11 +18,12 @@ def test_every_kind_and_error_has_a_case():
         assert needed in names, needed
 
 
+def test_no_stale_goldens():
+    assert stale_goldens(TESTDATA, ".in.yaml", (".ir.yaml", ".xds.yaml", ".out.yaml")) == []
+
+
 @pytest.mark.parametrize("name", cases())
 def test_golden(name):
-    text = dump(run_case(name))
-    out = TESTDATA / f"{name}.out.yaml"
-    if UPDATE:
-        out.write_text(text)
-    assert out.exists(), f"missing {out.name}; run with KGW_UPDATE_GOLDEN=1"
-    assert text == out.read_text(), f"{name} differs from its golden file; run with KGW_UPDATE_GOLDEN=1 and review"
+    ir_doc, xds_doc = run_case(name)
+    check_golden(TESTDATA / f"{name}.ir.yaml", dump(ir_doc))
+    check_golden(TESTDATA / f"{name}.xds.yaml", dump(xds_doc))

@@ -2,8 +2,8 @@
 API server (applied in the cluster tests' setup, where the controller then runs with the chart's RBAC)."""
 from __future__ import annotations
 
-import pytest
 import kubernetes_validate
+import pytest
 
 from tests.support.chart import CHART, helm, render, run_helm
 from tests.support.kubehelp import REPO

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from kgw_controller import echo
 from kgw_controller.kube import kinds
 from kgw_controller.kube.api import ApiError
 from tests.support.apiserver import free_port
@@ -17,8 +18,6 @@ from tests.support.chart import install as install_chart
 from tests.support.kubehelp import apply, get, kind_of, wait_for
 from tests.support.modes import CONTROLLER_NAMESPACE, ClusterMode, server_docs
 from tests.support.procs import Controller
-
-from kgw_controller import echo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 NS = "kgw-failures"

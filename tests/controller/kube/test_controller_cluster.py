@@ -8,12 +8,11 @@ import json
 import pytest
 
 import kgw_controller.echo as echo
+from kgw_controller.kube import kinds
 from tests.support.apiserver import free_port
 from tests.support.chart import install as install_chart
 from tests.support.kubehelp import apply, apply_yaml, condition, get, kind_of, wait_for
 from tests.support.procs import Controller, LocalEnvoy, wait_http
-
-from kgw_controller.kube import kinds
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 NS = "demo"

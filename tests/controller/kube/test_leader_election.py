@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kgw_controller.kube import kinds
 from tests.support.kubehelp import apply, condition, get, kind_of, wait_for
 from tests.support.procs import Controller
-
-from kgw_controller.kube import kinds
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 NS = "kgw-ha"

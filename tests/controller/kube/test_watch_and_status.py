@@ -6,12 +6,11 @@ import threading
 
 import pytest
 
-from tests.support.kubehelp import apply, get, wait_for
-
 from kgw_controller.kube import kinds
 from kgw_controller.kube.api import Kind
 from kgw_controller.kube.status import StatusWriter
 from kgw_controller.kube.watcher import KindWatcher
+from tests.support.kubehelp import apply, get, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 NS = "kgw-watch"

@@ -11,8 +11,13 @@ from envoy.service.discovery.v3 import ads_pb2_grpc
 from envoy.service.discovery.v3 import discovery_pb2 as pb
 
 from kgw_controller.ads import SnapshotCache, XdsServer
-from kgw_controller.ads import types as T
-from kgw_controller.xds_auth import AuthenticatedAdsServicer, CertAuthority, cert_valid_for, server_credentials
+from kgw_controller.xds_auth import (
+    AuthenticatedAdsServicer,
+    CertAuthority,
+    cert_valid_for,
+    node_identity,
+    server_credentials,
+)
 
 SECRET = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 NODE_A, NODE_B = "kgw~team-a~gw", "kgw~team-b~gw"
@@ -93,3 +98,25 @@ def test_certificates_are_checked_against_the_ca():
     assert not cert_valid_for(cert, other.cert_pem)
     assert not cert_valid_for(cert, ca.cert_pem, min_days=400)  # issued for 365 days
     assert CertAuthority.from_secret_data(ca.to_secret_data()) == ca
+
+
+def test_nodes_with_names_too_long_for_a_common_name_are_certified_by_digest():
+    """A Gateway's namespace and name (63 + 253 characters) do not fit a 64-character CN: the proxy's
+    certificate names a digest of its node id, and the server accepts exactly that node."""
+    long_node = "kgw~gateway-conformance-infra~" + "g" * 60
+    assert len(node_identity(long_node)) <= 64 and node_identity(long_node) != node_identity(long_node + "x")
+    assert node_identity(NODE_A) == NODE_A  # short ids stay readable
+
+    async def body(srv, ca):
+        cache_secret = secret_pb2.Secret(name="tls")
+        cache_secret.tls_certificate.private_key.inline_string = "LONG NODE KEY"
+        srv.cache.set_snapshot(long_node, {SECRET: {"tls": cache_secret}})
+        mine = await _fetch(srv.port, long_node, _client_creds(ca, node_identity(long_node)))
+        try:
+            await _fetch(srv.port, long_node + "x", _client_creds(ca, node_identity(long_node)))
+        except grpc.aio.AioRpcError as e:
+            return mine, e.code()
+        return mine, None
+    got, refused = run(body)
+    assert got and b"LONG NODE KEY" in got[0].resources[0].resource.value
+    assert refused == grpc.StatusCode.PERMISSION_DENIED

@@ -1,16 +1,23 @@
-"""Golden-case helpers: `<case>.in.yaml` (manifests) -> `<case>.out.yaml` (errors, statuses, IR, xDS).
+"""Golden-case helpers, one file per stage as Envoy Gateway splits its translator tests: `<case>.in.yaml`
+(manifests) -> `<case>.ir.yaml` (errors, statuses, IR) and IR -> `<case>.xds.yaml` (xDS per Gateway, each
+HttpConnectionManager written as its difference from `hcm-defaults.yaml`).
 
 A case may start with a comment line `# options: {port_offset: 10000}` giving TranslateOptions fields.
 """
 from __future__ import annotations
 
+import functools
 import pathlib
 
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from static_bootstrap import throwaway_certificate
 
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import TranslateOptions, translate
-from kgw_controller.xdsgen import to_xds, xds_to_dict
+from kgw_controller.xdsgen import to_xds
+from tests.xds_golden import xds_dump
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
 
@@ -26,20 +33,35 @@ def options_for(text: str) -> TranslateOptions:
     return TranslateOptions()
 
 
-def run_case(name: str) -> tuple[dict, dict]:
-    """Returns (golden document, {gateway key: xDS resources}) for one case."""
+def _test_pem() -> dict[str, str]:
+    """Placeholder -> PEM made at test time: Envoy takes only real certificates, and none is committed."""
+    cert, key = throwaway_certificate()
+    return {"@test-cert@": cert, "@test-key@": key, "@other-test-key@": _other_key()}
+
+
+@functools.lru_cache(maxsize=1)
+def _other_key() -> str:
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def _placeholders_back(value, pem: dict[str, str]):
+    if isinstance(value, dict):
+        return {k: _placeholders_back(v, pem) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders_back(v, pem) for v in value]
+    return next((name for name, text in pem.items() if value == text), value)
+
+
+def run_case(name: str) -> tuple[dict, dict, dict]:
+    """(inputs -> IR golden: errors, statuses, IR; IR -> xDS golden; {gateway key: xDS resources})."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
-    doc = {
+    ir_doc = {
         "errors": [str(e) for e in errors],
         "statuses": result.statuses,
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
-        "xds": {key: xds_to_dict(res) for key, res in xds.items()},
     }
-    return doc, xds
-
-
-def dump(doc: dict) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
+    return ir_doc, xds_dump(xds), xds

@@ -44,13 +44,9 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
 
 
 def _static_secrets(boot, secrets: dict) -> None:
-    """SDS over ADS cannot be resolved offline: point the TLS contexts at static secrets of the same names,
-    with a certificate made now (golden files hold placeholder PEM that Envoy would refuse to load)."""
-    cert, key = _test_certificate()
-    for name in secrets:
-        s = boot.static_resources.secrets.add(name=name)
-        s.tls_certificate.certificate_chain.inline_string = cert
-        s.tls_certificate.private_key.inline_string = key
+    """SDS over ADS cannot be resolved offline: the secrets become static ones of the same names, exactly as
+    SDS would send them (so Envoy checks their PEM too), and the TLS contexts name them."""
+    boot.static_resources.secrets.extend(secrets.values())
     for lis in boot.static_resources.listeners:
         for chain in lis.filter_chains:
             if not chain.HasField("transport_socket"):
@@ -64,7 +60,7 @@ def _static_secrets(boot, secrets: dict) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _test_certificate() -> tuple[str, str]:
+def throwaway_certificate() -> tuple[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-keyout", f"{tmp}/k", "-out", f"{tmp}/c", "-days", "1", "-subj", "/CN=validate"],

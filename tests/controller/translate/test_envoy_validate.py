@@ -10,9 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from google.protobuf import json_format
-
 from golden_cases import cases, run_case
+from google.protobuf import json_format
 from static_bootstrap import static_bootstrap
 
 ENVOY = shutil.which("envoy") or (os.path.join(os.path.dirname(sys.executable), "envoy"))
@@ -22,7 +21,7 @@ ENVOY = shutil.which("envoy") or (os.path.join(os.path.dirname(sys.executable), 
 @pytest.mark.skipif(not os.path.exists(ENVOY), reason="envoy binary not installed")
 @pytest.mark.parametrize("name", cases())
 def test_envoy_accepts_xds(name, tmp_path):
-    _, xds = run_case(name)
+    _, _, xds = run_case(name)
     if not xds:
         pytest.skip("case programs no Gateway")
     for key, resources in xds.items():
@@ -35,7 +34,7 @@ def test_envoy_accepts_xds(name, tmp_path):
 
 def test_static_bootstrap_inlines_routes_and_endpoints():
     # the validation above is only meaningful if the bootstrap really carries our routes and endpoints
-    _, xds = run_case("weights")
+    _, _, xds = run_case("weights")
     boot = static_bootstrap(xds["default/gw"])
     assert [c.name for c in boot.static_resources.clusters] == ["default/a/80", "default/b/80"]
     assert boot.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints

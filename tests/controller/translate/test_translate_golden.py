@@ -1,32 +1,35 @@
-"""Golden tests for translate() and to_xds(). Regenerate: KGW_UPDATE_GOLDEN=1 pytest tests/controller/translate"""
+"""Golden tests for translate() (inputs -> IR and statuses) and to_xds() (IR -> xDS), one file per stage.
+Regenerate: KGW_UPDATE_GOLDEN=1 pytest tests/controller/translate"""
 from __future__ import annotations
 
-import os
-
 import pytest
+from golden_cases import TESTDATA, cases, run_case
 
-from golden_cases import TESTDATA, cases, dump, run_case
-
-UPDATE = os.environ.get("KGW_UPDATE_GOLDEN") == "1"
+from tests.golden import check_golden, stale_goldens
+from tests.xds_golden import dump_yaml as dump
+from tests.xds_golden import check_hcm_defaults
 
 
 def test_there_are_enough_cases():
     assert len(cases()) >= 30
 
 
+def test_no_stale_goldens():
+    assert stale_goldens(TESTDATA, ".in.yaml", (".ir.yaml", ".xds.yaml", ".out.yaml")) == []
+
+
+def test_hcm_defaults_golden():
+    check_hcm_defaults()
+
+
 @pytest.mark.parametrize("name", cases())
 def test_golden(name):
-    doc, _ = run_case(name)
-    out = TESTDATA / f"{name}.out.yaml"
-    text = dump(doc)
-    if UPDATE:
-        out.write_text(text)
-    assert out.exists(), f"missing {out.name}; run with KGW_UPDATE_GOLDEN=1"
-    assert text == out.read_text(), f"{name} differs from its golden file; run with KGW_UPDATE_GOLDEN=1 and review"
+    ir_doc, xds_doc, _ = run_case(name)
+    check_golden(TESTDATA / f"{name}.ir.yaml", dump(ir_doc))
+    check_golden(TESTDATA / f"{name}.xds.yaml", dump(xds_doc))
 
 
 @pytest.mark.parametrize("name", cases())
 def test_translation_is_deterministic(name):
-    first, _ = run_case(name)
-    second, _ = run_case(name)
-    assert dump(first) == dump(second)
+    first, second = run_case(name), run_case(name)
+    assert dump(list(first[:2])) == dump(list(second[:2]))

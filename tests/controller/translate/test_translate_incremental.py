@@ -5,8 +5,6 @@ across reloads and the cache really reuses route translations.
 """
 from __future__ import annotations
 
-import dataclasses
-
 from kgw_controller.sources.files import FileCache
 from kgw_controller.translate import TranslateCache, TranslateOptions, translate
 from kgw_controller.xdsgen import to_xds

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
+from kgw_controller.envoy_regex import origin_pattern, regex_problem
 from kgw_controller.ir import MatchIR, StringMatchIR
 from kgw_controller.resources import Resources
 from kgw_controller.translate import TranslateOptions, translate
 from kgw_controller.translate.hostnames import intersect, matches
-from kgw_controller.translate.routes import duration_ms, precedence, regex_problem
+from kgw_controller.translate.routes import duration_ms, precedence
 
 
 @pytest.mark.parametrize("pattern,host,expected", [
@@ -45,9 +46,26 @@ def test_precedence_order():
 
 def test_regex_and_duration_helpers():
     assert regex_problem("/v[0-9]+") == ""
-    assert "RE2" in regex_problem("(?!x)")
-    assert "invalid regular expression" in regex_problem("[")
     assert duration_ms("1h2m3s4ms") == 3723004 and duration_ms("0s") == 0
+
+
+@pytest.mark.parametrize("pattern,why", [
+    ("(?!x)", "not valid RE2 (Envoy's regex engine): invalid perl operator: (?!"),  # look-around
+    ("[", "not valid RE2 (Envoy's regex engine): missing ]: ["),
+    ("/a\\Z", "invalid escape sequence: \\Z"),  # Python's re takes \Z, RE2 does not
+    ("/(?>a)b", "invalid perl operator: (?>"),  # atomic group
+    ("/a*+", "bad repetition operator: *+"),  # possessive
+    ("/[a-z0-9]{1,64}", "RE2 program of size 196, over Envoy's limit of 100"),  # Envoy refuses: size > 100
+])
+def test_regexes_envoy_refuses_are_named(pattern, why):
+    assert why in regex_problem(pattern)
+
+
+def test_cors_origin_patterns():
+    assert origin_pattern("https://www.foo.com") is None
+    assert origin_pattern("*") == ".*"
+    assert origin_pattern("https://*.bar.com") == "https://[^/]+\\.bar\\.com"
+    assert "over Envoy's limit" in regex_problem(origin_pattern("https://*." + "x" * 100 + ".com"))
 
 
 def test_translate_is_pure_and_options_apply():

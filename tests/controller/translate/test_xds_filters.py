@@ -7,7 +7,8 @@ import re
 import pytest
 
 from kgw_controller.ir import ListenerIR, MirrorIR, PathModIR, RedirectIR
-from kgw_controller.xdsgen.filters import _origin_matcher, mirror_policy, prefix_rewrite, redirect_action
+from kgw_controller.xdsgen.filters import mirror_policy, prefix_rewrite, redirect_action
+from kgw_controller.xdsgen.httpfilters.cors import origin_matcher as _origin_matcher
 
 
 def _apply(path: str, match_prefix: str, replacement: str) -> str:

@@ -1,8 +1,8 @@
 """Golden disassembly listings; regenerate with KGW_UPDATE_GOLDEN=1 after a deliberate change."""
-import os
 import pathlib
 
 from kgw_rules.regex import OPCODES, compile_regex, disassemble_regex
+from tests.golden import check_golden
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "disassembly.txt"
 
@@ -29,11 +29,7 @@ def render() -> str:
 
 
 def test_disassembly_matches_golden():
-    text = render()
-    if os.environ.get("KGW_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(text)
-    assert GOLDEN.read_text() == text
+    check_golden(GOLDEN, render())
 
 
 def test_golden_listings_exercise_every_opcode():

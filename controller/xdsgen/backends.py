@@ -1,0 +1,32 @@
+"""kgateway Backends as clusters: STATIC or STRICT_DNS (optional TLS); a Lambda Backend's cluster carries the
+metadata the aws_lambda filter requires (httpfilters/aws_lambda.py)."""
+from __future__ import annotations
+
+from envoy.config.cluster.v3 import cluster_pb2
+from envoy.config.core.v3 import address_pb2
+from envoy.config.endpoint.v3 import endpoint_components_pb2 as ec
+from envoy.config.endpoint.v3 import endpoint_pb2
+from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
+from google.protobuf import duration_pb2, struct_pb2
+
+from ..ir_ext import BackendClusterIR
+from .httpfilters.aws_lambda import CLUSTER_METADATA as LAMBDA_METADATA
+
+
+def backend_cluster(b: BackendClusterIR) -> cluster_pb2.Cluster:
+    lb = [ec.LbEndpoint(endpoint=ec.Endpoint(address=address_pb2.Address(
+        socket_address=address_pb2.SocketAddress(address=h, port_value=p)))) for h, p in b.hosts]
+    out = cluster_pb2.Cluster(
+        name=b.name, type=cluster_pb2.Cluster.STRICT_DNS if b.dns else cluster_pb2.Cluster.STATIC,
+        connect_timeout=duration_pb2.Duration(seconds=5),
+        load_assignment=endpoint_pb2.ClusterLoadAssignment(cluster_name=b.name,
+                                                           endpoints=[ec.LocalityLbEndpoints(lb_endpoints=lb)]),
+    )
+    if b.tls:
+        out.transport_socket.name = "envoy.transport_sockets.tls"
+        out.transport_socket.typed_config.Pack(tls_pb2.UpstreamTlsContext(sni=b.sni))
+    if b.lambda_ is not None:
+        meta = struct_pb2.Struct()
+        meta.update({"egress_gateway": True})
+        out.metadata.filter_metadata[LAMBDA_METADATA].CopyFrom(meta)
+    return out

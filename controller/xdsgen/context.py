@@ -1,0 +1,39 @@
+"""What the generators of one Gateway's xDS share, computed once per Gateway before any proto is built."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import GatewayIR, RouteIR
+from ..ir_ext import GatewayExtIR, LambdaIR
+
+
+@dataclass
+class XdsContext:
+    gw: GatewayIR
+    routes: list[RouteIR] = field(default_factory=list)  # every route of every virtual host
+    program_routes: set[str] = field(default_factory=set)  # names of the routes that run rules programs
+    lambdas: dict[str, LambdaIR] = field(default_factory=dict)  # cluster name -> the Lambda it invokes
+
+    @property
+    def ext(self) -> GatewayExtIR | None:
+        return self.gw.ext
+
+    @classmethod
+    def of(cls, gw: GatewayIR) -> XdsContext:
+        ctx = cls(gw, list(gw.routes()))
+        ext = gw.ext
+        if ext is None:
+            return ctx
+        ctx.lambdas = {b.name: b.lambda_ for b in ext.backend_clusters if b.lambda_ is not None}
+        if ext.programs or ext.gateway_programs:
+            ctx.program_routes = {r.name for r in ctx.routes if runs_programs(r, ext)}
+        return ctx
+
+
+def programs_of(route: RouteIR, ext: GatewayExtIR) -> list[str]:
+    """The program ids a route runs, in order: Gateway-level first, then route- and rule-level."""
+    return list(ext.gateway_programs) + (list(route.ext.programs) if route.ext else [])
+
+
+def runs_programs(route: RouteIR, ext: GatewayExtIR) -> bool:
+    return bool(programs_of(route, ext)) and route.direct_response_status is None

@@ -1,0 +1,77 @@
+"""kgw rules programs: an ECDS-configured wasm filter (`kgw.rules`) whose configuration is a bundle
+(kgw_rules.wire) mapping Envoy route names to program lists (docs/data-plane.md). It is on every connection
+manager of a Gateway that runs programs anywhere; routes that run none switch it off
+(FilterConfig{disabled: true}), so they never enter the VM. The wasm filter has no per-route config type, so
+switching it off per route is the only per-route choice it offers."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from envoy.config.core.v3 import base_pb2, config_source_pb2, extension_pb2
+from envoy.config.route.v3 import route_components_pb2 as rc
+from envoy.extensions.filters.http.wasm.v3 import wasm_pb2 as http_wasm_pb2
+from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
+from envoy.extensions.wasm.v3 import wasm_pb2
+from google.protobuf import any_pb2, wrappers_pb2
+from google.protobuf.message import Message
+
+import kgw_rules
+from kgw_rules.wire import BundleRoute, encode_bundle
+
+from ...ads.types import EXTENSION_CONFIG
+from ...ir import RouteIR
+from ..common import ads_source, packed
+from ..context import XdsContext, programs_of
+
+NAME = "kgw.rules"
+WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+_DISABLED = packed(rc.FilterConfig(disabled=True))  # packed once: most routes of a Gateway carry it
+
+
+def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
+    if not ctx.program_routes:
+        return None
+    return hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
+        config_source=ads_source(), type_urls=[WASM_TYPE]))
+
+
+def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
+    if ctx.program_routes and route.name not in ctx.program_routes:
+        return _DISABLED
+    return None
+
+
+def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
+    ext = ctx.ext
+    if ext is None or not (ext.programs or ext.gateway_programs):
+        return {}
+    env_names = sorted({name for p in ext.programs for name in p.env_names})
+    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names)}}
+
+
+def bundle(ctx: XdsContext) -> bytes:
+    """The plugin configuration: every program and, per route that runs programs, its list."""
+    ext = ctx.ext
+    table, seen = [], set()
+    for r in ctx.routes:
+        if r.name not in ctx.program_routes or r.name in seen:
+            continue
+        seen.add(r.name)
+        label = r.ref.label if r.ref else r.name  # what rules see as `route`
+        table.append(BundleRoute(r.name.encode(), label.encode(), tuple(programs_of(r, ext))))
+    return encode_bundle({p.id: p.blob for p in ext.programs}, table)
+
+
+def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = ()) -> extension_pb2.TypedExtensionConfig:
+    """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
+    only those listed (WASI environ_get answers from vm_config.environment_variables)."""
+    plugin = wasm_pb2.PluginConfig(
+        name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
+        failure_policy=wasm_pb2.FAIL_RELOAD,
+        vm_config=wasm_pb2.VmConfig(runtime="envoy.wasm.runtime.v8", code=base_pb2.AsyncDataSource(
+            local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path())))),
+    )
+    if env_names:
+        plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
+    plugin.configuration.Pack(wrappers_pb2.BytesValue(value=bundle_bytes))
+    return extension_pb2.TypedExtensionConfig(name=NAME, typed_config=packed(http_wasm_pb2.Wasm(config=plugin)))
