@@ -58,6 +58,7 @@ class EnvoySettingsIR:
     log_level: str | None = None
     component_log_levels: dict[str, str] = field(default_factory=dict)
     concurrency: int | None = None
+    data_plane: str = "wasm"  # "wasm" | "native": which build of the rules filter runs the programs
 
 
 @dataclass

@@ -3,6 +3,7 @@ the native module (ctypes)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from .bytecode import Program
 from .exchange import HostContext, Outcome, Request, Response
@@ -10,6 +11,7 @@ from .exchange import HostContext, Outcome, Request, Response
 # engine(blobs, request, response, host=None): `host` gives env() and random_id() their answers.
 Engine = Callable[..., Outcome]
 ENGINE_NAMES = ("wasm", "ref", "both", "native")
+T = TypeVar("T", Request, Response)
 
 
 def reference_engine(blobs: list[bytes], request: Request, response: Response | None,
@@ -76,7 +78,7 @@ def native_comparable(o: Outcome) -> Outcome:
     through this; every other field must still be equal."""
     import dataclasses
 
-    def strip(m):
+    def strip(m: T | None) -> T | None:
         if m is None:
             return None
         return dataclasses.replace(m, headers=[(k, v) for k, v in m.headers if v != b""])

@@ -10,6 +10,8 @@ from ..ir import GatewayIR
 @dataclass(frozen=True)
 class TranslateOptions:
     port_offset: int = 0
+    # the rules filter build for Gateways whose GatewayParameters do not choose one (`kgw up --data-plane`)
+    data_plane: str = "wasm"
     default_address: str = "127.0.0.1"
     controller_name: str = "kgateway.dev/kgateway"
     # Written as every condition's lastTransitionTime. Fixed by default so translate stays pure and goldens

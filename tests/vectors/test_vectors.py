@@ -12,8 +12,14 @@ import pytest
 
 import kgw_rules
 from kgw_rules.cases import compare
-from kgw_rules.engines import (get_engine, native_available, native_comparable, outcome_difference,
-                               reference_engine, wasm_available)
+from kgw_rules.engines import (
+    get_engine,
+    native_available,
+    native_comparable,
+    outcome_difference,
+    reference_engine,
+    wasm_available,
+)
 from kgw_rules.vectors import VectorItem, discover_vectors, skipped_mismatch
 
 from .generated import generated_items

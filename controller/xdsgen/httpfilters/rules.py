@@ -29,21 +29,21 @@ _DISABLED = packed(rc.FilterConfig(disabled=True))  # packed once: most routes o
 
 
 def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
-    if not ctx.program_routes:
+    if not ctx.program_routes or ctx.native:  # the native build: rules_native.py
         return None
     return hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
         config_source=ads_source(), type_urls=[WASM_TYPE]))
 
 
 def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
-    if ctx.program_routes and route.name not in ctx.program_routes:
+    if ctx.program_routes and route.name not in ctx.program_routes and not ctx.native:
         return _DISABLED
     return None
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
     ext = ctx.ext
-    if ext is None or not (ext.programs or ext.gateway_programs):
+    if ext is None or not (ext.programs or ext.gateway_programs) or ctx.native:
         return {}
     env_names = sorted({name for p in ext.programs for name in p.env_names})
     return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names)}}
@@ -57,9 +57,14 @@ def bundle(ctx: XdsContext) -> bytes:
         if r.name not in ctx.program_routes or r.name in seen:
             continue
         seen.add(r.name)
-        label = r.ref.label if r.ref else r.name  # what rules see as `route`
+        label = route_label(r)
         table.append(BundleRoute(r.name.encode(), label.encode(), tuple(programs_of(r, ext))))
     return encode_bundle({p.id: p.blob for p in ext.programs}, table)
+
+
+def route_label(route: RouteIR) -> str:
+    """What rules see as `route`: namespace/name/rule-index."""
+    return route.ref.label if route.ref else route.name
 
 
 def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = ()) -> extension_pb2.TypedExtensionConfig:

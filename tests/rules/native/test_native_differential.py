@@ -57,7 +57,8 @@ def test_random_programs_agree(engine):
 
 
 def _native_accepts(blob: bytes) -> bool:
-    from kgw_rules.harness.native import NativeHost, route_bundle
+    from kgw_rules.harness.native import route_bundle
+    from kgw_rules.harness.native_host import NativeHost
 
     h = NativeHost.get()
     try:
@@ -85,7 +86,7 @@ def test_verifier_agrees_on_random_and_mutated_bytecode():
 
 
 def test_a_refused_configuration_is_logged_and_counted():
-    from kgw_rules.harness.native import NativeHost
+    from kgw_rules.harness.native_host import NativeHost
 
     h = NativeHost.get()
     before = h.metric("kgw.verifier_refusals")
