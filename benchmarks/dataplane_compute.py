@@ -11,7 +11,7 @@ import kgw_rules
 from kgw_rules.wire import BundleRoute, encode_bundle
 from tests.e2e.envoy import T, kgw_filter, listener, route
 
-from .dataplane_configs import native_listener
+from .dataplane_configs import native_listener, wasm_build
 
 RULES = r'''
 on request {
@@ -78,6 +78,7 @@ def listeners(ports: dict[str, int], kgw_wasm: str | None = None) -> list[dict]:
     native_plugin = encode_bundle({"c": _blob()}, [BundleRoute(b"", b"default/compute/0", ("c",))])
     return [
         listener("c_lua", ports["c_lua"], [route("lua", any_)], [lua]),
-        listener("c_kgw", ports["c_kgw"], [route("rules", any_)], [kgw_filter(wasm_plugin, code=kgw_wasm)]),
+        listener("c_kgw", ports["c_kgw"], [route("rules", any_)],
+                 [kgw_filter(wasm_plugin, code=kgw_wasm or wasm_build(RULES))]),
         native_listener("c_native", ports["c_native"], native_plugin, None, 1),
     ]

@@ -96,6 +96,12 @@ def kgw_plugin() -> bytes:
     return encode_bundle({"bench": blob}, [BundleRoute(b"rules", b"default/bench/0", ("bench",))])
 
 
+def wasm_build(source: str) -> str:
+    """The build of the wasm filter the controller picks for these rules (kgw_rules.wire.variants)."""
+    blob = kgw_rules.compile(source, "bench.kgw").to_bytes(strip=True)
+    return str(kgw_rules.filter_wasm_path(kgw_rules.filter.wasm_variant_for([blob]).filename))
+
+
 def native_plugin() -> bytes:
     """The native module's per-route configuration, as the controller writes it: the route's programs."""
     blob = kgw_rules.compile(RULES, "bench.kgw").to_bytes(strip=True)
@@ -144,7 +150,7 @@ def proxy_listeners(ports: dict[str, int], floor_wasm: str, instances: int = 1,
     `instances` > 1 chains that many copies of each filter, so a filter's own cost stands out of the
     round-to-round noise of proxying (only the first copy finds the request untransformed)."""
     any_ = {"prefix": "/"}
-    kgw = _copies(kgw_filter(kgw_plugin(), code=kgw_wasm), instances)
+    kgw = _copies(kgw_filter(kgw_plugin(), code=kgw_wasm or wasm_build(RULES)), instances)
     off = {k: v for f in kgw for k, v in skip_filter(f["name"]).items()}
     return [
         listener("none", ports["none"], [route("plain", any_)], []),

@@ -2,6 +2,8 @@
 left out of golden dumps so Gateway API-only goldens never change)."""
 from __future__ import annotations
 
+from kgw_rules.wire.variants import Needs
+
 from dataclasses import dataclass, field
 
 
@@ -43,6 +45,7 @@ class ProgramIR:
     last_good: bool = False  # the current source does not compile; this is the last good program
     blob: bytes = field(default=b"", repr=False)  # stripped bytecode
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
+    needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
 
 
 @dataclass

@@ -29,11 +29,14 @@ from .wire import limits
 from .wire import opcodes as wire_opcodes
 from .wire import program as wire_program
 from .wire import regex as wire_regex
+from .wire import variants as wire_variants
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SRC = ROOT / "wasm_filter" / "src"
 WIRE_ZIG = SRC / "wire.zig"
-WASM = pathlib.Path(__file__).resolve().parent / "data" / "kgw_filter.wasm"
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+WASM = DATA / "kgw_filter.wasm"
+VARIANT_ZIG = SRC / "variant.zig"  # the full build's; each build writes its own into its copy
 ZIG_VERSION = "0.17.0"  # keep equal to the `ziglang==` pin in pyproject.toml (a test checks it)
 
 # The native module: one shared object per CPU, linked against glibc 2.28's symbols (every Envoy image
@@ -154,8 +157,14 @@ def run_zig_tests() -> subprocess.CompletedProcess[str]:
         return subprocess.run(cmd, cwd=work, capture_output=True, text=True)
 
 
-def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "ReleaseSmall") -> bytes:
-    """Compile the filter into `out` from a private copy of the sources; return the bytes.
+def variant_path(variant: wire_variants.Variant) -> pathlib.Path:
+    return DATA / variant.filename
+
+
+def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "ReleaseSmall",
+          variant: wire_variants.Variant = wire_variants.FULL) -> bytes:
+    """Compile the filter (`variant`: which callbacks it exports) into `out` from a private copy of the
+    sources; return the bytes.
 
     `optimize="ReleaseSafe"` gives a checked build (bounds, overflow: a bug traps instead of corrupting
     memory) that the tests run the differential suites on; only ReleaseSmall is shipped."""
@@ -165,6 +174,7 @@ def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "Re
         src = work / "src"
         shutil.copytree(SRC, src)
         (src / "wire.zig").write_text(wire_source or generate_wire_zig())
+        (src / "variant.zig").write_text(wire_variants.variant_zig(variant))
         flags = [optimize if f == "ReleaseSmall" else f for f in ZIG_FLAGS]
         cmd = [*zig_command(), "build-exe", "src/main.zig", *flags,
                "--cache-dir", str(work / "cache"), "--global-cache-dir", str(work / "gcache"),
@@ -216,8 +226,15 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{WIRE_ZIG.relative_to(ROOT)} is not current")
         with tempfile.TemporaryDirectory() as tmp:
             fresh = build(pathlib.Path(tmp) / "kgw_filter.wasm", generated)
+        if not VARIANT_ZIG.exists() or VARIANT_ZIG.read_text() != wire_variants.variant_zig(wire_variants.FULL):
+            problems.append(f"{VARIANT_ZIG.relative_to(ROOT)} is not current")
         if not WASM.exists() or WASM.read_bytes() != fresh:
             problems.append(f"{WASM.relative_to(ROOT)} differs from a fresh build")
+        for variant in wire_variants.VARIANTS[:-1]:
+            with tempfile.TemporaryDirectory() as tmp:
+                built = build(pathlib.Path(tmp) / variant.filename, generated, variant=variant)
+            if not variant_path(variant).exists() or variant_path(variant).read_bytes() != built:
+                problems.append(f"{variant_path(variant).relative_to(ROOT)} differs from a fresh build")
         for arch in NATIVE_TARGETS:
             with tempfile.TemporaryDirectory() as tmp:
                 native = build_native(arch, pathlib.Path(tmp) / "lib.so", generated)
@@ -231,8 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ok: {len(fresh)} bytes, wire.zig current")
         return 0
     WIRE_ZIG.write_text(generated)
+    VARIANT_ZIG.write_text(wire_variants.variant_zig(wire_variants.FULL))
     data = build(args.out, generated)
     print(f"wrote {args.out} ({len(data)} bytes)")
+    for variant in wire_variants.VARIANTS[:-1]:
+        built = build(variant_path(variant), generated, variant=variant)
+        print(f"wrote {variant_path(variant)} ({len(built)} bytes)")
     for arch in NATIVE_TARGETS:
         native = build_native(arch, native_path(arch), generated)
         print(f"wrote {native_path(arch)} ({len(native)} bytes)")

@@ -1,12 +1,16 @@
 //! kgw rules filter, wasm build: proxy-wasm ABI 0.2.1 entry points. Root contexts hold a verified
 //! configuration (keyed by root context id: one VM may serve several plugins); stream contexts pick
 //! their programs when the request headers arrive and run each phase once (stream.zig).
+//! The body and response callbacks are exported only by the builds that handle them (variant.zig,
+//! generated per build from kgw_rules/wire/variants.py): Envoy enters the VM for every exported one.
 const std = @import("std");
 const host = @import("host.zig");
 const mem = @import("mem.zig");
 const config = @import("config.zig");
 const stream = @import("stream.zig");
 const wasm = @import("host_wasm.zig");
+const metrics = @import("metrics.zig");
+const variant = @import("variant.zig");
 
 export fn proxy_abi_version_0_2_1() void {}
 
@@ -49,6 +53,12 @@ export fn proxy_on_configure(root: u32, size: usize) bool {
     mem.resetScratch();
     wasm.defineCounters();
     const shared = config.load(wasm.pluginConfig(size) orelse "") orelse return false;
+    if (missingCallback(&shared.cfg)) |what| {
+        shared.release();
+        metrics.inc(.verifier_refusals);
+        host.logParts(.err, &.{ "kgw: configuration refused: a program needs ", what, ", which ", variant.name, " does not handle" });
+        return false;
+    }
     const old = roots.get(root) orelse 0;
     roots.put(root, @intFromPtr(shared)) catch {
         shared.release();
@@ -57,6 +67,18 @@ export fn proxy_on_configure(root: u32, size: usize) bool {
     if (old != 0) @as(*Shared, @ptrFromInt(old)).release();
     host.log(.info, "kgw: configuration accepted");
     return true;
+}
+
+/// What a program of `cfg` needs that this build does not export (kgw_rules/wire/variants.py's rule).
+fn missingCallback(cfg: *const config.Config) ?[]const u8 {
+    for (cfg.programs) |*p| {
+        const rq = p.code[0].len > 0;
+        const rs = p.code[1].len > 0;
+        if (rq and p.needs_body[0] and !variant.request_body) return "the request body";
+        if (rs and !variant.response) return "the response";
+        if (rs and p.needs_body[1] and !variant.response_body) return "the response body";
+    }
+    return null;
 }
 
 fn headers(ctx: u32, phase: usize, eos: bool) u32 {
@@ -75,25 +97,37 @@ export fn proxy_on_request_headers(ctx: u32, _: u32, eos: bool) u32 {
     return headers(ctx, 0, eos);
 }
 
-export fn proxy_on_request_body(ctx: u32, size: usize, eos: bool) u32 {
+fn requestBody(ctx: u32, size: usize, eos: bool) callconv(.c) u32 {
     return body(ctx, 0, size, eos);
 }
 
-export fn proxy_on_response_headers(ctx: u32, _: u32, eos: bool) u32 {
+fn responseHeaders(ctx: u32, _: u32, eos: bool) callconv(.c) u32 {
     return headers(ctx, 1, eos);
 }
 
-export fn proxy_on_response_body(ctx: u32, size: usize, eos: bool) u32 {
+fn responseBody(ctx: u32, size: usize, eos: bool) callconv(.c) u32 {
     return body(ctx, 1, size, eos);
 }
 
 // A body that ends with trailers is complete when they arrive: run as at the end of the body.
-export fn proxy_on_request_trailers(ctx: u32, _: u32) u32 {
+fn requestTrailers(ctx: u32, _: u32) callconv(.c) u32 {
     return body(ctx, 0, std.math.maxInt(u32), true);
 }
 
-export fn proxy_on_response_trailers(ctx: u32, _: u32) u32 {
+fn responseTrailers(ctx: u32, _: u32) callconv(.c) u32 {
     return body(ctx, 1, std.math.maxInt(u32), true);
+}
+
+comptime {
+    if (variant.request_body) {
+        @export(&requestBody, .{ .name = "proxy_on_request_body" });
+        @export(&requestTrailers, .{ .name = "proxy_on_request_trailers" });
+    }
+    if (variant.response) @export(&responseHeaders, .{ .name = "proxy_on_response_headers" });
+    if (variant.response_body) {
+        @export(&responseBody, .{ .name = "proxy_on_response_body" });
+        @export(&responseTrailers, .{ .name = "proxy_on_response_trailers" });
+    }
 }
 
 export fn proxy_on_delete(ctx: u32) void {

@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 
 import kgw_rules
 from kgw_rules.wire import BundleRoute, encode_bundle
+from kgw_rules.wire.variants import variant_for
 
 from ...ads.types import EXTENSION_CONFIG
 from ...ir import RouteIR
@@ -46,7 +47,8 @@ def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
     if ext is None or not (ext.programs or ext.gateway_programs) or ctx.native:
         return {}
     env_names = sorted({name for p in ext.programs for name in p.env_names})
-    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names)}}
+    build = variant_for(p.needs for p in ext.programs)
+    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names, build.filename)}}
 
 
 def bundle(ctx: XdsContext) -> bytes:
@@ -67,14 +69,16 @@ def route_label(route: RouteIR) -> str:
     return route.ref.label if route.ref else route.name
 
 
-def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = ()) -> extension_pb2.TypedExtensionConfig:
+def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
+                     filename: str = "kgw_filter.wasm") -> extension_pb2.TypedExtensionConfig:
     """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
-    only those listed (WASI environ_get answers from vm_config.environment_variables)."""
+    only those listed (WASI environ_get answers from vm_config.environment_variables). `filename`: the build
+    of the filter that exports only the callbacks the programs need (kgw_rules.wire.variants)."""
     plugin = wasm_pb2.PluginConfig(
         name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
         failure_policy=wasm_pb2.FAIL_RELOAD,
         vm_config=wasm_pb2.VmConfig(runtime="envoy.wasm.runtime.v8", code=base_pb2.AsyncDataSource(
-            local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path())))),
+            local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path(filename))))),
     )
     if env_names:
         plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
