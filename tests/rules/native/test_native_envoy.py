@@ -56,9 +56,8 @@ def test_envoy_rejects_a_configuration_the_verifier_refuses(tmp_path):
     port = E.free_port()
     route = E.route("r", {"prefix": "/"}, typed_per_filter_config=E.native_route_programs(bytes(blob)))
     lis = E.listener("l", port, [route], [E.native_filter()])
-    with pytest.raises(RuntimeError) as failed:
-        with E.Envoy([lis], [], tmp_path, native=True):
-            pass
+    with pytest.raises(RuntimeError) as failed, E.Envoy([lis], [], tmp_path, native=True):
+        pass
     assert "kgw: configuration refused: checksum mismatch" in str(failed.value)
     assert "Failed to initialize per-route dynamic module" in str(failed.value)
 
