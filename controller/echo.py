@@ -3,7 +3,8 @@
     python -m kgw_controller.echo --listen 127.0.0.1:3000
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
-before answering (to hold a request in flight). A GET with `Upgrade: websocket` becomes a WebSocket that
+before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
+conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail). A GET with `Upgrade: websocket` becomes a WebSocket that
 echoes every text/binary message back. The server keeps the last requests it answered in `server.seen`
 (tests use it to see mirrored requests, whose answers Envoy discards).
 """
@@ -16,9 +17,11 @@ import hashlib
 import json
 import os
 import socket
+import struct
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_DELAY_MS = 60_000
@@ -57,6 +60,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         if self.headers.get("Upgrade", "").lower() == "websocket":
             return self._websocket()
         self._body()  # drain it so the connection stays usable
+        if self.path.startswith("/retry/") and self._failed_attempt():
+            return
         headers: dict[str, list[str]] = {}
         for name, value in self.headers.items():
             headers.setdefault(name.title(), []).append(value)
@@ -76,6 +81,32 @@ class EchoHandler(BaseHTTPRequestHandler):
             name, sep, value = item.partition(":")
             if sep and name.strip():
                 self.send_header(name.strip(), value.strip())
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _failed_attempt(self) -> bool:
+        """The conformance echo server's retry simulation: /retry/...?uuid=U&succeedAfter=N[&responseCode=C]
+        fails the first N requests of U (with status C, else a TCP reset), then answers normally."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        uuid, after, code = (query.get(k, [""])[0] for k in ("uuid", "succeedAfter", "responseCode"))
+        if not uuid or not after.isdigit():
+            self._plain(400, "uuid and succeedAfter are required")
+            return True
+        with self.server.lock:
+            if self.server.attempts[uuid] >= int(after):
+                return False
+            self.server.attempts[uuid] += 1
+        if code.isdigit():
+            self._plain(int(code), "")
+        else:  # a reset, not an HTTP answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+        return True
+
+    def _plain(self, status: int, text: str) -> None:
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -125,6 +156,8 @@ class EchoServer(ThreadingHTTPServer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen: collections.deque = collections.deque(maxlen=SEEN_LIMIT)  # payloads answered, oldest first
+        self.attempts: collections.Counter = collections.Counter()  # /retry/ simulation: failures per uuid
+        self.lock = threading.Lock()
 
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",

@@ -83,6 +83,15 @@ class CorsIR:
 
 
 @dataclass
+class RetryIR:
+    """HTTPRoute rule `retry`: connection failures are always retried, these status codes too."""
+
+    codes: list[int] = field(default_factory=list)
+    attempts: int | None = None  # retries after the first try; None: Envoy's default (1)
+    backoff_ms: int | None = None  # minimum wait between tries; None: Envoy's default (25 ms)
+
+
+@dataclass
 class WeightedClusterIR:
     """A weighted backend. `cluster` is None for an invalid backendRef: its share of traffic gets 500."""
 
@@ -129,6 +138,7 @@ class RouteIR:
     rewrite: RewriteIR | None = None
     mirrors: list[MirrorIR] = field(default_factory=list)
     cors: CorsIR | None = None
+    retry: RetryIR | None = None
     grpc: bool = False  # a GRPCRoute rule
     websocket: bool = False  # a backend's Service port has appProtocol kubernetes.io/ws: allow the upgrade
     ref: RouteRef | None = None  # the route rule it comes from (None for routes kgw adds, e.g. 421s)
@@ -215,7 +225,7 @@ class GatewayIR:
 # Gateway API fields left out of dumps while unset, so a golden case shows only the features it uses.
 _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
-    "cors", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
+    "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

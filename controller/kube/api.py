@@ -13,6 +13,7 @@ import kubernetes
 
 log = logging.getLogger("kgw.kube")
 FIELD_MANAGER = "kgw"
+WATCH_HEADERS_TIMEOUT = 15
 
 
 class ApiError(Exception):
@@ -122,8 +123,13 @@ class Api:
     def watch_lines(self, path: str, query: dict, timeout_seconds: int) -> Iterator[dict]:
         """Yield decoded watch events until the server ends the stream (timeoutSeconds) or it breaks."""
         q = {**query, "watch": "true", "allowWatchBookmarks": "true", "timeoutSeconds": str(timeout_seconds)}
-        # The read timeout bounds how long a silently dead connection (server killed) can hold us.
-        resp = self._call("GET", path, q, timeout=(5, timeout_seconds + 15)).response
+        # The response headers must come quickly: an API server that has just restarted can accept a watch
+        # and stall it (custom resources, for a few seconds), and such a watch would never deliver an event.
+        # Once the stream is open, the read timeout only bounds how long a silently dead connection can hold us.
+        resp = self._call("GET", path, q, timeout=(5, WATCH_HEADERS_TIMEOUT)).response
+        sock = getattr(getattr(resp, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(timeout_seconds + 15)
         buf = b""
         try:
             for chunk in resp.stream(65536, decode_content=True):

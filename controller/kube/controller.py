@@ -224,6 +224,15 @@ class ClusterController:
     def healthz(self):
         return json_response(200, {"ok": True})
 
+    def _served_revisions(self) -> dict[str, str]:
+        """What the served configuration is current at, per kind: the applied snapshot's resourceVersions,
+        moved on past later events that changed nothing translation reads — but only while that snapshot is
+        the newest the source took (one still being translated would be newer)."""
+        applied = dict(self.pipeline.revisions)
+        if not applied or applied != self.source.last_revisions:
+            return applied
+        return self.source.current_revisions(applied)
+
     def readyz(self):
         serving = self.xds is not None and self.xds._server is not None
         if self.source.synced and serving and self.generation:
@@ -237,7 +246,7 @@ class ClusterController:
         p = self.pipeline
         return json_response(200, {
             "generation": p.generation, "status_generation": self.status_generation if self.leading else None,
-            "revisions": dict(p.revisions), "identity": self.identity, "leader": self.leading,
+            "revisions": self._served_revisions(), "identity": self.identity, "leader": self.leading,
             "namespace": self.opts.namespace, "problem": self.problem,
             "objects": p.statuses, "translation_error": p.translate_error,
             "gateways": {key: p.gateway_xds_state(key) for key in sorted(p.gateways)},

@@ -39,6 +39,7 @@ class KubeSource:
         # (kind, namespace, name) -> (fingerprint, validation result): an object whose fingerprint did not
         # change is not validated again, and stays the same model object, so translation reuses its work.
         self._validated: dict[tuple[str, str, str], tuple[str, list[Validated]]] = {}
+        self.last_revisions: dict[str, str] = {}  # of the newest snapshot taken
 
     @property
     def description(self) -> str:
@@ -55,6 +56,12 @@ class KubeSource:
             return {}
         with w.lock:
             return dict(w.objects)
+
+    def current_revisions(self, applied: dict[str, str]) -> dict[str, str]:
+        """Per kind, the newest resourceVersion the configuration translated from the snapshot taken at
+        `applied` is current at (see KindWatcher.current_for_translation)."""
+        return {kind: w.current_for_translation(applied[kind]) if kind in applied else ""
+                for kind, w in self.watchers.items()}
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -99,6 +106,7 @@ class KubeSource:
         self._validated = kept
         for err in errors:
             log.warning("%s", err)
+        self.last_revisions = revisions
         return SourceSnapshot(builder.build(), errors, time.perf_counter() - t0, revisions)
 
     async def __aiter__(self) -> AsyncIterator[SourceSnapshot]:

@@ -41,6 +41,7 @@ class KindWatcher:
         self.keep_status = not status_is_ours
         self.objects: dict[tuple[str, str], dict] = {}
         self.fingerprints: dict[tuple[str, str], str] = {}
+        self.dirty = False  # a fingerprint changed since the source last took a snapshot
         self.lock = threading.Lock()
         self.synced = threading.Event()  # listed at least once (or known absent)
         self.resource_version = ""
@@ -55,7 +56,14 @@ class KindWatcher:
     def snapshot(self) -> tuple[list[tuple[dict, str]], str]:
         """(object, fingerprint) pairs and the resourceVersion they are current at (the newest event applied)."""
         with self.lock:
+            self.dirty = False
             return [(o, self.fingerprints[k]) for k, o in self.objects.items()], self.resource_version
+
+    def current_for_translation(self, snapshot_version: str) -> str:
+        """The newest resourceVersion a translation of the snapshot taken at `snapshot_version` is current
+        at: later events that changed nothing the translator reads (status writes) do not make it stale."""
+        with self.lock:
+            return snapshot_version if self.dirty else self.resource_version
 
     def _prepare(self, obj: dict) -> dict:
         obj.setdefault("apiVersion", self.kind.api_version)
@@ -74,9 +82,11 @@ class KindWatcher:
         prints = {k: fingerprint(o, self.keep_status) for k, o in items.items()}
         with self.lock:
             changed = prints != self.fingerprints
+            self.dirty = self.dirty or changed
             self.objects, self.fingerprints = items, prints
             self.resource_version = doc.get("metadata", {}).get("resourceVersion", "")
         self.relists += 1
+        log.debug("%s: listed %d at resourceVersion %s", self.kind.plural, len(items), self.resource_version)
         self.synced.set()
         if changed:
             self.on_change()
@@ -84,6 +94,7 @@ class KindWatcher:
     def _watch(self) -> bool:
         """Follow events from resource_version. False when the version is too old (410): relist."""
         query = {"resourceVersion": self.resource_version}
+        log.debug("%s: watching from resourceVersion %s", self.kind.plural, self.resource_version)
         for event in self.api.watch_lines(self.kind.path(), query, self.watch_timeout):
             if self.stop.is_set():
                 return True
@@ -94,6 +105,7 @@ class KindWatcher:
                     return False
                 raise ApiError(obj.get("code", 0), obj.get("message", "watch error"))
             rv = obj.get("metadata", {}).get("resourceVersion")
+            log.debug("%s: %s at resourceVersion %s", self.kind.plural, etype, rv)
             if etype == "BOOKMARK":  # only a newer version to resume from, no object change
                 self.resource_version = rv or self.resource_version
                 self.bookmarks += 1
@@ -109,6 +121,7 @@ class KindWatcher:
                     changed = self.fingerprints.get(key) != print_
                     self.objects[key], self.fingerprints[key] = obj, print_
                 self.resource_version = rv or self.resource_version
+                self.dirty = self.dirty or changed
             if changed:
                 self.on_change()
         return True
@@ -128,6 +141,7 @@ class KindWatcher:
                     with self.lock:
                         had = bool(self.objects)
                         self.objects, self.fingerprints = {}, {}
+                        self.dirty = self.dirty or had
                     self.synced.set()
                     if had:
                         self.on_change()

@@ -243,6 +243,20 @@ class RouteTimeouts(K8sModel):
         return self
 
 
+class HTTPRouteRetry(K8sModel):
+    """Experimental channel (v1.6.1): retries of a backend request (status codes, attempts, backoff)."""
+
+    codes: list[Annotated[int, Field(ge=400, le=599)]] = Field(default=[])
+    attempts: int | None = Field(default=None, ge=1)
+    backoff: Duration | None = None
+
+    @model_validator(mode="after")
+    def _set(self) -> "HTTPRouteRetry":
+        if len(set(self.codes)) != len(self.codes):  # listType=set
+            raise ValueError("codes must not repeat")
+        return self
+
+
 def duration_ms(text: str) -> int:
     """Gateway API duration ("1h30m", "500ms") -> milliseconds."""
     units = {"h": 3600000, "m": 60000, "s": 1000, "ms": 1}
@@ -259,6 +273,7 @@ class HTTPRouteRule(K8sModel):
     filters: list[HTTPRouteFilter] = Field(default=[], max_length=16)
     backend_refs: list[HTTPBackendRef] = Field(default=[], max_length=16)
     timeouts: RouteTimeouts | None = None
+    retry: HTTPRouteRetry | None = None
 
     @model_validator(mode="after")
     def _cel_rules(self) -> HTTPRouteRule:

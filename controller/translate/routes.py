@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..envoy_regex import regex_problem
-from ..ir import MatchIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
+from ..ir import MatchIR, RetryIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
 from ..models import HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
 from . import conditions as c
@@ -87,6 +87,7 @@ class RuleSpec:
     timeout_ms: int | None = None
     backend_timeout_ms: int | None = None
     match_prefix: str = ""  # the single PathPrefix value, for ReplacePrefixMatch
+    retry: RetryIR | None = None
 
 
 def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec]) -> None:
@@ -135,12 +136,19 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec])
             if usable:
                 ir.backends = [] if redirect else list(backends)
                 ir.timeout_ms, ir.backend_timeout_ms = rule.timeout_ms, rule.backend_timeout_ms
+                ir.retry = None if redirect else rule.retry
                 filters.apply(ir)
             else:
                 ir.direct_response_status = 500
             entry.routes.append(((*precedence(match), *order, ri, mi), ir))
     if failures:
         entry.resolved = (False, failures[0][0], "; ".join(msg for _, msg in failures))
+
+
+def _retry(retry) -> RetryIR | None:
+    if retry is None:
+        return None
+    return RetryIR(sorted(retry.codes), retry.attempts, duration_ms(retry.backoff) if retry.backoff else None)
 
 
 def _prefix_of(rule: HTTPRouteRule) -> str:
@@ -159,7 +167,7 @@ def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
             ri, rule.name, [_match_ir(m) for m in rule.matches], rule.filters, rule.backend_refs,
             duration_ms(t.request) if t and t.request else None,
             duration_ms(t.backend_request) if t and t.backend_request else None,
-            _prefix_of(rule),
+            _prefix_of(rule), _retry(rule.retry),
         ))
     translate_rules(entry, ctx, rules)
     return entry

@@ -7,7 +7,7 @@ from envoy.config.route.v3 import route_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
-from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR, VirtualHostIR
+from ..ir import ListenerIR, MatchIR, RetryIR, RouteIR, StringMatchIR, VirtualHostIR
 from . import httpfilters
 from .context import XdsContext
 from .filters import full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite, redirect_action
@@ -49,6 +49,21 @@ def _duration(ms: int) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=ms // 1000, nanos=ms % 1000 * 1000000)
 
 
+# The spec: with a retry stanza, connection errors (disconnect, reset, timeout, TCP failure) SHOULD be
+# retried; status codes only those listed. `reset` covers a per-try timeout (timeouts.backendRequest).
+_RETRY_ON_CONNECTION = "connect-failure,refused-stream,reset"
+
+
+def _retry_policy(retry: RetryIR, policy: rc.RetryPolicy) -> None:
+    policy.retry_on = _RETRY_ON_CONNECTION + (",retriable-status-codes" if retry.codes else "")
+    policy.retriable_status_codes.extend(retry.codes)
+    if retry.attempts is not None:
+        policy.num_retries.value = retry.attempts
+    if retry.backoff_ms is not None and retry.backoff_ms > 1:
+        # Envoy wants a base interval above 1 ms; below that its default (25 ms) still honours the minimum
+        policy.retry_back_off.base_interval.CopyFrom(_duration(retry.backoff_ms))
+
+
 def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
     action.cluster_not_found_response_code = rc.RouteAction.INTERNAL_SERVER_ERROR
     plain = all(b.request_headers is None and b.response_headers is None for b in r.backends)
@@ -65,10 +80,13 @@ def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
                 cw.response_headers_to_add.extend(header_options(b.response_headers))
                 cw.response_headers_to_remove.extend(b.response_headers.remove)
     timeout = r.timeout_ms
+    if r.retry is not None:
+        _retry_policy(r.retry, action.retry_policy)
     if r.backend_timeout_ms is not None:
         # timeouts.backendRequest bounds each attempt to a backend; without retries, that is the one attempt.
         action.retry_policy.per_try_timeout.CopyFrom(_duration(r.backend_timeout_ms))
-        action.retry_policy.num_retries.value = 0
+        if r.retry is None:
+            action.retry_policy.num_retries.value = 0
         if timeout is None and r.backend_timeout_ms > ENVOY_DEFAULT_ROUTE_TIMEOUT_MS:
             timeout = r.backend_timeout_ms  # never cut a backend attempt short with Envoy's default
     if timeout is not None:

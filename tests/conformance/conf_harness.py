@@ -20,7 +20,7 @@ import yaml
 from conf_certs import make_ca, make_leaf
 from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret_yaml
 from conf_routes import ROUTES
-from conf_upstream import UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 
 from kgw_controller import echo, echo_grpc
@@ -86,7 +86,8 @@ class Harness:
         infra = infra_yaml(self.backend_port, self.certs)
         infra += "---\n" + secret_yaml(VALIDITY_CERT, INFRA, *make_leaf(root, ca, "validity", VALIDITY_HOSTS))
         infra += secret_yaml(CERTIFICATE, WEB, *make_leaf(root, ca, "certificate", ["secure.test.com"]))
-        self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(), *ALL_MANIFESTS]))
+        self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
+                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
@@ -96,7 +97,10 @@ class Harness:
         self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
                      else UpMode(root, self.offset))
         self.write("00-infra.yaml", infra)
-        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS}.items():
+        # kgw up reads experimental-channel fields; the test API server has the standard-channel CRDs only
+        self.experimental_channel = mode == "up"
+        extra = EXPERIMENTAL_MANIFESTS if self.experimental_channel else {}
+        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS, **extra}.items():
             self.write(name, text)
 
     # --- lifecycle ---------------------------------------------------------------------------------

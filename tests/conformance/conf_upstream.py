@@ -199,6 +199,16 @@ REDIRECT_PORT_AND_SCHEME = (
     ]), parent=_parent("same-namespace-with-https-listener"))
 )
 
+RETRY = route("retries", """\
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /retry/code-500-attempts-3}}]
+    retry: {codes: [500], attempts: 3}
+    backendRefs: [{name: infra-backend-v3, port: 8080}]
+  - matches: [{path: {type: PathPrefix, value: /retry/code-all-attempts-2}}]
+    retry: {codes: [500, 502, 503, 504], attempts: 2}
+    backendRefs: [{name: infra-backend-v3, port: 8080}]
+""", parent=_parent("same-namespace"))
+
 INVALID_PARAMETERS_REF = gateway(
     "gateway-invalid-parameters-ref", [("http", 80, "HTTP", None)],
     extra="  infrastructure:\n    parametersRef: {group: invalid.io, kind: InvalidParameters, name: invalid}\n")
@@ -210,4 +220,9 @@ UPSTREAM_MANIFESTS = {
     "upstream-httproute-cors.yaml": CORS,
     "upstream-httproute-redirect-port-and-scheme.yaml": REDIRECT_PORT_AND_SCHEME,
     "upstream-gateway-invalid-parameters-ref.yaml": INVALID_PARAMETERS_REF,
+}
+# Fields of the experimental channel: the cluster tier's API server serves the standard-channel CRDs, which
+# refuse them, so these are served by `kgw up` only (which reads both channels).
+EXPERIMENTAL_MANIFESTS = {
+    "upstream-httproute-retry.yaml": RETRY,
 }

@@ -4,6 +4,7 @@ is stopped by the test that started it."""
 from __future__ import annotations
 
 import base64
+import os
 import json
 import shutil
 import subprocess
@@ -27,7 +28,8 @@ class Controller:
             [kgw, "controller", "--kubeconfig", str(kubeconfig),
              "--xds-bind", f"127.0.0.1:{self.xds_port}", "--admin", f"127.0.0.1:{self.admin_port}",
              "--listener-address", "127.0.0.1", "--namespace", namespace, "--identity", identity,
-             "--lease-duration", "3", "--lease-renew", "0.5", *extra],
+             "--lease-duration", "3", "--lease-renew", "0.5",
+             "--log-level", os.environ.get("KGW_TEST_CONTROLLER_LOG_LEVEL", "info"), *extra],
             self.log)
 
     @property

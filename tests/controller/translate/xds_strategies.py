@@ -1,6 +1,6 @@
 """Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS listeners sharing
 ports, hostnames), HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter kgw implements,
-timeouts, weights), Services, Secrets — as manifest dicts that kgw reads like files.
+timeouts, retries, weights), Services, Secrets — as manifest dicts that kgw reads like files.
 
 Values come from small pools so that the interesting collisions happen often: the same hostname on two
 listeners, a route wildcard over a listener name, two Gateways on one address and port, a catch-all `*`
@@ -175,6 +175,12 @@ def http_rule(draw) -> dict:
                 refs[0]["filters"] = [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [
                     {"name": "x-backend", "value": "1"}]}}]
             rule["backendRefs"] = refs
+        if draw(st.booleans()):
+            rule["retry"] = draw(st.fixed_dictionaries({}, optional={
+                "codes": st.lists(st.sampled_from([429, 500, 502, 503, 504]), max_size=3, unique=True),
+                "attempts": st.integers(1, 5),
+                "backoff": st.sampled_from(["0s", "1ms", "2ms", "100ms", "1h"]),
+            }))
         if draw(st.booleans()):
             rule["timeouts"] = draw(st.sampled_from([{"request": "1s"}, {"request": "10s", "backendRequest": "2s"},
                                                      {"backendRequest": "30s"}, {"request": "0s"}]))
