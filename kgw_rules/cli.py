@@ -188,7 +188,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("paths", nargs="+", metavar="FILE.kgw|DIR")
     p.add_argument("--engine", choices=ENGINE_NAMES,
                    help="wasm: the prebuilt filter under wasmtime (default when installed); ref: the "
-                        "reference VM; both: run both and fail on any difference")
+                        "reference VM; both: run both and fail on any difference; native: the native module "
+                        "loaded in this process (Linux, needs the pinned Zig once)")
 
 
 def _guarded(func: Command) -> Command:
