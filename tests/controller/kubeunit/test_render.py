@@ -68,6 +68,20 @@ def test_native_data_plane_copies_the_module_into_the_proxy_pod():
     assert {"name": "kgw-native", "emptyDir": {"sizeLimit": "16Mi"}} in pod["volumes"]
 
 
+def test_the_init_container_command_copies_this_machines_module(tmp_path):
+    import subprocess
+    import sys
+
+    import kgw_rules
+    merged = {"dataPlane": "Native"}
+    pod = _by_kind(render(GW, merged, {}, OPTS))["Deployment"]["spec"]["template"]["spec"]
+    command = pod["initContainers"][0]["command"]
+    assert command[:2] == ["python", "-c"]
+    # run the same Python (the kgw image's interpreter has kgw_rules installed, as this one does)
+    subprocess.run([sys.executable, "-c", command[2].replace("/kgw-native", str(tmp_path))], check=True)
+    assert (tmp_path / "libkgw_rules.so").read_bytes() == kgw_rules.native_module_path().read_bytes()
+
+
 def test_v1beta1_endpoint_slice_becomes_v1():
     out = to_v1_endpoint_slice({"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice",
                                 "endpoints": [{"addresses": ["10.0.0.1"], "topology": {
