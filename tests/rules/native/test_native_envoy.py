@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 
 import kgw_rules
+import kgw_rules.harness.native
 from tests.e2e import envoy as E
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +73,40 @@ def test_the_module_exports_the_abi_and_imports_only_envoy_and_a_little_libc():
     assert "envoy_dynamic_module_on_program_init" in defined
     assert {"envoy_dynamic_module_on_http_filter_per_route_config_new",
             "envoy_dynamic_module_on_http_filter_request_headers"} <= defined
+
+
+def test_envoy_workers_share_the_module_under_concurrent_load(tmp_path):
+    """Four workers, four clients: configurations are shared across threads (atomic reference counts),
+    scratch memory and stream pools are per thread. Every request is transformed, none is lost."""
+    import http.client
+    import threading
+
+    if not pathlib.Path(E.ENVOY).exists():
+        pytest.skip("envoy is not installed")
+    blob = kgw_rules.compile(PROGRAM, "smoke.kgw").to_bytes(strip=True)
+    port, up = E.free_port(), E.free_port()
+    route = E.route("kgw-route", {"prefix": "/"}, typed_per_filter_config=E.native_route_programs(
+        kgw_rules.harness.native.route_bundle([blob], b"ns/r/0")))
+    lis = E.listener("l", port, [route], [E.native_filter()])
+    proxy = E.Envoy([lis, _upstream(up)], [E.cluster("upstream", up)], tmp_path, native=True)
+    proxy.args[proxy.args.index("--concurrency") + 1] = "4"
+    bad: list[object] = []
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(300):
+            conn.request("GET", "/x")
+            r = conn.getresponse()
+            r.read()
+            if r.status != 200 or r.getheader("x-echo-x-route") != "ns/r/0":
+                bad.append((r.status, r.getheader("x-echo-x-route")))
+        conn.close()
+
+    with proxy as e:
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert bad == [] and e.proc.poll() is None
+        assert e.stats("dynamicmodulescustom.kgw")["dynamicmodulescustom.kgw.programs_run"] == 2 * 1200
