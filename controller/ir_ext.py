@@ -2,9 +2,9 @@
 left out of golden dumps so Gateway API-only goldens never change)."""
 from __future__ import annotations
 
-from kgw_rules.wire.variants import Needs
-
 from dataclasses import dataclass, field
+
+from kgw_rules.wire.variants import Needs
 
 
 @dataclass
