@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kgw_rules.wire.variants import Needs
+from kgw_rules.wire import Needs
 
 
 @dataclass

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import kgw_rules
-from kgw_rules.wire.variants import Needs, program_needs
+from kgw_rules.wire import Needs, program_needs
 
 from ...ir_ext import ProgramIR
 from ...models import GATEWAY_GROUP

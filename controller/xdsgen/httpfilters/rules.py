@@ -16,8 +16,7 @@ from google.protobuf import any_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
 import kgw_rules
-from kgw_rules.wire import BundleRoute, encode_bundle
-from kgw_rules.wire.variants import variant_for
+from kgw_rules.wire import BundleRoute, encode_bundle, variant_for
 
 from ...ads.types import EXTENSION_CONFIG
 from ...ir import RouteIR
