@@ -71,22 +71,31 @@ def _struct(name: str, members: list[tuple[str, str]], doc: str) -> list[str]:
     return [f"/// {doc}", f"pub const {name} = struct {{", *(f"    pub const {n}: u8 = {v};" for n, v in members), "};"]
 
 
+OPCODE_TABLE_ROWS = 128
+
+
 def generate_wire_zig() -> str:
     """Zig source of every constant the filter shares with kgw_rules.wire (and the two runtime limits of
     kgw_rules.regex and kgw_rules.runtime): opcodes and their tables, fields, flags, limits, magics."""
     ops, phase_bits = wire_opcodes.OPS, {"rq": 1, "rs": 2, "both": 3}
-    sizes, pops, pushes, phases = [255] * 256, [0] * 256, [0] * 256, [0] * 256
+    # opcodes are below 0x80, so the tables have 128 rows (the verifier refuses a larger byte first)
+    assert max(op.code for op in ops) < OPCODE_TABLE_ROWS
+    n = OPCODE_TABLE_ROWS
+    sizes, wide_sizes, pops, pushes, phases = [255] * n, [255] * n, [0] * n, [0] * n, [0] * n
     for op in ops:
-        sizes[op.code] = wire_opcodes.OPERAND_BYTES[op.fmt]
+        sizes[op.code] = wire_opcodes.operand_bytes(op.fmt, False)
+        wide_sizes[op.code] = wire_opcodes.operand_bytes(op.fmt, True)
         pops[op.code], pushes[op.code], phases[op.code] = max(op.pops, 0), op.pushes, phase_bits[op.phases]
     flags = [(f"flag_{name.replace('-', '_')}", bit) for bit, name in wire_flags.FLAG_NAMES]
     consts: list[tuple[str, str, object]] = [
-        ("program_magic", "*const [4]u8", f'"{wire_program.MAGIC.decode()}"'),
+        # the magic "KGW" and the version byte: how a program (and a configuration that is one) starts
+        ("program_magic", "*const [4]u8", '"' + "".join(f"\\x{b:02x}" for b in wire_program.START) + '"'),
         ("program_version", "u8", wire_program.VERSION),
-        ("program_header_size", "usize", wire_program.HEADER.size),
+        ("program_min_header_size", "usize", wire_program.MIN_HEADER_SIZE),
+        ("program_checksum_size", "usize", wire_program.CHECKSUM.size),
         ("line_entry_size", "usize", wire_program.LINE_ENTRY.size),
-        ("tag_string", "u8", wire_program.TAG_STRING),
-        ("tag_int", "u8", wire_program.TAG_INT),
+        ("constant_int_mark", "u64", wire_program.INT_MARK),
+        ("narrow_constants", "usize", wire_opcodes.NARROW_CONSTANTS),
         *((name, "u16", bit) for name, bit in flags),
         ("known_flags", "u16", wire_flags.KNOWN_FLAGS),
         ("max_code", "usize", limits.MAX_CODE_BYTES),
@@ -99,7 +108,6 @@ def generate_wire_zig() -> str:
         ("bundle_header_size", "usize", wire_bundle.BUNDLE_HEADER.size),
         ("max_bundle_programs", "usize", limits.MAX_BUNDLE_PROGRAMS),
         ("max_route_programs", "usize", limits.MAX_ROUTE_PROGRAMS),
-        ("regex_format_version", "u8", wire_regex.FORMAT_VERSION),
         ("regex_max_instructions", "usize", limits.MAX_REGEX_INSTRUCTIONS),
         ("regex_max_groups", "usize", limits.MAX_REGEX_GROUPS),
         ("regex_max_classes", "usize", limits.MAX_REGEX_CLASSES),
@@ -117,14 +125,13 @@ def generate_wire_zig() -> str:
     out += [f"pub const {name}: {zig_type} = {value};" for name, zig_type, value in consts]
     out += ["", *_struct("Op", [(op.name, f"0x{op.code:02X}") for op in ops], "bytecode opcodes")]
     out += _table("operand_bytes", sizes, "operand bytes after the opcode, indexed by opcode; 255 = unknown opcode")
+    out += _table("operand_bytes_wide", wide_sizes, "the same in a WIDE program (two-byte constant indexes)")
     out += _table("pops", pops, "fixed pops (CONCAT, IN, RESPOND compute theirs)")
     out += _table("pushes", pushes, "pushes")
     out += _table("phases", phases, "bit 0 request, bit 1 response; 0 = unknown opcode")
     out += _struct("Field", [(name, str(i)) for i, name in enumerate(wire_opcodes.FIELDS)], "FIELD operands")
     out += _struct("Rx", [(op.name, str(op.code)) for op in wire_regex.OPCODES], "regex opcodes")
     out += _struct("RxAssert", [(k.name, str(k.code)) for k in wire_regex.ASSERT_KINDS], "regex assertion kinds")
-    widths = [sum(o.width for o in op.operands) for op in sorted(wire_regex.OPCODES)]
-    out += _table("rx_operand_bytes", widths, "operand bytes of each regex opcode")
     return "\n".join(out) + "\n"
 
 

@@ -83,6 +83,11 @@ RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS
 NOT_HEADERS = {
     ":path": "use `path` (and `url`, `query(...)`)", ":method": "use `method`", ":authority": "use `host`",
     "host": "use `host`", ":scheme": "use `scheme`", ":status": "use `status`",
+}
+
+# Headers rules may read (`header("content-length")`, as kgateway's templates do) but never write: the
+# filter keeps content-length true after body edits, and Envoy owns the framing.
+READ_ONLY_HEADERS = {
     "content-length": "content-length is maintained by the filter",
     "transfer-encoding": "transfer-encoding is maintained by Envoy",
 }

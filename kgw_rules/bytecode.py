@@ -6,12 +6,24 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from .disasm import disassemble
-from .wire.flags import FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY
+from .wire.flags import FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, FLAG_WIDE
 from .wire.program import ProgramImage, decode_program, encode_program
 from .wire.verify import decode_code
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An `if` or `else if` condition of the source: the JMPF at `pc` of `phase` skips its branch when the
+    condition is false (coverage counts both outcomes). Compiler metadata, never part of the bytes."""
+
+    phase: int
+    pc: int
+    line: int
+    col: int
+    keyword: str  # "if" | "else if"
 
 
 @dataclass
@@ -21,6 +33,7 @@ class Program(ProgramImage):
     source: str | None = field(default=None, compare=False)  # the text it came from, when compiled here
     filename: str = field(default="<bytecode>", compare=False)
     warnings: list[Diagnostic] = field(default_factory=list, compare=False)
+    decisions: list[Decision] = field(default_factory=list, compare=False)  # empty when decoded from bytes
 
     def to_bytes(self, strip: bool = False) -> bytes:
         return encode_program(self, strip)
@@ -40,13 +53,18 @@ class Program(ProgramImage):
         return bool(self.flags & FLAG_RESPONSE_BODY)
 
     @property
+    def wide(self) -> bool:
+        """More than 256 constants: constant-index operands take two bytes."""
+        return bool(self.flags & FLAG_WIDE)
+
+    @property
     def has_response_phase(self) -> bool:
         return bool(self.flags & FLAG_RESPONSE)
 
     def environment_names(self) -> list[str]:
         """The environment variables the code reads (`env("NAME")`, ENV operands), sorted: what a
         deployment must pass to the filter's VM (Envoy vm_config.environment_variables.host_env_keys)."""
-        names = {self.constants[ins.operands[0]] for code in self.code for ins in decode_code(code)
+        names = {self.constants[ins.operands[0]] for code in self.code for ins in decode_code(code, self.wide)
                  if ins.op.name == "ENV"}
         return sorted(n.decode("utf-8", "replace") for n in names if isinstance(n, bytes))
 

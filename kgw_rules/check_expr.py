@@ -249,7 +249,7 @@ class ExpressionChecker:
                 return self.error(arg.span, f"{call.fn}() takes a literal: {what} are literals without interpolation",
                                   f'write {call.fn}("...")')
             if call.fn in ("header", "header_all", "request_header"):
-                check_header_name(A.Lit(arg.span, text.lower()), self.error)
+                check_header_name(A.Lit(arg.span, text.lower()), self.error, write=False)
             elif call.fn == "json":
                 check_json_path(A.Lit(arg.span, text), self.error)
             elif call.fn == "env" and ("=" in text or "\0" in text):  # environ entries are NAME=value

@@ -142,17 +142,94 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(path: str, text: str) -> None:
+    try:
+        pathlib.Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+
+
 def cmd_test(args: argparse.Namespace) -> int:
-    from .testing import discover, render, run_file
+    from .coverage import CoverageData, cobertura_report, lcov_report, text_report
+    from .testing import discover, junit_xml, render, run_file
 
     engine_name = args.engine or ("wasm" if wasm_available() else "ref")
     engine = get_engine(engine_name)
     files = discover(args.paths)
     if not files:
         raise UsageError("no rules files with a .test.yaml beside them under " + " ".join(args.paths))
-    text, passed, failed = render([run_file(f, engine) for f in files])
+    coverage = CoverageData() if args.coverage or args.lcov or args.cobertura else None
+    reports = [run_file(f, engine, coverage) for f in files]
+    text, passed, failed = render(reports)
     print(text)
+    if args.junit:
+        _write(args.junit, junit_xml(reports))
+    if coverage is not None:
+        print("\ncoverage (reference VM):\n" + text_report(coverage), end="")
+        if args.lcov:
+            _write(args.lcov, lcov_report(coverage))
+        if args.cobertura:
+            _write(args.cobertura, cobertura_report(coverage))
     return 1 if failed else 0
+
+
+def _rules_files(paths: list[str]) -> list[pathlib.Path]:
+    found: list[pathlib.Path] = []
+    for raw in paths:
+        p = pathlib.Path(raw)
+        found += sorted(p.rglob("*.kgw")) if p.is_dir() else [p]
+    return found
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .diagnostics import CompileError
+    from .format import format_source
+
+    if args.files == ["-"]:
+        source = sys.stdin.read()
+        try:
+            sys.stdout.write(format_source(source, "<stdin>"))
+        except CompileError as err:
+            print(err, file=sys.stderr)
+            return 1
+        return 0
+    failed = changed = 0
+    files = _rules_files(args.files)
+    if not files:
+        raise UsageError("no .kgw files under " + " ".join(args.files))
+    for path in files:
+        source = _read(str(path))
+        try:
+            formatted = format_source(source, str(path))
+        except CompileError as err:
+            print(err, file=sys.stderr)
+            failed += 1
+            continue
+        if formatted == source:
+            continue
+        changed += 1
+        if args.check:
+            print(f"would reformat {path}")
+            if args.diff:
+                import difflib
+
+                sys.stdout.writelines(difflib.unified_diff(source.splitlines(True), formatted.splitlines(True),
+                                                           str(path), f"{path} (formatted)"))
+        else:
+            path.write_text(formatted, encoding="utf-8")
+            print(f"reformatted {path}")
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed - failed} unchanged"
+          + (f", {failed} with syntax errors" if failed else ""), file=sys.stderr)
+    return 1 if failed or (args.check and changed) else 0
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    try:
+        from .lsp import main
+    except ImportError as err:
+        raise UsageError(f"kgw lsp needs pygls ({err}); install it with: pip install 'kgw[lsp]'") from None
+    return main(args)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -164,6 +241,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("check", cmd_check, "report every problem in rules files")
     p.add_argument("files", nargs="+", metavar="FILE.kgw")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    p = add("fmt", cmd_fmt, "rewrite rules files in the one canonical layout (comments kept)")
+    p.add_argument("files", nargs="+", metavar="FILE.kgw|DIR|-", help="`-`: read stdin, write stdout")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not formatted")
+    p.add_argument("--diff", action="store_true", help="with --check: show what would change")
+
+    add("lsp", cmd_lsp, "a Language Server for rules files over stdio (diagnostics, hover, completion, "
+        "definitions, formatting); needs the `lsp` extra")
 
     p = add("compile", cmd_compile, "compile a rules file to bytecode")
     p.add_argument("file", metavar="FILE.kgw")
@@ -190,6 +275,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="wasm: the prebuilt filter under wasmtime (default when installed); ref: the "
                         "reference VM; both: run both and fail on any difference; native: the native module "
                         "loaded in this process (Linux, needs the pinned Zig once)")
+    p.add_argument("--coverage", action="store_true",
+                   help="report the statements and branches (if/else if outcomes) the cases ran, per file")
+    p.add_argument("--lcov", metavar="FILE", help="write coverage as an LCOV tracefile (implies --coverage)")
+    p.add_argument("--cobertura", metavar="FILE", help="write coverage as Cobertura XML (implies --coverage)")
+    p.add_argument("--junit", metavar="FILE", help="write the results as JUnit XML")
 
 
 def _guarded(func: Command) -> Command:

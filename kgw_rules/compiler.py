@@ -5,14 +5,14 @@ import struct
 
 from . import ast as A
 from .builtins import FUNCTION_OPCODES
-from .bytecode import Program
+from .bytecode import Decision, Program
 from .checker import Checked
 from .diagnostics import Diagnostic, Span
 from .literals import literal_text
-from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY
+from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, FLAG_WIDE
 from .wire.limits import MAX_CODE_BYTES, MAX_CONSTANTS
-from .wire.opcodes import BY_NAME, FIELDS, OPERAND_STRUCTS
-from .wire.program import Constant, LineEntry
+from .wire.opcodes import BY_NAME, FIELDS, operand_struct
+from .wire.program import Constant, LineEntry, is_wide
 from .wire.regex import RegexProgram, encode_regex
 from .wire.verify import check_code
 
@@ -47,17 +47,22 @@ class _Pools:
 
 
 class _Emitter:
-    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, Folded], phase: int):
+    def __init__(self, checked: Checked, pools: _Pools, const_values: dict[int, Folded], phase: int,
+                 wide: bool = False):
         self.checked, self.pools, self.const_values, self.phase = checked, pools, const_values, phase
+        self.wide = wide  # two-byte constant indexes (the program has more than 256 constants)
         self.code = bytearray()
         self.lines: list[LineEntry] = []
+        self.decisions: list[Decision] = []
         self.too_long: Diagnostic | None = None  # the first jump that cannot reach its target
 
     def emit(self, name: str, *operands: int) -> int:
         op = BY_NAME[name]
         pc = len(self.code)
         self.code.append(op.code)
-        packing = OPERAND_STRUCTS[op.fmt]
+        packing = operand_struct(op.fmt, self.wide)
+        if packing and op.fmt in ("k", "kk") and not self.wide:
+            operands = tuple(k & 0xFF for k in operands)  # a narrow first pass that outgrows a byte is redone WIDE
         if packing:
             self.code += packing.pack(*operands)
         return pc
@@ -134,6 +139,7 @@ class _Emitter:
         for i, (cond, body) in enumerate(s.branches):
             self.expr(cond)
             skip = self.jump("JMPF")
+            self.decisions.append(Decision(self.phase, skip, cond.span.line, cond.span.col, "else if" if i else "if"))
             self.block(body)
             if i < len(s.branches) - 1 or s.orelse is not None:
                 ends.append(self.jump("JMP"))
@@ -266,12 +272,13 @@ class _Emitter:
 
 
 def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, Folded], list[Diagnostic]]:
-    """Evaluate top-level `let`s at compile time with the reference VM."""
+    """Evaluate top-level `let`s at compile time with the reference VM (scratch code is always WIDE, so
+    every index fits while the pool is still growing)."""
     from .vm import evaluate_constant
 
     values: dict[int, Folded] = {}
     for decl, sym in checked.consts:
-        scratch = _Emitter(checked, pools, values, 0)
+        scratch = _Emitter(checked, pools, values, 0, wide=True)
         scratch.expr(decl.value)
         if scratch.too_long is not None:
             return values, [scratch.too_long]
@@ -279,17 +286,29 @@ def _fold_constants(checked: Checked, pools: _Pools) -> tuple[dict[int, Folded],
     return values, []
 
 
+class _NeedsWide(Exception):
+    """The narrow pass made more than 256 constants."""
+
+
 def generate(checked: Checked, filename: str, source: str) -> tuple[Program | None, list[Diagnostic]]:
+    try:
+        return _generate(checked, filename, source, wide=False)
+    except _NeedsWide:  # a byte cannot index every constant: the same code with two-byte indexes (same pool)
+        return _generate(checked, filename, source, wide=True)
+
+
+def _generate(checked: Checked, filename: str, source: str, wide: bool) -> tuple[Program | None, list[Diagnostic]]:
     pools = _Pools()
     const_values, diags = _fold_constants(checked, pools)
     if diags:
         return None, diags
     code = [b"", b""]
     lines: list[LineEntry] = []
+    decisions: list[Decision] = []
     flags = 0
     for phase in checked.program.phases:
         index = 0 if phase.kind == "request" else 1
-        emitter = _Emitter(checked, pools, const_values, index)
+        emitter = _Emitter(checked, pools, const_values, index, wide)
         emitter.block(phase.body)
         if not emitter.code:
             continue  # an empty phase is no phase: the filter then skips those callbacks entirely
@@ -300,6 +319,7 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
                                     f"{len(emitter.code)} bytes of bytecode; the limit is {MAX_CODE_BYTES}"))
         code[index] = bytes(emitter.code)
         lines.extend(emitter.lines)
+        decisions.extend(emitter.decisions)
         flags |= FLAG_REQUEST if index == 0 else FLAG_RESPONSE
     if "request" in checked.body_phases:
         flags |= FLAG_REQUEST_BODY
@@ -310,9 +330,13 @@ def generate(checked: Checked, filename: str, source: str) -> tuple[Program | No
                                 f"the program needs {len(pools.constants)} constants; the limit is {MAX_CONSTANTS}"))
     if diags:
         return None, diags
-    depth = max(check_code(code[i], ("request", "response")[i], pools.constants, pools.regexes, checked.nvars)
+    if is_wide(len(pools.constants)) != wide:
+        raise _NeedsWide
+    if wide:
+        flags |= FLAG_WIDE
+    depth = max(check_code(code[i], ("request", "response")[i], pools.constants, pools.regexes, checked.nvars, wide)
                 for i in range(2))
     lines.sort(key=lambda entry: (entry.phase, entry.pc))
     program = Program(flags | FLAG_LINES, checked.nvars, pools.constants, pools.regexes, (code[0], code[1]),
-                      depth, lines, source, filename)
+                      depth, lines, source, filename, decisions=decisions)
     return program, []

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .regex.match import disassemble_regex
-from .wire.flags import FLAG_NAMES, PHASES
+from .wire.flags import FLAG_NAMES, FLAG_WIDE, PHASES
 from .wire.opcodes import FIELDS
-from .wire.program import Constant, ProgramImage
+from .wire.program import VERSION, Constant, ProgramImage
 from .wire.verify import STRING_OPERAND, decode_code
 
 
@@ -35,7 +35,7 @@ def _operands(name: str, ops: tuple[int, ...], end: int, constants: list[Constan
 
 def disassemble(program: ProgramImage) -> str:
     flags = [n for bit, n in FLAG_NAMES if program.flags & bit]
-    out = [f"; kgw bytecode v1  flags: {' '.join(flags) or '-'}  vars: {program.nvars}  "
+    out = [f"; kgw bytecode v{VERSION}  flags: {' '.join(flags) or '-'}  vars: {program.nvars}  "
            f"max stack: {program.max_stack}"]
     out.append(f"constants ({len(program.constants)}):")
     out += [f"  {i:4d}  {_const(c)}" for i, c in enumerate(program.constants)]
@@ -49,7 +49,7 @@ def disassemble(program: ProgramImage) -> str:
         if not code:
             continue
         out.append(f"on {PHASES[phase]} ({len(code)} bytes):")
-        for ins in decode_code(code):
+        for ins in decode_code(code, bool(program.flags & FLAG_WIDE)):
             line = lines.get((phase, ins.pc))
             mark = f"; line {line}" if line else ""
             text = f"{ins.op.name:<12} {_operands(ins.op.name, ins.operands, ins.end, program.constants)}".rstrip()

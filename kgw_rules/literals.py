@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from . import ast as A
-from .builtins import NOT_HEADERS
+from .builtins import NOT_HEADERS, READ_ONLY_HEADERS
 from .diagnostics import Span
 from .wire.regex import RegexProgram
 
@@ -23,8 +23,11 @@ def literal_text(e: A.Expr) -> str | None:
     return "".join(texts) if len(texts) == len(e.parts) else None
 
 
-def check_header_name(name: A.Lit, error: Report) -> None:
-    if name.value in NOT_HEADERS:
+def check_header_name(name: A.Lit, error: Report, write: bool = True) -> None:
+    """A header name a statement writes (`write`) or an expression reads."""
+    if write and name.value in READ_ONLY_HEADERS:
+        error(name.span, f"`{name.value}` can be read but not written by rules", READ_ONLY_HEADERS[name.value])
+    elif name.value in NOT_HEADERS:
         error(name.span, f"`{name.value}` is not a header name in rules", NOT_HEADERS[name.value])
     elif name.value.startswith(":"):
         error(name.span, f"`{name.value}` is a pseudo-header, not a header name in rules",

@@ -8,6 +8,10 @@
 
 Every exchange runs through the same kgw_filter.wasm that Envoy runs (under wasmtime); pass
 `engine="ref"` for the Python reference VM or `engine="both"` to run both and fail on any difference.
+
+`pytest --kgw-coverage` reports which statements and branches of the rules files (programs compiled from
+source by the fixture) the tests ran, like `kgw test --coverage`; `--kgw-lcov FILE` and
+`--kgw-cobertura FILE` write the LCOV and Cobertura reports.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ import pytest
 from .exchange import LocalResponse, Outcome, Request, Response
 
 if TYPE_CHECKING:
+    from .bytecode import Program
+    from .coverage import CoverageData
     from .engines import Engine
 
 Headers = list[tuple[bytes, bytes]]
@@ -135,9 +141,12 @@ def _response(resp: Response | int | Mapping[str, Any] | None) -> Response | Non
 class FilterUnderTest:
     """A compiled rules program and the engine that runs it."""
 
-    def __init__(self, blobs: list[bytes], engine: Engine):
+    def __init__(self, blobs: list[bytes], engine: Engine, programs: list[Program] | None = None,
+                 coverage: CoverageData | None = None):
         self.blobs = blobs
         self._engine = engine
+        self._programs = programs or []  # with source, when coverage is measured
+        self._coverage = coverage
 
     def request(self, method: str = "GET", url: str = "/", headers: HeaderSpec = None, body: str | bytes | None = None,
                 response: Response | int | Mapping[str, Any] | None = None, *,
@@ -148,6 +157,8 @@ class FilterUnderTest:
         req = Request(method=_b(method), url=_b(url), host=_b(host), scheme=_b(scheme), client_ip=_b(client_ip),
                       route=_b(route), headers=_headers(headers), body=None if body is None else _b(body))
         out = self._engine(self.blobs, req, _response(response))
+        if self._coverage is not None:
+            self._measure(req, _response(response))
         return FilterResult(
             request=RequestView(out.request) if out.request is not None else None,
             response=ResponseView(out.response) if out.response is not None else None,
@@ -155,6 +166,17 @@ class FilterUnderTest:
             skipped=list(out.skipped),
             outcome=out,
         )
+
+
+    def _measure(self, req: Request, resp: Response | None) -> None:
+        from .vm import Probe, run_exchange
+
+        probe = Probe()
+        run_exchange(self._programs, req, resp, probe=probe)
+        assert self._coverage is not None
+        for index, program in enumerate(self._programs):
+            if program.source is not None:
+                self._coverage.file(program).record(probe, index)
 
 
 def _source(path_or_source: str | os.PathLike[str], base: pathlib.Path) -> tuple[str, str]:
@@ -186,17 +208,58 @@ def kgw_rules_filter(request: pytest.FixtureRequest) -> Callable[..., FilterUnde
     Several programs run in order, as Gateway-, route- and rule-level programs do on one route.
     """
     from . import compile as compile_rules
+    from .bytecode import Program
 
     base = request.path.parent
+    coverage = request.config.stash.get(_COVERAGE, None)
 
     def make(*programs: bytes | str | os.PathLike[str], engine: str = "wasm") -> FilterUnderTest:
-        blobs = []
+        blobs, compiled = [], []
         for p in programs:
             if isinstance(p, bytes):
-                blobs.append(p)  # already compiled bytecode
+                blobs.append(p)  # already compiled bytecode: no source, so no coverage
+                compiled.append(Program.from_bytes(p))
                 continue
             source, filename = _source(p, base)
-            blobs.append(compile_rules(source, filename).to_bytes(strip=True))
-        return FilterUnderTest(blobs, _engine(engine))
+            program = compile_rules(source, filename)
+            blobs.append(program.to_bytes(strip=True))
+            compiled.append(program)
+            if coverage is not None:
+                coverage.file(program)  # listed even when no test sends it a request
+        return FilterUnderTest(blobs, _engine(engine), compiled, coverage)
 
     return make
+
+
+_COVERAGE = pytest.StashKey["CoverageData"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kgw", "kgw rules")
+    group.addoption("--kgw-coverage", action="store_true",
+                    help="report the statements and branches of rules files the kgw_rules_filter tests ran")
+    group.addoption("--kgw-lcov", metavar="FILE", help="write rules coverage as LCOV (implies --kgw-coverage)")
+    group.addoption("--kgw-cobertura", metavar="FILE",
+                    help="write rules coverage as Cobertura XML (implies --kgw-coverage)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("kgw_coverage") or config.getoption("kgw_lcov") or config.getoption("kgw_cobertura"):
+        from .coverage import CoverageData
+
+        config.stash[_COVERAGE] = CoverageData()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    data = config.stash.get(_COVERAGE, None)
+    if data is None:
+        return
+    from .coverage import cobertura_report, lcov_report, text_report
+
+    terminalreporter.write_sep("-", "kgw rules coverage (reference VM)")
+    terminalreporter.write(text_report(data))
+    for option, render in (("kgw_lcov", lcov_report), ("kgw_cobertura", cobertura_report)):
+        path = config.getoption(option)
+        if path:
+            pathlib.Path(path).write_text(render(data), encoding="utf-8")
+            terminalreporter.write_line(f"wrote {path}")

@@ -70,10 +70,16 @@ def describe_syntax_error(err: UnexpectedInput, text: str) -> Diagnostic:
     message = f"unexpected {_describe_token(tok)}"
     hint = None
     opened = _unclosed_brace(text) if tok.type == "$END" and "RBRACE" in err.expected else None
-    if opened is not None:
-        line = text.count("\n", 0, opened) + 1
-        col = opened - (text.rfind("\n", 0, opened) + 1) + 1
-        span = Span(line, col, line, col + 1)
+    bracket = _open_bracket(text, _offset(tok, text)) if tok.type in _BRACKET_BREAKERS else None
+    if bracket is not None:
+        # `f(x` then `}`: the useful place is where the bracket opened; say where the parser gave up too
+        where = "the end of the file" if tok.type == "$END" else f"{_describe_token(tok)} at {span.line}:{span.col}"
+        span = _char_span(text, bracket)
+        closer = _CLOSERS[text[bracket]]
+        message, expected = f"this `{text[bracket]}` is never closed (found {where} first)", []
+        hint = f"add the missing `{closer}`"
+    elif opened is not None:
+        span = _char_span(text, opened)
         message, expected, hint = "this `{` is never closed", [], "add the missing `}`"
     elif tok.type == "ELSE":
         message = "`else` must stand on the same line as the `}` before it"
@@ -88,14 +94,57 @@ def describe_syntax_error(err: UnexpectedInput, text: str) -> Diagnostic:
     return Diagnostic("error", span, message, hint)
 
 
-def _structure(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (index, char) for ( ) [ ] { } ; and newlines outside strings, regexes and comments."""
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+# Tokens that cannot continue an expression inside ( ) or [ ]: met with a bracket still open, that bracket
+# is what is missing.
+_BRACKET_BREAKERS = {"RBRACE", "LBRACE", "$END", "RPAR", "RSQB"}
+
+
+def _offset(tok: Token, text: str) -> int:
+    return tok.start_pos if tok.type != "$END" and tok.start_pos is not None else len(text)
+
+
+def _char_span(text: str, offset: int) -> Span:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(line, col, line, col + 1)
+
+
+def _open_bracket(text: str, pos: int) -> int | None:
+    """Offset of the `(` or `[` still open at `pos` when the token there cannot close it, else None."""
+    stack: list[int] = []
+    for i, c in _structure(text):
+        if i >= pos:
+            if stack and text[stack[-1]] in "([" and c != _CLOSERS[text[stack[-1]]]:
+                return stack[-1]
+            return None
+        if c in "([{":
+            stack.append(i)
+        elif c in ")]}" and stack:
+            stack.pop()
+    return stack[-1] if stack and text[stack[-1]] in "([" else None
+
+
+def comments(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every `#` comment, in order (strings and regexes skipped)."""
+    return [(i, _comment_end(text, i)) for i, c in _structure(text, with_comments=True) if c == "#"]
+
+
+def _comment_end(text: str, i: int) -> int:
+    j = text.find("\n", i)
+    return len(text) if j < 0 else j
+
+
+def _structure(text: str, with_comments: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield (index, char) for ( ) [ ] { } ; and newlines outside strings, regexes and comments (and the
+    `#` starting each comment when asked)."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
+            if with_comments:
+                yield i, c
+            i = _comment_end(text, i)
             continue
         after_word = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
         if c == '"' or (c == "r" and text.startswith('r"', i) and not after_word):

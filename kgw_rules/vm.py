@@ -7,6 +7,7 @@ in order, then (without a local response) every program's response phase over th
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Callable
 
 from . import runtime as rt
@@ -14,7 +15,8 @@ from .bytecode import Program
 from .exchange import Headers, HostContext, LocalResponse, Outcome, Request, Response
 from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
-from .wire.opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS
+from .wire.flags import FLAG_WIDE
+from .wire.opcodes import BY_CODE, FIELDS, operand_struct
 from .wire.program import Constant
 from .wire.regex import RegexProgram
 
@@ -69,11 +71,20 @@ class _End(Exception):
     """`respond` ran: no further rules of this stream run."""
 
 
+class Probe:
+    """What ran, for coverage (kgw_rules.coverage): how often each statement started (by the pc of the
+    line table) and how each JMPF went, keyed by the program's index in run_exchange's list."""
+
+    def __init__(self) -> None:
+        self.statements: Counter[tuple[int, int, int]] = Counter()  # (program, phase, pc)
+        self.jumps: Counter[tuple[int, int, int, bool]] = Counter()  # (program, phase, pc, jumped)
+
+
 class _Phase:
     """One program's phase over the mutable exchange."""
 
-    def __init__(self, program: Program, phase: int, state: _Stream, variables: list[Value]):
-        self.p, self.phase, self.s, self.vars = program, phase, state, variables
+    def __init__(self, program: Program, phase: int, state: _Stream, variables: list[Value], index: int = 0):
+        self.p, self.phase, self.s, self.vars, self.index = program, phase, state, variables, index
         self.lines = {e.pc: e.line for e in (program.lines or []) if e.phase == phase}
 
     @property
@@ -125,15 +136,21 @@ class _Phase:
     def run(self) -> list[Value]:
         """Run to the end of the code or a `stop`; returns what is left on the stack."""
         code, consts = self.p.code[self.phase], self.p.constants
+        wide = bool(self.p.flags & FLAG_WIDE)
         stack: list[Value] = []
+        probe, key = self.s.probe, (self.index, self.phase)
         pc = 0
         while pc < len(code):
             op = BY_CODE[code[pc]]
-            fmt = OPERAND_STRUCTS[op.fmt]
+            fmt = operand_struct(op.fmt, wide)
             a = fmt.unpack_from(code, pc + 1) if fmt else ()
             if pc in self.lines:
                 self.s.trace.append((("request", "response")[self.phase], self.lines[pc]))
-            pc += op.size
+                if probe is not None:
+                    probe.statements[(*key, pc)] += 1
+            if probe is not None and op.name == "JMPF":
+                probe.jumps[(*key, pc, stack[-1] is not True)] += 1
+            pc += 1 + (fmt.size if fmt else 0)
             name = op.name
             if name in _PURE:
                 n = _ARITY[name]
@@ -303,8 +320,10 @@ class _Phase:
 
 
 class _Stream:
-    def __init__(self, request: Request, response: Response | None, host: HostContext | None = None):
+    def __init__(self, request: Request, response: Response | None, host: HostContext | None = None,
+                 probe: Probe | None = None):
         self.host = host or HostContext()
+        self.probe = probe
         self.request = request
         self.response = response
         self.local: LocalResponse | None = None
@@ -313,32 +332,29 @@ class _Stream:
 
 
 def run_exchange(programs: list[Program], request: Request, response: Response | None = None,
-                 host: HostContext | None = None) -> Outcome:
-    """Run one request (and the upstream's answer, if given) through `programs` in order."""
-    stream = _Stream(copy.deepcopy(request), copy.deepcopy(response), host)
+                 host: HostContext | None = None, probe: Probe | None = None) -> Outcome:
+    """Run one request (and the upstream's answer, if given) through `programs` in order; `probe`, when
+    given, records which statements and branches ran."""
+    stream = _Stream(copy.deepcopy(request), copy.deepcopy(response), host, probe)
     variables: list[list[Value]] = [[None] * p.nvars for p in programs]
     try:
-        for p, v in zip(programs, variables, strict=True):
+        for i, (p, v) in enumerate(zip(programs, variables, strict=True)):
             if p.code[0]:
-                _run_phase(p, 0, stream, v)
+                _Phase(p, 0, stream, v, i).run()
     except _End:
         return Outcome(None, None, stream.local, stream.skipped, stream.trace)
     if stream.response is None:
         return Outcome(stream.request, None, None, stream.skipped, stream.trace)
     try:
-        for p, v in zip(programs, variables, strict=True):
+        for i, (p, v) in enumerate(zip(programs, variables, strict=True)):
             if p.code[1]:
-                _run_phase(p, 1, stream, v)
+                _Phase(p, 1, stream, v, i).run()
     except _End:
         return Outcome(stream.request, None, stream.local, stream.skipped, stream.trace)
     return Outcome(stream.request, stream.response, None, stream.skipped, stream.trace)
 
 
-def _run_phase(program: Program, phase: int, stream: _Stream, variables: list[Value]) -> None:
-    _Phase(program, phase, stream, variables).run()
-
-
 def evaluate_constant(code: bytes, constants: list[Constant], regexes: list[RegexProgram]) -> Constant | bool | None:
     """Value of a constant expression's code (no exchange: the checker allows no reads in it)."""
-    program = Program(0, 0, constants, regexes, (code, b""), 0)
+    program = Program(FLAG_WIDE, 0, constants, regexes, (code, b""), 0)  # the compiler's scratch code is WIDE
     return _Phase(program, 0, _Stream(Request(), None), []).run()[-1]

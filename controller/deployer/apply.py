@@ -110,9 +110,16 @@ class Deployer:
             digest = hashlib.sha256(json.dumps(objs, sort_keys=True).encode()).hexdigest()
             if self.applied.get((ns, name)) == digest:
                 continue
-            for obj in objs:
-                self.api.apply(self.kinds[obj["kind"]], obj)
-                self.applies += 1
+            try:
+                for obj in objs:
+                    self.api.apply(self.kinds[obj["kind"]], obj)
+                    self.applies += 1
+            except ApiError as e:
+                if e.status == 0:
+                    raise  # the server is away: the whole round is retried
+                # refused (e.g. invalid): the others are still deployed, and their statuses written
+                log.error("gateway %s/%s: proxy objects refused: %s", ns, name, e)
+                continue
             self.applied[(ns, name)] = digest
             log.info("gateway %s/%s: proxy objects applied", ns, name)
         keys = set(desired) | held

@@ -6,8 +6,7 @@ from ..envoy import BootstrapOptions, bootstrap
 from ..netaddr import is_ip
 
 CERT_DIR = "/etc/kgw/xds-tls"  # the Gateway's xDS client Secret is mounted here (tls.crt, tls.key, ca.crt)
-ADMIN_PORT = 19000  # loopback only
-READY_PORT = 8082  # /ready, proxied to the admin endpoint of the same name
+from ..proxyports import ADMIN_PORT, READY_PORT  # noqa: F401 - re-exported: the deployer's names for them
 
 
 def _tls(host: str, cert_dir: str) -> dict:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from ..envoy import node_id
 from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
-from .bootstrap import CERT_DIR, READY_PORT, proxy_bootstrap
+from ..proxyports import RESERVED, proxy_port
+from .bootstrap import ADMIN_PORT, CERT_DIR, READY_PORT, proxy_bootstrap
 
 DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
 # The kgw image (the controller's): its wheel holds the native module an init container copies out.
@@ -46,13 +47,19 @@ def _image(kube: dict, default: str) -> str:
 
 
 def _listener_ports(gateway: dict) -> list[dict]:
-    seen, out = set(), []
+    """One entry per distinct listener port: its Service port and the port the proxy serves it on. A port
+    whose proxy port another listener port already took is left out, as the translator rejects that listener
+    (PortUnavailable): the Service must not send its traffic to the other listener."""
+    seen, taken, out = set(), set(), []
     for lis in gateway.get("spec", {}).get("listeners", []):
         port = lis.get("port")
         if port in seen:
             continue
         seen.add(port)
-        out.append({"name": f"p{port}", "port": port})
+        if proxy_port(port) in taken or proxy_port(port) in RESERVED:
+            continue
+        taken.add(proxy_port(port))
+        out.append({"name": f"p{port}", "port": port, "target": proxy_port(port)})
     return out
 
 
@@ -86,10 +93,9 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     resources = (kube.get("envoyContainer") or {}).get("resources") or {}
     pod = kube.get("podTemplate") or {}
     svc_cfg = kube.get("service") or {}
-    low_port = any(p["port"] < 1024 for p in ports)
     container = {
         "name": "envoy", "image": _image(kube, opts.default_image), "args": args,
-        "ports": [{"name": p["name"], "containerPort": p["port"], "protocol": "TCP"} for p in ports]
+        "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": "TCP"} for p in ports]
         + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"}],
         "env": container_env,
         "resources": {k: v for k, v in resources.items() if v},
@@ -101,12 +107,12 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         # Graceful draining: fail readiness and drain listeners, then give clients time before SIGTERM.
         "lifecycle": {"preStop": {"exec": {"command": [
             "/bin/bash", "-c",
-            "exec 3<>/dev/tcp/127.0.0.1/19000 && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
+            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
             f"sleep {DRAIN_SECONDS}"]}}},
         "securityContext": {
             "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
             "runAsUser": PROXY_UID, "runAsGroup": PROXY_UID, "privileged": False,
-            "capabilities": {"drop": ["ALL"], **({"add": ["NET_BIND_SERVICE"]} if low_port else {})},
+            "capabilities": {"drop": ["ALL"]},
         },
         "volumeMounts": [{"name": "bootstrap", "mountPath": "/etc/envoy", "readOnly": True},
                          {"name": "xds-tls", "mountPath": CERT_DIR, "readOnly": True},
@@ -135,7 +141,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         deployment_spec["replicas"] = replicas
     if params.get("dataPlane") == "Native":
         _native_module(deployment_spec["template"]["spec"], container, opts.kgw_image)
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["port"], "protocol": "TCP"} for p in ports]
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"} for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
         obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),

@@ -66,7 +66,7 @@ class ClusterController:
         self.programs = ConfigMapPrograms(self.api, opts.namespace)
         self.pipeline = Pipeline(TranslateOptions(default_address=opts.listener_address,
                                                   controller_name=opts.controller_name,
-                                                  port_offset=opts.port_offset),
+                                                  port_offset=opts.port_offset, shift_privileged_ports=True),
                                  self.programs, self.cache, self.metrics)
         self.admin = AdminServer({"/healthz": self.healthz, "/readyz": self.readyz, "/status": self.status,
                                   "/metrics": lambda: (200, "text/plain; version=0.0.4", self.metrics.render())},

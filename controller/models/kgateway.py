@@ -52,8 +52,22 @@ class HeaderTransformation(K8sModel):
 
 
 class BodyTransformation(K8sModel):
-    parse_as: Literal["AsString", "AsJson"] = "AsString"
+    # None (kgateway v2.1): no buffering, no body transformation, `value` ignored
+    parse_as: Literal["AsString", "AsJson", "None"] = "AsString"
     value: str | None = None
+
+
+class DynamicMetadataValue(K8sModel):
+    string_value: str = Field(min_length=1)  # an Inja template
+
+
+class DynamicMetadataTransformation(K8sModel):
+    """kgateway's `dynamicMetadata` entry. Parsed so the policy's status can say precisely why kgw does not
+    apply it (translate reports it; proxy-wasm cannot write Envoy dynamic metadata)."""
+
+    namespace: str = Field(min_length=1, max_length=256)
+    key: str = Field(min_length=1, max_length=256)
+    value: DynamicMetadataValue
 
 
 class Transform(K8sModel):
@@ -61,6 +75,7 @@ class Transform(K8sModel):
     add: list[HeaderTransformation] = Field(default=[], max_length=16)
     remove: list[EnvoyHeaderName] = Field(default=[], max_length=16)
     body: BodyTransformation | None = None
+    dynamic_metadata: list[DynamicMetadataTransformation] = Field(default=[], max_length=16)
 
 
 class TransformationPolicy(K8sModel):

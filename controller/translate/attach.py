@@ -65,9 +65,12 @@ def attach_route(
             accepted = _attach_one(entry, ref, state, resources, cond, placements)
         ok, reason, message = entry.resolved
         conds = [accepted, cond(c.RESOLVED_REFS, ok, reason, message)]
-        if entry.invalid_rules and len(entry.invalid_rules) < entry.rule_count:
-            conds.append(cond(c.PARTIALLY_INVALID, True, c.R_UNSUPPORTED_VALUE,
-                              "rules answered with 500: " + " | ".join(entry.invalid_rules)))
+        served_500 = ([] if len(entry.invalid_rules) == entry.rule_count else entry.invalid_rules) \
+            + [msg for _, msg in entry.failed_rules]
+        if served_500:
+            reasons = {r for r, _ in entry.failed_rules}
+            reason = c.R_INCOMPATIBLE_FILTERS if c.R_INCOMPATIBLE_FILTERS in reasons else c.R_UNSUPPORTED_VALUE
+            conds.append(cond(c.PARTIALLY_INVALID, True, reason, "rules answered with 500: " + " | ".join(served_500)))
         parents.append({"parentRef": parent_ref_status(ref), "controllerName": opts.controller_name,
                         "conditions": conds})
     return {"parents": parents} if parents else None
@@ -99,7 +102,7 @@ def _attach_one(entry, ref, state: GatewayState, resources, cond, placements) ->
                         "no listener hostname intersects the route's hostnames")
         return cond(c.ACCEPTED, False, c.R_NOT_ALLOWED_BY_LISTENERS,
                     "no listener allows this route (allowedRoutes namespaces/kinds)")
-    if len(entry.invalid_rules) == entry.rule_count:
+    if entry.invalid_rules and len(entry.invalid_rules) == entry.rule_count:
         return cond(c.ACCEPTED, False, c.R_UNSUPPORTED_VALUE, " | ".join(entry.invalid_rules))
     for ls, hosts in attached:
         ls.attached.add(entry.key)

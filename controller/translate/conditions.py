@@ -20,6 +20,7 @@ R_NO_MATCHING_LISTENER_HOSTNAME = "NoMatchingListenerHostname"
 R_NO_MATCHING_PARENT = "NoMatchingParent"
 R_UNSUPPORTED_VALUE = "UnsupportedValue"
 R_BACKEND_NOT_FOUND, R_INVALID_KIND, R_REF_NOT_PERMITTED = "BackendNotFound", "InvalidKind", "RefNotPermitted"
+R_INCOMPATIBLE_FILTERS = "IncompatibleFilters"
 
 
 class Conditions:

@@ -26,6 +26,11 @@ class ExtensionRefError(Exception):
         self.reason, self.message = reason, message
 
 
+class UnresolvedExtensionRef(ExtensionRefError):
+    """A filter of a supported kind whose object does not exist: the rule stays valid and answers 500, like a
+    backendRef that does not resolve (ResolvedRefs=False), rather than being an invalid rule."""
+
+
 @dataclass
 class RouteContext:
     """What a handler may look at: the route's kind and namespace, every input, ReferenceGrants."""

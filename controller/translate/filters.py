@@ -2,7 +2,10 @@
 
 The spec says a filter must never be skipped: a filter kgw cannot apply (an unsupported ExtensionRef kind,
 a mirror whose backend does not resolve, a backendRef filter other than the header modifiers) makes its
-rule answer 500 and is reported (UnsupportedValue / ResolvedRefs).
+rule answer 500 and is reported (UnsupportedValue / ResolvedRefs). A filter whose object is missing (a
+DirectResponse that does not exist) makes the rule answer 500 with ResolvedRefs=False, the route staying
+accepted. Filters that each decide the whole response (two DirectResponses, or one beside a RequestRedirect)
+are IncompatibleFilters: the rule answers 500 and the route stays accepted (kgateway does the same).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from ..envoy_regex import origin_pattern, regex_problem, strip_prefix_pattern
 from ..ir import CorsIR, HeaderKVIR, HeaderModIR, MirrorIR, PathModIR, RedirectIR, RewriteIR, RouteIR
 from . import conditions as c
 from .backends import ResolvedBackend, resolve_backend
-from .extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, RouteMutation
+from .extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, RouteMutation, UnresolvedExtensionRef
 
 
 @dataclass
@@ -27,6 +30,7 @@ class RuleFilters:
     terminal: bool = False  # an ExtensionRef answers by itself (kgateway DirectResponse): no backend needed
     backends: dict[str, ResolvedBackend] = field(default_factory=dict)  # mirror clusters
     problems: list[str] = field(default_factory=list)  # why the rule must answer 500
+    incompatible: list[str] = field(default_factory=list)  # filters that each decide the response (500)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (ResolvedRefs reason, message)
 
     def apply(self, ir: RouteIR) -> None:
@@ -97,8 +101,13 @@ def _mirror(flt, ctx: RouteContext, where: str, out: RuleFilters) -> None:
     out.mirrors.append(MirrorIR(target.cluster, numerator, denominator))
 
 
+def _answer_500(ir: RouteIR) -> None:
+    ir.backends, ir.direct_response_status = [], 500
+
+
 def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "") -> RuleFilters:
     out = RuleFilters()
+    deciders: list[str] = []  # filters that answer the request by themselves
     for fi, flt in enumerate(filters):
         here = f"{where}.filters[{fi}]"
         if flt.type == "RequestHeaderModifier":
@@ -111,6 +120,7 @@ def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "")
             r = flt.request_redirect
             path = _path_mod(r.path, match_prefix, f"{here}.requestRedirect", out.problems)
             out.redirect = RedirectIR(r.scheme, r.hostname, r.port, path, r.status_code)
+            deciders.append(f"filters[{fi}] (RequestRedirect)")
         elif flt.type == "URLRewrite":
             r = flt.url_rewrite
             out.rewrite = RewriteIR(r.hostname, _path_mod(r.path, match_prefix, f"{here}.urlRewrite", out.problems))
@@ -126,19 +136,31 @@ def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "")
                     raise ExtensionRefError(c.R_INVALID_KIND, f"ExtensionRef kind {ref.group}/{ref.kind} is not supported")
                 mutation = handler(ref, ctx)
                 out.mutations.append(mutation)
-                out.terminal = out.terminal or getattr(mutation, "terminal", False)
+                if getattr(mutation, "terminal", False):
+                    out.terminal = True
+                    deciders.append(f"filters[{fi}] ({ref.kind} {ref.name})")
+            except UnresolvedExtensionRef as e:
+                out.failures.append((e.reason, f"{here}: {e.message}"))
+                out.mutations.append(_answer_500)
+                out.terminal = True
+                deciders.append(f"filters[{fi}] ({ref.kind} {ref.name})")
             except ExtensionRefError as e:
                 out.failures.append((e.reason, f"{here}: {e.message}"))
                 out.problems.append(f"{here}: ExtensionRef {ref.kind} {ref.name} cannot be applied")
         else:  # a type added to the API after this kgw was written: never skip it silently
             out.problems.append(f"{here}: filter type {flt.type} is not supported")
+    if len(deciders) > 1:
+        out.incompatible.append(f"{' and '.join(deciders)} each decide the whole response; use one")
     return out
 
 
-def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModIR | None, list[str]]:
-    """backendRef-level filters: the header modifiers are applied per weighted cluster; others are refused."""
+def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModIR | None, list[str], list[str]]:
+    """backendRef-level filters: the header modifiers are applied per weighted cluster; others are refused.
+    A DirectResponse there is refused too (kgateway ignores it and forwards; kgw never skips a filter): it
+    answers the whole request, so it belongs in the rule's filters. Returns (request mod, response mod,
+    problems that make the rule invalid, refusals that make it answer 500 while the route stays accepted)."""
     req = resp = None
-    problems = []
+    problems, refused = [], []
     for fi, flt in enumerate(filters):
         here = f"{where}.filters[{fi}]"
         if flt.type == "RequestHeaderModifier":
@@ -147,6 +169,9 @@ def backend_filters(filters, where: str) -> tuple[HeaderModIR | None, HeaderModI
         elif flt.type == "ResponseHeaderModifier":
             resp = header_mod(flt.response_header_modifier)
             problems += header_mod_problems(resp, f"{here}.responseHeaderModifier")
+        elif flt.type == "ExtensionRef" and flt.extension_ref.kind == "DirectResponse":
+            refused.append(f"{here}: DirectResponse {flt.extension_ref.name} cannot be a backendRef "
+                           "filter (it answers the whole request): move it to the rule's filters")
         else:
             problems.append(f"{here}: {flt.type} is not supported on a backendRef")
-    return req, resp, problems
+    return req, resp, problems, refused

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..ir import SecretIR
 from ..models import GATEWAY_GROUP, KGW_GROUP, Gateway, GatewayClass, Listener
+from ..proxyports import RESERVED, proxy_port
 from ..resources import Resources
 from . import conditions as c
 from .grants import GrantIndex
@@ -107,7 +108,7 @@ def parameters_problem(gw: Gateway, resources: Resources) -> str:
 
 def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grants, opts: TranslateOptions
                     ) -> ListenerState:
-    state = ListenerState(listener, listener.port + opts.port_offset, [])
+    state = ListenerState(listener, proxy_port(listener.port, opts.shift_privileged_ports) + opts.port_offset, [])
     if listener.protocol not in SUPPORTED_PROTOCOLS:
         state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
                           f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
@@ -177,8 +178,22 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
         _mark_conflicts(state.listeners)
         if address is not None:
             taken_here: set[int] = set()
+            declared_for: dict[int, int] = {}  # bind port -> the declared port that took it
             for ls in state.listeners:
                 if not ls.programmable:
+                    continue
+                reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
+                if reserved:
+                    msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
+                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+                    state.port_conflicts.append(msg)
+                    continue
+                other = declared_for.setdefault(ls.bind_port, ls.spec.port)
+                if other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
+                    msg = (f"port {ls.spec.port} is served on {ls.bind_port}, which port {other} of this Gateway "
+                           "already uses")
+                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+                    state.port_conflicts.append(msg)
                     continue
                 owner = next((o for a, p, o in claimed if p == ls.bind_port and _overlaps(a, address)), None)
                 if owner is not None:

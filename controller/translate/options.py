@@ -12,6 +12,8 @@ class TranslateOptions:
     port_offset: int = 0
     # the rules filter build for Gateways whose GatewayParameters do not choose one (`kgw up --data-plane`)
     data_plane: str = "wasm"
+    # A cluster's proxies are not root: listeners below 1024 bind port + 10000 (controller/proxyports.py).
+    shift_privileged_ports: bool = False
     default_address: str = "127.0.0.1"
     controller_name: str = "kgateway.dev/kgateway"
     # Written as every condition's lastTransitionTime. Fixed by default so translate stays pure and goldens

@@ -36,6 +36,9 @@ class RouteEntry:
     clusters: dict[str, ResolvedBackend] = field(default_factory=dict)
     resolved: tuple[bool, str, str] = (True, c.R_RESOLVED_REFS, "All references are resolved")
     invalid_rules: list[str] = field(default_factory=list)  # messages for rules served as 500
+    # rules served as 500 while the route stays accepted: (reason, message); IncompatibleFilters, a DirectResponse
+    # used as a backendRef filter (kgateway accepts both shapes; a route with only such rules still answers 500)
+    failed_rules: list[tuple[str, str]] = field(default_factory=list)
     rule_count: int = 0
 
     @functools.cached_property
@@ -106,10 +109,12 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec])
             problems += _match_regex_problems(m)
         backends: list[WeightedClusterIR] = []
         rule_clusters: dict[str, ResolvedBackend] = dict(filters.backends)
+        refused: list[str] = []
         for bi, ref in enumerate(rule.backend_refs):
             bwhere = f"{where}.backendRefs[{bi}]"
-            req, resp, bproblems = backend_filters(ref.filters, bwhere)
+            req, resp, bproblems, brefused = backend_filters(ref.filters, bwhere)
             problems += bproblems
+            refused += brefused
             cluster = None
             try:
                 target = resolve_backend(ref, ctx)
@@ -121,8 +126,14 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec])
                 backends.append(WeightedClusterIR(cluster, ref.weight, req, resp))
         if problems:
             entry.invalid_rules.append(f"{where}: " + "; ".join(p.removeprefix(f"{where}.") for p in problems))
+        elif filters.incompatible:
+            entry.failed_rules.append((c.R_INCOMPATIBLE_FILTERS, f"{where}: " + "; ".join(filters.incompatible)))
+        elif refused:
+            entry.failed_rules.append((c.R_UNSUPPORTED_VALUE,
+                                       f"{where}: " + "; ".join(r.removeprefix(f"{where}.") for r in refused)))
         redirect = filters.redirect is not None
-        usable = not problems and (redirect or filters.terminal or any(b.cluster for b in backends))
+        usable = not problems and not filters.incompatible and not refused and (
+            redirect or filters.terminal or any(b.cluster for b in backends))
         if usable:
             entry.clusters.update(rule_clusters)
             if grpc:

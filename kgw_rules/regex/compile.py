@@ -1,7 +1,7 @@
 """Thompson construction of a Pike-VM program from a parsed tree."""
 from __future__ import annotations
 
-from ..wire.regex import ANY, ANY_NOT_NL, ASSERT, BYTE, CLASS, JMP, MATCH, SAVE, SPLIT, RegexProgram
+from ..wire.regex import ANY, ANY_NOT_NL, ASSERT, BYTE, BYTE_FOLD, CLASS, JMP, MATCH, SAVE, SPLIT, RegexProgram
 from . import nodes as N
 from .errors import RegexError
 from .limits import MAX_INSTRUCTIONS, MAX_PATTERN_BYTES
@@ -94,6 +94,8 @@ class _Emitter:
             self.add(ANY_NOT_NL)
         elif mask & (mask - 1) == 0:
             self.add(BYTE, mask.bit_length() - 1)
+        elif (low := mask.bit_length() - 1) in range(0x61, 0x7B) and mask == 1 << low | 1 << (low - 0x20):
+            self.add(BYTE_FOLD, low)  # a (?i) letter: one two-byte instruction instead of a class
         else:
             idx = self.class_index.get(mask)
             if idx is None:

@@ -1,7 +1,7 @@
 """Running and listing a RegexProgram (the data class of kgw_rules.wire.regex)."""
 from __future__ import annotations
 
-from ..wire.regex import ASSERT, ASSERT_KINDS, BY_CODE, BYTE, CLASS, JMP, SAVE, SPLIT, RegexProgram
+from ..wire.regex import ASSERT, ASSERT_KINDS, BY_CODE, BYTE, BYTE_FOLD, CLASS, JMP, SAVE, SPLIT, RegexProgram
 from .limits import replace_budget
 from .pike import Groups, Matcher
 
@@ -46,6 +46,8 @@ def _describe(prog: RegexProgram, op: int, a: int, b: int) -> str:
     name = f"{BY_CODE[op].name:<10}"
     if op == BYTE:
         return f"{name} {_byte(a)}"
+    if op == BYTE_FOLD:
+        return f"{name} {_byte(a)}/{_byte(a - 0x20)}"
     if op == CLASS:
         return f"{name} {a} {render_class(prog.classes[a])}"
     if op == SPLIT:

@@ -19,6 +19,7 @@ from ..wire.regex import (
     ANY_NOT_NL,
     ASSERT,
     BYTE,
+    BYTE_FOLD,
     CLASS,
     JMP,
     MATCH,
@@ -67,6 +68,8 @@ class Matcher:
         for op, a, _ in prog.insts:
             if op == BYTE:
                 masks.append(1 << a)
+            elif op == BYTE_FOLD:
+                masks.append(1 << a | 1 << (a - 0x20))
             elif op == CLASS:
                 masks.append(prog.classes[a])
             elif op == ANY:

@@ -4,7 +4,7 @@
     limits.py   every limit a verifier enforces            flags.py   program header flags, phases
     opcodes.py  the bytecode instruction set                verify.py  one phase's code: operands, jumps, stack
     regex.py    regex programs: instruction set, RegexProgram, encode_regex / decode_regex
-    program.py  the program container (KGWB): ProgramImage, encode_program / decode_program
+    program.py  the program container (KGW, version 2): ProgramImage, encode_program / decode_program
     bundle.py   the plugin configuration (KGWS bundle or one program): encode_bundle / decode_config
     variants.py the builds of the wasm filter (callbacks each exports) and what a program needs of them
     errors.py   VerifyError, RegexFormatError, BundleError

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .errors import BundleError
 from .limits import MAX_BUNDLE_PROGRAMS, MAX_ROUTE_PROGRAMS
-from .program import MAGIC as PROGRAM_MAGIC
+from .program import START as PROGRAM_START
 from .program import ProgramImage, decode_program
 from .reader import Reader, encode_blob
 
@@ -46,7 +46,7 @@ def decode_config(data: bytes) -> tuple[dict[str, ProgramImage], list[BundleRout
     Raises BundleError (or VerifyError for a bad program) where the filter refuses.
     """
     data = bytes(data)
-    if data[:4] == PROGRAM_MAGIC:
+    if data[:4] == PROGRAM_START:
         return {"": decode_program(data)}, []
     if len(data) < BUNDLE_HEADER.size + 4 or data[:4] != BUNDLE_MAGIC:
         raise BundleError("configuration is neither a program (KGWB) nor a bundle (KGWS)")

@@ -4,7 +4,8 @@ Everything that knows an opcode number -- compiler, encoder, verifier, disassemb
 the Zig filter (through generated constants) -- reads it from here.  Each row is
 (code, name, operand format, stack pops, stack pushes, phases, meaning).
 
-Operand formats: "" none, "u8", "u16", "u8u8", "u16u16", "u16u8u8" -- little endian, right after the
+Operand formats: "" none, "u8", "u16", "u8u8", "u16u8u8", and "k" / "kk" for constant indexes: one byte
+each, or two in a program with the WIDE flag (more than 256 constants) -- little endian, right after the
 opcode byte.  Pops/pushes are fixed per opcode except where a format operand gives the count
 (marked -1: CONCAT and IN pop their u8 operand's count of values, RESPOND pops 2*nheaders+has_body).
 Phases: "rq" request only, "rs" response only, "both".
@@ -25,17 +26,29 @@ class Op:
     phases: str
     meaning: str
 
-    @property
-    def size(self) -> int:
-        return 1 + OPERAND_BYTES[self.fmt]
+    def size(self, wide: bool = False) -> int:
+        """Bytes of the instruction, opcode included, in a narrow or a WIDE program."""
+        return 1 + operand_bytes(self.fmt, wide)
 
 
 # How each operand format is packed (little endian, right after the opcode byte); None: no operands.
+# Constant indexes ("k") are one byte in a narrow program and two in a WIDE one.
 OPERAND_STRUCTS: dict[str, struct.Struct | None] = {
     "": None, "u8": struct.Struct("<B"), "u16": struct.Struct("<H"), "u8u8": struct.Struct("<BB"),
-    "u16u16": struct.Struct("<HH"), "u16u8u8": struct.Struct("<HBB"),
+    "u16u8u8": struct.Struct("<HBB"), "k": struct.Struct("<B"), "kk": struct.Struct("<BB"),
 }
-OPERAND_BYTES = {fmt: st.size if st else 0 for fmt, st in OPERAND_STRUCTS.items()}
+WIDE_STRUCTS: dict[str, struct.Struct | None] = {**OPERAND_STRUCTS, "k": struct.Struct("<H"),
+                                                 "kk": struct.Struct("<HH")}
+NARROW_CONSTANTS = 256  # more constants than this make a program WIDE
+
+
+def operand_struct(fmt: str, wide: bool) -> struct.Struct | None:
+    return (WIDE_STRUCTS if wide else OPERAND_STRUCTS)[fmt]
+
+
+def operand_bytes(fmt: str, wide: bool) -> int:
+    packing = operand_struct(fmt, wide)
+    return packing.size if packing else 0
 
 # Request fields pushed by FIELD u8.  "status" is response-only; "body" is the current phase's body.
 FIELDS = ("path", "method", "host", "scheme", "url", "status", "body", "route", "client_ip")
@@ -50,7 +63,7 @@ _ROWS = [
     (0x05, "POP", "", 1, 0, "both", "drop the top value"),
     (0x06, "STOP", "", 0, 0, "both", "end this program's phase"),
     # values
-    (0x10, "CONST", "u16", 0, 1, "both", "push constant u16"),
+    (0x10, "CONST", "k", 0, 1, "both", "push constant k"),
     (0x11, "NONE", "", 0, 1, "both", "push the absent value"),
     (0x12, "TRUE", "", 0, 1, "both", "push true"),
     (0x13, "FALSE", "", 0, 1, "both", "push false"),
@@ -58,14 +71,14 @@ _ROWS = [
     (0x15, "STORE", "u8", 1, 0, "both", "pop into variable u8"),
     # reads of the exchange
     (0x20, "FIELD", "u8", 0, 1, "both", "push request/response field u8 (see FIELDS)"),
-    (0x21, "HDR", "u16", 0, 1, "both", "first value of current-phase header named by string constant u16, or none"),
-    (0x22, "HDR_ALL", "u16", 1, 1, "both", "pop separator; all values of header u16 joined by it, or none"),
-    (0x23, "REQ_HDR", "u16", 0, 1, "both", "first value of request header u16, or none"),
-    (0x24, "QUERY", "u16", 0, 1, "both", "first query parameter named u16, decoded; none if absent or malformed"),
-    (0x25, "COOKIE", "u16", 0, 1, "both", "request cookie named u16, or none"),
-    (0x26, "JSON", "u16", 0, 1, "both", "field at JSON path constant u16 of the current body, or none"),
+    (0x21, "HDR", "k", 0, 1, "both", "first value of current-phase header named by string constant k, or none"),
+    (0x22, "HDR_ALL", "k", 1, 1, "both", "pop separator; all values of header k joined by it, or none"),
+    (0x23, "REQ_HDR", "k", 0, 1, "both", "first value of request header k, or none"),
+    (0x24, "QUERY", "k", 0, 1, "both", "first query parameter named k, decoded; none if absent or malformed"),
+    (0x25, "COOKIE", "k", 0, 1, "both", "request cookie named k, or none"),
+    (0x26, "JSON", "k", 0, 1, "both", "field at JSON path constant k of the current body, or none"),
     # reads of the host (the VM's environment, read once per VM; WASI in the filter)
-    (0x27, "ENV", "u16", 0, 1, "both", "environment variable named by string constant u16, or none"),
+    (0x27, "ENV", "k", 0, 1, "both", "environment variable named by string constant k, or none"),
     # pure functions
     (0x30, "LOWER", "", 1, 1, "both", "ASCII lower case"),
     (0x31, "UPPER", "", 1, 1, "both", "ASCII upper case"),
@@ -105,19 +118,19 @@ _ROWS = [
     (0x58, "MATCH_CAP", "u8u8", 1, 1, "both", "like MATCH; on a match store groups 1..n in variables u8b.."),
     (0x59, "IN", "u8", -1, 1, "both", "pop u8 items and the subject; true when the subject equals one"),
     # writes
-    (0x60, "SET_HDR", "u16", 1, 0, "both", "pop value; replace all values of header u16 (none removes it)"),
-    (0x61, "ADD_HDR", "u16", 1, 0, "both", "pop value; append a value to header u16 (none adds nothing)"),
-    (0x62, "DEL_HDR", "u16", 0, 0, "both", "remove header u16"),
-    (0x63, "REN_HDR", "u16u16", 0, 0, "both", "move all values of header u16a to header u16b"),
+    (0x60, "SET_HDR", "k", 1, 0, "both", "pop value; replace all values of header k (none removes it)"),
+    (0x61, "ADD_HDR", "k", 1, 0, "both", "pop value; append a value to header k (none adds nothing)"),
+    (0x62, "DEL_HDR", "k", 0, 0, "both", "remove header k"),
+    (0x63, "REN_HDR", "kk", 0, 0, "both", "move all values of header ka to header kb"),
     (0x64, "SET_PATH", "", 1, 0, "rq", "pop; replace the path, keep the query"),
-    (0x65, "SET_QUERY", "u16", 1, 0, "rq", "pop; set query parameter u16 (none removes it)"),
-    (0x66, "DEL_QUERY", "u16", 0, 0, "rq", "remove every query parameter named u16"),
+    (0x65, "SET_QUERY", "k", 1, 0, "rq", "pop; set query parameter k (none removes it)"),
+    (0x66, "DEL_QUERY", "k", 0, 0, "rq", "remove every query parameter named k"),
     (0x67, "SET_METHOD", "", 1, 0, "rq", "pop; replace the method"),
     (0x68, "SET_HOST", "", 1, 0, "rq", "pop; replace the authority"),
     (0x69, "SET_STATUS", "", 1, 0, "rs", "pop; replace the response status"),
     (0x6A, "SET_BODY", "", 1, 0, "both", "pop; replace the body"),
-    (0x6B, "SET_JSON", "u16", 1, 0, "both", "pop; write the value at JSON path u16 of the body"),
-    (0x6C, "DEL_JSON", "u16", 0, 0, "both", "remove the field at JSON path u16 of the body"),
+    (0x6B, "SET_JSON", "k", 1, 0, "both", "pop; write the value at JSON path k of the body"),
+    (0x6C, "DEL_JSON", "k", 0, 0, "both", "remove the field at JSON path k of the body"),
     (0x6D, "REPLACE_BODY", "u8", 1, 0, "both", "pop with; replace every match of regex u8 in the body"),
     (0x6E, "RESPOND", "u16u8u8", -1, 0, "both",
      "pop body when u8b, then u8a (name, value) pairs; answer locally with status u16 and end all rules"),

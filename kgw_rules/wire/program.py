@@ -6,21 +6,33 @@ structure first (header, checksum, sections, limits, line table), then every pha
 """
 from __future__ import annotations
 
+import binascii
 import struct
-import zlib
 from dataclasses import dataclass
 
 from .errors import RegexFormatError, VerifyError
-from .flags import FLAG_LINES, KNOWN_FLAGS, PHASE_FLAGS, PHASES
-from .limits import MAX_CODE_BYTES, MAX_CONSTANTS, MAX_REGEXES, MAX_STACK, MAX_VARIABLES
+from .flags import FLAG_LINES, FLAG_WIDE, KNOWN_FLAGS, PHASE_FLAGS, PHASES
+from .limits import MAX_CODE_BYTES, MAX_CONSTANTS, MAX_REGEXES, MAX_VARIABLES
+from .opcodes import NARROW_CONSTANTS
 from .reader import Reader, encode_blob, encode_uvarint, unzigzag, zigzag
 from .regex import RegexProgram, decode_regex, encode_regex
 from .verify import check_code
 
-MAGIC = b"KGWB"
-VERSION = 1
-TAG_STRING, TAG_INT = 1, 2
-HEADER = struct.Struct("<4sBBHHHBBH")  # magic, version, 0, flags, nvars, nconst, nregex, 0, max stack
+MAGIC = b"KGW"
+VERSION = 2
+START = MAGIC + bytes([VERSION])  # the first four bytes of every program of this version
+# After them, four varints: flags, nvars, nconst, nregex. (The stack depth a program needs is what the
+# verifier computes; the code of a phase is present only when its flag is set.)
+HEADER_FIELDS = ("flags", "variables", "constants", "regexes")
+MIN_HEADER_SIZE = len(START) + len(HEADER_FIELDS)
+CHECKSUM = struct.Struct("<H")  # CRC-16/XMODEM of every byte before it (binascii.crc_hqx)
+
+
+def checksum(data: bytes) -> int:
+    return binascii.crc_hqx(data, 0)
+# A constant starts with one varint: 2*len for a string (its bytes follow), 1 for an int (a varint holding
+# its zigzag encoding follows). Strings, nearly every constant, cost no tag byte.
+INT_MARK = 1
 LINE_ENTRY = struct.Struct("<BIII")  # phase, pc, line, column
 
 Constant = bytes | int
@@ -47,72 +59,78 @@ class ProgramImage:
     lines: list[LineEntry] | None = None
 
 
+def is_wide(nconst: int) -> bool:
+    return nconst > NARROW_CONSTANTS
+
+
 def encode_program(image: ProgramImage, strip: bool = False) -> bytes:
     """The blob; `strip` leaves the line table out (what the controller ships)."""
     lines = None if strip else image.lines
     flags = image.flags & ~FLAG_LINES | (FLAG_LINES if lines is not None else 0)
-    out = bytearray(HEADER.pack(MAGIC, VERSION, 0, flags, image.nvars, len(image.constants),
-                                len(image.regexes), 0, image.max_stack))
+    out = bytearray(START)
+    for value in (flags, image.nvars, len(image.constants), len(image.regexes)):
+        out += encode_uvarint(value)
     for c in image.constants:
         if isinstance(c, bytes):
-            out += bytes([TAG_STRING]) + encode_blob(c)
+            out += encode_uvarint(2 * len(c)) + c
         else:
-            out += bytes([TAG_INT]) + encode_uvarint(zigzag(c))
-    for blob in [encode_regex(r) for r in image.regexes] + list(image.code):
+            out += encode_uvarint(INT_MARK) + encode_uvarint(zigzag(c))
+    for blob in [encode_regex(r) for r in image.regexes] + [c for c in image.code if c]:
         out += encode_blob(blob)
     if lines is not None:
         table = struct.pack("<I", len(lines)) + b"".join(LINE_ENTRY.pack(e.phase, e.pc, e.line, e.col) for e in lines)
         out += encode_blob(table)
-    out += struct.pack("<I", zlib.crc32(out))
+    out += CHECKSUM.pack(checksum(bytes(out)))
     return bytes(out)
 
 
 def decode_program(data: bytes) -> ProgramImage:
     """Decode and verify; any defect raises VerifyError with a precise reason."""
     data = bytes(data)
-    if len(data) < HEADER.size + 4:
+    if len(data) < MIN_HEADER_SIZE + CHECKSUM.size:
         raise VerifyError(f"truncated: {len(data)} bytes is shorter than the header")
-    magic, version, reserved, flags, nvars, nconst, nregex, reserved2, max_stack = HEADER.unpack_from(data)
+    magic, version = data[:3], data[3]
     if magic != MAGIC:
         raise VerifyError(f"bad magic {magic!r}, expected {MAGIC!r}")
     if version != VERSION:
         raise VerifyError(f"unsupported format version {version}, this verifier reads version {VERSION}")
-    if reserved or reserved2:
-        raise VerifyError("reserved header bytes must be zero")
+    (crc,) = CHECKSUM.unpack_from(data, len(data) - CHECKSUM.size)
+    if checksum(data[:-CHECKSUM.size]) != crc:
+        raise VerifyError("checksum mismatch")
+    reader = Reader(data, VerifyError, len(START), len(data) - CHECKSUM.size)
+    flags, nvars, nconst, nregex = (reader.varint(f"header {what}") for what in HEADER_FIELDS)
     if flags & ~KNOWN_FLAGS:
         raise VerifyError(f"unknown flags 0x{flags & ~KNOWN_FLAGS:04x}")
-    (crc,) = struct.unpack_from("<I", data, len(data) - 4)
-    if zlib.crc32(data[:-4]) != crc:
-        raise VerifyError("checksum mismatch")
     for count, limit, what in ((nvars, MAX_VARIABLES, "variables"), (nconst, MAX_CONSTANTS, "constants"),
-                               (nregex, MAX_REGEXES, "regexes"), (max_stack, MAX_STACK, "stack depth")):
+                               (nregex, MAX_REGEXES, "regexes")):
         if count > limit:
             raise VerifyError(f"{count} {what} exceeds the limit of {limit}")
-    reader = Reader(data, VerifyError, HEADER.size, len(data) - 4)
+    wide = bool(flags & FLAG_WIDE)
+    if wide != is_wide(nconst):  # one encoding per program: WIDE exactly when a byte cannot index them all
+        raise VerifyError(f"the WIDE flag {'is' if wide else 'is not'} set with {nconst} constants")
     constants = [_read_constant(reader, i) for i in range(nconst)]
     regexes = [_read_regex(reader, i) for i in range(nregex)]
-    code = (reader.blob("request code"), reader.blob("response code"))
+    code = tuple(reader.blob(f"{name} code") if flags & bit else b"" for name, bit in zip(PHASES, PHASE_FLAGS,
+                                                                                           strict=True))
     for phase, body in enumerate(code):
         if len(body) > MAX_CODE_BYTES:
             raise VerifyError(f"{PHASES[phase]} code is {len(body)} bytes; the limit is {MAX_CODE_BYTES}")
-        if bool(body) != bool(flags & PHASE_FLAGS[phase]):
-            raise VerifyError(f"{PHASES[phase]} phase flag does not match its code")
-    depth = max(check_code(body, PHASES[phase], constants, regexes, nvars) for phase, body in enumerate(code))
-    if depth != max_stack:
-        raise VerifyError(f"header says max stack {max_stack}, the code needs {depth}")
-    lines = _read_lines(reader, code) if flags & FLAG_LINES else None
+        if flags & PHASE_FLAGS[phase] and not body:
+            raise VerifyError(f"{PHASES[phase]} phase flag is set but its code is empty")
+    depth = max(check_code(body, PHASES[phase], constants, regexes, nvars, wide) for phase, body in enumerate(code))
+    lines = _read_lines(reader, (code[0], code[1])) if flags & FLAG_LINES else None
     if reader.left:
         raise VerifyError(f"{reader.left} bytes left over after the last section")
-    return ProgramImage(flags, nvars, constants, regexes, code, max_stack, lines)
+    return ProgramImage(flags, nvars, constants, regexes, (code[0], code[1]), depth, lines)
 
 
 def _read_constant(reader: Reader, i: int) -> Constant:
-    tag = reader.uint(1, f"constant {i}")
-    if tag == TAG_STRING:
-        return reader.blob(f"constant {i}")
-    if tag == TAG_INT:
+    head = reader.varint(f"constant {i}")
+    if head & 1 == 0:
+        return reader.take(head >> 1, f"constant {i}")
+    if head == INT_MARK:
         return unzigzag(reader.varint(f"constant {i}", bits=64))
-    raise VerifyError(f"constant {i} has unknown tag {tag}")
+    raise VerifyError(f"constant {i} has unknown kind {head}")
 
 
 def _read_regex(reader: Reader, i: int) -> RegexProgram:

@@ -3,7 +3,8 @@ class, and its codec.
 
 ``decode_regex`` is the Python twin of the Zig filter's configure-time check: it accepts exactly the blobs
 the filter accepts and reports the first problem found, in file order. Renumbering an opcode or an
-assertion kind changes the binary format (bump ``FORMAT_VERSION``).
+assertion kind changes the binary format (bump ``FORMAT_VERSION``). A regex program is only ever stored
+inside a bytecode program, so its version is the program's and is not written again.
 """
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from typing import NamedTuple
 
 from .errors import RegexFormatError
 from .limits import MAX_CLASS_RANGES, MAX_REGEX_CLASSES, MAX_REGEX_GROUPS, MAX_REGEX_INSTRUCTIONS
-from .reader import Reader
+from .reader import Reader, encode_uvarint
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+VARINT = 0  # an operand width: LEB128 (jump targets and class indexes, mostly below 128)
 
 
 class Operand(NamedTuple):
     role: str  # byte | class | target | slot | assert
-    width: int  # bytes, little-endian
+    width: int  # bytes, little-endian, or VARINT
 
 
 class Opcode(NamedTuple):
@@ -29,29 +31,31 @@ class Opcode(NamedTuple):
     meaning: str
 
 
-_U8, _U16 = 1, 2
+_U8 = 1
 
 OPCODES: tuple[Opcode, ...] = (
     Opcode(0, "MATCH", (), "the thread matches; threads of lower priority are dropped"),
     Opcode(1, "BYTE", (Operand("byte", _U8),), "consume one byte equal to the operand"),
-    Opcode(2, "CLASS", (Operand("class", _U16),), "consume one byte whose bit is set in the class table entry"),
+    Opcode(2, "CLASS", (Operand("class", VARINT),), "consume one byte whose bit is set in the class table entry"),
     Opcode(3, "ANY_NOT_NL", (), "consume one byte other than 0x0A"),
     Opcode(4, "ANY", (), "consume any one byte"),
-    Opcode(5, "SPLIT", (Operand("target", _U16), Operand("target", _U16)),
+    Opcode(5, "SPLIT", (Operand("target", VARINT), Operand("target", VARINT)),
            "continue at the first target, and with lower priority at the second"),
-    Opcode(6, "JMP", (Operand("target", _U16),), "continue at the target"),
+    Opcode(6, "JMP", (Operand("target", VARINT),), "continue at the target"),
     Opcode(7, "SAVE", (Operand("slot", _U8),), "store the current position in a capture slot, then fall through"),
     Opcode(8, "ASSERT", (Operand("assert", _U8),), "fall through only if the zero-width condition holds here"),
+    Opcode(9, "BYTE_FOLD", (Operand("letter", _U8),),
+           "consume one byte equal to the operand (a lower-case ASCII letter) or to its upper case: (?i) letters"),
 )
 
 BY_NAME = {op.name: op for op in OPCODES}
 BY_CODE = {op.code: op for op in OPCODES}
 
-MATCH, BYTE, CLASS, ANY_NOT_NL, ANY, SPLIT, JMP, SAVE, ASSERT = (BY_NAME[n].code for n in (
-    "MATCH", "BYTE", "CLASS", "ANY_NOT_NL", "ANY", "SPLIT", "JMP", "SAVE", "ASSERT"))
+MATCH, BYTE, CLASS, ANY_NOT_NL, ANY, SPLIT, JMP, SAVE, ASSERT, BYTE_FOLD = (BY_NAME[n].code for n in (
+    "MATCH", "BYTE", "CLASS", "ANY_NOT_NL", "ANY", "SPLIT", "JMP", "SAVE", "ASSERT", "BYTE_FOLD"))
 
 # Opcodes after which execution continues at pc + 1; the verifier forbids them as the last instruction.
-FALLS_THROUGH = frozenset((BYTE, CLASS, ANY_NOT_NL, ANY, SAVE, ASSERT))
+FALLS_THROUGH = frozenset((BYTE, CLASS, ANY_NOT_NL, ANY, SAVE, ASSERT, BYTE_FOLD))
 
 
 class AssertKind(NamedTuple):
@@ -93,9 +97,8 @@ class RegexProgram:
 
 
 def encode_regex(prog: RegexProgram) -> bytes:
-    out = bytearray((FORMAT_VERSION, prog.ngroups))
-    out += len(prog.insts).to_bytes(2, "little")
-    out += len(prog.classes).to_bytes(2, "little")
+    out = bytearray((prog.ngroups,))
+    out += encode_uvarint(len(prog.insts)) + encode_uvarint(len(prog.classes))
     for name in prog.group_names[1:]:
         raw = name.encode("utf-8") if name else b""
         out.append(len(raw))
@@ -108,7 +111,7 @@ def encode_regex(prog: RegexProgram) -> bytes:
     for op, a, b in prog.insts:
         out.append(op)
         for operand, value in zip(BY_CODE[op].operands, (a, b), strict=False):
-            out += value.to_bytes(operand.width, "little")
+            out += encode_uvarint(value) if operand.width == VARINT else value.to_bytes(operand.width, "little")
     return bytes(out)
 
 
@@ -178,7 +181,10 @@ def _read_instruction(r: Reader, pc: int, limits: dict[str, int], nslots: int) -
         raise RegexFormatError(f"unknown opcode {code} at instruction {pc} (offset {at})")
     values = [0, 0]
     for k, operand in enumerate(op.operands):
-        value = r.uint(operand.width, f"operand of instruction {pc} ({op.name})")
+        what = f"operand of instruction {pc} ({op.name})"
+        value = r.varint(what) if operand.width == VARINT else r.uint(operand.width, what)
+        if operand.role == "letter" and not 0x61 <= value <= 0x7A:
+            raise RegexFormatError(f"BYTE_FOLD operand {value} at instruction {pc} is not a lower-case ASCII letter")
         if operand.role == "slot":
             if not 2 <= value < nslots:
                 raise RegexFormatError(
@@ -196,10 +202,7 @@ def decode_regex(data: bytes | bytearray | memoryview) -> RegexProgram:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise RegexFormatError(f"expected bytes, got {type(data).__name__}")
     r = Reader(bytes(data), RegexFormatError)
-    version = r.uint(1, "header")
-    if version != FORMAT_VERSION:
-        raise RegexFormatError(f"unsupported format version {version} (expected {FORMAT_VERSION})")
-    ngroups, ninst, nclasses = r.uint(1, "header"), r.uint(2, "header"), r.uint(2, "header")
+    ngroups, ninst, nclasses = r.uint(1, "header"), r.varint("header"), r.varint("header")
     if ngroups > MAX_REGEX_GROUPS:
         raise RegexFormatError(f"too many capture groups: {ngroups} > {MAX_REGEX_GROUPS}")
     if ninst == 0:

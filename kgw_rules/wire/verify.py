@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import VerifyError
 from .limits import MAX_STACK
-from .opcodes import BY_CODE, FIELDS, OPERAND_STRUCTS, RESPONSE_ONLY_FIELDS, Op, variable_pops
+from .opcodes import BY_CODE, FIELDS, RESPONSE_ONLY_FIELDS, Op, operand_struct, variable_pops
 from .regex import RegexProgram
 
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
@@ -25,29 +25,28 @@ class Instruction:
     pc: int
     op: Op
     operands: tuple[int, ...]
-
-    @property
-    def end(self) -> int:
-        return self.pc + self.op.size
+    end: int  # pc of the next instruction
 
     @property
     def target(self) -> int:
         return self.end + self.operands[0]
 
 
-def decode_code(code: bytes) -> list[Instruction]:
+def decode_code(code: bytes, wide: bool = False) -> list[Instruction]:
+    """The instructions of one phase; `wide`: the program has the WIDE flag (two-byte constant indexes)."""
     out: list[Instruction] = []
     pc = 0
     while pc < len(code):
         op = BY_CODE.get(code[pc])
         if op is None:
             raise VerifyError(f"unknown opcode 0x{code[pc]:02x} at pc {pc}")
-        if pc + op.size > len(code):
+        size = op.size(wide)
+        if pc + size > len(code):
             raise VerifyError(f"truncated {op.name} at pc {pc}")
-        packing = OPERAND_STRUCTS[op.fmt]
+        packing = operand_struct(op.fmt, wide)
         operands = packing.unpack_from(code, pc + 1) if packing else ()
-        out.append(Instruction(pc, op, tuple(operands)))
-        pc += op.size
+        out.append(Instruction(pc, op, tuple(operands), pc + size))
+        pc += size
     return out
 
 
@@ -84,9 +83,9 @@ def _check_operands(ins: Instruction, phase: str, constants: Sequence[bytes | in
 
 
 def check_code(code: bytes, phase: str, constants: Sequence[bytes | int], regexes: Sequence[RegexProgram],
-               nvars: int) -> int:
+               nvars: int, wide: bool = False) -> int:
     """Verify one phase's code; returns the maximum stack depth it needs."""
-    program = decode_code(code)
+    program = decode_code(code, wide)
     starts = {ins.pc for ins in program} | {len(code)}
     depth_at: dict[int, int] = {0: 0} if program else {}
     max_depth = 0

@@ -47,7 +47,7 @@ class LoadGenerator:
         self._futures: list = []
         self._t0 = 0.0
 
-    def __enter__(self) -> "LoadGenerator":
+    def __enter__(self) -> LoadGenerator:
         self._t0 = time.monotonic()
         self._futures = [self._pool.submit(self._worker, i) for i in range(self.workers)]
         return self

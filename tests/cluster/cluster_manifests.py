@@ -51,7 +51,8 @@ spec:
           valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
         ports: [{{name: http, containerPort: 3000}}]
         readinessProbe: {{httpGet: {{path: /ready, port: 3000}}, periodSeconds: 2}}
-        securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}}}
+        securityContext:
+          {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}}}
 ---
 apiVersion: v1
 kind: Service

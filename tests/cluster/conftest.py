@@ -18,7 +18,7 @@ from cluster_manifests import RELEASE, RELEASE_NS, gateway_class  # noqa: E402
 from cluster_netns import NetnsExecutor  # noqa: E402
 from cluster_site import REPORT, Release, report  # noqa: E402
 
-GATEWAY_API_CRDS = sorted((REPO / "tests/controller/kube/gateway-api-crds").glob("*.yaml"))
+GATEWAY_API_CRDS = sorted((REPO / "tests/support/gateway-api-crds").glob("*.yaml"))
 HERE = pathlib.Path(__file__).parent
 # Install checks see the release as installed; day-2 operations (which upgrade it) come last.
 MODULE_ORDER = ("test_cluster_install.py", "test_cluster_gateway.py", "test_cluster_day2.py")
@@ -27,7 +27,7 @@ MODULE_ORDER = ("test_cluster_install.py", "test_cluster_gateway.py", "test_clus
 def pytest_collection_modifyitems(items):
     positions = [i for i, item in enumerate(items) if item.path.parent == HERE]
     ours = sorted((items[i] for i in positions), key=lambda item: MODULE_ORDER.index(item.path.name))
-    for i, item in zip(positions, ours):
+    for i, item in zip(positions, ours, strict=True):
         items[i] = item
 
 

@@ -12,7 +12,6 @@ import signal
 import time
 
 import pytest
-
 from cluster_http import http_get
 from cluster_kube import NETNS_PATH, REPO, pod_ready, wait_for
 from cluster_loadgen import LoadGenerator

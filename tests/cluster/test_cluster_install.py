@@ -8,13 +8,13 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from cluster_http import http_get
 from cluster_kube import pod_ready
 from cluster_manifests import RELEASE_NS
 
 from kgw_controller.deployer.render import DEFAULT_IMAGE, DeployOptions, render
 from kgw_controller.kube import kinds
+from kgw_controller.kube.programs import PROGRAMS_CONFIGMAP
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(900)]
 SELECTOR = "app.kubernetes.io/name=kgw"
@@ -91,15 +91,15 @@ def test_rbac_grants_every_verb_the_controller_uses(cluster, kgw):
     """Asked of the real authorizer (SubjectAccessReview through Node,RBAC), derived from the code: a kind
     added to the watch list or the deployer without its verbs in the chart fails here, not for a user."""
     checks = [(verb, _resource(k), None, "") for k in kinds.WATCHED for verb in ("list", "watch")]
-    checks += [("patch", _resource(k), None, "status")
-               for k in (kinds.GATEWAY_CLASS, kinds.GATEWAY, kinds.HTTP_ROUTE, *kinds.KGATEWAY)]
+    checks += [("patch", _resource(k), None, "status") for k in kinds.STATUS_WRITTEN]
     checks += [(verb, r, None, "") for r in _deployed_resources() for verb in ("create", "patch", "list", "delete")]
     checks += [(verb, "leases.coordination.k8s.io", RELEASE_NS, "") for verb in ("get", "create", "update")]
     checks += [("get", "secrets", RELEASE_NS, "")]
+    checks += [("get", f"configmaps/{PROGRAMS_CONFIGMAP}", RELEASE_NS, "")]  # the last good programs
     with ThreadPoolExecutor(8) as pool:
         allowed = list(pool.map(lambda c: _can(cluster, *c), checks))
     missing = [f"{verb} {res}{'/' + sub if sub else ''}{' in ' + ns if ns else ''}"
-               for (verb, res, ns, sub), ok in zip(checks, allowed) if not ok]
+               for (verb, res, ns, sub), ok in zip(checks, allowed, strict=True) if not ok]
     assert not missing, f"the chart's RBAC lacks: {missing}"
 
 

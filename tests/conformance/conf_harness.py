@@ -24,6 +24,7 @@ from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_C
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 
 from kgw_controller import echo, echo_grpc
+from kgw_controller.proxyports import PRIVILEGED_SHIFT, proxy_port
 from tests.support.modes import ClusterMode, UpMode
 
 
@@ -51,8 +52,8 @@ def _bound(manifests: list[str]) -> set[tuple[str, int]]:
 def _pick_offset(bound: set[tuple[str, int]]) -> int:
     highest = max(p for _, p in bound)
     for _ in range(200):
-        offset = random.randrange(20000, 60000 - highest)
-        if all(_free(addr, p + offset) for addr, p in bound):
+        offset = random.randrange(20000, 60000 - highest - PRIVILEGED_SHIFT)
+        if all(_free(addr, p + offset) and _free(addr, proxy_port(p) + offset) for addr, p in bound):
             return offset
     raise RuntimeError("no port offset free on every Gateway address")
 
@@ -158,7 +159,9 @@ class Harness:
 
     # --- traffic ------------------------------------------------------------------------------------
     def port(self, declared: int) -> int:
-        return declared + self.offset
+        """Where a Gateway listener is reached here. In a cluster the proxy serves ports below 1024 on
+        port + 8000 and its Service maps them back; with no Service in between, the client dials that."""
+        return (proxy_port(declared) if self.mode.name == "cluster" else declared) + self.offset
 
     def request(self, host: str, path: str, method: str = "GET", headers: dict | None = None, port: int = 80,
                 body: bytes | None = None, timeout: float = 5.0, address: str = GATEWAY_ADDRESS) -> Response:

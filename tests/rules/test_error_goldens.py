@@ -29,7 +29,7 @@ def test_rendered_diagnostics(path):
 
 def test_an_and_too_long_to_jump_over_is_reported_at_the_and():
     """The `and`/`or` twin of limit_if_body: generated, since such a file would be one 80 KB line."""
-    terms = " and ".join(["n == 1"] * 7400)
+    terms = " and ".join(["n == 1"] * 8400)
     source = f"on request {{\n  let n = len(path)\n  let ok = {terms}\n}}\n"
     program, diags = compile_with_diagnostics(source, "and.kgw")
     assert program is None

@@ -1,13 +1,14 @@
 """The verifier refuses each kind of malformed bytecode with a precise reason."""
-import struct
-import zlib
 
 import pytest
 
 import kgw_rules
 from kgw_rules import Program, VerifyError
+from kgw_rules.exchange import Request
+from kgw_rules.vm import run_exchange
 from kgw_rules.wire.opcodes import BY_NAME, OPERAND_STRUCTS
-from kgw_rules.wire.program import HEADER
+from kgw_rules.wire.program import CHECKSUM, checksum
+from kgw_rules.wire.reader import encode_uvarint
 
 SOURCE = '''
 on request {
@@ -20,25 +21,17 @@ GOOD = kgw_rules.compile(SOURCE).to_bytes(strip=True)
 
 
 def _seal(body: bytes) -> bytes:
-    return body + struct.pack("<I", zlib.crc32(body))
+    return body + CHECKSUM.pack(checksum(body))
 
 
-def _program(request_code: bytes, response_code: bytes = b"", constants=(b"x-a", 5), nvars: int = 1,
-             max_stack: int | None = None) -> bytes:
-    """Hand-assembled bytecode; max_stack defaults to what the verifier would compute."""
+def _program(request_code: bytes, response_code: bytes = b"", constants=(b"x-a", 5), nvars: int = 1) -> bytes:
+    """Hand-assembled bytecode (the stack depth is not in the blob: the verifier computes it)."""
     flags = (1 if request_code else 0) | (2 if response_code else 0)
-    prog = Program(flags, nvars, list(constants), [], (request_code, response_code), max_stack or 0)
-    blob = prog.to_bytes()
-    if max_stack is None:
-        try:
-            Program.from_bytes(blob)
-        except VerifyError as err:
-            message = str(err)
-            if message.startswith("header says max stack"):
-                needed = int(message.rsplit(" ", 1)[1])
-                prog.max_stack = needed
-                blob = prog.to_bytes()
-    return blob
+    return Program(flags, nvars, list(constants), [], (request_code, response_code), 0).to_bytes()
+
+
+def _header(flags: int, nvars: int, nconst: int, nregex: int) -> bytes:
+    return b"KGW\x02" + b"".join(encode_uvarint(v) for v in (flags, nvars, nconst, nregex))
 
 
 def op(name: str, *operands: int) -> bytes:
@@ -53,13 +46,13 @@ def test_good_program_is_accepted():
 
 @pytest.mark.parametrize("blob,reason", [
     (b"", "truncated"),
-    (b"XGWB" + GOOD[4:], "bad magic"),
-    (GOOD[:4] + b"\x02" + GOOD[5:], "unsupported format version 2"),
+    (b"XGW" + GOOD[3:], "bad magic"),
+    (GOOD[:3] + b"\x01" + GOOD[4:], "unsupported format version 1"),
     (GOOD[:-1] + bytes([GOOD[-1] ^ 1]), "checksum mismatch"),
-    (_seal(GOOD[:5] + b"\x01" + GOOD[6:-4]), "reserved header bytes must be zero"),
-    (_seal(GOOD[:6] + struct.pack("<H", 0x40 | 3) + GOOD[8:-4]), "unknown flags 0x0040"),
-    (_seal(GOOD[:-5]), "truncated"),
-    (_seal(GOOD[:-4] + b"\x00"), "bytes left over"),
+    (_seal(GOOD[:4] + b"\xc3\x00" + GOOD[5:-2]), "overlong varint"),
+    (_seal(GOOD[:4] + b"\x43" + GOOD[5:-2]), "unknown flags 0x0040"),
+    (_seal(GOOD[:-3]), "truncated"),
+    (_seal(GOOD[:-2] + b"\x00"), "bytes left over"),
 ])
 def test_container_defects(blob, reason):
     with pytest.raises(VerifyError, match=reason):
@@ -67,22 +60,23 @@ def test_container_defects(blob, reason):
 
 
 def test_limits_in_the_header():
-    magic, version, r1, flags, nvars, nconst, nregex, r2, stack = HEADER.unpack_from(GOOD)
+    program = Program.from_bytes(GOOD)
+    values = dict(flags=program.flags, nvars=program.nvars, nconst=len(program.constants),
+                  nregex=len(program.regexes))
+    rest = GOOD[len(_header(**values)):-2]
     for field, value, reason in (("nvars", 257, "257 variables exceeds the limit of 256"),
                                  ("nconst", 4097, "4097 constants exceeds the limit of 4096"),
                                  ("nregex", 65, "65 regexes exceeds the limit of 64"),
-                                 ("stack", 257, "257 stack depth exceeds the limit of 256")):
-        values = dict(nvars=nvars, nconst=nconst, nregex=nregex, stack=stack)
-        values[field] = value
-        head = HEADER.pack(magic, version, r1, flags, values["nvars"], values["nconst"], values["nregex"], r2,
-                           values["stack"])
+                                 ("nconst", 300, "the WIDE flag is not set with 300 constants")):
         with pytest.raises(VerifyError, match=reason):
-            Program.from_bytes(_seal(head + GOOD[HEADER.size:-4]))
+            Program.from_bytes(_seal(_header(**{**values, field: value}) + rest))
+    with pytest.raises(VerifyError, match="the WIDE flag is set with 5 constants"):
+        Program.from_bytes(_seal(_header(**{**values, "flags": values["flags"] | 32}) + rest))
 
 
 @pytest.mark.parametrize("code,reason", [
     (b"\xff", "unknown opcode 0xff at pc 0"),
-    (op("CONST", 0)[:2], "truncated CONST at pc 0"),
+    (op("CONST", 0)[:1], "truncated CONST at pc 0"),
     (op("CONST", 9) + op("POP"), "constant 9 out of range"),
     (op("HDR", 1) + op("POP"), "operand 1 is not a string constant"),
     (op("LOAD", 3) + op("POP"), "variable 3 out of range"),
@@ -94,9 +88,9 @@ def test_limits_in_the_header():
     (op("JMP", 1) + op("CONST", 0) + op("POP"), "jumps to 4, inside an instruction"),
     (op("POP"), "stack underflow at pc 0"),
     (op("CONST", 0), "the request phase ends with 1 values on the stack"),
-    (op("CONST", 0) + op("STOP"), "STOP at pc 3 leaves 1 values on the stack"),
-    (op("TRUE") + op("JMPF", 4) + op("CONST", 0) + op("POP"), None),
-    (op("TRUE") + op("JMPF", 3) + op("CONST", 0), "stack depths 0 and 1 disagree"),
+    (op("CONST", 0) + op("STOP"), "STOP at pc 2 leaves 1 values on the stack"),
+    (op("TRUE") + op("JMPF", 3) + op("CONST", 0) + op("POP"), None),
+    (op("TRUE") + op("JMPF", 2) + op("CONST", 0), "stack depths 0 and 1 disagree"),
     (op("RESPOND", 700, 0, 0), "status 700 outside 200-599"),
     (op("CONST", 0) + op("IN", 0) + op("POP"), "needs at least one item"),
 ])
@@ -109,17 +103,30 @@ def test_code_defects(code, reason):
         Program.from_bytes(blob)
 
 
-def test_declared_stack_depth_must_match():
-    blob = _program(op("CONST", 0) + op("CONST", 0) + op("CONCAT", 2) + op("POP"), max_stack=7)
-    with pytest.raises(VerifyError, match="header says max stack 7, the code needs 2"):
-        Program.from_bytes(blob)
+def test_the_verifier_computes_the_stack_depth():
+    assert Program.from_bytes(_program(op("CONST", 0) + op("CONST", 0) + op("CONCAT", 2) + op("POP"))).max_stack == 2
 
 
 def test_phase_flag_must_match_its_code():
     prog = Program.from_bytes(GOOD)
-    prog.flags &= ~2  # claims no response phase but carries response code
-    with pytest.raises(VerifyError, match="response phase flag does not match its code"):
+    prog.flags &= ~2  # claims no response phase but carries response code: read as bytes left over
+    with pytest.raises(VerifyError, match="bytes left over"):
         Program.from_bytes(prog.to_bytes())
+    empty = _seal(_header(3, 1, 0, 0) + encode_uvarint(0) + encode_uvarint(1) + op("STOP"))
+    with pytest.raises(VerifyError, match="request phase flag is set but its code is empty"):
+        Program.from_bytes(empty)
+
+
+def test_a_program_with_more_than_256_constants_is_wide():
+    source = "on request {\n" + "".join(f'  set header x-{i} = "v{i}"\n' for i in range(140)) + "}\n"
+    program = kgw_rules.compile(source)
+    assert program.wide and len(program.constants) == 280
+    narrow = kgw_rules.compile("on request {\n  set header x-a = \"v\"\n}\n")
+    assert not narrow.wide
+    blob = program.to_bytes(strip=True)
+    assert Program.from_bytes(blob).to_bytes(strip=True) == blob
+    out = run_exchange([Program.from_bytes(blob)], Request())
+    assert (b"x-139", b"v139") in out.request.headers
 
 
 def test_unreachable_code_is_checked_for_operands_only():

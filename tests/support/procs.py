@@ -4,8 +4,8 @@ is stopped by the test that started it."""
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 import shutil
 import subprocess
 import sys

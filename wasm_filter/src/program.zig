@@ -16,6 +16,8 @@ pub const Program = struct {
     consts: []const Const,
     regexes: []const regex.Regex,
     code: [2][]const u8, // request, response
+    /// More than 256 constants: constant-index operands are two bytes (one otherwise).
+    wide: bool,
     /// The phase reads or writes the body: the flag, or any body opcode in the code (a hand-made
     /// program without the flag still sees the body, as in the reference VM).
     needs_body: [2]bool,
@@ -26,53 +28,60 @@ pub const Error = error{ Invalid, OutOfMemory };
 /// Decode and verify `data`. Slices in the result point into `data`, so the caller keeps `data`
 /// alive as long as the program (the filter copies the plugin configuration into long-lived memory).
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Error!Program {
-    const hs = wire.program_header_size;
-    if (data.len < hs + 4) return fail(reason, "truncated header");
-    if (!strfn.eql(data[0..4], wire.program_magic)) return fail(reason, "bad magic");
-    if (data[4] != wire.program_version) return fail(reason, "unsupported format version");
-    if (data[5] != 0 or data[13] != 0) return fail(reason, "reserved bytes not zero");
-    const flags = std.mem.readInt(u16, data[6..8], .little);
-    if (flags & ~wire.known_flags != 0) return fail(reason, "unknown flags");
-    const crc = std.mem.readInt(u32, data[data.len - 4 ..][0..4], .little);
-    if (std.hash.Crc32.hash(data[0 .. data.len - 4]) != crc) return fail(reason, "checksum mismatch");
-    const nvars = std.mem.readInt(u16, data[8..10], .little);
-    const nconst = std.mem.readInt(u16, data[10..12], .little);
-    const nregex = data[12];
-    const stack_hdr = std.mem.readInt(u16, data[14..16], .little);
+    const cs = wire.program_checksum_size;
+    if (data.len < wire.program_min_header_size + cs) return fail(reason, "truncated header");
+    if (!strfn.eql(data[0..3], wire.program_magic[0..3])) return fail(reason, "bad magic");
+    if (data[3] != wire.program_version) return fail(reason, "unsupported format version");
+    const crc = std.mem.readInt(u16, data[data.len - cs ..][0..2], .little);
+    if (crc16(data[0 .. data.len - cs]) != crc) return fail(reason, "checksum mismatch");
+    var r = Reader{ .data = data, .pos = 4, .end = data.len - cs, .reason = reason };
+    // header: varints flags, nvars, nconst, nregex (the stack depth is computed below, not stored)
+    const flags = try r.varint(32, "truncated header");
+    const nvars = try r.varint(32, "truncated header");
+    const nconst = try r.varint(32, "truncated header");
+    const nregex = try r.varint(32, "truncated header");
+    if (flags & ~@as(u64, wire.known_flags) != 0) return fail(reason, "unknown flags");
     if (nvars > wire.max_variables) return fail(reason, "too many variables");
     if (nconst > wire.max_constants) return fail(reason, "too many constants");
     if (nregex > wire.max_regexes) return fail(reason, "too many regexes");
-    if (stack_hdr > wire.max_stack) return fail(reason, "max stack too big");
-    var r = Reader{ .data = data, .pos = hs, .end = data.len - 4, .reason = reason };
-    const consts = try al.alloc(Const, nconst);
+    const wide = flags & wire.flag_wide != 0;
+    if (wide != (nconst > wire.narrow_constants)) return fail(reason, "WIDE flag does not match the constants");
+    const consts = try al.alloc(Const, @intCast(nconst));
     for (consts) |*c| {
-        c.* = switch (try r.byte("truncated constant")) {
-            wire.tag_string => .{ .str = try r.blob("truncated constant") },
-            wire.tag_int => blk: {
-                const z = try r.varint(64, "truncated constant");
-                break :blk .{ .int = @bitCast((z >> 1) ^ (0 -% (z & 1))) };
-            },
-            else => return fail(reason, "unknown constant tag"),
-        };
+        // 2*len then a string's bytes, or the int mark then a zigzag varint
+        const head = try r.varint(32, "truncated constant");
+        c.* = if (head & 1 == 0) .{ .str = try r.take(@intCast(head >> 1), "truncated constant") } else if (head == wire.constant_int_mark) blk: {
+            const z = try r.varint(64, "truncated constant");
+            break :blk .{ .int = @bitCast((z >> 1) ^ (0 -% (z & 1))) };
+        } else return fail(reason, "unknown constant kind");
     }
-    const regexes = try al.alloc(regex.Regex, nregex);
+    const regexes = try al.alloc(regex.Regex, @intCast(nregex));
     for (regexes) |*re| re.* = try regex.decode(al, try r.blob("truncated regex"), reason);
-    var prog = Program{ .flags = flags, .nvars = nvars, .consts = consts, .regexes = regexes, .code = undefined, .needs_body = .{ false, false } };
-    prog.code[0] = try r.blob("truncated request code");
-    prog.code[1] = try r.blob("truncated response code");
+    var prog = Program{ .flags = @intCast(flags), .nvars = @intCast(nvars), .consts = consts, .regexes = regexes, .code = .{ "", "" }, .wide = wide, .needs_body = .{ false, false } };
     for (0..2) |phase| {
+        const bit: u64 = if (phase == 0) wire.flag_request else wire.flag_response;
+        if (flags & bit == 0) continue; // a phase's code is present exactly when its flag is set
+        prog.code[phase] = try r.blob("truncated code");
+        if (prog.code[phase].len == 0) return fail(reason, "phase flag set, code empty");
         if (prog.code[phase].len > wire.max_code) return fail(reason, "code over 64 KiB");
-        const bit: u16 = if (phase == 0) wire.flag_request else wire.flag_response;
-        if ((prog.code[phase].len > 0) != (flags & bit != 0)) return fail(reason, "phase flag mismatch");
     }
-    var depth: usize = 0;
-    for (0..2) |phase| depth = @max(depth, try checkCode(al, &prog, phase, reason));
-    if (depth != stack_hdr) return fail(reason, "header max stack differs");
+    for (0..2) |phase| _ = try checkCode(al, &prog, phase, reason);
     if (flags & wire.flag_lines != 0) try checkLines(&r, &prog);
     if (!r.done()) return fail(reason, "bytes left over");
     prog.needs_body[0] = prog.needs_body[0] or flags & wire.flag_request_body != 0;
     prog.needs_body[1] = prog.needs_body[1] or flags & wire.flag_response_body != 0;
     return prog;
+}
+
+/// CRC-16/XMODEM (binascii.crc_hqx in Python), bit by bit: it runs once per configuration, and a table
+/// would cost the module 512 bytes.
+pub fn crc16(data: []const u8) u16 {
+    var crc: u16 = 0;
+    for (data) |byte| {
+        crc ^= @as(u16, byte) << 8;
+        for (0..8) |_| crc = if (crc & 0x8000 != 0) (crc << 1) ^ 0x1021 else crc << 1;
+    }
+    return crc;
 }
 
 fn checkLines(r: *Reader, prog: *const Program) !void {
@@ -97,11 +106,17 @@ fn u16At(code: []const u8, at: usize) u16 {
     return std.mem.readInt(u16, code[at..][0..2], .little);
 }
 
+/// A constant-index operand: one byte, or two in a WIDE program.
+pub fn constAt(prog: *const Program, code: []const u8, at: usize) u16 {
+    return if (prog.wide) u16At(code, at) else code[at];
+}
+
 /// One phase: operands, phase rules, forward jumps onto instruction starts, one stack depth per pc.
 /// Returns the maximum depth. Unreachable instructions get their operands checked, not the stack.
 fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]const u8) Error!usize {
     const code = prog.code[phase];
     const n = code.len;
+    const sizes = if (prog.wide) &wire.operand_bytes_wide else &wire.operand_bytes;
     // pass 1: instruction starts
     const start = try al.alloc(bool, n + 1);
     defer al.free(start);
@@ -109,7 +124,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
     start[n] = true;
     var pc: usize = 0;
     while (pc < n) {
-        const size = wire.operand_bytes[code[pc]];
+        const size = if (code[pc] < sizes.len) sizes[code[pc]] else 255;
         if (size == 255) return fail(reason, "unknown opcode");
         if (pc + 1 + size > n) return fail(reason, "truncated instruction");
         start[pc] = true;
@@ -124,19 +139,19 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
     pc = 0;
     while (pc < n) {
         const op = code[pc];
-        const size = wire.operand_bytes[op];
+        const size = sizes[op];
         const end = pc + 1 + size;
         const phase_bit: u8 = if (phase == 0) 1 else 2;
         if (wire.phases[op] & phase_bit == 0) return fail(reason, "opcode in wrong phase");
         // operands
         var pops: usize = wire.pops[op];
         switch (op) {
-            Op.CONST => if (u16At(code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
+            Op.CONST => if (constAt(prog, code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
             Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV => {
                 // header opcodes refuse pseudo-header names: the compiler never emits one
                 const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
                 for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {
-                    const idx = u16At(code, pc + 1 + 2 * k);
+                    const idx = constAt(prog, code, pc + 1 + (size / 2) * k);
                     if (!isStringConst(prog, idx)) return fail(reason, "not a string constant");
                     const s = prog.consts[idx].str;
                     if (is_header and s.len > 0 and s[0] == ':') return fail(reason, "pseudo-header name");

@@ -24,6 +24,7 @@ pub const Regex = struct {
     fn accepts(re: *const Regex, pc: usize, c: u8) bool {
         return switch (re.op[pc]) {
             Rx.BYTE => re.a[pc] == c,
+            Rx.BYTE_FOLD => c | 0x20 == re.a[pc], // a lower-case letter: it or its upper case
             Rx.CLASS => re.inClass(re.a[pc], c),
             Rx.ANY_NOT_NL => c != '\n',
             Rx.ANY => true,
@@ -42,7 +43,7 @@ fn validName(n: []const u8) bool {
 
 fn falls_through(op: u8) bool {
     return switch (op) {
-        Rx.BYTE, Rx.CLASS, Rx.ANY_NOT_NL, Rx.ANY, Rx.SAVE, Rx.ASSERT => true,
+        Rx.BYTE, Rx.CLASS, Rx.ANY_NOT_NL, Rx.ANY, Rx.SAVE, Rx.ASSERT, Rx.BYTE_FOLD => true,
         else => false,
     };
 }
@@ -51,14 +52,16 @@ fn falls_through(op: u8) bool {
 pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Regex {
     const truncated = "regex: truncated";
     var r = Reader{ .data = data, .pos = 0, .end = data.len, .reason = reason };
-    if (try r.byte(truncated) != wire.regex_format_version) return r.refuse("regex: bad version");
+    // its format version is the program's: a regex program is only ever stored inside one
     const ngroups = try r.byte(truncated);
-    const ninst = try r.int(u16, truncated);
-    const nclasses = try r.int(u16, truncated);
+    const ninst_read = try r.varint(32, truncated);
+    const nclasses_read = try r.varint(32, truncated);
     if (ngroups > wire.regex_max_groups) return r.refuse("regex: too many groups");
-    if (ninst == 0) return r.refuse("regex: empty program");
-    if (ninst > wire.regex_max_instructions) return r.refuse("regex: too many instructions");
-    if (nclasses > wire.regex_max_classes) return r.refuse("regex: too many classes");
+    if (ninst_read == 0) return r.refuse("regex: empty program");
+    if (ninst_read > wire.regex_max_instructions) return r.refuse("regex: too many instructions");
+    if (nclasses_read > wire.regex_max_classes) return r.refuse("regex: too many classes");
+    const ninst: usize = @intCast(ninst_read);
+    const nclasses: usize = @intCast(nclasses_read);
     // group names: unique among the named groups, [A-Za-z_][A-Za-z0-9_]*
     const names = try al.alloc([]const u8, ngroups);
     for (0..ngroups) |g| {
@@ -69,7 +72,7 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
     }
     // classes: u8 count, then count (lo, hi) ranges, ascending, neither overlapping nor touching;
     // expanded here into a 32-byte bitmap each so matching is one lookup
-    const classes = try al.alloc(u8, @as(usize, nclasses) * 32);
+    const classes = try al.alloc(u8, nclasses * 32);
     @memset(classes, 0);
     for (0..nclasses) |k| {
         const count = try r.byte(truncated);
@@ -92,35 +95,32 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) !Reg
     const nslots: u32 = 2 + 2 * @as(u32, ngroups);
     for (0..ninst) |pc| {
         const code = try r.byte(truncated);
-        if (code >= wire.rx_operand_bytes.len) return r.refuse("regex: unknown opcode");
-        const operands = try r.take(wire.rx_operand_bytes[code], truncated);
         op[pc] = code;
         a[pc] = 0;
         b[pc] = 0;
         switch (code) {
-            Rx.BYTE => a[pc] = operands[0],
-            Rx.SAVE => {
-                a[pc] = operands[0];
-                if (a[pc] < 2 or a[pc] >= nslots) return r.refuse("regex: bad save slot");
+            // one-byte operands
+            Rx.BYTE, Rx.SAVE, Rx.ASSERT, Rx.BYTE_FOLD => {
+                a[pc] = try r.byte(truncated);
+                const ok = switch (code) {
+                    Rx.SAVE => a[pc] >= 2 and a[pc] < nslots,
+                    Rx.ASSERT => a[pc] < wire.regex_assert_kinds,
+                    Rx.BYTE_FOLD => a[pc] >= 'a' and a[pc] <= 'z',
+                    else => true,
+                };
+                if (!ok) return r.refuse("regex: bad operand");
             },
-            Rx.ASSERT => {
-                a[pc] = operands[0];
-                if (a[pc] >= wire.regex_assert_kinds) return r.refuse("regex: bad assertion");
+            // varint operands: a class index, jump targets
+            Rx.CLASS, Rx.JMP, Rx.SPLIT => {
+                const limit = if (code == Rx.CLASS) nclasses else ninst;
+                for (0..@as(usize, if (code == Rx.SPLIT) 2 else 1)) |i| {
+                    const v = try r.varint(32, truncated);
+                    if (v >= limit) return r.refuse("regex: operand out of range");
+                    if (i == 0) a[pc] = @intCast(v) else b[pc] = @intCast(v);
+                }
             },
-            Rx.CLASS => {
-                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
-                if (a[pc] >= nclasses) return r.refuse("regex: bad class index");
-            },
-            Rx.JMP => {
-                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
-                if (a[pc] >= ninst) return r.refuse("regex: bad jump");
-            },
-            Rx.SPLIT => {
-                a[pc] = std.mem.readInt(u16, operands[0..2], .little);
-                b[pc] = std.mem.readInt(u16, operands[2..4], .little);
-                if (a[pc] >= ninst or b[pc] >= ninst) return r.refuse("regex: bad jump");
-            },
-            else => {},
+            Rx.MATCH, Rx.ANY_NOT_NL, Rx.ANY => {},
+            else => return r.refuse("regex: unknown opcode"),
         }
     }
     if (falls_through(op[ninst - 1])) return r.refuse("regex: falls off the end");

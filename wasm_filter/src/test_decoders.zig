@@ -35,28 +35,32 @@ const Blob = struct {
     }
 
     fn seal(b: *Blob) []const u8 {
-        b.int(u32, std.hash.Crc32.hash(b.bytes.items));
+        b.int(u32, std.hash.Crc32.hash(b.bytes.items)); // a bundle's checksum
+        return b.bytes.items;
+    }
+
+    fn sealProgram(b: *Blob) []const u8 {
+        b.int(u16, program.crc16(b.bytes.items));
         return b.bytes.items;
     }
 };
 
-/// A program with request code only: header, constants (strings), regexes, code, optional line table.
-fn programBlob(a: std.mem.Allocator, flags: u16, nvars: u16, consts: []const []const u8, regexes: []const []const u8, code: []const u8, max_stack: u16) []const u8 {
+/// A program: header (varints), string constants, regexes, the code of each phase whose flag is set
+/// (`code` for both), optional line table.
+fn programBlob(a: std.mem.Allocator, flags: u16, nvars: u16, consts: []const []const u8, regexes: []const []const u8, code: []const u8) []const u8 {
     var b = Blob{ .a = a };
-    b.raw(wire.program_magic);
-    b.raw(&.{ wire.program_version, 0 });
-    b.int(u16, flags);
-    b.int(u16, nvars);
-    b.int(u16, @intCast(consts.len));
-    b.raw(&.{ @intCast(regexes.len), 0 });
-    b.int(u16, max_stack);
+    b.raw(wire.program_magic); // "KGW" and the version byte
+    b.varint(flags);
+    b.varint(nvars);
+    b.varint(consts.len);
+    b.varint(regexes.len);
     for (consts) |c| {
-        b.raw(&.{wire.tag_string});
-        b.str(c);
+        b.varint(2 * c.len); // even: a string of that many bytes
+        b.raw(c);
     }
     for (regexes) |r| b.str(r);
-    b.str(code);
-    b.str("");
+    if (flags & wire.flag_request != 0) b.str(code);
+    if (flags & wire.flag_response != 0) b.str(code);
     if (flags & wire.flag_lines != 0) {
         var t = Blob{ .a = a };
         t.int(u32, 1);
@@ -66,12 +70,14 @@ fn programBlob(a: std.mem.Allocator, flags: u16, nvars: u16, consts: []const []c
         t.int(u32, 1);
         b.str(t.bytes.items);
     }
-    return b.seal();
+    return b.sealProgram();
 }
 
 // `(?P<n>a|[bc])`, the example of docs/regex.md ("Binary format")
-const small_regex = "\x01\x01\x07\x00\x01\x00\x01\x6e\x01\x62\x63\x07\x02\x05\x02\x00\x04\x00\x01\x61\x06\x05\x00\x02\x00\x00\x07\x03\x00";
-const set_header = [_]u8{ wire.Op.CONST, 0, 0, wire.Op.SET_HDR, 1, 0 }; // set header x = "y"
+const small_regex = "\x01\x07\x01\x01\x6e\x01\x62\x63\x07\x02\x05\x02\x04\x01\x61\x06\x05\x02\x00\x07\x03\x00";
+// `(?i)json`: a case-insensitive letter is one BYTE_FOLD of its lower case
+const fold_regex = "\x00\x05\x00\x09\x6a\x09\x73\x09\x6f\x09\x6e\x00";
+const set_header = [_]u8{ wire.Op.CONST, 0, wire.Op.SET_HDR, 1 }; // set header x = "y" (one-byte indexes)
 
 fn refused(a: std.mem.Allocator, blob: []const u8, want: []const u8) !void {
     var why: []const u8 = "";
@@ -85,7 +91,7 @@ test "a program decodes into its sections" {
     const a = arena.allocator();
     var why: []const u8 = "";
     const flags = wire.flag_request | wire.flag_lines;
-    const p = try program.decode(a, programBlob(a, flags, 2, &.{ "y", "x" }, &.{small_regex}, &set_header, 1), &why);
+    const p = try program.decode(a, programBlob(a, flags, 2, &.{ "y", "x" }, &.{small_regex}, &set_header), &why);
     try testing.expectEqual(@as(usize, 2), p.consts.len);
     try testing.expectEqualStrings("x", p.consts[1].str);
     try testing.expectEqual(@as(u8, 1), p.regexes[0].ngroups);
@@ -99,12 +105,11 @@ test "int constants are zigzag varints" {
     defer arena.deinit();
     const a = arena.allocator();
     var b = Blob{ .a = a };
-    b.raw("KGWB\x01\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00");
-    b.raw(&.{ wire.tag_int, 0x05 }); // zigzag(-3) = 5
-    b.str(&.{ wire.Op.CONST, 0, 0, wire.Op.POP });
-    b.str("");
+    b.raw("KGW\x02\x01\x00\x01\x00"); // request phase, no variables, one constant, no regex
+    b.raw(&.{ @intCast(wire.constant_int_mark), 0x05 }); // an int: zigzag(-3) = 5
+    b.str(&.{ wire.Op.CONST, 0, wire.Op.POP });
     var why: []const u8 = "";
-    const p = try program.decode(a, b.seal(), &why);
+    const p = try program.decode(a, b.sealProgram(), &why);
     try testing.expectEqual(@as(i64, -3), p.consts[0].int);
 }
 
@@ -112,21 +117,22 @@ test "the verifier refuses, saying why" {
     var arena = std.heap.ArenaAllocator.init(testing.allocator);
     defer arena.deinit();
     const a = arena.allocator();
-    const good = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1);
-    try refused(a, good[0..10], "truncated header");
+    const good = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header);
+    try refused(a, good[0..9], "truncated header");
     const bad_crc = try a.dupe(u8, good);
     bad_crc[bad_crc.len - 1] ^= 1;
     try refused(a, bad_crc, "checksum mismatch");
-    try refused(a, programBlob(a, 32, 0, &.{ "y", "x" }, &.{}, &set_header, 1), "unknown flags");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 2), "header max stack differs");
-    try refused(a, programBlob(a, wire.flag_response, 0, &.{ "y", "x" }, &.{}, &set_header, 1), "phase flag mismatch");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{"y"}, &.{}, &set_header, 1), "not a string constant");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", ":path" }, &.{}, &set_header, 1), "pseudo-header name");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{ wire.Op.JMP, 1, 0, wire.Op.LOAD, 0 }, 0), "jump inside an instruction");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{wire.Op.POP}, 0), "stack underflow");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{0xFF}, 0), "unknown opcode");
-    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{"\x02"}, &.{wire.Op.STOP}, 0), "regex: bad version");
-    const too_many = programBlob(a, wire.flag_request, wire.max_variables + 1, &.{ "y", "x" }, &.{}, &set_header, 1);
+    try refused(a, programBlob(a, 64, 0, &.{ "y", "x" }, &.{}, &set_header), "unknown flags");
+    try refused(a, programBlob(a, wire.flag_request | wire.flag_wide, 0, &.{ "y", "x" }, &.{}, &set_header), "WIDE flag does not match the constants");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, ""), "phase flag set, code empty");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{"y"}, &.{}, &set_header), "not a string constant");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", ":path" }, &.{}, &set_header), "pseudo-header name");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{ wire.Op.JMP, 1, 0, wire.Op.LOAD, 0 }), "jump inside an instruction");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, set_header[0..3]), "truncated instruction");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{wire.Op.POP}), "stack underflow");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{}, &.{0xFF}), "unknown opcode");
+    try refused(a, programBlob(a, wire.flag_request, 0, &.{}, &.{"\x00\x01"}, &.{wire.Op.STOP}), "regex: truncated");
+    const too_many = programBlob(a, wire.flag_request, wire.max_variables + 1, &.{ "y", "x" }, &.{}, &set_header);
     try refused(a, too_many, "too many variables");
 }
 
@@ -144,14 +150,20 @@ test "a regex program decodes, matches and refuses defects" {
     try testing.expect(!m.search("xyz", 0));
     try testing.expectEqualStrings("x-x-", (try regex.replaceAll(a, &re, "xbxa", "-")).?);
 
+    const fold = try regex.decode(a, fold_regex, &why);
+    var fm = try regex.Matcher.init(a, &fold, false);
+    try testing.expect(fm.search("application/JsOn", 0));
+    try testing.expect(!fm.search("j$on", 0));
+
     const cases = [_]struct { []const u8, []const u8 }{
         .{ small_regex[0..5], "regex: truncated" },
-        .{ "\x02" ++ small_regex[1..], "regex: bad version" },
         .{ small_regex ++ "\x00", "regex: trailing bytes" },
-        .{ "\x01\x00\x01\x00\x00\x00\x01\x61", "regex: falls off the end" },
-        .{ "\x01\x00\x01\x00\x00\x00\x07\x02", "regex: bad save slot" },
-        .{ "\x01\x00\x01\x00\x00\x00\x06\x01\x00", "regex: bad jump" },
-        .{ "\x01\x00\x01\x00\x01\x00\x01\x10\x05\x00", "regex: reversed range" },
+        .{ "\x00\x01\x00\x01\x61", "regex: falls off the end" },
+        .{ "\x00\x01\x00\x07\x02", "regex: bad operand" }, // a save slot without groups
+        .{ "\x00\x01\x00\x09\x4a", "regex: bad operand" }, // BYTE_FOLD of an upper-case letter
+        .{ "\x00\x01\x00\x06\x01", "regex: operand out of range" }, // a jump past the end
+        .{ "\x00\x01\x00\x0a", "regex: unknown opcode" },
+        .{ "\x00\x01\x01\x01\x10\x05\x00", "regex: reversed range" },
     };
     for (cases) |case| {
         try testing.expectError(error.Invalid, regex.decode(a, case[0], &why));
@@ -161,7 +173,7 @@ test "a regex program decodes, matches and refuses defects" {
 
 /// Two programs "a" and "bb"; route "r1" runs both, every other route runs "bb".
 fn bundleBlob(a: std.mem.Allocator, version: u8, index_b: u16) []const u8 {
-    const p = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1);
+    const p = programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header);
     var b = Blob{ .a = a };
     b.raw(wire.bundle_magic);
     b.raw(&.{ version, 0, 0, 0 });
@@ -210,7 +222,7 @@ test "a single program is a configuration too" {
     defer arena.deinit();
     const a = arena.allocator();
     var why: []const u8 = "";
-    var c = try config.decode(programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header, 1), &why);
+    var c = try config.decode(programBlob(a, wire.flag_request, 0, &.{ "y", "x" }, &.{}, &set_header), &why);
     defer c.deinit();
     try testing.expect(c.single);
     try testing.expectEqualSlices(u16, &.{0}, c.select("any route").?.programs);

@@ -47,13 +47,15 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
     const a = x.a;
     const code = p.code[x.phase];
     var st = Stack{ .items = try a.alloc(Value, wire.max_stack + 1) };
+    const sizes = if (p.wide) &wire.operand_bytes_wide else &wire.operand_bytes;
     var pc: usize = 0;
     while (pc < code.len) {
         const op = code[pc];
         const operand_at = pc + 1;
-        pc += 1 + wire.operand_bytes[op];
+        pc += 1 + sizes[op];
         const u8a = if (operand_at < code.len) code[operand_at] else 0;
         const u16a: u16 = if (operand_at + 1 < code.len) std.mem.readInt(u16, code[operand_at..][0..2], .little) else 0;
+        const k: u16 = if (p.wide) u16a else u8a; // a constant index
         switch (op) {
             Op.JMP => pc += u16a,
             Op.JMPF => if (!value.truth(st.pop())) {
@@ -71,7 +73,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             },
             Op.POP => _ = st.pop(),
             Op.STOP => return .stop,
-            Op.CONST => st.push(switch (p.consts[u16a]) {
+            Op.CONST => st.push(switch (p.consts[k]) {
                 .str => |s| str(s),
                 .int => |n| .{ .int = n },
             }),
@@ -81,17 +83,17 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.LOAD => st.push(vars[u8a]),
             Op.STORE => vars[u8a] = st.pop(),
             Op.FIELD => st.push(try field(x, u8a)),
-            Op.HDR => st.push(opt(x.header(x.cur(), p.consts[u16a].str))),
+            Op.HDR => st.push(opt(x.header(x.cur(), p.consts[k].str))),
             Op.HDR_ALL => {
                 const sep = try value.toStr(a, st.pop());
-                const name = p.consts[u16a].str;
+                const name = p.consts[k].str;
                 st.push(opt(try x.cur().joined(a, name, sep)));
             },
-            Op.REQ_HDR => st.push(opt(x.header(&x.req, p.consts[u16a].str))),
-            Op.QUERY => st.push(opt(try query.get(a, x.url(), p.consts[u16a].str))),
-            Op.COOKIE => st.push(opt(query.cookie(try x.req.all(a, "cookie"), p.consts[u16a].str))),
-            Op.JSON => st.push(opt(try json.get(a, x.body orelse "", p.consts[u16a].str))),
-            Op.ENV => st.push(opt(host.env(p.consts[u16a].str))),
+            Op.REQ_HDR => st.push(opt(x.header(&x.req, p.consts[k].str))),
+            Op.QUERY => st.push(opt(try query.get(a, x.url(), p.consts[k].str))),
+            Op.COOKIE => st.push(opt(query.cookie(try x.req.all(a, "cookie"), p.consts[k].str))),
+            Op.JSON => st.push(opt(try json.get(a, x.body orelse "", p.consts[k].str))),
+            Op.ENV => st.push(opt(host.env(p.consts[k].str))),
             Op.RANDOM_ID => {
                 var b: [16]u8 = undefined;
                 try host.random(&b); // one 16-byte draw, as the reference VM makes
@@ -200,16 +202,16 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 st.len -= n + 1;
                 st.push(boolean(hit));
             },
-            Op.SET_HDR => try x.setHeader(p.consts[u16a].str, try optStr(a, st.pop())),
-            Op.ADD_HDR => try x.addHeader(p.consts[u16a].str, try optStr(a, st.pop())),
-            Op.DEL_HDR => try x.removeHeader(p.consts[u16a].str),
+            Op.SET_HDR => try x.setHeader(p.consts[k].str, try optStr(a, st.pop())),
+            Op.ADD_HDR => try x.addHeader(p.consts[k].str, try optStr(a, st.pop())),
+            Op.DEL_HDR => try x.removeHeader(p.consts[k].str),
             Op.REN_HDR => {
-                const to = std.mem.readInt(u16, code[operand_at + 2 ..][0..2], .little);
-                try x.renameHeader(p.consts[u16a].str, p.consts[to].str);
+                const to = program.constAt(p, code, operand_at + @as(usize, if (p.wide) 2 else 1));
+                try x.renameHeader(p.consts[k].str, p.consts[to].str);
             },
             Op.SET_PATH => try x.setPath(try value.toStr(a, st.pop())),
-            Op.SET_QUERY => try x.setQuery(p.consts[u16a].str, try optStr(a, st.pop())),
-            Op.DEL_QUERY => try x.removeQuery(p.consts[u16a].str),
+            Op.SET_QUERY => try x.setQuery(p.consts[k].str, try optStr(a, st.pop())),
+            Op.DEL_QUERY => try x.removeQuery(p.consts[k].str),
             Op.SET_METHOD => try x.setMethod(try value.toStr(a, st.pop())),
             Op.SET_HOST => try x.setHost(try value.toStr(a, st.pop())),
             Op.SET_STATUS => try x.setStatus(value.intOf(st.pop())),
@@ -223,8 +225,8 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                     const b = x.body.?;
                     try x.writeBody(switch (op) {
                         Op.SET_BODY => try value.toStr(a, v),
-                        Op.SET_JSON => try json.set(a, b, p.consts[u16a].str, v),
-                        Op.DEL_JSON => try json.remove(a, b, p.consts[u16a].str),
+                        Op.SET_JSON => try json.set(a, b, p.consts[k].str, v),
+                        Op.DEL_JSON => try json.remove(a, b, p.consts[k].str),
                         else => blk: {
                             const nb = try replaceAll(x, &p.regexes[u8a], b, try value.toStr(a, v));
                             break :blk if (strfn.eql(nb, b)) null else nb;

@@ -34,16 +34,25 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
         statuses.append(simple_status(be, opts, problem))
     conflicts: dict[tuple[str, str], list[str]] = {}
     for e in entries:
+        route = f"{e.route.kind} {e.route.namespace}/{e.route.name}"
         for ri, rule in enumerate(getattr(e.route.spec, "rules", ())):
-            refs = [f.extension_ref for f in getattr(rule, "filters", ()) if f.type == "ExtensionRef"]
-            for ref in refs:
-                if (ref.group, ref.kind) == (KGW_GROUP, "DirectResponse") and rule.backend_refs:
+            for ref in _direct_responses(getattr(rule, "filters", ())):
+                if rule.backend_refs:
                     conflicts.setdefault((e.route.namespace, ref.name), []).append(
-                        f"{e.route.kind} {e.route.namespace}/{e.route.name} rules[{ri}]")
+                        f"conflicts with backendRefs on {route} rules[{ri}]")
+            for bi, backend in enumerate(getattr(rule, "backend_refs", ())):
+                for ref in _direct_responses(getattr(backend, "filters", ())):
+                    conflicts.setdefault((e.route.namespace, ref.name), []).append(
+                        f"is a backendRef filter on {route} rules[{ri}].backendRefs[{bi}], which kgw refuses")
     for key, dr in sorted(resources.direct_responses.items()):
         where = conflicts.get(key)
-        problem = (f"conflicts with backendRefs on {', '.join(where)} (those rules answer 500)" if where else "")
+        problem = "; ".join(where) + " (those rules answer 500)" if where else ""
         statuses.append(simple_status(dr, opts, problem))
+
+
+def _direct_responses(filters) -> list:
+    return [f.extension_ref for f in filters
+            if f.type == "ExtensionRef" and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
 
 
 def apply(resources, entries, gateway_keys, opts, out) -> ExtState:

@@ -11,7 +11,7 @@ from ...netaddr import is_ip
 from ...resources import Resources
 from .. import conditions as c
 from ..backends import BACKEND_KINDS, ResolvedBackend
-from ..extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext
+from ..extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, UnresolvedExtensionRef
 
 SECRET_KEYS = ("accessKey", "secretKey", "sessionToken")  # kgateway's key names in the credentials Secret
 
@@ -92,8 +92,8 @@ def route_ext(ir) -> RouteExtIR:
 
 def _direct_response(ref, ctx: RouteContext):
     dr = ctx.resources.direct_responses.get((ctx.namespace, ref.name))
-    if dr is None:
-        raise ExtensionRefError(c.R_BACKEND_NOT_FOUND, f"DirectResponse {ctx.namespace}/{ref.name} not found")
+    if dr is None:  # the rule answers 500, as kgateway does; the route stays accepted (ResolvedRefs=False)
+        raise UnresolvedExtensionRef(c.R_BACKEND_NOT_FOUND, f"DirectResponse {ctx.namespace}/{ref.name} not found")
 
     def mutate(ir) -> None:
         if ir.backends:  # kgateway: a DirectResponse and backendRefs on one rule conflict (status on both)

@@ -9,7 +9,7 @@ Anything else is an `InjaError` with the template's line and column: never a sil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class InjaError(Exception):
@@ -38,7 +38,11 @@ _FUNCS = {
     "replace_with_random": (2, 2, None),
 }
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_]*))""")
+# header(":status") and friends: what the rules language calls them (`:path` carries the query, like `url`)
+_PSEUDO_READS = {":path": "url", ":method": "method", ":authority": "host", ":scheme": "scheme",
+                 ":status": "str(status)"}
+
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))""")
 
 
 @dataclass
@@ -46,14 +50,25 @@ class Text:
     text: str
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where generated rules code came from, so its compile errors point into the template: the template
+    offset of the expression, and (rendered literal, template offset) of its quoted strings and JSON paths."""
+
+    pos: int
+    frags: tuple[tuple[str, int], ...] = ()
+
+
 @dataclass
 class Expr:
     code: str  # rules expression (string-typed when interpolated)
+    origin: Origin = Origin(0)
 
 
 @dataclass
 class If:
     branches: list  # [(cond code | None for else, [nodes])]
+    origins: list = field(default_factory=list)  # Origin of each branch's condition (None for else)
 
 
 class _Parser:
@@ -72,6 +87,10 @@ class _Parser:
             self.toks.append((kind, m.group(kind), base + m.start(kind)))
             i = m.end()
         self.i, self.ctx, self.end = 0, ctx, base + len(text)
+        self.frags: list[tuple[str, int]] = []  # (rendered literal, template offset), for Origin
+
+    def origin(self) -> Origin:
+        return Origin(self.toks[0][2] if self.toks else self.end, tuple(self.frags))
 
     def peek(self, value: str | None = None):
         t = self.toks[self.i] if self.i < len(self.toks) else None
@@ -128,6 +147,7 @@ class _Parser:
         t = self.take()
         kind, text, pos = t
         if kind == "str":
+            self.frags.append((_literal(_unquote(text)), pos))
             return _literal(_unquote(text)), "str"
         if kind == "int":
             return text, "int"
@@ -144,12 +164,14 @@ class _Parser:
         path = text
         while self.peek(".") or self.peek("["):
             if self.take()[1] == ".":
-                path += "." + self.take()[1]
+                segment = self.take()  # Inja's `a.0` indexes an array, as its JSON pointers do
+                path += f"[{segment[1]}]" if segment[0] == "int" else "." + segment[1]
             else:
                 idx = self.take()
                 path += f"[{idx[1]}]" if idx[0] == "int" else "." + _unquote(idx[1])
                 self.take("]")
         self.ctx.need_json(pos, path)
+        self.frags.append((_literal(path), pos))
         return f"json({_literal(path)})", "opt"
 
     def call(self, name: str, pos: int) -> tuple[str, str]:
@@ -194,6 +216,9 @@ class _Parser:
         if name in ("header", "request_header"):
             if args[0][1] != "str":
                 self.ctx.fail(pos, f"{name}() takes a header name in quotes")
+            pseudo = _PSEUDO_READS.get(_unquote_literal(args[0][0]).lower())
+            if pseudo is not None:  # Envoy's pseudo-headers are request/response fields in rules
+                return pseudo, "str"
             return pattern.format(*rendered), "opt"
         return pattern.format(*rendered), "str"
 
@@ -314,7 +339,7 @@ class Template:
                 p = _Parser(body, base, self)
                 code, kind = p.value() if not p.peek("not") else (p.cond(), "bool")
                 p.done()
-                current.append(Expr(_as_str(code, kind)))
+                current.append(Expr(_as_str(code, kind), p.origin()))
                 continue
             words = body.split(None, 1)
             if not words:
@@ -322,7 +347,8 @@ class Template:
             stmt, rest = words[0], (words[1] if len(words) > 1 else "")
             rest_base = base + body.find(stmt) + len(stmt)
             if stmt == "if":
-                node = If([(self._cond(rest, rest_base), [])])
+                cond, origin = self._cond(rest, rest_base)
+                node = If([(cond, [])], [origin])
                 current.append(node)
                 stack.append(node)
                 current = node.branches[-1][1]
@@ -332,9 +358,12 @@ class Template:
                 node = stack[-1]
                 tail = rest.split(None, 1)
                 if tail and tail[0] == "if":
-                    node.branches.append((self._cond(tail[1] if len(tail) > 1 else "", rest_base + rest.find("if") + 2), []))
+                    cond, origin = self._cond(tail[1] if len(tail) > 1 else "", rest_base + rest.find("if") + 2)
+                    node.branches.append((cond, []))
+                    node.origins.append(origin)
                 else:
                     node.branches.append((None, []))
+                    node.origins.append(None)
                 current = node.branches[-1][1]
             elif stmt == "endif":
                 if not stack:
@@ -347,32 +376,38 @@ class Template:
             self.fail(len(src), "missing {% endif %}")
         return nodes
 
-    def _cond(self, text: str, base: int) -> str:
+    def _cond(self, text: str, base: int) -> tuple[str, Origin]:
         p = _Parser(text, base, self)
         code = p.cond()
         p.done()
-        return code
+        return code, p.origin()
 
 
-def statements(nodes: list, sink) -> list[str]:
-    """Rules statements that evaluate `nodes` to one string and pass it to `sink(expr) -> statement`."""
-    def walk(items: list, parts: list[str], indent: str) -> list[str]:
+Line = tuple[str, list[tuple[str, Origin]]]  # a generated line and the template code it holds, in order
+
+
+def statements(nodes: list, sink) -> list[Line]:
+    """Rules statements that evaluate `nodes` to one string and pass it to `sink(expr) -> statement`, each
+    with the Origin of the template expressions it holds."""
+    def walk(items: list, parts: list, indent: str) -> list[Line]:
         for i, node in enumerate(items):
             if isinstance(node, If):
-                out = []
+                out: list[Line] = []
                 for bi, (cond, body) in enumerate(node.branches):
                     head = "if" if bi == 0 else "} else if" if cond is not None else "} else"
-                    out.append(f"{indent}{head} {cond} {{" if cond is not None else f"{indent}{head} {{")
+                    if cond is not None:
+                        out.append((f"{indent}{head} {cond} {{", [(cond, node.origins[bi])]))
+                    else:
+                        out.append((f"{indent}{head} {{", []))
                     out += walk(body + items[i + 1:], list(parts), indent + "  ")
                 if node.branches[-1][0] is not None:  # no else: the value without this if's text
-                    out.append(f"{indent}}} else {{")
+                    out.append((f"{indent}}} else {{", []))
                     out += walk(items[i + 1:], list(parts), indent + "  ")
-                out.append(f"{indent}}}")
+                out.append((f"{indent}}}", []))
                 return out
-            parts.append(node.text if isinstance(node, Text) else None)
-            if isinstance(node, Expr):
-                parts[-1] = ("expr", node.code)
-        return [indent + sink(_concat(parts))]
+            parts.append(node.text if isinstance(node, Text) else ("expr", node.code, node.origin))
+        origins = [(p[1], p[2]) for p in parts if isinstance(p, tuple)]
+        return [(indent + sink(_concat(parts)), origins)]
     return walk(nodes, [], "  ")
 
 

@@ -21,7 +21,7 @@ from ..gateways import creation_order
 from .backends import route_ext
 from .inja import InjaError
 from .status import Ancestors
-from .transform import transformation_source
+from .transform import template_location, transformation_source
 
 LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
 
@@ -50,6 +50,15 @@ def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs]:
     return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program)
 
 
+@functools.lru_cache(maxsize=512)
+def _still_valid(blob: bytes) -> bool:
+    try:
+        kgw_rules.Program.from_bytes(blob)
+    except kgw_rules.VerifyError:
+        return False
+    return True
+
+
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
     digest, env_names, needs = _facts(blob)
     return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs)
@@ -74,13 +83,17 @@ def compile_policy(policy) -> tuple[bytes | None, str]:
 
 def _compile_transformation(t) -> tuple[bytes | None, str]:
     try:
-        source = transformation_source(t)
+        source, origins = transformation_source(t)
     except InjaError as e:
         return None, f"bad template: {e}"
     if t.rules is not None:
         return compile_source(source, "spec.transformation.rules")
-    blob, error = compile_source(source, "<generated from templates>")
-    return blob, (f"template compiled to invalid rules: {error}" if error else "")
+    program, diags = kgw_rules.compile_with_diagnostics(source, "spec.transformation")
+    if program is not None:
+        return program.to_bytes(strip=True), ""
+    # the generated source is not the user's: every error points into the template it came from
+    return None, "bad template: " + "; ".join(f"{template_location(d, source, origins)}: {d.message}"
+                                              for d in diags if d.severity == "error")
 
 
 def _copy_ir(ir):
@@ -128,6 +141,8 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             blob, error = compile_policy(policy)
             # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
             last_good = opts.last_good_programs.get(pid) if blob is None else None
+            if last_good is not None and not _still_valid(last_good):
+                last_good = None  # kept by an older kgw in a bytecode format this one no longer reads
             if blob is None and last_good is not None:
                 blob, problem = last_good, f"{error} (serving the last good program)"
             elif blob is None:

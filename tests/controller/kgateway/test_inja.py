@@ -9,7 +9,7 @@ from kgw_controller.translate.policies.transform import transformation_source
 
 def _source(request=None, response=None):
     return transformation_source(TransformationPolicy.model_validate(
-        {k: v for k, v in (("request", request), ("response", response)) if v is not None}))
+        {k: v for k, v in (("request", request), ("response", response)) if v is not None}))[0]
 
 
 def test_conditionals_become_branches_holding_the_whole_value():

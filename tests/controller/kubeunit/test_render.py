@@ -24,9 +24,12 @@ def test_defaults_are_restrictive_and_complete():
     assert svc["type"] == "LoadBalancer"
     # one Service port per distinct listener port, protocol explicit (server-side apply on 1.20 needs it)
     assert [(p["port"], p["protocol"]) for p in svc["ports"]] == [(80, "TCP"), (8443, "TCP")]
+    # a non-root proxy cannot bind below 1024: port 80 is served on 10080 in the pod (controller/proxyports.py)
+    assert [p["targetPort"] for p in svc["ports"]] == [10080, 8443]
     pod = objs["Deployment"]["spec"]["template"]["spec"]
+    assert [p["containerPort"] for p in pod["containers"][0]["ports"]][:2] == [10080, 8443]
     sc = pod["containers"][0]["securityContext"]
-    assert sc["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}  # port 80 < 1024
+    assert sc["capabilities"] == {"drop": ["ALL"]}  # no capability: port 80 is served on 10080 in the pod
     assert not sc["allowPrivilegeEscalation"] and pod["automountServiceAccountToken"] is False
     assert "replicas" not in objs["Deployment"]["spec"]  # unset: left to HPA / kubectl scale
     assert objs["PodDisruptionBudget"]["apiVersion"] == "policy/v1beta1"
@@ -93,3 +96,13 @@ def test_v1beta1_endpoint_slice_becomes_v1():
 def test_lease_times_parse_with_and_without_micros():
     assert _parse("2024-01-01T00:00:01.500000Z").microsecond == 500000
     assert _parse("2024-01-01T00:00:01Z").second == 1 and _parse(None) is None
+
+
+def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
+    gw = {**GW, "spec": {**GW["spec"], "listeners": [
+        {"name": "a", "port": 82, "protocol": "HTTP"}, {"name": "b", "port": 10082, "protocol": "HTTP"},
+        {"name": "c", "port": 9000, "protocol": "HTTP"}]}}
+    objs = _by_kind(render(gw, {}, {"tls.crt": "a"}, OPTS))
+    assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
+    ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert [p["containerPort"] for p in ports if p["name"] != "ready"] == [10082, 9000]

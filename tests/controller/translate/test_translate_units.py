@@ -86,3 +86,62 @@ def test_translate_is_pure_and_options_apply():
     assert gw_status["status"]["addresses"] == [{"type": "IPAddress", "value": "127.0.0.9"}]
     assert gw_status["status"]["conditions"][0]["lastTransitionTime"] == "2025-01-01T00:00:00Z"
     assert translate(resources, opts).statuses == result.statuses
+
+
+def test_cluster_proxies_serve_privileged_ports_shifted_and_a_collision_is_reported():
+    from kgw_controller.sources.files import parse_files
+    from kgw_controller.translate import TranslateOptions, translate
+    text = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: kgw}
+spec: {controllerName: kgateway.dev/kgateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: kgw
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - {name: alt, port: 10080, protocol: HTTP}
+  - {name: other, port: 81, protocol: HTTP}
+"""
+    resources, errors = parse_files({"gw.yaml": text})
+    assert not errors
+    plain = translate(resources).gateways["default/gw"]
+    assert sorted(lis.bind_port for lis in plain.listeners) == [80, 81, 10080]  # kgw up binds what is declared
+    shifted = translate(resources, TranslateOptions(shift_privileged_ports=True))
+    ir = shifted.gateways["default/gw"]
+    assert {(lis.declared_port, lis.bind_port) for lis in ir.listeners} == {(80, 10080), (81, 10081)}
+    status = next(s["status"] for s in shifted.statuses if s["kind"] == "Gateway")
+    alt = next(ls for ls in status["listeners"] if ls["name"] == "alt")
+    accepted = next(c for c in alt["conditions"] if c["type"] == "Accepted")
+    assert (accepted["status"], accepted["reason"]) == ("False", "PortUnavailable")
+    assert "port 10080 is served on 10080, which port 80" in accepted["message"]
+
+
+def test_cluster_proxies_keep_their_admin_and_readiness_ports():
+    from kgw_controller.proxyports import READY_PORT
+    from kgw_controller.sources.files import parse_files
+    from kgw_controller.translate import TranslateOptions, translate
+    text = f"""\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {{name: kgw}}
+spec: {{controllerName: kgateway.dev/kgateway}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: gw, namespace: default}}
+spec:
+  gatewayClassName: kgw
+  listeners:
+  - {{name: ready, port: {READY_PORT}, protocol: HTTP}}
+"""
+    resources, _ = parse_files({"gw.yaml": text})
+    status = next(s["status"] for s in translate(resources, TranslateOptions(shift_privileged_ports=True)).statuses
+                  if s["kind"] == "Gateway")
+    accepted = next(c for c in status["listeners"][0]["conditions"] if c["type"] == "Accepted")
+    assert accepted["reason"] == "PortUnavailable" and "readiness port" in accepted["message"]
+    assert "default/gw" in translate(resources).gateways  # kgw up's Envoys have no such listener

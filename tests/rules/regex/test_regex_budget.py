@@ -24,6 +24,7 @@ from kgw_rules.wire.regex import (
     ANY_NOT_NL,
     ASSERT,
     BYTE,
+    BYTE_FOLD,
     CLASS,
     JMP,
     MATCH,
@@ -100,7 +101,7 @@ def _naive_search_stop(prog, data: bytes, pos: int):
     def consumes(pc, c):
         op, a, _ = prog.insts[pc]
         return (op == BYTE and a == c or op == CLASS and prog.classes[a] >> c & 1 or op == ANY
-                or op == ANY_NOT_NL and c != 10)
+                or op == ANY_NOT_NL and c != 10 or op == BYTE_FOLD and c | 0x20 == a)
 
     clist, matched, p = [], None, pos
     add(clist, set(), 0, pos, pos)

@@ -30,17 +30,26 @@ def test_layout_of_a_small_program():
     # (?P<n>a|[bc]): header, one name, one class, then the instructions
     prog = compile_regex("(?P<n>a|[bc])")
     assert encode_regex(prog) == blob(
-        [1, 1, 7, 0, 1, 0],  # version, groups, 7 instructions, 1 class
+        [1, 7, 1],  # groups, 7 instructions (varint), 1 class (varint): the version is the program's
         [1], b"n",  # name of group 1
         [1, ord("b"), ord("c")],  # class 0: one range, b-c
         [7, 2],  # SAVE 2
-        [5, 2, 0, 4, 0],  # SPLIT 2, 4
+        [5, 2, 4],  # SPLIT 2, 4 (varint targets)
         [1, ord("a")],  # BYTE 'a'
-        [6, 5, 0],  # JMP 5
-        [2, 0, 0],  # CLASS 0
+        [6, 5],  # JMP 5
+        [2, 0],  # CLASS 0 (varint index)
         [7, 3],  # SAVE 3
         [0],  # MATCH
     )
+
+
+def test_a_case_insensitive_letter_is_one_two_byte_instruction():
+    prog = compile_regex("(?i)json")
+    assert encode_regex(prog) == blob([0, 5, 0], [9, ord("j")], [9, ord("s")], [9, ord("o")], [9, ord("n")], [0])
+    assert search(prog, b"application/JSoN") and not search(prog, b"j$on")
+    assert compile_regex("(?i)[a-c]").classes  # a range stays a class
+    with pytest.raises(RegexFormatError, match="not a lower-case ASCII letter"):
+        decode_regex(blob([0, 2, 0], [9, ord("J")], [0]))
 
 
 def test_classes_are_canonical_range_lists():
@@ -58,8 +67,8 @@ def test_opcode_table_is_consistent():
     assert codes == list(range(len(OPCODES)))
     assert len({op.name for op in OPCODES}) == len(OPCODES)
     for op in OPCODES:
-        assert op.meaning and all(o.width in (1, 2) for o in op.operands)
-        assert all(o.role in ("byte", "class", "target", "slot", "assert") for o in op.operands)
+        assert op.meaning and all(o.width in (0, 1) for o in op.operands)  # 0: varint
+        assert all(o.role in ("byte", "class", "target", "slot", "assert", "letter") for o in op.operands)
 
 
 @FAST
@@ -131,7 +140,7 @@ def test_mutated_blobs_only_raise_format_errors(gen, mutations):
 
 
 GOOD = encode_regex(compile_regex("(?P<n>a|[bc])"))  # layout shown in test_layout_of_a_small_program
-CODE = 6 + 2 + 3  # header, group name "n", class 0 (one range)
+CODE = 3 + 2 + 3  # header (groups, varint counts), group name "n", class 0 (one range)
 
 
 def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
@@ -142,31 +151,29 @@ def patch(offset: int, *values: int, data: bytes = GOOD) -> bytes:
 
 @pytest.mark.parametrize("data,reason", [
     (b"", "truncated: header needs 1 bytes at offset 0, only 0 left"),
-    (GOOD[:5], "truncated: header needs 2 bytes at offset 4, only 1 left"),
-    (GOOD[:7], "truncated: name of group 1 needs 1 bytes at offset 7, only 0 left"),
-    (GOOD[:10], "truncated: range 0 of class 0 needs 2 bytes at offset 9, only 1 left"),
-    (GOOD[:-1], "truncated: opcode of instruction 6 needs 1 bytes at offset 28, only 0 left"),
-    (GOOD[:CODE + 3], "truncated: operand of instruction 1 (SPLIT) needs 2 bytes at offset 14, only 0 left"),
-    (patch(0, 2), "unsupported format version 2 (expected 1)"),
-    (patch(1, MAX_GROUPS + 1), f"too many capture groups: {MAX_GROUPS + 1} > {MAX_GROUPS}"),
-    (patch(2, 0, 0), "empty program: no instructions"),
-    (patch(2, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")),
-     f"too many instructions: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
-    (patch(4, *(MAX_INSTRUCTIONS + 1).to_bytes(2, "little")),
-     f"too many classes: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
-    (patch(7, 0xFF), "name of group 1 is not valid UTF-8"),
-    (patch(7, ord("1")), "name of group 1 is not a valid group name: '1'"),
-    (patch(CODE, 9), f"unknown opcode 9 at instruction 0 (offset {CODE})"),
+    (GOOD[:1], "header: truncated varint at offset 1"),
+    (GOOD[:4], "truncated: name of group 1 needs 1 bytes at offset 4, only 0 left"),
+    (GOOD[:7], "truncated: range 0 of class 0 needs 2 bytes at offset 6, only 1 left"),
+    (GOOD[:-1], f"truncated: opcode of instruction 6 needs 1 bytes at offset {len(GOOD) - 1}, only 0 left"),
+    (GOOD[:CODE + 3], f"operand of instruction 1 (SPLIT): truncated varint at offset {CODE + 3}"),
+    (patch(0, MAX_GROUPS + 1), f"too many capture groups: {MAX_GROUPS + 1} > {MAX_GROUPS}"),
+    (patch(1, 0), "empty program: no instructions"),
+    (bytes([1, 0x81, 0x10, 1]), f"too many instructions: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (bytes([1, 7, 0x81, 0x10]), f"too many classes: {MAX_INSTRUCTIONS + 1} > {MAX_INSTRUCTIONS}"),
+    (bytes([0, 0x81, 0x00, 0]), "header: overlong varint at offset 1"),
+    (patch(4, 0xFF), "name of group 1 is not valid UTF-8"),
+    (patch(4, ord("1")), "name of group 1 is not a valid group name: '1'"),
+    (patch(CODE, 10), f"unknown opcode 10 at instruction 0 (offset {CODE})"),
     (patch(CODE + 3, 7), "jump target 7 out of range at instruction 1 (SPLIT): must be below 7"),
-    (patch(CODE + 10, 0, 1), "jump target 256 out of range at instruction 3 (JMP): must be below 7"),
+    (patch(CODE + 8, 127), "jump target 127 out of range at instruction 3 (JMP): must be below 7"),
     (patch(CODE + 1, 4), "save slot 4 out of range at instruction 0: slots are 2..3"),
     (patch(CODE + 1, 1), "save slot 1 out of range at instruction 0: slots are 2..3"),
-    (patch(CODE + 13, 1), "class index 1 out of range at instruction 4 (CLASS): must be below 1"),
+    (patch(CODE + 10, 1), "class index 1 out of range at instruction 4 (CLASS): must be below 1"),
     (patch(len(GOOD) - 1, 4), "last instruction 6 (ANY) falls through past the end of the program"),
     (GOOD + b"\x00", f"1 trailing bytes after the last instruction (offset {len(GOOD)})"),
-    (bytes([1, 0, 1, 0, 0, 0, 8, 4]), "assertion kind 4 out of range at instruction 0 (ASSERT): must be below 4"),
-    (bytes([1, 0, 2, 0, 0, 0, 7, 2, 0]), "save slot 2 at instruction 0 in a program without groups"),
-    (bytes([1, 2, 1, 0, 0, 0, 1, ord("x"), 1, ord("x"), 0]), "duplicate group name 'x' (group 2)"),
+    (bytes([0, 1, 0, 8, 4]), "assertion kind 4 out of range at instruction 0 (ASSERT): must be below 4"),
+    (bytes([0, 2, 0, 7, 2, 0]), "save slot 2 at instruction 0 in a program without groups"),
+    (bytes([2, 1, 0, 1, ord("x"), 1, ord("x"), 0]), "duplicate group name 'x' (group 2)"),
 ])
 def test_verifier_reasons(data, reason):
     with pytest.raises(RegexFormatError) as info:

@@ -6,6 +6,7 @@ import zlib
 
 import kgw_rules
 from kgw_rules.harness import ProxyWasmHost
+from kgw_rules.wire.program import CHECKSUM, checksum
 
 from .corpus import PROGRAMS
 
@@ -13,7 +14,12 @@ BLOBS = {name: kgw_rules.compile(src, f"{name}.kgw").to_bytes(strip=True) for na
 
 
 def with_crc(body: bytes) -> bytes:
-    """A blob whose CRC is right, so a mutation reaches the checks behind the checksum."""
+    """A program whose checksum is right, so a mutation reaches the checks behind it."""
+    return body + CHECKSUM.pack(checksum(body))
+
+
+def with_bundle_crc(body: bytes) -> bytes:
+    """A bundle whose CRC-32 is right."""
     return body + struct.pack("<I", zlib.crc32(body))
 
 

@@ -30,11 +30,11 @@ def test_program_with_line_table_is_accepted():
 @pytest.mark.parametrize("mutate, reason", [
     (lambda b: b"XGWB" + b[4:], "neither a program"),
     (lambda b: b[:-1] + bytes([b[-1] ^ 1]), "checksum mismatch"),
-    (lambda b: with_crc(b[:4] + b"\x02" + b[5:-4]), "unsupported format version"),
-    (lambda b: with_crc(b[:6] + b"\x20\x00" + b[8:-4]), "unknown flags"),
-    (lambda b: with_crc(b[:14] + b"\x63\x00" + b[16:-4]), "header max stack differs"),
-    (lambda b: with_crc(b[:-4] + b"\x00"), "left over"),
-    (lambda b: b[:10], "truncated"),
+    (lambda b: b"KGW\x01" + b[4:], "neither a program"),  # an older program version: not this format
+    (lambda b: with_crc(b[:4] + bytes([b[4] | 0x40]) + b[5:-2]), "unknown flags"),
+    (lambda b: with_crc(b[:4] + bytes([b[4] | 0x20]) + b[5:-2]), "WIDE flag does not match the constants"),
+    (lambda b: with_crc(b[:-2] + b"\x00"), "left over"),
+    (lambda b: b[:9], "truncated"),
     (lambda b: b"", "neither a program"),
 ])
 def test_defects_are_refused_with_the_reason_logged(mutate, reason):
@@ -60,7 +60,7 @@ def test_bundle_defects_are_refused():
 
 def test_refused_reconfigure_keeps_the_last_good_configuration():
     vm = FilterVM(encode_bundle({"a": BLOBS["headers"]}, [BundleRoute(b"kgw-test-route", b"x", ("a",))]), fuel=False)
-    assert not vm.host.configure(vm.root_id, b"KGWB broken")
+    assert not vm.host.configure(vm.root_id, b"KGW\x02 broken")
     out = vm.exchange(Request(url=b"/p", headers=[(b"x-in", b"v")]), None)
     assert (b"x-a", b"v") in out.request.headers
 
