@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import kgw_rules
+from kgw_rules.wire import Needs, program_needs
 
 from ...ir_ext import ProgramIR
 from ...models import GATEWAY_GROUP
@@ -43,11 +44,12 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _facts(blob: bytes) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """(digest, environment variable names, log field names) of a program: decoded once per bytecode."""
+def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs, tuple[str, ...]]:
+    """(digest, environment variable names, callbacks needed, log field names) of a program: decoded once
+    per bytecode."""
     program = kgw_rules.Program.from_bytes(blob)
-    return (hashlib.sha256(blob).hexdigest()[:16], tuple(program.environment_names()),
-            tuple(program.log_field_names()))
+    names = tuple(sorted(program.environment_names()))
+    return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program), tuple(program.log_field_names())
 
 
 @functools.lru_cache(maxsize=512)
@@ -60,8 +62,9 @@ def _still_valid(blob: bytes) -> bool:
 
 
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    digest, env_names, log_fields = _facts(blob)
-    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, log_fields=log_fields)
+    digest, env_names, needs, log_fields = _facts(blob)
+    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs,
+                     log_fields=log_fields)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
