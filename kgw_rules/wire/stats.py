@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-COUNTERS = ("programs_run", "local_responses", "skipped_writes", "runtime_errors", "verifier_refusals")
-POLICY_COUNTERS = COUNTERS[:4]  # verifier refusals belong to a configuration, not to a program
+COUNTERS = ("programs_run", "local_responses", "skipped_writes", "verifier_refusals", "runtime_errors")
+# verifier refusals belong to a configuration, not to a program
+POLICY_COUNTERS = tuple(c for c in COUNTERS if c != "verifier_refusals")
 TOTAL_PREFIX = "kgw."
 POLICY_COUNTER_PREFIX = "kgw.rules."
 POLICY_TAG = "policy=.="
