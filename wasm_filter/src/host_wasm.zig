@@ -138,15 +138,19 @@ pub fn increment(c: metrics.Counter) void {
     if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
 }
 
-/// A program's own counter on its route, defined on first use under a name that carries both.
+/// A program's own counters on its route, under names that carry both: all defined on its first run,
+/// so each reads 0 (rather than missing) until its event happens.
 pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {
-    const slot = &l.ids[@intFromEnum(c)];
-    if (slot.* == metrics.unset) {
-        const n = metrics.names[@intFromEnum(c)][4..]; // without "kgw."
-        const name = concat(&.{ wire.policy_counter_prefix, wire.policy_tag, l.policy, wire.tag_end, wire.route_tag, l.route, wire.tag_end, n }) orelse return;
-        if (proxy_define_metric(0, name.ptr, name.len, slot) != 0) slot.* = std.math.maxInt(u32);
+    if (l.ids[0] == metrics.unset) {
+        for (metrics.names, l.ids, 0..) |n, *slot, i| {
+            slot.* = std.math.maxInt(u32);
+            if (i == @intFromEnum(metrics.Counter.verifier_refusals)) continue; // a configuration's, not a program's
+            const name = concat(&.{ wire.policy_counter_prefix, wire.policy_tag, l.policy, wire.tag_end, wire.route_tag, l.route, wire.tag_end, n[4..] }) orelse return;
+            _ = proxy_define_metric(0, name.ptr, name.len, slot);
+        }
     }
-    if (slot.* != std.math.maxInt(u32)) _ = proxy_increment_metric(slot.*, 1);
+    const id = l.ids[@intFromEnum(c)];
+    if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
 }
 
 /// `set log NAME`: Envoy keeps the property as filter state `wasm.kgw.NAME`, which access logs read

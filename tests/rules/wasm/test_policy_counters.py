@@ -50,15 +50,17 @@ def test_each_policy_on_each_route_counts_its_own_work():
     assert not [n for _, n, _ in vm.host.metrics.values() if "team-a/web/1" in n]
 
 
-def test_counters_are_defined_once_per_pair_and_only_when_used():
+def test_a_pair_defines_all_its_counters_once_on_its_first_run():
+    """All at once, so a dashboard's rate() sees 0 rather than no series until the first error."""
     vm = _vm()
     for _ in range(5):
         vm.exchange(Request(url=b"/?v=ok"), Response(status=200))
     defined = [n for _, n, _ in vm.host.metrics.values()]
     assert len(defined) == len(set(defined))
     per_policy = sorted(n for n in defined if n.startswith("kgw.rules."))
-    assert per_policy == sorted(policy_counter_name(pid, "team-a/api/0", "programs_run")
+    assert per_policy == sorted(policy_counter_name(pid, "team-a/api/0", c) for c in POLICY_COUNTERS
                                 for pid in ("TrafficPolicy/default/gate", "RoutePolicy/team-a/stamp.v1"))
+    assert _policy(vm, "TrafficPolicy/default/gate", "runtime_errors") == 0
 
 
 def test_single_program_configuration_has_totals_only():
