@@ -41,7 +41,7 @@ def prometheus_name(counter: str, per_policy: bool) -> str:
     return ("kgw_rules_" if per_policy else "kgw_") + counter
 
 
-def stats_tags() -> list[dict]:
+def stats_tags() -> list[dict[str, str]]:
     """Envoy `stats_config.stats_tags` that turn the segments into labels. Each regex's first group is
     taken out of the name, its second is the value; program ids are `<Kind>/<namespace>/<name>`."""
     prefix = re.escape(ENVOY_CUSTOM_PREFIX + POLICY_COUNTER_PREFIX + POLICY_TAG)

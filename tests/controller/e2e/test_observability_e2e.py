@@ -13,8 +13,11 @@ from google.protobuf import wrappers_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
 from kgw_controller.embedded import EmbeddedUp
+from tests.support.dashboard import Scrape, dashboard_queries
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3]))
+from kgw_harness import Setup  # noqa: E402
+
 from tests.support.telemetry import Receivers, wait_for  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
@@ -91,45 +94,65 @@ def _samples(text: str, name: str) -> dict[tuple, float]:
     return out
 
 
-def test_a_request_through_a_rules_policy_is_traced_logged_and_counted(setup):
-    with Receivers() as rx:
-        setup.write("telemetry.yaml", telemetry_yaml(rx.port))
-        with EmbeddedUp(setup.options()):
-            traceparent = f"00-{TRACE_ID}-{PARENT_SPAN}-01"
-            status, body, _ = setup.get("/app/hello", headers={"x-user": "Alice", "traceparent": traceparent,
-                                                                "x-tenant": "blue"})
-            assert status == 200
-            # W3C trace context: the upstream sees the same trace, with Envoy's span as the parent
-            upstream = json.loads(body)["headers"]["Traceparent"][0].split("-")
-            assert upstream[1] == TRACE_ID and upstream[2] != PARENT_SPAN
-            assert setup.get("/app/x", headers={"x-deny": "1"})[0] == 403
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory):
+    """kgw up with a rules policy and telemetry to loopback receivers, after two requests through it."""
+    setup = Setup(tmp_path_factory.mktemp("observability"))
+    try:
+        with Receivers() as rx:
+            setup.write("telemetry.yaml", telemetry_yaml(rx.port))
+            with EmbeddedUp(setup.options()):
+                traceparent = f"00-{TRACE_ID}-{PARENT_SPAN}-01"
+                answers = [setup.get("/app/hello", headers={"x-user": "Alice", "traceparent": traceparent,
+                                                            "x-tenant": "blue"}),
+                           setup.get("/app/x", headers={"x-deny": "1"})]
+                yield setup, rx, answers
+    finally:
+        setup.close()
 
-            resource, span = wait_for("span of the request", rx.spans,
-                                      lambda rs: rs[1].trace_id.hex() == TRACE_ID)
-            assert resource["service.name"] == "kgw-e2e"
-            assert span.parent_span_id.hex() == PARENT_SPAN and span.span_id.hex() == upstream[2]
-            tags = {kv.key: kv.value.string_value for kv in span.attributes}
-            assert tags["tenant"] == "blue" and tags["http.url"].endswith("/app/hello")
 
-            entry = wait_for("ALS record", rx.http_log_entries, lambda e: e.request.path == "/app/hello")
-            field = wrappers_pb2.BytesValue()
-            entry.common_properties.filter_state_objects["wasm.kgw.user"].Unpack(field)
-            assert field.value == b"alice"
-            assert entry.request.request_headers["x-user"] == "Alice"
-            assert entry.response.response_code.value == 200
-            denied = wait_for("ALS record of the local response", rx.http_log_entries,
-                              lambda e: e.request.path == "/app/x")
-            denied.common_properties.filter_state_objects["wasm.kgw.user"].Unpack(field)
-            assert field.value == b"anonymous" and denied.response.response_code.value == 403
+def test_a_request_through_a_rules_policy_is_traced_logged_and_counted(observed):
+    setup, rx, answers = observed
+    (status, body, _), (denied_status, _, _) = answers
+    assert status == 200 and denied_status == 403
+    # W3C trace context: the upstream sees the same trace, with Envoy's span as the parent
+    upstream = json.loads(body)["headers"]["Traceparent"][0].split("-")
+    assert upstream[1] == TRACE_ID and upstream[2] != PARENT_SPAN
 
-            record = wait_for("OpenTelemetry log record", rx.log_records,
-                              lambda r: r.body.string_value == "GET /app/hello 200")
-            assert {kv.key: kv.value.string_value for kv in record.attributes}["user"] == "alice"
+    resource, span = wait_for("span of the request", rx.spans, lambda rs: rs[1].trace_id.hex() == TRACE_ID)
+    assert resource["service.name"] == "kgw-e2e"
+    assert span.parent_span_id.hex() == PARENT_SPAN and span.span_id.hex() == upstream[2]
+    tags = {kv.key: kv.value.string_value for kv in span.attributes}
+    assert tags["tenant"] == "blue" and tags["http.url"].endswith("/app/hello")
 
-            # per-policy counters: the stats tags of the bootstrap made labels of the filter's names
-            text = _envoy_stats(setup)
-            labels = (("policy", "default/who"), ("policy_kind", "TrafficPolicy"), ("route", "default/web/0"))
-            assert _samples(text, "kgw_rules_programs_run")[labels] == 2
-            assert _samples(text, "kgw_rules_local_responses")[labels] == 1
-            assert _samples(text, "kgw_rules_skipped_writes").get(labels, 0) == 0
-            assert _samples(text, "kgw_programs_run")[()] == 2  # the total, unlabelled
+    entry = wait_for("ALS record", rx.http_log_entries, lambda e: e.request.path == "/app/hello")
+    field = wrappers_pb2.BytesValue()
+    entry.common_properties.filter_state_objects["wasm.kgw.user"].Unpack(field)
+    assert field.value == b"alice"
+    assert entry.request.request_headers["x-user"] == "Alice"
+    assert entry.response.response_code.value == 200
+    denied = wait_for("ALS record of the local response", rx.http_log_entries, lambda e: e.request.path == "/app/x")
+    denied.common_properties.filter_state_objects["wasm.kgw.user"].Unpack(field)
+    assert field.value == b"anonymous" and denied.response.response_code.value == 403
+
+    record = wait_for("OpenTelemetry log record", rx.log_records, lambda r: r.body.string_value == "GET /app/hello 200")
+    assert {kv.key: kv.value.string_value for kv in record.attributes}["user"] == "alice"
+
+    # per-policy counters: the stats tags of the bootstrap made labels of the filter's names
+    text = _envoy_stats(setup)
+    labels = (("policy", "default/who"), ("policy_kind", "TrafficPolicy"), ("route", "default/web/0"))
+    assert _samples(text, "kgw_rules_programs_run")[labels] == 2
+    assert _samples(text, "kgw_rules_local_responses")[labels] == 1
+    assert _samples(text, "kgw_rules_skipped_writes")[labels] == 0
+    assert _samples(text, "kgw_rules_runtime_errors")[labels] == 0
+    assert _samples(text, "kgw_programs_run")[()] == 2  # the total, unlabelled
+
+
+def test_every_metric_the_dashboard_queries_is_scraped(observed):
+    """The Grafana dashboard (charts/kgw/dashboards/kgw.json) against a real scrape of the controller's
+    /metrics and the proxy's /stats/prometheus: every metric name exists, every `by` label is on it."""
+    setup, _, _ = observed
+    _, controller = setup.admin("/metrics")
+    scraped = Scrape.of(controller, _envoy_stats(setup))
+    problems = [p for query in dashboard_queries() for p in scraped.problems(query)]
+    assert not problems, "\n".join(problems)

@@ -22,7 +22,8 @@ STAMP = 'on request {\n  set header x-v = query("v")\n}\non response {\n  set he
 def _vm() -> FilterVM:
     blob = {pid: kgw_rules.compile(src, pid).to_bytes(strip=True)
             for pid, src in (("TrafficPolicy/default/gate", GATE), ("RoutePolicy/team-a/stamp.v1", STAMP))}
-    routes = [BundleRoute(TEST_ROUTE_NAME, b"team-a/api/0", ("TrafficPolicy/default/gate", "RoutePolicy/team-a/stamp.v1")),
+    both = ("TrafficPolicy/default/gate", "RoutePolicy/team-a/stamp.v1")
+    routes = [BundleRoute(TEST_ROUTE_NAME, b"team-a/api/0", both),
               BundleRoute(b"other", b"team-a/web/1", ("RoutePolicy/team-a/stamp.v1",))]
     return FilterVM(encode_bundle(blob, routes))
 
