@@ -19,7 +19,7 @@ pub threadlocal var counters: ?*const Counters = null;
 
 /// The totals, then their per-policy twins (labelled policy and route).
 pub const Counters = [2 * metrics.names.len]usize;
-const policy_labels = [_]abi.Buffer{ abi.Buffer.of("policy"), abi.Buffer.of("route") };
+const policy_labels = [_]abi.Buffer{ abi.Buffer.of("policy_kind"), abi.Buffer.of("policy"), abi.Buffer.of("route") };
 
 pub fn log(level: u32, msg: []const u8) void {
     // debug lines (skipped writes) are formatted only when Envoy would print them
@@ -154,7 +154,10 @@ pub fn defineCounters(config_envoy: abi.Ptr, out: *Counters) void {
 pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {
     const ids = counters orelse return;
     const id = ids[metrics.names.len + @intFromEnum(c)];
-    const values = [_]abi.Buffer{ abi.Buffer.of(l.policy), abi.Buffer.of(l.route) };
+    // the labels the wasm build's names get from the bootstrap's stats tags: a program id is Kind/ns/name
+    const cut = std.mem.indexOfScalar(u8, l.policy, '/') orelse 0;
+    const rest = if (cut == 0) l.policy else l.policy[cut + 1 ..];
+    const values = [_]abi.Buffer{ abi.Buffer.of(l.policy[0..cut]), abi.Buffer.of(rest), abi.Buffer.of(l.route) };
     if (filter != null and id != std.math.maxInt(usize))
         _ = abi.envoy_dynamic_module_callback_http_filter_increment_counter(filter, id, &values, values.len, 1);
 }
