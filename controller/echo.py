@@ -4,9 +4,10 @@
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
 before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
-conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail). A GET with `Upgrade: websocket` becomes a WebSocket that
-echoes every text/binary message back. The server keeps the last requests it answered in `server.seen`
-(tests use it to see mirrored requests, whose answers Envoy discards).
+conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
+A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
+keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
+Envoy discards).
 """
 from __future__ import annotations
 

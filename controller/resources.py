@@ -106,10 +106,12 @@ class Resources:
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
-    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
+    # (kind, ns, name) -> "file" (messages)
+    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
 
     @classmethod
-    def from_objects(cls, objects: Iterable[Mapping[str, Any]], origin: str = "") -> tuple[Resources, list[SourceError]]:
+    def from_objects(cls, objects: Iterable[Mapping[str, Any]],
+                     origin: str = "") -> tuple[Resources, list[SourceError]]:
         """Build a snapshot from plain dicts (e.g. what a Kubernetes list/watch returns)."""
         builder = ResourcesBuilder()
         errors: list[SourceError] = []
@@ -139,8 +141,8 @@ class Resources:
 
 _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
-    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
-    "Namespace": "namespaces", "Secret": "secrets",
+    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services",
+    "EndpointSlice": "endpoint_slices", "Namespace": "namespaces", "Secret": "secrets",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters",

@@ -7,6 +7,7 @@ A translation that raises changes nothing that is served: the last good snapshot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -162,10 +163,8 @@ class Runner(Observer):
             if self._startup_failure:
                 raise StartupError(self._startup_failure)
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), 0.2)
-            except TimeoutError:
-                pass
         if self._startup_failure:
             raise StartupError(self._startup_failure)
         if self.ready_generation == self.generation:
@@ -222,7 +221,8 @@ class Runner(Observer):
             await self._start_envoy(key)
         for key in applied.kept:
             proc = self.envoys.procs.get(key)
-            if proc is not None and envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level) != (proc.log_level, proc.extra_args):
+            if proc is not None and (envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level)
+                                     != (proc.log_level, proc.extra_args)):
                 await self._start_envoy(key, replace=True)  # GatewayParameters changed: graceful restart
         self._check_ready()
 

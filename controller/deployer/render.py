@@ -103,7 +103,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         # Graceful draining: fail readiness and drain listeners, then give clients time before SIGTERM.
         "lifecycle": {"preStop": {"exec": {"command": [
             "/bin/bash", "-c",
-            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
+            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && "
+            "printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
             f"sleep {DRAIN_SECONDS}"]}}},
         "securityContext": {
             "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
@@ -135,7 +136,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     if replicas is not None:
         deployment_spec["replicas"] = replicas
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"} for p in ports]
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"}
+                     for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
         obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),

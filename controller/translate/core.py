@@ -54,7 +54,8 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
 
     endpoint_cache: dict = {}
     for state in states:
-        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name, gateway_status(state, opts)))
+        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name,
+                                    gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
             ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters)
             policies.finish_gateway(ir, state.gateway, resources, ext)

@@ -170,7 +170,8 @@ def _prefix_of(rule: HTTPRouteRule) -> str:
 def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
                     h2_clusters: set[str] | None = None) -> RouteEntry:
     entry = RouteEntry(route, rule_count=len(route.spec.rules))
-    ctx = RouteContext("HTTPRoute", route.namespace, resources, grants, h2_clusters if h2_clusters is not None else set())
+    ctx = RouteContext("HTTPRoute", route.namespace, resources, grants,
+                       h2_clusters if h2_clusters is not None else set())
     rules = []
     for ri, rule in enumerate(route.spec.rules):
         t = rule.timeouts

@@ -42,7 +42,10 @@ _FUNCS = {
 _PSEUDO_READS = {":path": "url", ":method": "method", ":authority": "host", ":scheme": "scheme",
                  ":status": "str(status)"}
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))""")
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+                    r"""|(?P<int>-?[0-9]+)"""
+                    r"""|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)"""
+                    r"""|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))""")
 
 
 @dataclass
@@ -134,8 +137,9 @@ class _Parser:
         if t and t[1] in ("==", "!=", "<", "<=", ">", ">="):
             self.take()
             right, rkind = self.value()
-            return f"({_as_str(left, kind)} {t[1]} {_as_str(right, rkind)})" if "str" in (kind, rkind) or kind != rkind \
-                else f"({left} {t[1]} {right})"
+            if "str" in (kind, rkind) or kind != rkind:
+                return f"({_as_str(left, kind)} {t[1]} {_as_str(right, rkind)})"
+            return f"({left} {t[1]} {right})"
         if kind == "bool":
             return left
         if kind == "int":

@@ -43,7 +43,9 @@ def test_config_change_rolls_the_pods():
     a = _by_kind(render(GW, {}, {"tls.crt": "a"}, OPTS))["Deployment"]
     b = _by_kind(render(GW, {}, {"tls.crt": "b"}, OPTS))["Deployment"]
     key = "kgw.dev/config-checksum"
-    assert a["spec"]["template"]["metadata"]["annotations"][key] != b["spec"]["template"]["metadata"]["annotations"][key]
+    annotations_a = a["spec"]["template"]["metadata"]["annotations"]
+    annotations_b = b["spec"]["template"]["metadata"]["annotations"]
+    assert annotations_a[key] != annotations_b[key]
 
 
 def test_gateway_parameters_override_class_parameters():
