@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -65,7 +66,7 @@ def _structural(node, defs: dict):
         if types == {"integer", "string"}:
             return {**_structural(rest, defs), "x-kubernetes-int-or-string": True}
         raise ValueError(f"cannot express anyOf {options} structurally")
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _DROP or key == "$defs":
             continue

@@ -208,11 +208,11 @@ def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: Line
         if (api_version.rpartition("/")[0], kind) in BY_KIND_GROUP:
             return [Validated((err(f"apiVersion {api_version} is not supported for {kind}", ("apiVersion",), kind),))]
         return []  # a kind kgw does not read: ignored, as the issue asks
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-    raw_name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+    meta = given_meta if isinstance(given_meta := obj.get("metadata"), Mapping) else {}
+    raw_name = given_name if isinstance(given_name := meta.get("name"), str) else ""
     namespace = ""
     if model.NAMESPACED:
-        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+        namespace = given_ns if isinstance(given_ns := meta.get("namespace"), str) else "default"
     display = f"{namespace}/{raw_name}" if namespace else raw_name
     try:
         parsed = model.model_validate(obj)

@@ -21,6 +21,7 @@ from .admin import AdminServer, Metrics, json_response
 from .ads import Observer, SnapshotCache, XdsServer, short
 from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy
 from .envoy.args import settings_args
+from .ir import GatewayIR
 from .pipeline import Pipeline, gateway_node
 from .program_store import ProgramStore
 from .sources.watch import DirectorySource, Source, SourceSnapshot
@@ -51,7 +52,7 @@ class UpOptions:
 @dataclass
 class GatewayRun:
     key: str
-    ir: object
+    ir: GatewayIR
     announced: bool = False
     # "configured" is said only after "Envoy started": Envoy may ACK before its admin address is read.
     started_said: bool = False
@@ -121,8 +122,8 @@ class Runner(Observer):
             loop_task = asyncio.create_task(self._follow(snapshots))
             stop = asyncio.create_task(self._stop.wait())
             await asyncio.wait({loop_task, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if loop_task.done() and loop_task.exception():
-                raise loop_task.exception()
+            if loop_task.done() and (failure := loop_task.exception()):
+                raise failure
             return 0
         finally:
             if loop_task:
@@ -210,6 +211,7 @@ class Runner(Observer):
         applied = await self.pipeline.apply(snap)
         if applied is None:
             return
+        assert self.envoys is not None  # _start() creates it before the first snapshot is applied
         for key in applied.added + applied.kept:
             ir = self.pipeline.gateways[key]
             self.gateways.setdefault(key, GatewayRun(key, ir)).ir = ir
@@ -227,6 +229,7 @@ class Runner(Observer):
         self._check_ready()
 
     async def _start_envoy(self, key: str, replace: bool = False) -> None:
+        assert self.envoys is not None  # _start() creates it before the first snapshot is applied
         ns, name = key.split("/", 1)
         boot = bootstrap(ns, name, BootstrapOptions(xds_host=self.xds.host, xds_port=self.xds.port,
                                                     delta=self.opts.delta))
@@ -265,6 +268,7 @@ class Runner(Observer):
         if state:
             state.acked.clear()  # the replacement Envoy starts empty
         if not self.started.is_set():
+            assert self.envoys is not None  # _start() creates it before the first snapshot is applied
             proc = self.envoys.procs.get(key)
             tail = "\n  ".join(proc.last_lines[-8:]) if proc else ""
             self._startup_failure = f"Envoy for gateway {key} exited with code {code}:\n  {tail}"

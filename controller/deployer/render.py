@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..envoy import node_id
 from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
@@ -117,7 +118,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     checksum = hashlib.sha256((boot_text + json.dumps(client_tls, sort_keys=True)).encode()).hexdigest()[:16]
     replicas = (kube.get("deployment") or {}).get("replicas")
-    deployment_spec = {
+    deployment_spec: dict[str, Any] = {
         "selector": {"matchLabels": {"app.kubernetes.io/name": "kgw-proxy", "app.kubernetes.io/instance": name}},
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": {

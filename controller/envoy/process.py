@@ -72,6 +72,7 @@ class EnvoyProcess:
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
             process_group=0,
         )
+        assert self.proc.stdout is not None  # stdout=PIPE
         self._pump = asyncio.create_task(self._read_logs(self.proc.stdout))
 
     async def _read_logs(self, stream: asyncio.StreamReader) -> None:
@@ -95,6 +96,7 @@ class EnvoyProcess:
         return None
 
     async def wait(self) -> int:
+        assert self.proc is not None, "wait() before start()"
         code = await self.proc.wait()
         if self._pump:
             with contextlib.suppress(Exception):

@@ -145,8 +145,8 @@ class ClusterController:
             for t in tasks:
                 t.cancel()
             for t in done:
-                if not t.cancelled() and t.exception():
-                    raise t.exception()
+                if not t.cancelled() and (failure := t.exception()):
+                    raise failure
             return 0
         finally:
             await self._shutdown()
@@ -194,6 +194,7 @@ class ClusterController:
     def _leader_round(self) -> None:
         resources, generation = self.pipeline.resources, self.pipeline.generation
         if resources is not None:
+            assert self.deployer is not None  # run() creates it before the leader loop starts
             self.deployer.sync(resources)
             self.writer.write(self._statuses_with_addresses())
             self.programs.flush()

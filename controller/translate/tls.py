@@ -85,5 +85,6 @@ def listener_certificates(gw: Gateway, listener: Listener, resources: Resources,
         if problem:
             problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name}: {problem}"))
             continue
+        assert cert is not None and key is not None  # pem_problem() reports a missing one
         secrets.append(SecretIR(f"{ns}/{ref.name}", cert, key))
     return secrets, problems

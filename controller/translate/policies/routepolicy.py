@@ -132,10 +132,11 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
     per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
     route_irs: dict[int, object] = {}
     for age, policy in enumerate(policies):
-        pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
+        pid: str | None = None  # the policy's program, if it has one
         anc = Ancestors(policy, opts)
         problem, broken = "", False
         if policy.spec.transformation is not None:
+            pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
             blob, error = compile_policy(policy)
             # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
             last_good = opts.last_good_programs.get(pid) if blob is None else None
@@ -147,8 +148,6 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                 broken, problem = True, f"{error} (targeted routes answer 500 until it compiles)"
             if blob is not None:
                 result.programs[pid] = program_ir(pid, blob, last_good=bool(problem))
-        else:
-            pid = None
         for ref in policy.spec.targets:
             if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
                 key = (policy.namespace, ref.name)
@@ -176,8 +175,8 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                 _attach(ir, policy, pid, broken, level, age, per_route, route_irs)
             anc.add(ref, problem, found=True)
         statuses.append(anc.status())
-    for key, items in per_route.items():
-        ext = route_ext(route_irs[key])
+    for ir_id, items in per_route.items():
+        ext = route_ext(route_irs[ir_id])
         ext.programs = [pid for _, _, pid in sorted(items)]
     return edits.result(entries)
 

@@ -52,6 +52,7 @@ def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
 def bundle(ctx: XdsContext) -> bytes:
     """The plugin configuration: every program and, per route that runs programs, its list."""
     ext = ctx.ext
+    assert ext is not None  # resources() asks only for a Gateway that runs programs
     table, seen = [], set()
     for r in ctx.routes:
         if r.name not in ctx.program_routes or r.name in seen:
