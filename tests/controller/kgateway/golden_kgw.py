@@ -28,8 +28,8 @@ def _scrub(value):
         for k, v in value.items():
             if k == "configuration" and isinstance(v, dict) and "value" in v:
                 v = {**v, "value": "sha256:" + hashlib.sha256(v["value"].encode()).hexdigest()[:12]}
-            elif k == "filename" and str(v).endswith("kgw_filter.wasm"):
-                v = "<kgw_filter.wasm>"
+            elif k == "filename" and str(v).endswith(".wasm") and "/kgw_rules/data/" in str(v):
+                v = f"<{str(v).rsplit('/', 1)[1]}>"  # the installed build of the filter, wherever it is
             out[k] = _scrub(v)
         return out
     if isinstance(value, list):
