@@ -5,6 +5,7 @@ manager of a Gateway that runs programs anywhere; routes that run none switch it
 switching it off per route is the only per-route choice it offers."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from envoy.config.core.v3 import base_pb2, config_source_pb2, extension_pb2
@@ -69,6 +70,13 @@ def route_label(route: RouteIR) -> str:
     return route.ref.label if route.ref else route.name
 
 
+@functools.lru_cache(maxsize=None)
+def _wasm(filename: str) -> bytes:
+    """The module travels inline, over xDS: a proxy pod has no kgw package on its filesystem, and the same
+    bytes (one V8 module per worker, shared by every configuration that names them) serve every Gateway."""
+    return kgw_rules.filter_wasm_path(filename).read_bytes()
+
+
 def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
                      filename: str = "kgw_filter.wasm") -> extension_pb2.TypedExtensionConfig:
     """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
@@ -78,7 +86,7 @@ def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
         name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
         failure_policy=wasm_pb2.FAIL_RELOAD,
         vm_config=wasm_pb2.VmConfig(runtime="envoy.wasm.runtime.v8", code=base_pb2.AsyncDataSource(
-            local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path(filename))))),
+            local=base_pb2.DataSource(inline_bytes=_wasm(filename)))),
     )
     if env_names:
         plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
