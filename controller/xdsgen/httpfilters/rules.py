@@ -70,7 +70,7 @@ def route_label(route: RouteIR) -> str:
     return route.ref.label if route.ref else route.name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _wasm(filename: str) -> bytes:
     """The module travels inline, over xDS: a proxy pod has no kgw package on its filesystem, and the same
     bytes (one V8 module per worker, shared by every configuration that names them) serve every Gateway."""
