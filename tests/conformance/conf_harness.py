@@ -22,6 +22,7 @@ from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret
 from conf_routes import ROUTES
 from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
+from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
 
 from kgw_controller import echo, echo_grpc
 from kgw_controller.proxyports import PRIVILEGED_SHIFT, proxy_port
@@ -39,13 +40,20 @@ def _free(addr: str, port: int) -> bool:
 
 
 def _bound(manifests: list[str]) -> set[tuple[str, int]]:
-    """(address, declared port) of every listener of the Gateways that name an address."""
-    out = set()
+    """(address, declared port) of every listener of the Gateways that name an address, and of the
+    ListenerSets attached to them."""
+    out, addresses, sets = set(), {}, []
     for text in manifests:
         for doc in yaml.safe_load_all(text):
             if doc and doc["kind"] == "Gateway" and doc["spec"].get("addresses"):
-                address = doc["spec"]["addresses"][0]["value"]
-                out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
+                values = [a["value"] for a in doc["spec"]["addresses"] if a.get("value")]
+                addresses[doc["metadata"]["name"]] = values
+                out.update((address, ls["port"]) for address in values for ls in doc["spec"]["listeners"])
+            elif doc and doc["kind"] == "ListenerSet":
+                sets.append(doc)
+    for doc in sets:
+        for address in addresses.get(doc["spec"]["parentRef"]["name"], ()):
+            out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
     return out
 
 
@@ -88,7 +96,8 @@ class Harness:
         infra += "---\n" + secret_yaml(VALIDITY_CERT, INFRA, *make_leaf(root, ca, "validity", VALIDITY_HOSTS))
         infra += secret_yaml(CERTIFICATE, WEB, *make_leaf(root, ca, "certificate", ["secure.test.com"]))
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
-                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS]))
+                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
+                                           *LISTENERSET_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":

@@ -34,6 +34,14 @@ UPSTREAM_ADDRESSES = {
     **{f"gateway-certificate-{n}": f"127.0.0.{34 + i}"
        for i, n in enumerate(("nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"))},
     "gateway-only-unsupported-protocols": "127.0.0.38",
+    # ListenerSet tests (conf_upstream_listenerset.py)
+    **{name: f"127.0.0.{40 + i}" for i, name in enumerate((
+        "gateway-does-not-allow-listenerset", "gateway-default-does-not-allow-listenerset",
+        "gateway-allows-listenerset-in-same-namespace", "gateway-allows-listenerset-in-selected-namespace",
+        "gateway-with-listener-sets-test-allowed-routes", "gateway-with-listener-sets-test-supported-route-kinds",
+        "gateway-dual-parentref", "gateway-section-name", "gateway-with-listenerset-hostname-conflict",
+        "gateway-with-listenerset-protocol-conflict", "gateway-with-listener-sets-http-routing",
+        "gateway-with-listener-sets-test-reference-grant", "gateway-parentref"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]

@@ -45,18 +45,30 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
 
 def _static_secrets(boot, secrets: dict) -> None:
     """SDS over ADS cannot be resolved offline: the secrets become static ones of the same names, exactly as
-    SDS would send them (so Envoy checks their PEM too), and the TLS contexts name them."""
+    SDS would send them (so Envoy checks their PEM too), and the TLS contexts (listeners' and clusters') name
+    them."""
     boot.static_resources.secrets.extend(secrets.values())
     for lis in boot.static_resources.listeners:
         for chain in lis.filter_chains:
-            if not chain.HasField("transport_socket"):
-                continue
-            ctx = tls_pb2.DownstreamTlsContext()
-            chain.transport_socket.typed_config.Unpack(ctx)
-            for sds in ctx.common_tls_context.tls_certificate_sds_secret_configs:
-                assert sds.name in secrets, f"filter chain {chain.name} names unknown secret {sds.name}"
-                sds.ClearField("sds_config")  # a bare name means a static secret
-            chain.transport_socket.typed_config.Pack(ctx)
+            if chain.HasField("transport_socket"):
+                _name_static(chain.transport_socket, tls_pb2.DownstreamTlsContext(), secrets, chain.name)
+    for cluster in boot.static_resources.clusters:
+        if cluster.HasField("transport_socket"):
+            _name_static(cluster.transport_socket, tls_pb2.UpstreamTlsContext(), secrets, cluster.name)
+
+
+def _name_static(socket, ctx, secrets: dict, where: str) -> None:
+    socket.typed_config.Unpack(ctx)
+    common = ctx.common_tls_context
+    configs = list(common.tls_certificate_sds_secret_configs)
+    if common.HasField("validation_context_sds_secret_config"):
+        configs.append(common.validation_context_sds_secret_config)
+    if common.HasField("combined_validation_context"):
+        configs.append(common.combined_validation_context.validation_context_sds_secret_config)
+    for sds in configs:
+        assert sds.name in secrets, f"{where} names unknown secret {sds.name}"
+        sds.ClearField("sds_config")  # a bare name means a static secret
+    socket.typed_config.Pack(ctx)
 
 
 @functools.lru_cache(maxsize=1)
