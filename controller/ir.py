@@ -259,7 +259,8 @@ class GatewayIR:
 _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
-    "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable",
+    "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable", "system_ca",
+    "client_certificate",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

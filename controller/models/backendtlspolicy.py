@@ -49,7 +49,7 @@ class SubjectAltName(K8sModel):
 
 class BackendTLSPolicyValidation(K8sModel):
     ca_certificate_refs: list[LocalObjectReference] = Field(default=[], max_length=8)
-    well_known_ca_certificates: WellKnownCA | None = None
+    well_known_ca_certificates: WellKnownCA | None = Field(default=None, alias="wellKnownCACertificates")
     hostname: PreciseHostname
     subject_alt_names: list[SubjectAltName] = Field(default=[], max_length=5)
 

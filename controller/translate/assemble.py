@@ -18,6 +18,7 @@ from ..models import ServicePort
 from ..resources import Resources
 from .attach import Placement
 from .backends import ClusterKey, ResolvedBackend
+from .backendtls import BackendTLSPolicies, apply_backend_tls
 from .gateways import GatewayState
 from .hostnames import matches, specificity
 
@@ -125,7 +126,8 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
 
 
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
-             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None) -> GatewayIR:
+             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None,
+             backend_tls: BackendTLSPolicies | None = None) -> GatewayIR:
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
     by_port: dict[int, list] = {}
@@ -161,7 +163,10 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
             continue  # not a Service port: the resolver's kind builds its own cluster
         if cname not in endpoint_cache:
             endpoint_cache[cname] = endpoints(resources, target.key, target.port)
-        ir.clusters.append(ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
-                                     http2=target.http2 or cname in (h2_clusters or ())))
+        cluster = ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
+                            http2=target.http2 or cname in (h2_clusters or ()))
+        if backend_tls is not None:
+            apply_backend_tls(cluster, target.port.name, state, backend_tls, secrets)
+        ir.clusters.append(cluster)
     ir.secrets = [secrets[name] for name in sorted(secrets)]
     return ir

@@ -6,6 +6,7 @@ from ..models import GATEWAY_GROUP
 from ..resources import Resources
 from . import policies
 from .assemble import assemble
+from .backendtls import BackendTLSPolicies
 from .attach import Placement, attach_route
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
 from .grants import GrantIndex
@@ -17,7 +18,7 @@ from .options import TranslateOptions, Translation
 from .routes import translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
-_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3, "GRPCRoute": 4}
+_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3, "GRPCRoute": 4, "BackendTLSPolicy": 5}
 
 
 def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
@@ -61,12 +62,16 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
         out.statuses.append(_status("ListenerSet", *key, orphan_status(resources.listener_sets[key], why, opts)))
 
     endpoint_cache: dict = {}
+    backend_tls = BackendTLSPolicies(resources)
     for state in states:
         out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name, gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
-            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters)
+            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters, backend_tls)
             policies.finish_gateway(ir, state.gateway, resources, ext)
             out.gateways[ir.key] = ir
+
+    for policy, status in backend_tls.statuses(opts):
+        out.statuses.append(_status("BackendTLSPolicy", policy.namespace, policy.name, status))
 
     gateway_keys = set(by_key) | invalid_gateways
     for inv in resources.invalid:

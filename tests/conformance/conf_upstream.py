@@ -42,6 +42,13 @@ UPSTREAM_ADDRESSES = {
         "gateway-dual-parentref", "gateway-section-name", "gateway-with-listenerset-hostname-conflict",
         "gateway-with-listenerset-protocol-conflict", "gateway-with-listener-sets-http-routing",
         "gateway-with-listener-sets-test-reference-grant", "gateway-parentref"))},
+    # TLS tests (conf_upstream_tls.py) and the remaining Gateway-level ones
+    **{name: f"127.0.0.{70 + i}" for i, name in enumerate((
+        "invalid-default-client-validation-config", "client-validation-default", "client-validation-insecure-fallback",
+        "gateway-with-invalid-client-cert-validation", "gateway-tls-backend-client-certificate",
+        "gateway-client-certificate-nonexistent-secret", "gateway-client-certificate-unsupported-group",
+        "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
+        "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]

@@ -32,14 +32,14 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
                 hcm.ClearField("rds")
                 hcm.route_config.CopyFrom(resources[ROUTE][rds_name])
                 flt.typed_config.Pack(hcm)
-    if resources.get(SECRET):
-        _static_secrets(boot, resources[SECRET])
     for name, cluster in resources[CLUSTER].items():
         copy = boot.static_resources.clusters.add()
         copy.CopyFrom(cluster)
         copy.ClearField("eds_cluster_config")
         copy.type = cluster_pb2.Cluster.STATIC
-        copy.load_assignment.CopyFrom(resources[ENDPOINT][name])
+        copy.load_assignment.CopyFrom(resources[ENDPOINT][cluster.eds_cluster_config.service_name])
+    if resources.get(SECRET):
+        _static_secrets(boot, resources[SECRET])
     return boot
 
 
@@ -54,7 +54,29 @@ def _static_secrets(boot, secrets: dict) -> None:
                 _name_static(chain.transport_socket, tls_pb2.DownstreamTlsContext(), secrets, chain.name)
     for cluster in boot.static_resources.clusters:
         if cluster.HasField("transport_socket"):
-            _name_static(cluster.transport_socket, tls_pb2.UpstreamTlsContext(), secrets, cluster.name)
+            _inline(cluster.transport_socket, secrets, cluster.name)
+
+
+def _inline(socket, secrets: dict, where: str) -> None:
+    """A static cluster whose TLS context names a static secret crashes Envoy at start (client certificates and
+    combined validation contexts; envoyproxy/envoy#15517, #19618): clusters get the secrets' contents inline.
+    Over ADS the clusters are dynamic and name SDS secrets, which the conformance tier runs for real."""
+    ctx = tls_pb2.UpstreamTlsContext()
+    socket.typed_config.Unpack(ctx)
+    common = ctx.common_tls_context
+    for sds in common.tls_certificate_sds_secret_configs:
+        assert sds.name in secrets, f"{where} names unknown secret {sds.name}"
+        common.tls_certificates.add().CopyFrom(secrets[sds.name].tls_certificate)
+    common.ClearField("tls_certificate_sds_secret_configs")
+    if common.HasField("combined_validation_context"):
+        combined = common.combined_validation_context
+        name = combined.validation_context_sds_secret_config.name
+        assert name in secrets, f"{where} names unknown secret {name}"
+        merged = type(combined.default_validation_context)()
+        merged.CopyFrom(secrets[name].validation_context)
+        merged.MergeFrom(combined.default_validation_context)
+        common.validation_context.CopyFrom(merged)  # the oneof: replaces the combined one
+    socket.typed_config.Pack(ctx)
 
 
 def _name_static(socket, ctx, secrets: dict, where: str) -> None:
