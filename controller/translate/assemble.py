@@ -125,6 +125,27 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
     return chains
 
 
+def _listener(address: str, bind_port: int, group: list, vhosts: list, secrets: dict[str, SecretIR]) -> ListenerIR:
+    """The Envoy listener of one address:port, shared by the Gateway listeners in `group`."""
+    listener = ListenerIR(
+        name=f"{address}:{bind_port}", bind_address=address, bind_port=bind_port,
+        declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
+        gateway_listeners=[ls.key for ls in group], hostnames=[ls.spec.hostname or "" for ls in group],
+    )
+    if listener.protocol == "HTTPS":
+        listener.filter_chains = _filter_chains(listener, group, vhosts)
+        for ls in group:
+            secrets.update((s.name, s) for s in ls.secrets)
+        # one setting per port (spec.tls.frontend), so every listener of the group has the same
+        validation = next((ls.client_validation for ls in group if ls.client_validation), None)
+        if validation is not None:
+            listener.client_validation = ClientValidationIR(validation.ca.name, validation.insecure_fallback)
+            secrets[validation.ca.name] = validation.ca
+    else:
+        listener.virtual_hosts = [vh for _, vh in vhosts]
+    return listener
+
+
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
              endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None,
              backend_tls: BackendTLSPolicies | None = None) -> GatewayIR:
@@ -138,25 +159,9 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
     secrets: dict[str, SecretIR] = {}
     for bind_port in sorted(by_port):
         group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.key))
-        hostnames = [ls.spec.hostname for ls in group]
-        listener = ListenerIR(
-            name=f"{state.address}:{bind_port}", bind_address=state.address or "", bind_port=bind_port,
-            declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
-            gateway_listeners=[ls.key for ls in group], hostnames=[h or "" for h in hostnames],
-        )
         vhosts = _virtual_hosts(group, placements, clusters)
-        if listener.protocol == "HTTPS":
-            listener.filter_chains = _filter_chains(listener, group, vhosts)
-            for ls in group:
-                secrets.update((s.name, s) for s in ls.secrets)
-            # one setting per port (spec.tls.frontend), so every listener of the group has the same
-            validation = next((ls.client_validation for ls in group if ls.client_validation), None)
-            if validation is not None:
-                listener.client_validation = ClientValidationIR(validation.ca.name, validation.insecure_fallback)
-                secrets[validation.ca.name] = validation.ca
-        else:
-            listener.virtual_hosts = [vh for _, vh in vhosts]
-        ir.listeners.append(listener)
+        for address in state.addresses:  # every listener on every address the Gateway binds
+            ir.listeners.append(_listener(address, bind_port, group, vhosts, secrets))
     for cname in sorted(clusters):
         target = clusters[cname]
         if target.key is None:

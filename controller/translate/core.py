@@ -6,8 +6,8 @@ from ..models import GATEWAY_GROUP
 from ..resources import Resources
 from . import policies
 from .assemble import assemble
-from .backendtls import BackendTLSPolicies
 from .attach import Placement, attach_route
+from .backendtls import BackendTLSPolicies
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
 from .grants import GrantIndex
 from .grpcroutes import translate_grpc_route

@@ -1,14 +1,14 @@
 """GatewayClasses and Gateways: which are ours, listener validity and conflicts, bind addresses, status."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from ..ir import SecretIR
 from ..models import GATEWAY_GROUP, KGW_GROUP, Gateway, GatewayClass, Listener
-from ..proxyports import RESERVED, proxy_port
+from ..proxyports import proxy_port
 from ..resources import Resources
 from . import conditions as c
+from .addresses import claim_ports, requested_addresses
 from .gateway_tls import (
     ClientValidation,
     apply_frontend_validation,
@@ -67,12 +67,13 @@ class ListenerState:
 @dataclass
 class GatewayState:
     gateway: Gateway
-    address: str | None  # None when the requested address cannot be used
+    address: str | None  # the first address it binds; None when it binds nothing (rejected)
     address_problem: str = ""
     parameters_problem: str = ""  # infrastructure.parametersRef cannot be used: the Gateway is rejected
     listeners: list[ListenerState] = field(default_factory=list)  # its own, then attached ListenerSets'
     port_conflicts: list[str] = field(default_factory=list)
     listener_sets: list = field(default_factory=list)  # ListenerSetState (listenersets.py), precedence order
+    addresses: list[str] = field(default_factory=list)  # every address it binds (addresses.py)
     backend_client: SecretIR | None = None  # the certificate it presents to TLS backends
     backend_client_problem: tuple[str, str] = ("", "")  # (reason, message) when clientCertificateRef is unusable
 
@@ -104,15 +105,6 @@ def gateway_class_status(gc: GatewayClass, opts: TranslateOptions) -> dict:
         cond(c.ACCEPTED, True, c.R_ACCEPTED, f"GatewayClass is accepted by {opts.controller_name}"),
         cond(c.SUPPORTED_VERSION, True, c.R_SUPPORTED_VERSION, "Gateway API v1.6 standard channel"),
     ]}
-
-
-def _bind_address(gw: Gateway, opts: TranslateOptions) -> tuple[str | None, str]:
-    if not gw.spec.addresses:
-        return opts.default_address, ""
-    first = gw.spec.addresses[0]
-    if first.type != "IPAddress":
-        return None, f"address type {first.type} is not supported; only IPAddress can be bound"
-    return str(ipaddress.ip_address(first.value)), ""
 
 
 # infrastructure.parametersRef kinds kgw reads: (group, kind) -> the Resources field holding them.
@@ -189,11 +181,6 @@ def _mark_conflicts(listeners: list[ListenerState]) -> None:
                                    f"{host or '(any)'}")
 
 
-def _overlaps(a: str, b: str) -> bool:
-    # An unspecified address (0.0.0.0 or ::) takes the port on every address, so it clashes with all.
-    return a == b or ipaddress.ip_address(a).is_unspecified or ipaddress.ip_address(b).is_unspecified
-
-
 def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions,
                    grants=None, listener_sets=None) -> list[GatewayState]:
     """Our Gateways, oldest first; the older Gateway keeps a contested address:port. `listener_sets`
@@ -205,8 +192,8 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
     claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
     states: list[GatewayState] = []
     for gw in ours:
-        address, problem = _bind_address(gw, opts)
-        state = GatewayState(gw, address, problem, parameters_problem(gw, resources))
+        addresses, problem = requested_addresses(gw, opts)
+        state = GatewayState(gw, addresses[0] if addresses else None, problem, parameters_problem(gw, resources))
         if state.parameters_problem:
             state.address = None  # rejected: binds nothing, serves nothing
         owner = ListenerOwner("Gateway", gw.namespace, gw.name)
@@ -216,34 +203,9 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
             listener_sets.attach(state)
         apply_frontend_validation(gw, state.listeners, resources, grants)
         state.backend_client, state.backend_client_problem = backend_client_certificate(gw, resources, grants)
-        if address is not None:
-            taken_here: set[int] = set()
-            declared_for: dict[int, int] = {}  # bind port -> the declared port that took it
-            for ls in state.listeners:
-                if not ls.programmable:
-                    continue
-                reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
-                if reserved:
-                    msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                other = declared_for.setdefault(ls.bind_port, ls.spec.port)
-                if other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
-                    msg = (f"port {ls.spec.port} is served on {ls.bind_port}, which port {other} of this Gateway "
-                           "already uses")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                owner = next((o for a, p, o in claimed if p == ls.bind_port and _overlaps(a, address)), None)
-                if owner is not None:
-                    msg = (f"{address}:{ls.bind_port} is already bound by Gateway {owner}, which takes precedence "
-                           "(older, or first by namespace/name)")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                else:
-                    taken_here.add(ls.bind_port)
-            claimed.extend((address, port, f"{gw.namespace}/{gw.name}") for port in sorted(taken_here))
+        if state.address is not None:
+            state.addresses = claim_ports(state, addresses, claimed, opts)
+            state.address = state.addresses[0]
         if listener_sets is not None:
             listener_sets.settle(state)
         states.append(state)
@@ -279,7 +241,7 @@ def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
             programmed = cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Gateway is programmed")
     status: dict = {}
     if state.address is not None and usable:
-        status["addresses"] = [{"type": "IPAddress", "value": state.address}]
+        status["addresses"] = [{"type": "IPAddress", "value": a} for a in state.addresses]
     status["conditions"] = [accepted, programmed]
     if gw.spec.tls is not None and gw.spec.tls.backend is not None:
         reason, message = state.backend_client_problem

@@ -22,6 +22,7 @@ from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret
 from conf_pki import TLS_BACKENDS, make_pki
 from conf_routes import ROUTES
 from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
 from conf_upstream_tls import ALL_MANIFESTS as TLS_MANIFESTS
@@ -48,7 +49,9 @@ def _bound(manifests: list[str]) -> set[tuple[str, int]]:
     for text in manifests:
         for doc in yaml.safe_load_all(text):
             if doc and doc["kind"] == "Gateway" and doc["spec"].get("addresses"):
-                values = [a["value"] for a in doc["spec"]["addresses"] if a.get("value")]
+                # an address without a value is the default one both modes bind (127.0.0.1)
+                values = [a.get("value") or "127.0.0.1" for a in doc["spec"]["addresses"]
+                          if a.get("type", "IPAddress") == "IPAddress"]
                 addresses[doc["metadata"]["name"]] = values
                 out.update((address, ls["port"]) for address in values for ls in doc["spec"]["listeners"])
             elif doc and doc["kind"] == "ListenerSet":
@@ -102,7 +105,7 @@ class Harness:
         infra += self.pki.manifests
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
                                            *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
-                                           *LISTENERSET_MANIFESTS, *TLS_MANIFESTS]))
+                                           *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":

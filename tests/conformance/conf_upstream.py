@@ -48,7 +48,8 @@ UPSTREAM_ADDRESSES = {
         "gateway-with-invalid-client-cert-validation", "gateway-tls-backend-client-certificate",
         "gateway-client-certificate-nonexistent-secret", "gateway-client-certificate-unsupported-group",
         "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
-        "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata"))},
+        "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata",
+        "address-holder"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]

@@ -51,7 +51,12 @@ def _placeholders_back(value, pem: dict[str, str]):
         return {k: _placeholders_back(v, pem) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders_back(v, pem) for v in value]
-    return next((name for name, text in pem.items() if value == text), value)
+    exact = next((name for name, text in pem.items() if value == text), None)
+    if exact is not None or not isinstance(value, str):
+        return value if exact is None else exact
+    for name, text in pem.items():  # a bundle of several PEM blocks (CA certificates)
+        value = value.replace(text.strip(), name)
+    return value
 
 
 def run_case(name: str) -> tuple[dict, dict, dict]:
