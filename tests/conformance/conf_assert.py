@@ -41,7 +41,8 @@ def exact_listeners(status: dict, expected: list[tuple], what: str) -> None:
         got_kinds = {(k["group"], k["kind"]) for k in ls["supportedKinds"]}
         assert set(kinds) <= got_kinds and (kinds or not got_kinds), f"{what}/{name} kinds: {got_kinds}"
         assert_conditions(ls["conditions"], conditions, f"{what}/{name}")
-        assert ls["attachedRoutes"] == attached, f"{what}/{name}: attachedRoutes {ls['attachedRoutes']}, want {attached}"
+        got = ls["attachedRoutes"]
+        assert got == attached, f"{what}/{name}: attachedRoutes {got}, want {attached}"
 
 
 def route_parent(gw, route: str, parent: str, ns: str = INFRA, route_ns: str = INFRA) -> dict:

@@ -114,7 +114,8 @@ class Harness:
                 self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name)
         for name, (ns, addr) in TLS_BACKENDS.items():
             tls = self.pki.server_context("tls-checks-ca-certificate" if "client-cert" in name else None)
-            self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name, tls=tls)
+            self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name,
+                                                            tls=tls)
         self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
                      else UpMode(root, self.offset))
         self.write("00-infra.yaml", infra)

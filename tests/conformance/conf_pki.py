@@ -22,7 +22,8 @@ CHECKS_HOSTS = ["abc.example.com", "spiffe://abc.example.com/test-identity", "ot
 
 def config_map_yaml(name: str, ns: str, ca_pem: str) -> str:
     indent = "\n".join("    " + line for line in ca_pem.strip().splitlines())
-    return f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\ndata:\n  ca.crt: |\n{indent}\n---\n"
+    return (f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\n"
+            f"data:\n  ca.crt: |\n{indent}\n---\n")
 
 
 @dataclass

@@ -49,7 +49,7 @@ UPSTREAM_ADDRESSES = {
         "gateway-client-certificate-nonexistent-secret", "gateway-client-certificate-unsupported-group",
         "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
         "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata",
-        "address-holder"))},
+        "address-holder", "http-listener-isolation", "http-listener-isolation-with-hostname-intersection"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]

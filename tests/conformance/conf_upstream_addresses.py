@@ -1,5 +1,5 @@
-"""The objects of the upstream v1.6.1 `GatewayStaticAddresses`, `GatewayOptionalAddressValue` and
-`GatewayInfrastructure` tests, upstream names.
+"""The objects of the upstream v1.6.1 `GatewayStaticAddresses`, `GatewayOptionalAddressValue`,
+`GatewayInfrastructure` and `GatewayHTTPListenerIsolation` tests, upstream names.
 
 `GatewayStaticAddresses` asks the implementation for an address it cannot use (its PLACEHOLDER_UNUSABLE_ADDRS):
 for kgw that is an address whose port an older Gateway holds — `address-holder`, applied first and named to
@@ -56,3 +56,36 @@ INFRASTRUCTURE = gateway("gateway-with-infrastructure-metadata", [("http", 8080,
                          extra="  infrastructure:\n    annotations: {key1: value1}\n    labels: {key2: value2}\n")
 
 ALL_MANIFESTS = [ADDRESS_HOLDER, *STATIC_ADDRESSES, OPTIONAL_ADDRESS_VALUE, INFRASTRUCTURE]
+
+
+# GatewayHTTPListenerIsolation: four HTTP listeners on one port, each with a route; the second Gateway's
+# routes also carry every hostname, so only listener isolation keeps them apart.
+ISOLATION_LISTENERS = [("empty-hostname", None), ("wildcard-example-com", "*.example.com"),
+                       ("wildcard-foo-example-com", "*.foo.example.com"),
+                       ("abc-foo-example-com", "abc.foo.example.com")]
+_ALL_HOSTS = '["bar.com", "*.example.com", "*.foo.example.com", "abc.foo.example.com"]'
+
+
+def _isolation(name: str, suffix: str, hostnames: str = "") -> str:
+    out = gateway(name, [(ls, 80, "HTTP", host, "allowedRoutes: {namespaces: {from: All}}")
+                         for ls, host in ISOLATION_LISTENERS])
+    for ls, _ in ISOLATION_LISTENERS:
+        hosts = f"  hostnames: {hostnames}\n" if hostnames else ""
+        out += f"""\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: attaches-to-{ls}{suffix}, namespace: {INFRA}}}
+spec:
+  parentRefs: [{{name: {name}, namespace: {INFRA}, sectionName: {ls}}}]
+{hosts}  rules:
+  - matches: [{{path: {{type: PathPrefix, value: /{ls}}}}}]
+    backendRefs: [{{name: infra-backend-v1, port: 8080}}]
+---
+"""
+    return out
+
+
+HTTP_LISTENER_ISOLATION = (_isolation("http-listener-isolation", "")
+                           + _isolation("http-listener-isolation-with-hostname-intersection",
+                                        "-with-hostname-intersection", _ALL_HOSTS))
+ALL_MANIFESTS.append(HTTP_LISTENER_ISOLATION)

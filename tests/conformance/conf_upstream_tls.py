@@ -131,7 +131,8 @@ def backend_tls_policy_san(port: int) -> str:
 
 def backend_tls_policy_conflict_resolution(port: int) -> str:
     without, with_, not_ = ("backendtlspolicy-conflicted-without-section-name-test",
-                            "backendtlspolicy-conflicted-with-section-name-test", "backendtlspolicy-not-conflicted-test")
+                            "backendtlspolicy-conflicted-with-section-name-test",
+                            "backendtlspolicy-not-conflicted-test")
     return (
         exact_route("backendtlspolicy-conflict-resolution", "same-namespace", "abc.example.com", [
             ("/backendtlspolicy-conflicted-without-section-name", without, 443),
@@ -188,14 +189,17 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {{name: observed-generation-bump-test, namespace: {INFRA}}}
-spec: {{selector: {{app: observed-generation-bump-test}}, ports: [{{name: https, protocol: TCP, port: 443, targetPort: 8443}}]}}
+spec:
+  selector: {{app: observed-generation-bump-test}}
+  ports: [{{name: https, protocol: TCP, port: 443, targetPort: 8443}}]
 ---
 """ + policy("observed-generation-bump", "observed-generation-bump-test", _checks(hostname), "https", generation)
 
 
 # --- Gateway backend client certificate ------------------------------------------------------------------------
 def _client_cert_gateway(name: str, ref: str) -> str:
-    return gateway(name, [("http", 80, "HTTP", None, _SAME)], extra=f"  tls: {{backend: {{clientCertificateRef: {ref}}}}}\n")
+    return gateway(name, [("http", 80, "HTTP", None, _SAME)],
+                   extra=f"  tls: {{backend: {{clientCertificateRef: {ref}}}}}\n")
 
 
 def tls_backend_client_certificate(port: int) -> str:

@@ -1,10 +1,12 @@
-"""Upstream v1.6.1 `GatewayStaticAddresses`, `GatewayOptionalAddressValue` and `GatewayInfrastructure`: requested
-addresses (an unsupported type, an address kgw cannot use, one it can; no value at all), and the
-infrastructure labels and annotations on the objects made for a Gateway's proxy."""
+"""Upstream v1.6.1 `GatewayStaticAddresses`, `GatewayOptionalAddressValue`, `GatewayInfrastructure` and
+`GatewayHTTPListenerIsolation`: requested addresses (an unsupported type, an address kgw cannot use, one it
+can; no value at all), the infrastructure labels and annotations on the objects made for a Gateway's proxy,
+and four listeners on one port each seeing only its own routes."""
 import conf_upstream_addresses as m
 import pytest
 from conf_assert import HTTPROUTE, assert_conditions, assert_latest, exact_listeners
 from conf_infra import INFRA
+from conf_upstream import UPSTREAM_ADDRESSES
 
 from tests.support.kubehelp import kind_of
 
@@ -68,3 +70,23 @@ def test_GatewayInfrastructure(gw):
                     template = obj["spec"]["template"]["metadata"]
                     assert template["labels"]["key2"] == "value2" and template["annotations"]["key1"] == "value1"
         assert found == 3
+
+
+@pytest.mark.parametrize("name", ["http-listener-isolation", "http-listener-isolation-with-hostname-intersection"])
+def test_GatewayHTTPListenerIsolation(gw, name):
+    """A request goes to the most specific listener for its Host and sees only that listener's routes."""
+    hosts = {"empty-hostname": "bar.com", "wildcard-example-com": "bar.example.com",
+             "wildcard-foo-example-com": "bar.foo.example.com", "abc-foo-example-com": "abc.foo.example.com"}
+    with gw.applied("gateway-http-listener-isolation.yaml", m.HTTP_LISTENER_ISOLATION):
+        for listener, _ in m.ISOLATION_LISTENERS:
+            suffix = "" if name == "http-listener-isolation" else "-with-hostname-intersection"
+            route = gw.status_of("HTTPRoute", INFRA, f"attaches-to-{listener}{suffix}")["parents"]
+            assert_conditions(route[0]["conditions"], [("Accepted", "True", "Accepted"),
+                                                       ("ResolvedRefs", "True", None)], listener)
+        for owner, host in hosts.items():
+            for listener, _ in m.ISOLATION_LISTENERS:
+                resp = gw.request(host, f"/{listener}", address=UPSTREAM_ADDRESSES[name])
+                if listener == owner:
+                    assert resp.status == 200 and resp.echoed()["service"] == "infra-backend-v1", (host, listener)
+                else:
+                    assert resp.status == 404, (host, listener, resp.status)

@@ -51,7 +51,8 @@ def test_GatewayFrontendInvalidDefaultClientCertificateValidation(gw):
 def test_GatewayFrontendClientCertificateValidation(gw):
     name = "client-validation-default"
     with gw.applied(f"{name}.yaml", m.FRONTEND_VALIDATION):
-        for route in ("client-certificate-validation-https-test", "client-certificate-validation-https-test-no-hostname"):
+        for route in ("client-certificate-validation-https-test",
+                      "client-certificate-validation-https-test-no-hostname"):
             route_accepted_by(gw, route, "Gateway", name)
         listeners_have(gateway(gw, name), READY, ["https", "https-with-hostname"], name)
         # default: the default CA's client certificate only

@@ -114,9 +114,10 @@ def test_ListenerSetAllowedRoutesNamespaces(gw):
                 else:
                     not_found(gw, name, host, path)
         # cross-namespace ListenerSet: `Same` is the ListenerSet's namespace, not the Gateway's
-        route_accepted_by(gw, "route-in-listenerset-namespace", "ListenerSet", "listenerset-test-allowed-routes-cross-ns",
-                          ns=m.LS_CROSS_NS, route_ns=m.LS_CROSS_NS)
-        entry = route_parent(gw, "route-in-gateway-namespace", "listenerset-test-allowed-routes-cross-ns", m.LS_CROSS_NS)
+        cross = "listenerset-test-allowed-routes-cross-ns"
+        route_accepted_by(gw, "route-in-listenerset-namespace", "ListenerSet", cross, ns=m.LS_CROSS_NS,
+                          route_ns=m.LS_CROSS_NS)
+        entry = route_parent(gw, "route-in-gateway-namespace", cross, m.LS_CROSS_NS)
         assert_conditions(entry["conditions"], [("Accepted", "False", "NotAllowedByListeners")], "cross-ns")
         exact_listeners(listener_set(gw, "listenerset-test-allowed-routes-cross-ns", m.LS_CROSS_NS), [
             (f"{prefix}-cross-ns-same", HTTPROUTE, READY, 1)], "cross-ns")
@@ -233,7 +234,8 @@ def test_ListenerSetReferenceGrant(gw):
         assert_conditions(status["conditions"], [("Accepted", "True", None)], "gateway")
         granted = listener_set(gw, "listenerset-with-reference-grant")
         assert_conditions(granted["conditions"], [("Accepted", "True", None), ("Programmed", "True", None)], "granted")
-        listeners_have(granted, [("ResolvedRefs", "True", None)], ["listenerset-with-reference-grant-listener"], "granted")
+        listeners_have(granted, [("ResolvedRefs", "True", None)], ["listenerset-with-reference-grant-listener"],
+                       "granted")
         refused = listener_set(gw, "listenerset-without-reference-grant", m.GRANT_NS)
         assert_conditions(refused["conditions"], NOT_VALID, "refused")
         listeners_have(refused, [("ResolvedRefs", "False", "RefNotPermitted")],

@@ -1,4 +1,5 @@
-"""Cluster EDS names: a cluster whose settings change asks Envoy's EDS for a new name (controller/xdsgen/clusters.py)."""
+"""Cluster EDS names: a cluster whose settings change asks Envoy's EDS for a new name
+(controller/xdsgen/clusters.py)."""
 from kgw_controller.ir import ClusterIR, EndpointIR, GatewayIR, SubjectAltNameIR, UpstreamTLSIR
 from kgw_controller.xdsgen import CLUSTER, ENDPOINT, to_xds
 

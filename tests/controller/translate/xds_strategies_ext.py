@@ -34,9 +34,9 @@ def gateway_tls(draw) -> dict | None:
     out: dict = {}
     if draw(st.booleans()):
         def validation():
-            return st.fixed_dictionaries({"caCertificateRefs": st.lists(st.sampled_from(CA_REFS), min_size=1,
-                                                                         max_size=2, unique_by=lambda r: r["name"])},
-                                         optional={"mode": st.sampled_from(["AllowValidOnly", "AllowInsecureFallback"])})
+            refs = st.lists(st.sampled_from(CA_REFS), min_size=1, max_size=2, unique_by=lambda r: r["name"])
+            mode = st.sampled_from(["AllowValidOnly", "AllowInsecureFallback"])
+            return st.fixed_dictionaries({"caCertificateRefs": refs}, optional={"mode": mode})
         per_port = draw(st.lists(st.builds(lambda p, v: {"port": p, "tls": {"validation": v}},
                                            st.sampled_from([443, 8080]), validation()),
                                  max_size=2, unique_by=lambda p: p["port"]))
@@ -50,7 +50,8 @@ def gateway_tls(draw) -> dict | None:
 def listener_set(draw, name: str, gateways: list[str], listener) -> dict:
     names = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
     return {"apiVersion": GW_API, "kind": "ListenerSet", "metadata": {"name": name, "namespace": NS},
-            "spec": {"parentRef": {"name": draw(st.sampled_from(gateways))}, "listeners": [draw(listener(n)) for n in names]}}
+            "spec": {"parentRef": {"name": draw(st.sampled_from(gateways))},
+                     "listeners": [draw(listener(n)) for n in names]}}
 
 
 def listener_set_ref(names: list[str]):
