@@ -41,6 +41,8 @@ def plural(kind: str) -> str:
     if kind in _PLURALS:
         return _PLURALS[kind]
     lower = kind.lower()
+    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
+        return lower[:-1] + "ies"
     return lower + "es" if lower.endswith(("s", "x")) else lower + "s"
 
 

@@ -7,7 +7,8 @@ before answering (to hold a request in flight). Paths under `/retry/` simulate a
 conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
 A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
 keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
-Envoy discards).
+Envoy discards). Given an `ssl.SSLContext` it serves HTTPS and adds `tls: {serverName, peerCertificates}`
+(the SNI it was sent, the client's certificate in PEM) to what it echoes, as the conformance echo server does.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -74,6 +76,10 @@ class EchoHandler(BaseHTTPRequestHandler):
             "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
             "proto": self.request_version, "headers": headers, **self.identity,
         }
+        if isinstance(self.connection, ssl.SSLSocket):
+            peer = self.connection.getpeercert(binary_form=True)
+            payload["tls"] = {"serverName": getattr(self.connection, "sni", None) or "",
+                              "peerCertificates": [ssl.DER_cert_to_PEM_cert(peer)] if peer else []}
         self.server.seen.append(payload)
         body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
         self.send_response(200)
@@ -154,6 +160,7 @@ class EchoHandler(BaseHTTPRequestHandler):
 class EchoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls: ssl.SSLContext | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -161,12 +168,30 @@ class EchoServer(ThreadingHTTPServer):
         self.attempts: collections.Counter = collections.Counter()  # /retry/ simulation: failures per uuid
         self.lock = threading.Lock()
 
+    def finish_request(self, request, client_address):
+        """With TLS, the handshake happens here, in the connection's own thread: a slow or failing client never
+        holds up the accept loop."""
+        if self.tls is not None:
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # e.g. no client certificate where one is required: the handshake failed, nothing to answer
+        super().finish_request(request, client_address)
+
+
+def _remember_sni(sock, server_name, _ctx) -> None:
+    sock.sni = server_name
+
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",
-                pod: str | None = None) -> EchoServer:
+                pod: str | None = None, tls: ssl.SSLContext | None = None) -> EchoServer:
     identity = {"namespace": namespace, "ingress": "", "service": service, "pod": pod or f"{service}-{os.getpid()}"}
     handler = type("Handler", (EchoHandler,), {"identity": identity})
-    return EchoServer((host, port), handler)
+    server = EchoServer((host, port), handler)
+    if tls is not None:
+        tls.sni_callback = _remember_sni
+        server.tls = tls
+    return server
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 3000, **identity) -> EchoServer:

@@ -18,12 +18,15 @@ from .models import (
     MODELS,
     NAMESPACE_NAME_LABEL,
     SERVICE_NAME_LABEL,
+    BackendTLSPolicy,
+    ConfigMap,
     EndpointSlice,
     Gateway,
     GatewayClass,
     GRPCRoute,
     HTTPRoute,
     KubeObject,
+    ListenerSet,
     Namespace,
     ReferenceGrant,
     Secret,
@@ -97,6 +100,9 @@ class Resources:
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
     namespaces: Mapping[Key, Namespace] = dataclasses.field(default_factory=_empty)
     secrets: Mapping[Key, Secret] = dataclasses.field(default_factory=_empty)
+    listener_sets: Mapping[Key, ListenerSet] = dataclasses.field(default_factory=_empty)
+    backend_tls_policies: Mapping[Key, BackendTLSPolicy] = dataclasses.field(default_factory=_empty)
+    config_maps: Mapping[Key, ConfigMap] = dataclasses.field(default_factory=_empty)
     # kgateway extension kinds (docs/kgateway-api.md)
     route_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     traffic_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
@@ -143,6 +149,7 @@ _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
     "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services",
     "EndpointSlice": "endpoint_slices", "Namespace": "namespaces", "Secret": "secrets",
+    "ListenerSet": "listener_sets", "BackendTLSPolicy": "backend_tls_policies", "ConfigMap": "config_maps",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters",

@@ -109,3 +109,23 @@ def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
     assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
     assert [p["containerPort"] for p in ports if p["name"] != "ready"] == [10082, 9000]
+
+
+def test_infrastructure_labels_and_annotations_reach_every_object_and_the_pods():
+    gw = {**GW, "spec": {**GW["spec"], "infrastructure": {
+        "labels": {"key2": "value2", "gateway.networking.k8s.io/gateway-name": "spoofed"},
+        "annotations": {"key1": "value1"}}}}
+    objs = render(gw, {}, {}, OPTS)
+    for o in objs:
+        assert o["metadata"]["labels"]["key2"] == "value2", o["kind"]
+        assert o["metadata"]["labels"]["gateway.networking.k8s.io/gateway-name"] == "web"  # ours win a clash
+        assert o["metadata"]["annotations"]["key1"] == "value1", o["kind"]
+    template = _by_kind(objs)["Deployment"]["spec"]["template"]["metadata"]
+    assert template["labels"]["key2"] == "value2" and template["annotations"]["key1"] == "value1"
+    # the selector stays kgw's own: a label change never orphans the running pods
+    assert "key2" not in _by_kind(objs)["Deployment"]["spec"]["selector"]["matchLabels"]
+
+
+def test_listener_set_ports_get_service_ports():
+    svc = _by_kind(render(GW, {}, {}, OPTS, listener_set_ports=[80, 9000]))["Service"]["spec"]
+    assert [(p["port"], p["targetPort"]) for p in svc["ports"]] == [(80, 10080), (8443, 8443), (9000, 9000)]

@@ -1,6 +1,7 @@
 """Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS listeners sharing
-ports, hostnames), HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter kgw implements,
-timeouts, retries, weights), Services, Secrets — as manifest dicts that kgw reads like files.
+ports, hostnames, spec.tls), ListenerSets, HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter
+kgw implements, timeouts, retries, weights), Services, BackendTLSPolicies, Secrets, ConfigMaps — as manifest
+dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and TLS parts).
 
 Values come from small pools so that the interesting collisions happen often: the same hostname on two
 listeners, a route wildcard over a listener name, two Gateways on one address and port, a catch-all `*`
@@ -9,6 +10,15 @@ next to wildcard listeners on one HTTPS port.
 from __future__ import annotations
 
 from hypothesis import strategies as st
+from xds_strategies_ext import (
+    LISTENER_SET_NAMES,
+    allowed_listeners,
+    backend_tls_policy,
+    ca_objects,
+    gateway_tls,
+    listener_set,
+    listener_set_ref,
+)
 
 GW_API = "gateway.networking.k8s.io/v1"
 NS = "default"
@@ -57,14 +67,23 @@ def listener(draw, name: str) -> dict:
 def gateway(draw, name: str) -> dict:
     listener_names = draw(st.lists(names, min_size=1, max_size=5, unique=True))
     spec: dict = {"gatewayClassName": "kgw", "listeners": [draw(listener(n)) for n in listener_names]}
-    address = draw(st.sampled_from([None, *ADDRESSES]))
-    if address:
-        spec["addresses"] = [{"type": "IPAddress", "value": address}]
+    # none, one, two, or one without a value (kgw picks)
+    addresses = draw(st.sampled_from([[], *[[a] for a in ADDRESSES], ["127.0.0.1", "127.0.0.2"], [""]]))
+    if addresses:
+        spec["addresses"] = [{"type": "IPAddress", **({"value": a} if a else {})} for a in addresses]
+    allowed = draw(allowed_listeners())
+    if allowed:
+        spec["allowedListeners"] = allowed
+    tls = draw(gateway_tls())
+    if tls:
+        spec["tls"] = tls
     return {"apiVersion": GW_API, "kind": "Gateway", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
 @st.composite
 def parent_ref(draw, gateways: list[str]) -> dict:
+    if draw(st.integers(0, 3)) == 0:
+        return draw(listener_set_ref(LISTENER_SET_NAMES))
     out = {"name": draw(st.sampled_from(gateways))}
     if draw(st.booleans()):
         out["sectionName"] = draw(names)
@@ -216,7 +235,8 @@ def grpc_route(draw, name: str, gateways: list[str]) -> dict:
     return {"apiVersion": GW_API, "kind": "GRPCRoute", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
-VARIED = {"Gateway", "HTTPRoute", "GRPCRoute"}  # the kinds a world varies; the rest is fixed_objects()
+# the kinds a world varies; the rest is fixed_objects()
+VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "BackendTLSPolicy"}
 
 
 def fixed_objects() -> list[dict]:
@@ -241,6 +261,9 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
               "metadata": {"name": s, "namespace": NS}, "stringData": {"tls.crt": pem[0], "tls.key": pem[1]}}
              for s in SECRETS]
     docs += [draw(gateway(g)) for g in gateways]
+    docs += ca_objects(pem[0])
+    docs += [draw(listener_set(n, gateways, listener)) for n in LISTENER_SET_NAMES[:draw(st.integers(0, 2))]]
+    docs += [draw(backend_tls_policy(f"p{i}", SERVICES)) for i in range(draw(st.integers(0, 2)))]
     docs += [draw(http_route(f"r{i}", gateways)) for i in range(draw(st.integers(0, 4)))]
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
     return docs
