@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -40,6 +41,8 @@ def plural(kind: str) -> str:
     if kind in _PLURALS:
         return _PLURALS[kind]
     lower = kind.lower()
+    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
+        return lower[:-1] + "ies"
     return lower + "es" if lower.endswith(("s", "x")) else lower + "s"
 
 
@@ -65,7 +68,7 @@ def _structural(node, defs: dict):
         if types == {"integer", "string"}:
             return {**_structural(rest, defs), "x-kubernetes-int-or-string": True}
         raise ValueError(f"cannot express anyOf {options} structurally")
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _DROP or key == "$defs":
             continue

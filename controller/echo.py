@@ -4,9 +4,11 @@
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
 before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
-conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail). A GET with `Upgrade: websocket` becomes a WebSocket that
-echoes every text/binary message back. The server keeps the last requests it answered in `server.seen`
-(tests use it to see mirrored requests, whose answers Envoy discards).
+conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
+A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
+keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
+Envoy discards). Given an `ssl.SSLContext` it serves HTTPS and adds `tls: {serverName, peerCertificates}`
+(the SNI it was sent, the client's certificate in PEM) to what it echoes, as the conformance echo server does.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -33,6 +36,7 @@ class EchoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Envoy's upstream pool expects
     server_version = "kgw-echo"
     identity: dict = {}
+    server: EchoServer  # serve() pairs this handler with an EchoServer only
 
     def setup(self):
         super().setup()
@@ -56,7 +60,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _answer(self):
+    def _answer(self) -> None:
         if self.headers.get("Upgrade", "").lower() == "websocket":
             return self._websocket()
         self._body()  # drain it so the connection stays usable
@@ -72,6 +76,10 @@ class EchoHandler(BaseHTTPRequestHandler):
             "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
             "proto": self.request_version, "headers": headers, **self.identity,
         }
+        if isinstance(self.connection, ssl.SSLSocket):
+            peer = self.connection.getpeercert(binary_form=True)
+            payload["tls"] = {"serverName": getattr(self.connection, "sni", None) or "",
+                              "peerCertificates": [ssl.DER_cert_to_PEM_cert(peer)] if peer else []}
         self.server.seen.append(payload)
         body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
         self.send_response(200)
@@ -110,7 +118,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _websocket(self):
+    def _websocket(self) -> None:
         accept = base64.b64encode(hashlib.sha1((self.headers["Sec-WebSocket-Key"] + WS_GUID).encode()).digest())
         self.send_response(101)
         self.send_header("Upgrade", "websocket")
@@ -152,19 +160,38 @@ class EchoHandler(BaseHTTPRequestHandler):
 class EchoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls: ssl.SSLContext | None = None
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seen: collections.deque = collections.deque(maxlen=SEEN_LIMIT)  # payloads answered, oldest first
         self.attempts: collections.Counter = collections.Counter()  # /retry/ simulation: failures per uuid
         self.lock = threading.Lock()
 
+    def finish_request(self, request, client_address):
+        """With TLS, the handshake happens here, in the connection's own thread: a slow or failing client never
+        holds up the accept loop."""
+        if self.tls is not None:
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # e.g. no client certificate where one is required: the handshake failed, nothing to answer
+        super().finish_request(request, client_address)
+
+
+def _remember_sni(sock, server_name, _ctx) -> None:
+    sock.sni = server_name
+
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",
-                pod: str | None = None) -> EchoServer:
+                pod: str | None = None, tls: ssl.SSLContext | None = None) -> EchoServer:
     identity = {"namespace": namespace, "ingress": "", "service": service, "pod": pod or f"{service}-{os.getpid()}"}
     handler = type("Handler", (EchoHandler,), {"identity": identity})
-    return EchoServer((host, port), handler)
+    server = EchoServer((host, port), handler)
+    if tls is not None:
+        tls.sni_callback = _remember_sni
+        server.tls = tls
+    return server
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 3000, **identity) -> EchoServer:

@@ -163,6 +163,14 @@ class FilterChainIR:
 
 
 @dataclass
+class ClientValidationIR:
+    """Client certificates an HTTPS port asks for (Gateway spec.tls.frontend), checked against a CA bundle."""
+
+    ca_secret: str  # SDS validation context name
+    insecure_fallback: bool = False  # AllowInsecureFallback: no certificate, or one that fails, is let in too
+
+
+@dataclass
 class ListenerIR:
     name: str  # "<bind address>:<bind port>"; the RouteConfiguration has the same name
     bind_address: str
@@ -173,13 +181,36 @@ class ListenerIR:
     hostnames: list[str] = field(default_factory=list)  # their hostnames ("" = any)
     virtual_hosts: list[VirtualHostIR] = field(default_factory=list)  # HTTP: one RouteConfiguration
     filter_chains: list[FilterChainIR] = field(default_factory=list)  # HTTPS: one per Gateway listener
+    client_validation: ClientValidationIR | None = None  # HTTPS: client certificates this port requires
 
 
 @dataclass
 class SecretIR:
-    name: str  # "<namespace>/<secret>"
-    certificate_chain: str  # PEM
-    private_key: str  # PEM
+    """An SDS secret: a certificate and its key ("<namespace>/<secret>"), or a CA bundle to validate peers
+    against ("<use>:<source>", e.g. "frontend-ca:443"; a colon never appears in a Kubernetes name)."""
+
+    name: str
+    certificate_chain: str = ""  # PEM
+    private_key: str = ""  # PEM
+    trusted_ca: str = ""  # PEM bundle: a validation context
+
+
+@dataclass
+class SubjectAltNameIR:
+    type: str  # "DNS" | "URI"
+    value: str
+
+
+@dataclass
+class UpstreamTLSIR:
+    """TLS to a backend (BackendTLSPolicy): SNI, the CAs its certificate must chain to, the names it must hold."""
+
+    sni: str
+    ca_secret: str = ""  # SDS validation context; "" with system_ca
+    system_ca: bool = False  # wellKnownCACertificates: System (the proxy's CA bundle file)
+    subject_alt_names: list[SubjectAltNameIR] = field(default_factory=list)  # one must match
+    client_certificate: str = ""  # SDS certificate the Gateway presents (spec.tls.backend.clientCertificateRef)
+    policy: str = ""  # "<namespace>/<name>" of the BackendTLSPolicy
 
 
 @dataclass
@@ -196,6 +227,8 @@ class ClusterIR:
     service_port: int
     endpoints: list[EndpointIR] = field(default_factory=list)  # sorted, de-duplicated, ready only
     http2: bool = False  # appProtocol kubernetes.io/h2c or grpc, or a GRPCRoute backend: HTTP/2 prior knowledge
+    upstream_tls: UpstreamTLSIR | None = None  # BackendTLSPolicy
+    unusable: str = ""  # why it has no endpoints although the Service has some (a BackendTLSPolicy without a CA)
 
 
 @dataclass
@@ -226,7 +259,8 @@ class GatewayIR:
 _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
-    "log_fields", "log_name", "response_trailers", "otel", "tracing",
+    "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable", "system_ca",
+    "client_certificate", "log_fields", "log_name", "response_trailers", "otel", "tracing",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

@@ -18,12 +18,15 @@ from .models import (
     MODELS,
     NAMESPACE_NAME_LABEL,
     SERVICE_NAME_LABEL,
+    BackendTLSPolicy,
+    ConfigMap,
     EndpointSlice,
     Gateway,
     GatewayClass,
     GRPCRoute,
     HTTPRoute,
     KubeObject,
+    ListenerSet,
     Namespace,
     ReferenceGrant,
     Secret,
@@ -97,6 +100,9 @@ class Resources:
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
     namespaces: Mapping[Key, Namespace] = dataclasses.field(default_factory=_empty)
     secrets: Mapping[Key, Secret] = dataclasses.field(default_factory=_empty)
+    listener_sets: Mapping[Key, ListenerSet] = dataclasses.field(default_factory=_empty)
+    backend_tls_policies: Mapping[Key, BackendTLSPolicy] = dataclasses.field(default_factory=_empty)
+    config_maps: Mapping[Key, ConfigMap] = dataclasses.field(default_factory=_empty)
     # kgateway extension kinds (docs/kgateway-api.md)
     route_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     traffic_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
@@ -106,10 +112,12 @@ class Resources:
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
-    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
+    # (kind, ns, name) -> "file" (messages)
+    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
 
     @classmethod
-    def from_objects(cls, objects: Iterable[Mapping[str, Any]], origin: str = "") -> tuple[Resources, list[SourceError]]:
+    def from_objects(cls, objects: Iterable[Mapping[str, Any]],
+                     origin: str = "") -> tuple[Resources, list[SourceError]]:
         """Build a snapshot from plain dicts (e.g. what a Kubernetes list/watch returns)."""
         builder = ResourcesBuilder()
         errors: list[SourceError] = []
@@ -139,8 +147,9 @@ class Resources:
 
 _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
-    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
-    "Namespace": "namespaces", "Secret": "secrets",
+    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services",
+    "EndpointSlice": "endpoint_slices", "Namespace": "namespaces", "Secret": "secrets",
+    "ListenerSet": "listener_sets", "BackendTLSPolicy": "backend_tls_policies", "ConfigMap": "config_maps",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters",
@@ -206,11 +215,11 @@ def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: Line
         if (api_version.rpartition("/")[0], kind) in BY_KIND_GROUP:
             return [Validated((err(f"apiVersion {api_version} is not supported for {kind}", ("apiVersion",), kind),))]
         return []  # a kind kgw does not read: ignored, as the issue asks
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-    raw_name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+    meta = given_meta if isinstance(given_meta := obj.get("metadata"), Mapping) else {}
+    raw_name = given_name if isinstance(given_name := meta.get("name"), str) else ""
     namespace = ""
     if model.NAMESPACED:
-        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+        namespace = given_ns if isinstance(given_ns := meta.get("namespace"), str) else "default"
     display = f"{namespace}/{raw_name}" if namespace else raw_name
     try:
         parsed = model.model_validate(obj)

@@ -12,6 +12,7 @@ from ..envoy import node_id
 from ..kube.api import Api, ApiError, Kind
 from ..resources import Resources
 from ..translate.gateways import parameters_problem
+from ..translate.listenersets import allowed_listener_ports
 from ..xds_auth import CertAuthority, cert_valid_for, node_identity
 from .render import GATEWAY_LABEL, DeployOptions, merge_params, render
 
@@ -103,7 +104,8 @@ class Deployer:
         desired, held = self.desired(resources)
         for (ns, name), (gw, params) in sorted(desired.items()):
             try:
-                objs = render(gw, params, self._client_tls(ns, name), self.opts)
+                objs = render(gw, params, self._client_tls(ns, name), self.opts,
+                              allowed_listener_ports(resources.gateways[(ns, name)], resources))
             except Exception:  # a bug for one Gateway must not keep the others from being deployed
                 log.exception("gateway %s/%s: proxy objects not rendered", ns, name)
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..envoy import node_id
 from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
@@ -50,13 +51,13 @@ def _image(kube: dict, default: str) -> str:
     return f"{ref}:{img.get('tag') or 'v1.40.0'}"
 
 
-def _listener_ports(gateway: dict) -> list[dict]:
-    """One entry per distinct listener port: its Service port and the port the proxy serves it on. A port
-    whose proxy port another listener port already took is left out, as the translator rejects that listener
-    (PortUnavailable): the Service must not send its traffic to the other listener."""
+def _listener_ports(gateway: dict, extra_ports: list[int]) -> list[dict]:
+    """One entry per distinct listener port (the Gateway's, then its ListenerSets'): its Service port and the
+    port the proxy serves it on. A port whose proxy port another listener port already took is left out, as
+    the translator rejects that listener (PortUnavailable): the Service must not send its traffic to the
+    other listener."""
     seen, taken, out = set(), set(), []
-    for lis in gateway.get("spec", {}).get("listeners", []):
-        port = lis.get("port")
+    for port in [lis.get("port") for lis in gateway.get("spec", {}).get("listeners", [])] + list(extra_ports):
         if port in seen:
             continue
         seen.add(port)
@@ -67,13 +68,19 @@ def _listener_ports(gateway: dict) -> list[dict]:
     return out
 
 
-def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -> list[dict]:
+def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
+           listener_set_ports: list[int] = ()) -> list[dict]:
     """Objects in apply order. `params` is a GatewayParameters spec (camelCase dict); `client_tls` the data of
-    the xDS client Secret (tls.crt, tls.key, ca.crt; base64)."""
+    the xDS client Secret (tls.crt, tls.key, ca.crt; base64); `listener_set_ports` the ports of the
+    listeners of the ListenerSets the Gateway allows."""
     meta = gateway["metadata"]
     ns, name = meta["namespace"], meta["name"]
     kube = params.get("kube") or {}
-    labels = labels_for(name)
+    # spec.infrastructure labels and annotations go on every object made for the Gateway and on its pods
+    # (GatewayInfrastructurePropagation); kgw's own labels win a clash, the selectors depend on them.
+    infra = gateway.get("spec", {}).get("infrastructure") or {}
+    infra_labels, infra_annotations = infra.get("labels") or {}, infra.get("annotations") or {}
+    labels = {**infra_labels, **labels_for(name)}
     owner = [{"apiVersion": gateway["apiVersion"], "kind": "Gateway", "name": name, "uid": meta["uid"],
               "controller": True}]
 
@@ -81,13 +88,13 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
             annotations: dict | None = None, **body) -> dict:
         meta = {"name": obj_name, "namespace": ns, "labels": {**(extra_labels or {}), **labels},
                 "ownerReferences": owner}
-        if annotations:
-            meta["annotations"] = annotations
+        if annotations or infra_annotations:
+            meta["annotations"] = {**infra_annotations, **(annotations or {})}
         return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
 
     boot = proxy_bootstrap(ns, name, opts.xds_host, opts.xds_port)
     boot_text = json.dumps(boot, indent=1, sort_keys=True)
-    ports = _listener_ports(gateway)
+    ports = _listener_ports(gateway, listener_set_ports)
     container_env = [{"name": e["name"], "value": e.get("value", "")}
                      for e in (kube.get("envoyContainer") or {}).get("env", [])]
     bootcfg = (kube.get("envoyContainer") or {}).get("bootstrap") or {}
@@ -112,7 +119,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         # Graceful draining: fail readiness and drain listeners, then give clients time before SIGTERM.
         "lifecycle": {"preStop": {"exec": {"command": [
             "/bin/bash", "-c",
-            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
+            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && "
+            "printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
             f"sleep {DRAIN_SECONDS}"]}}},
         "securityContext": {
             "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
@@ -125,12 +133,13 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     checksum = hashlib.sha256((boot_text + json.dumps(client_tls, sort_keys=True)).encode()).hexdigest()[:16]
     replicas = (kube.get("deployment") or {}).get("replicas")
-    deployment_spec = {
+    deployment_spec: dict[str, Any] = {
         "selector": {"matchLabels": {"app.kubernetes.io/name": "kgw-proxy", "app.kubernetes.io/instance": name}},
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": {
             "metadata": {"labels": {**pod.get("extraLabels", {}), **labels},
-                         "annotations": {**SCRAPE_ANNOTATIONS, **pod.get("extraAnnotations", {}),
+                         "annotations": {**SCRAPE_ANNOTATIONS, **infra_annotations,
+                                         **pod.get("extraAnnotations", {}),
                                          "kgw.dev/config-checksum": checksum}},
             "spec": {
                 "serviceAccountName": name, "automountServiceAccountToken": False,
@@ -147,7 +156,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         deployment_spec["replicas"] = replicas
     if params.get("dataPlane") == "Native":
         _native_module(deployment_spec["template"]["spec"], container, opts.kgw_image)
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"} for p in ports]
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"}
+                     for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
         obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),

@@ -49,10 +49,8 @@ def _die_with_parent() -> list[str]:
 def _envoy_env() -> dict[str, str]:
     """Envoy finds the native rules module (GatewayParameters dataPlane: Native) in the installed package."""
     env = dict(os.environ)
-    try:
+    with contextlib.suppress(ValueError):  # a CPU kgw ships no module for: wasm Gateways still run
         env["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(kgw_rules.native_module_dir())
-    except ValueError:  # a CPU kgw ships no module for: wasm Gateways still run
-        pass
     return env
 
 
@@ -85,6 +83,7 @@ class EnvoyProcess:
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
             process_group=0, env=_envoy_env(),
         )
+        assert self.proc.stdout is not None  # stdout=PIPE
         self._pump = asyncio.create_task(self._read_logs(self.proc.stdout))
 
     async def _read_logs(self, stream: asyncio.StreamReader) -> None:
@@ -108,6 +107,7 @@ class EnvoyProcess:
         return None
 
     async def wait(self) -> int:
+        assert self.proc is not None, "wait() before start()"
         code = await self.proc.wait()
         if self._pump:
             with contextlib.suppress(Exception):

@@ -147,8 +147,8 @@ class ClusterController:
             for t in tasks:
                 t.cancel()
             for t in done:
-                if not t.cancelled() and t.exception():
-                    raise t.exception()
+                if not t.cancelled() and (failure := t.exception()):
+                    raise failure
             return 0
         finally:
             await self._shutdown()
@@ -180,10 +180,17 @@ class ClusterController:
 
     # --- leader work: deploy proxies, write statuses -------------------------------------------------
     def _statuses_with_addresses(self) -> list[dict]:
-        """Gateways are reached through their proxy Service, not the address Envoy binds inside the pod."""
+        """Gateways are reached through their proxy Service, not the address Envoy binds inside the pod — unless
+        the Gateway asks for addresses (spec.addresses with values): then the proxy binds those (for a proxy on
+        the host's network), and the translator reports the ones it could use."""
         services = self.source.objects("Service")
+        gateways = self.pipeline.resources.gateways if self.pipeline.resources is not None else {}
         out = []
         for entry in self.pipeline.statuses:  # shared with /status: Gateways get copies, the rest is read only
+            gw = gateways.get((entry["namespace"], entry["name"])) if entry["kind"] == "Gateway" else None
+            if gw is not None and any(a.value for a in gw.spec.addresses):
+                out.append(entry)
+                continue
             if entry["kind"] == "Gateway":
                 status = {k: v for k, v in entry["status"].items() if k != "addresses"}
                 addr = gateway_address(services.get((entry["namespace"], entry["name"])))
@@ -196,6 +203,7 @@ class ClusterController:
     def _leader_round(self) -> None:
         resources, generation = self.pipeline.resources, self.pipeline.generation
         if resources is not None:
+            assert self.deployer is not None  # run() creates it before the leader loop starts
             self.deployer.sync(resources)
             self.writer.write(self._statuses_with_addresses())
             self.programs.flush()

@@ -1,9 +1,11 @@
 """Pydantic v2 models of the kinds kgw reads. `MODELS` maps (apiVersion, kind) to the model class."""
 from __future__ import annotations
 
+from .backendtlspolicy import BackendTLSPolicy
 from .core import (
     NAMESPACE_NAME_LABEL,
     SERVICE_NAME_LABEL,
+    ConfigMap,
     Endpoint,
     EndpointSlice,
     Namespace,
@@ -16,6 +18,7 @@ from .grpcroute import GRPCRoute
 from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
 from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
 from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
+from .listenerset import ListenerSet
 from .meta import KubeObject, LabelSelector, ObjectMeta
 
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
@@ -24,7 +27,8 @@ KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
+    GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant, BackendTLSPolicy, Service,
+    EndpointSlice, Namespace, Secret, ConfigMap, *KGATEWAY_KINDS,
 )
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
@@ -35,8 +39,9 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 __all__ = [
     "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
     "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
-    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass", "HTTPBackendRef",
-    "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
-    "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",
+    "BY_KIND_GROUP", "BackendTLSPolicy", "ConfigMap", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute",
+    "Gateway", "GatewayClass", "HTTPBackendRef", "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS",
+    "KubeObject", "LabelSelector", "Listener", "ListenerSet", "MODELS", "NAMESPACE_NAME_LABEL", "Namespace",
+    "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",
     "SERVICE_NAME_LABEL", "Secret", "Service", "ServicePort",
 ]

@@ -88,3 +88,12 @@ class Secret(KubeObject):
             except binascii.Error:
                 raise ValueError(f"data[{key}]: illegal base64 data") from None
         return data
+
+
+class ConfigMap(KubeObject):
+    """CA certificates (`ca.crt`) for BackendTLSPolicy and frontend client certificate validation."""
+
+    API_VERSIONS = ("v1",)
+    KIND = "ConfigMap"
+    data: dict[str, str] = {}
+    binary_data: dict[str, str] = {}

@@ -82,12 +82,12 @@ class Listener(K8sModel):
 
 class GatewayAddress(K8sModel):
     type: str = Field(default="IPAddress", min_length=1, max_length=253)
-    value: str = Field(default="", max_length=253)
+    value: str = Field(default="", max_length=253)  # "": the implementation picks one (GatewayAddressEmpty)
 
     @model_validator(mode="after")
     def _ip_when_ipaddress(self) -> GatewayAddress:
         # CRD rule: "value must be an IP address if type is unset or IPAddress".
-        if self.type == "IPAddress":
+        if self.type == "IPAddress" and self.value:
             try:
                 ipaddress.ip_address(self.value)
             except ValueError:
@@ -101,11 +101,71 @@ class GatewayInfrastructure(K8sModel):
     parameters_ref: ParametersReference | None = None
 
 
+class ListenerNamespaces(K8sModel):
+    """allowedListeners.namespaces: which ListenerSets may attach (default: none)."""
+
+    from_: Literal["All", "Selector", "Same", "None"] = Field(default="None", alias="from")
+    selector: LabelSelector | None = None
+
+
+class AllowedListeners(K8sModel):
+    namespaces: ListenerNamespaces = ListenerNamespaces()
+
+
+class ObjectReference(K8sModel):
+    """A reference to an object of any kind, maybe in another namespace (frontend caCertificateRefs)."""
+
+    group: Group
+    kind: Kind
+    name: ObjectName
+    namespace: NamespaceName | None = None
+
+
+class FrontendTLSValidation(K8sModel):
+    ca_certificate_refs: list[ObjectReference] = Field(min_length=1, max_length=16)
+    mode: Literal["AllowValidOnly", "AllowInsecureFallback"] = "AllowValidOnly"
+
+
+class FrontendTLSDefaults(K8sModel):
+    validation: FrontendTLSValidation | None = None
+
+
+class FrontendTLSPort(K8sModel):
+    port: PortNumber
+    tls: FrontendTLSDefaults
+
+
+class FrontendTLSConfig(K8sModel):
+    default: FrontendTLSDefaults
+    per_port: list[FrontendTLSPort] = Field(default=[], max_length=64)
+
+    @model_validator(mode="after")
+    def _unique_ports(self) -> FrontendTLSConfig:
+        # CRD rule: "Port for TLS configuration must be unique within the Gateway".
+        ports = [p.port for p in self.per_port]
+        if len(ports) != len(set(ports)):
+            raise ValueError("Port for TLS configuration must be unique within the Gateway")
+        return self
+
+
+class GatewayBackendTLS(K8sModel):
+    client_certificate_ref: SecretObjectReference | None = None
+
+
+class GatewaySpecTLS(K8sModel):
+    """Gateway `spec.tls`: client certificate validation (frontend), the client certificate for backends."""
+
+    backend: GatewayBackendTLS | None = None
+    frontend: FrontendTLSConfig | None = None
+
+
 class GatewaySpec(K8sModel):
     gateway_class_name: ObjectName
     listeners: list[Listener] = Field(min_length=1, max_length=64)
     addresses: list[GatewayAddress] = Field(default=[], max_length=16)
     infrastructure: GatewayInfrastructure | None = None
+    allowed_listeners: AllowedListeners | None = None
+    tls: GatewaySpecTLS | None = None
 
     @model_validator(mode="after")
     def _unique_listener_names(self) -> GatewaySpec:

@@ -66,7 +66,9 @@ class AwsLambda(K8sModel):
     function_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-_]{1,140}$")]
     qualifier: Annotated[str, StringConstraints(pattern=r"^(\$LATEST|[0-9]+|[A-Za-z0-9\-_]{1,128})$")] | None = None
     invocation_mode: Literal["Sync", "Async"] = "Sync"
-    endpoint_url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[-a-zA-Z0-9@:%.+~#?&/=]+$")] | None = Field(default=None, alias="endpointURL")
+    endpoint_url: Annotated[
+        str, StringConstraints(max_length=2048, pattern=r"^https?://[-a-zA-Z0-9@:%.+~#?&/=]+$")
+    ] | None = Field(default=None, alias="endpointURL")
     region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")] | None = None
 
 

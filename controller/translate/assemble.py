@@ -3,6 +3,7 @@ for HTTPS), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
 from ..ir import (
+    ClientValidationIR,
     ClusterIR,
     EndpointIR,
     FilterChainIR,
@@ -17,6 +18,7 @@ from ..models import ServicePort
 from ..resources import Resources
 from .attach import Placement
 from .backends import ClusterKey, ResolvedBackend
+from .backendtls import BackendTLSPolicies, apply_backend_tls
 from .gateways import GatewayState
 from .hostnames import matches, specificity
 
@@ -60,17 +62,17 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
     specific Gateway listener covering it; its routes are that listener's routes for the domain itself,
     then for each wider wildcard, then for any host (hostname precedence first, match precedence next).
     """
-    by_listener: dict[str, dict[str, list]] = {ls.name: {} for ls in group}
+    by_listener: dict[str, dict[str, list]] = {ls.key: {} for ls in group}
     seen: set[tuple[str, str, tuple]] = set()
     for p in placements:
-        domains = by_listener.get(p.listener.name)
+        domains = by_listener.get(p.listener.key)
         if domains is None:
             continue
         for host in p.hostnames:
             domain = host or "*"
-            if (p.listener.name, domain, p.entry.key) in seen:
+            if (p.listener.key, domain, p.entry.key) in seen:
                 continue  # attached twice (two parentRefs to one listener)
-            seen.add((p.listener.name, domain, p.entry.key))
+            seen.add((p.listener.key, domain, p.entry.key))
             domains.setdefault(domain, []).extend(p.entry.routes)
             clusters.update(p.entry.clusters)
     all_domains = {ls.spec.hostname for ls in group if ls.spec.hostname}
@@ -83,11 +85,11 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
             continue  # cannot happen: every domain comes from a listener that covers it
         routes, names = [], set()
         for serving in _covering(domain):
-            for _, ir in sorted(by_listener[owner.name].get(serving, ()), key=lambda kr: kr[0]):
+            for _, ir in sorted(by_listener[owner.key].get(serving, ()), key=lambda kr: kr[0]):
                 if ir.name not in names:
                     names.add(ir.name)
                     routes.append(ir)
-        vhosts.append((owner.name, VirtualHostIR(domain, [domain], routes)))
+        vhosts.append((owner.key, VirtualHostIR(domain, [domain], routes)))
     return vhosts
 
 
@@ -105,17 +107,17 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
     """HTTPS: one filter chain per Gateway listener, chosen by SNI, serving only the hosts it owns."""
     chains = []
     for ls in group:
-        own = [vh for owner, vh in vhosts if owner == ls.name]
+        own = [vh for owner, vh in vhosts if owner == ls.key]
         # Every other name this port serves answers 421 here, and so does any host at all when the listener
         # has a hostname. A set: "*" can be both another listener's domain and this catch-all, and Envoy
         # refuses a RouteConfiguration with a domain twice.
-        misdirected = {vh.name for owner, vh in vhosts if owner != ls.name}
+        misdirected = {vh.name for owner, vh in vhosts if owner != ls.key}
         misdirected |= {o.spec.hostname for o in group if o is not ls and o.spec.hostname}
         if ls.spec.hostname:
             misdirected.add("*")
         misdirected -= {vh.name for vh in own}
         chains.append(FilterChainIR(
-            name=f"{listener.name}/{ls.name}", gateway_listener=ls.name,
+            name=f"{listener.name}/{ls.key}", gateway_listener=ls.key,
             server_names=[ls.spec.hostname] if ls.spec.hostname else [],
             secrets=[s.name for s in ls.secrets],
             virtual_hosts=sorted(own + [_misdirected(d) for d in misdirected], key=lambda vh: vh.name),
@@ -123,8 +125,30 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
     return chains
 
 
+def _listener(address: str, bind_port: int, group: list, vhosts: list, secrets: dict[str, SecretIR]) -> ListenerIR:
+    """The Envoy listener of one address:port, shared by the Gateway listeners in `group`."""
+    listener = ListenerIR(
+        name=f"{address}:{bind_port}", bind_address=address, bind_port=bind_port,
+        declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
+        gateway_listeners=[ls.key for ls in group], hostnames=[ls.spec.hostname or "" for ls in group],
+    )
+    if listener.protocol == "HTTPS":
+        listener.filter_chains = _filter_chains(listener, group, vhosts)
+        for ls in group:
+            secrets.update((s.name, s) for s in ls.secrets)
+        # one setting per port (spec.tls.frontend), so every listener of the group has the same
+        validation = next((ls.client_validation for ls in group if ls.client_validation), None)
+        if validation is not None:
+            listener.client_validation = ClientValidationIR(validation.ca.name, validation.insecure_fallback)
+            secrets[validation.ca.name] = validation.ca
+    else:
+        listener.virtual_hosts = [vh for _, vh in vhosts]
+    return listener
+
+
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
-             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None) -> GatewayIR:
+             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None,
+             backend_tls: BackendTLSPolicies | None = None) -> GatewayIR:
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
     by_port: dict[int, list] = {}
@@ -134,28 +158,21 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
     clusters: dict[str, ResolvedBackend] = {}
     secrets: dict[str, SecretIR] = {}
     for bind_port in sorted(by_port):
-        group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.name))
-        hostnames = [ls.spec.hostname for ls in group]
-        listener = ListenerIR(
-            name=f"{state.address}:{bind_port}", bind_address=state.address or "", bind_port=bind_port,
-            declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
-            gateway_listeners=[ls.name for ls in group], hostnames=[h or "" for h in hostnames],
-        )
+        group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.key))
         vhosts = _virtual_hosts(group, placements, clusters)
-        if listener.protocol == "HTTPS":
-            listener.filter_chains = _filter_chains(listener, group, vhosts)
-            for ls in group:
-                secrets.update((s.name, s) for s in ls.secrets)
-        else:
-            listener.virtual_hosts = [vh for _, vh in vhosts]
-        ir.listeners.append(listener)
+        for address in state.addresses:  # every listener on every address the Gateway binds
+            ir.listeners.append(_listener(address, bind_port, group, vhosts, secrets))
     for cname in sorted(clusters):
         target = clusters[cname]
         if target.key is None:
             continue  # not a Service port: the resolver's kind builds its own cluster
         if cname not in endpoint_cache:
+            assert target.port is not None  # resolved with its key (backends._service)
             endpoint_cache[cname] = endpoints(resources, target.key, target.port)
-        ir.clusters.append(ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
-                                     http2=target.http2 or cname in (h2_clusters or ())))
+        cluster = ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
+                            http2=target.http2 or cname in (h2_clusters or ()))
+        if backend_tls is not None:
+            apply_backend_tls(cluster, target.port.name, state, backend_tls, secrets)
+        ir.clusters.append(cluster)
     ir.secrets = [secrets[name] for name in sorted(secrets)]
     return ir

@@ -1,4 +1,5 @@
-"""Attaching HTTPRoutes and GRPCRoutes to Gateway listeners (parentRefs, allowedRoutes, hostnames) and route status."""
+"""Attaching HTTPRoutes and GRPCRoutes to Gateway and ListenerSet listeners (parentRefs, allowedRoutes,
+hostnames) and route status."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from ..resources import Resources
 from . import conditions as c
 from .gateways import GatewayState, ListenerState
 from .hostnames import intersect
+from .listenersets import ListenerSets
 from .options import TranslateOptions
 from .routes import RouteEntry
 
@@ -21,19 +23,20 @@ class Placement:
     hostnames: list[str]
 
 
-def _allowed(ls: ListenerState, kind: str, route_ns: str, gw_ns: str, resources: Resources) -> bool:
+def _allowed(ls: ListenerState, kind: str, route_ns: str, resources: Resources) -> bool:
+    """`Same` is the namespace of the object that declares the listener (a ListenerSet's own)."""
     if (GATEWAY_GROUP, kind) not in ls.supported_kinds:
         return False
     namespaces = ls.spec.allowed_routes.namespaces
     if namespaces.from_ == "All":
         return True
     if namespaces.from_ == "Same":
-        return route_ns == gw_ns
+        return route_ns == ls.owner.namespace
     return namespaces.selector is not None and namespaces.selector.matches(resources.namespace_labels(route_ns))
 
 
 def parent_ref_status(ref: ParentReference) -> dict:
-    out = {"group": ref.group, "kind": ref.kind, "name": ref.name}
+    out: dict[str, str | int] = {"group": ref.group, "kind": ref.kind, "name": ref.name}
     if ref.namespace is not None:
         out["namespace"] = ref.namespace
     if ref.section_name is not None:
@@ -46,23 +49,27 @@ def parent_ref_status(ref: ParentReference) -> dict:
 def attach_route(
     entry: RouteEntry, states: dict[tuple[str, str], GatewayState], resources: Resources,
     invalid_gateways: set[tuple[str, str]], opts: TranslateOptions, placements: dict[tuple[str, str], list[Placement]],
+    listener_sets: ListenerSets | None = None,
 ) -> dict | None:
     """Attach one route to its parents; returns its status (None when no parentRef is ours)."""
     route = entry.route
     cond = c.Conditions(route.generation, opts.transition_time)
     parents = []
     for ref in route.spec.parent_refs:
-        if (ref.group, ref.kind) != (GATEWAY_GROUP, "Gateway"):
+        if ref.group != GATEWAY_GROUP or ref.kind not in ("Gateway", "ListenerSet"):
             continue
-        gw_key = (ref.namespace or route.namespace, ref.name)
-        state = states.get(gw_key)
-        if state is None:
-            if gw_key in resources.gateways:
+        key = (ref.namespace or route.namespace, ref.name)
+        if ref.kind == "ListenerSet":
+            accepted = _attach_to_listener_set(entry, ref, key, states, listener_sets, resources, cond, placements)
+            if accepted is None:
+                continue  # a ListenerSet of another controller's Gateway
+        elif (state := states.get(key)) is None:
+            if key in resources.gateways:
                 continue  # a Gateway of another controller: not ours to report on
-            why = "is invalid" if gw_key in invalid_gateways else "not found"
-            accepted = cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT, f"Gateway {gw_key[0]}/{gw_key[1]} {why}")
+            why = "is invalid" if key in invalid_gateways else "not found"
+            accepted = cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT, f"Gateway {key[0]}/{key[1]} {why}")
         else:
-            accepted = _attach_one(entry, ref, state, resources, cond, placements)
+            accepted = _attach_one(entry, ref, state, state.own_listeners, resources, cond, placements)
         ok, reason, message = entry.resolved
         conds = [accepted, cond(c.RESOLVED_REFS, ok, reason, message)]
         served_500 = ([] if len(entry.invalid_rules) == entry.rule_count else entry.invalid_rules) \
@@ -76,21 +83,38 @@ def attach_route(
     return {"parents": parents} if parents else None
 
 
-def _attach_one(entry, ref, state: GatewayState, resources, cond, placements) -> dict:
+def _attach_to_listener_set(entry, ref, key, states, listener_sets: ListenerSets | None, resources, cond,
+                            placements) -> dict | None:
+    """The Accepted condition for a parentRef to a ListenerSet; None when the ListenerSet is not ours."""
+    ls_state = listener_sets.states.get(key) if listener_sets else None
+    if ls_state is None:
+        orphan = listener_sets.orphans.get(key) if listener_sets else None
+        if key in resources.listener_sets and orphan is None:
+            return None
+        why = f": its {orphan}" if orphan else " not found"
+        return cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT, f"ListenerSet {key[0]}/{key[1]}{why}")
+    if ls_state.rejected is not None:
+        return cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT,
+                    f"ListenerSet {key[0]}/{key[1]} is not accepted: {ls_state.rejected[1]}")
+    return _attach_one(entry, ref, states[ls_state.gateway], ls_state.listeners, resources, cond, placements)
+
+
+def _attach_one(entry, ref, state: GatewayState, listeners: list[ListenerState], resources, cond, placements) -> dict:
+    """Attach to the matching ones of `listeners` (the parent's: the Gateway's own, or a ListenerSet's)."""
     route = entry.route
     candidates = [
-        ls for ls in state.listeners
+        ls for ls in listeners
         if (ref.section_name is None or ls.name == ref.section_name) and (ref.port is None or ls.spec.port == ref.port)
     ]
     if not candidates:
         wanted = " and ".join(x for x in (
             f"sectionName {ref.section_name}" if ref.section_name else "",
             f"port {ref.port}" if ref.port else "") if x)
-        return cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT, f"Gateway has no listener with {wanted}")
+        return cond(c.ACCEPTED, False, c.R_NO_MATCHING_PARENT, f"{ref.kind} has no listener with {wanted}")
     any_allowed = False
     attached: list[tuple[ListenerState, list[str]]] = []
     for ls in candidates:
-        if not _allowed(ls, entry.kind, route.namespace, state.gateway.namespace, resources):
+        if not _allowed(ls, entry.kind, route.namespace, resources):
             continue
         any_allowed = True
         hosts = intersect(ls.spec.hostname, list(route.spec.hostnames))

@@ -1,22 +1,27 @@
 """translate(Resources) -> Translation: IR per programmed Gateway plus every status we own. Pure."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from .. import gcpolicy
 from ..models import GATEWAY_GROUP
 from ..resources import Resources
 from . import policies
 from .assemble import assemble
 from .attach import Placement, attach_route
+from .backendtls import BackendTLSPolicies
 from .gateways import creation_order, gateway_class_status, gateway_states, gateway_status, our_classes
 from .grants import GrantIndex
 from .grpcroutes import translate_grpc_route
 from .incremental import TranslateCache
 from .invalid import invalid_status
+from .listenersets import ListenerSets, listener_set_status, orphan_status
 from .options import TranslateOptions, Translation
-from .routes import translate_route
+from .routes import RouteEntry, translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
-_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2, "GRPCRoute": 3}
+_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3, "GRPCRoute": 4, "BackendTLSPolicy": 5}
 
 
 def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
@@ -40,25 +45,37 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
         out.statuses.append(_status("GatewayClass", "", name, gateway_class_status(classes[name], opts)))
 
     grants = GrantIndex(resources)
-    states = gateway_states(resources, classes, opts, grants)
+    listener_sets = ListenerSets(resources, grants, opts)
+    states = gateway_states(resources, classes, opts, grants, listener_sets)
     by_key = {s.key: s for s in states}
     invalid_gateways = {(i.namespace, i.name) for i in resources.invalid if i.kind == "Gateway"}
+    listener_sets.find_orphans(resources, invalid_gateways)
     placements: dict[tuple[str, str], list[Placement]] = {}
     h2_clusters: set[str] = set()  # clusters a GRPCRoute sends to: HTTP/2 to the backend
     entries = _route_entries(resources, opts, grants, h2_clusters, cache)
     ext = policies.apply(resources, entries, by_key, opts, out)  # kgateway kinds (translate/policies)
     for entry in ext.entries:
-        status = attach_route(entry, by_key, resources, invalid_gateways, opts, placements)
+        status = attach_route(entry, by_key, resources, invalid_gateways, opts, placements, listener_sets)
         if status is not None:
             out.statuses.append(_status(entry.kind, entry.route.namespace, entry.route.name, status))
 
+    for key, ls_state in listener_sets.states.items():
+        out.statuses.append(_status("ListenerSet", *key, listener_set_status(ls_state, opts)))
+    for key, why in listener_sets.orphans.items():
+        out.statuses.append(_status("ListenerSet", *key, orphan_status(resources.listener_sets[key], why, opts)))
+
     endpoint_cache: dict = {}
+    backend_tls = BackendTLSPolicies(resources)
     for state in states:
-        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name, gateway_status(state, opts)))
+        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name,
+                                    gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
-            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters)
+            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters, backend_tls)
             policies.finish_gateway(ir, state.gateway, resources, ext)
             out.gateways[ir.key] = ir
+
+    for policy, status in backend_tls.statuses(opts):
+        out.statuses.append(_status("BackendTLSPolicy", policy.namespace, policy.name, status))
 
     gateway_keys = set(by_key) | invalid_gateways
     for inv in resources.invalid:
@@ -84,8 +101,11 @@ def _route_entries(resources: Resources, opts: TranslateOptions, grants: GrantIn
     stored: dict = {}
     entries = []
     hits = 0
-    for kind, routes, fn in (("HTTPRoute", resources.http_routes, translate_route),
-                             ("GRPCRoute", resources.grpc_routes, translate_grpc_route)):
+    # (kind, its routes, its translator): typed loosely, as one loop serves both kinds
+    kinds: tuple[tuple[str, Mapping[Any, Any], Callable[..., RouteEntry]], ...] = (
+        ("HTTPRoute", resources.http_routes, translate_route),
+        ("GRPCRoute", resources.grpc_routes, translate_grpc_route))
+    for kind, routes, fn in kinds:
         for r in sorted(routes.values(), key=creation_order):
             key = (kind, r.namespace, r.name)
             hit = cache.lookup(key, r) if reuse else None

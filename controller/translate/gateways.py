@@ -1,14 +1,20 @@
 """GatewayClasses and Gateways: which are ours, listener validity and conflicts, bind addresses, status."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from ..ir import SecretIR
 from ..models import GATEWAY_GROUP, KGW_GROUP, Gateway, GatewayClass, Listener
-from ..proxyports import RESERVED, proxy_port
+from ..proxyports import proxy_port
 from ..resources import Resources
 from . import conditions as c
+from .addresses import claim_ports, requested_addresses
+from .gateway_tls import (
+    ClientValidation,
+    apply_frontend_validation,
+    backend_client_certificate,
+    insecure_frontend_condition,
+)
 from .grants import GrantIndex
 from .options import TranslateOptions
 from .tls import listener_certificates
@@ -18,21 +24,39 @@ _HTTP_KINDS = [(GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")]
 ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS}
 
 
+@dataclass(frozen=True)
+class ListenerOwner:
+    """The object that declares a listener: its Gateway, or a ListenerSet attached to that Gateway."""
+
+    kind: str  # "Gateway" | "ListenerSet"
+    namespace: str
+    name: str
+
+
 @dataclass
 class ListenerState:
     spec: Listener
     bind_port: int
     supported_kinds: list[tuple[str, str]]
+    owner: ListenerOwner
     invalid_kinds: list[str] = field(default_factory=list)
     accepted: tuple[bool, str, str] = (True, c.R_ACCEPTED, "Listener is accepted")
     conflict: tuple[str, str] | None = None  # (reason, message)
     attached: set[tuple[str, str, str]] = field(default_factory=set)  # routes as (kind, ns, name)
     secrets: list[SecretIR] = field(default_factory=list)  # HTTPS: usable certificates
     ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS: unusable certificateRefs
+    client_validation: ClientValidation | None = None  # HTTPS: client certificates required (spec.tls.frontend)
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def key(self) -> str:
+        """Unique among the listeners one Envoy serves: a ListenerSet may reuse a Gateway listener's name."""
+        if self.owner.kind == "Gateway":
+            return self.spec.name
+        return f"{self.owner.namespace}/{self.owner.name}/{self.spec.name}"
 
     @property
     def programmable(self) -> bool:
@@ -43,15 +67,23 @@ class ListenerState:
 @dataclass
 class GatewayState:
     gateway: Gateway
-    address: str | None  # None when the requested address cannot be used
+    address: str | None  # the first address it binds; None when it binds nothing (rejected)
     address_problem: str = ""
     parameters_problem: str = ""  # infrastructure.parametersRef cannot be used: the Gateway is rejected
-    listeners: list[ListenerState] = field(default_factory=list)
+    listeners: list[ListenerState] = field(default_factory=list)  # its own, then attached ListenerSets'
     port_conflicts: list[str] = field(default_factory=list)
+    listener_sets: list = field(default_factory=list)  # ListenerSetState (listenersets.py), precedence order
+    addresses: list[str] = field(default_factory=list)  # every address it binds (addresses.py)
+    backend_client: SecretIR | None = None  # the certificate it presents to TLS backends
+    backend_client_problem: tuple[str, str] = ("", "")  # (reason, message) when clientCertificateRef is unusable
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.gateway.namespace, self.gateway.name)
+
+    @property
+    def own_listeners(self) -> list[ListenerState]:
+        return [ls for ls in self.listeners if ls.owner.kind == "Gateway"]
 
 
 def creation_order(obj) -> tuple:
@@ -73,15 +105,6 @@ def gateway_class_status(gc: GatewayClass, opts: TranslateOptions) -> dict:
         cond(c.ACCEPTED, True, c.R_ACCEPTED, f"GatewayClass is accepted by {opts.controller_name}"),
         cond(c.SUPPORTED_VERSION, True, c.R_SUPPORTED_VERSION, "Gateway API v1.6 standard channel"),
     ]}
-
-
-def _bind_address(gw: Gateway, opts: TranslateOptions) -> tuple[str | None, str]:
-    if not gw.spec.addresses:
-        return opts.default_address, ""
-    first = gw.spec.addresses[0]
-    if first.type != "IPAddress":
-        return None, f"address type {first.type} is not supported; only IPAddress can be bound"
-    return str(ipaddress.ip_address(first.value)), ""
 
 
 # infrastructure.parametersRef kinds kgw reads: (group, kind) -> the Resources field holding them.
@@ -106,19 +129,12 @@ def parameters_problem(gw: Gateway, resources: Resources) -> str:
     return f"{where} is invalid: {bad.message}" if bad else f"{where} not found"
 
 
-def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grants, opts: TranslateOptions
-                    ) -> ListenerState:
-    state = ListenerState(listener, proxy_port(listener.port, opts.shift_privileged_ports) + opts.port_offset, [])
-    if listener.protocol not in SUPPORTED_PROTOCOLS:
-        state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
-                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
-        return state
-    if listener.protocol == "HTTPS":
-        if listener.tls and listener.tls.mode == "Passthrough":
-            state.accepted = (False, c.R_UNSUPPORTED_VALUE, "tls.mode Passthrough is not supported on HTTPS listeners")
-            return state
-        state.secrets, state.ref_problems = listener_certificates(gw, listener, resources, grants)
-    allowed = ROUTE_KINDS[listener.protocol]
+def listener_state(owner: ListenerOwner, listener: Listener, resources: Resources, grants, opts: TranslateOptions
+                   ) -> ListenerState:
+    state = ListenerState(listener, proxy_port(listener.port, opts.shift_privileged_ports) + opts.port_offset, [],
+                          owner)
+    # Route kinds first: a listener of a protocol kgw does not serve supports no kind at all
+    allowed = ROUTE_KINDS.get(listener.protocol, [])
     if listener.allowed_routes.kinds is None:
         state.supported_kinds = list(allowed)
     else:
@@ -128,6 +144,16 @@ def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grant
                     state.supported_kinds.append((rgk.group, rgk.kind))
             else:
                 state.invalid_kinds.append(f"{rgk.group}/{rgk.kind}" if rgk.group else rgk.kind)
+    if listener.protocol not in SUPPORTED_PROTOCOLS:
+        state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
+                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
+        return state
+    if listener.protocol == "HTTPS":
+        if listener.tls and listener.tls.mode == "Passthrough":
+            state.accepted = (False, c.R_UNSUPPORTED_VALUE, "tls.mode Passthrough is not supported on HTTPS listeners")
+            return state
+        state.secrets, state.ref_problems = listener_certificates(owner.kind, owner.namespace, listener, resources,
+                                                                  grants)
     if state.bind_port > 65535:
         state.accepted = (False, c.R_PORT_UNAVAILABLE,
                           f"port {listener.port} + offset {opts.port_offset} is above 65535")
@@ -155,14 +181,10 @@ def _mark_conflicts(listeners: list[ListenerState]) -> None:
                                    f"{host or '(any)'}")
 
 
-def _overlaps(a: str, b: str) -> bool:
-    # An unspecified address (0.0.0.0 or ::) takes the port on every address, so it clashes with all.
-    return a == b or ipaddress.ip_address(a).is_unspecified or ipaddress.ip_address(b).is_unspecified
-
-
 def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions,
-                   grants=None) -> list[GatewayState]:
-    """Our Gateways, oldest first; the older Gateway keeps a contested address:port."""
+                   grants=None, listener_sets=None) -> list[GatewayState]:
+    """Our Gateways, oldest first; the older Gateway keeps a contested address:port. `listener_sets`
+    (listenersets.ListenerSets) adds the listeners of the ListenerSets each Gateway accepts, after its own."""
     if grants is None:
         grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
@@ -170,40 +192,22 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
     claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
     states: list[GatewayState] = []
     for gw in ours:
-        address, problem = _bind_address(gw, opts)
-        state = GatewayState(gw, address, problem, parameters_problem(gw, resources))
+        addresses, problem = requested_addresses(gw, opts)
+        state = GatewayState(gw, addresses[0] if addresses else None, problem, parameters_problem(gw, resources))
         if state.parameters_problem:
             state.address = None  # rejected: binds nothing, serves nothing
-        state.listeners = [_listener_state(gw, listener, resources, grants, opts) for listener in gw.spec.listeners]
+        owner = ListenerOwner("Gateway", gw.namespace, gw.name)
+        state.listeners = [listener_state(owner, listener, resources, grants, opts) for listener in gw.spec.listeners]
         _mark_conflicts(state.listeners)
-        if address is not None:
-            taken_here: set[int] = set()
-            declared_for: dict[int, int] = {}  # bind port -> the declared port that took it
-            for ls in state.listeners:
-                if not ls.programmable:
-                    continue
-                reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
-                if reserved:
-                    msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                other = declared_for.setdefault(ls.bind_port, ls.spec.port)
-                if other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
-                    msg = (f"port {ls.spec.port} is served on {ls.bind_port}, which port {other} of this Gateway "
-                           "already uses")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                owner = next((o for a, p, o in claimed if p == ls.bind_port and _overlaps(a, address)), None)
-                if owner is not None:
-                    msg = (f"{address}:{ls.bind_port} is already bound by Gateway {owner}, which takes precedence "
-                           "(older, or first by namespace/name)")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                else:
-                    taken_here.add(ls.bind_port)
-            claimed.extend((address, port, f"{gw.namespace}/{gw.name}") for port in sorted(taken_here))
+        if listener_sets is not None:
+            listener_sets.attach(state)
+        apply_frontend_validation(gw, state.listeners, resources, grants)
+        state.backend_client, state.backend_client_problem = backend_client_certificate(gw, resources, grants)
+        if state.address is not None:
+            state.addresses = claim_ports(state, addresses, claimed, opts)
+            state.address = state.addresses[0]
+        if listener_sets is not None:
+            listener_sets.settle(state)
         states.append(state)
     return states
 
@@ -214,8 +218,8 @@ _NOT_ACCEPTED_PARAMETERS = "the Gateway is not accepted: its parametersRef is in
 def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
     gw = state.gateway
     cond = c.Conditions(gw.generation, opts.transition_time)
-    usable = [ls for ls in state.listeners if ls.programmable]
-    invalid = [ls.name for ls in state.listeners if not ls.programmable]
+    usable = [ls for ls in state.own_listeners if ls.programmable]
+    invalid = [ls.name for ls in state.own_listeners if not ls.programmable]
     if state.parameters_problem:
         accepted = cond(c.ACCEPTED, False, c.R_INVALID_PARAMETERS, state.parameters_problem)
         programmed = cond(c.PROGRAMMED, False, c.R_INVALID, _NOT_ACCEPTED_PARAMETERS)
@@ -237,25 +241,36 @@ def gateway_status(state: GatewayState, opts: TranslateOptions) -> dict:
             programmed = cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Gateway is programmed")
     status: dict = {}
     if state.address is not None and usable:
-        status["addresses"] = [{"type": "IPAddress", "value": state.address}]
+        status["addresses"] = [{"type": "IPAddress", "value": a} for a in state.addresses]
     status["conditions"] = [accepted, programmed]
+    if gw.spec.tls is not None and gw.spec.tls.backend is not None:
+        reason, message = state.backend_client_problem
+        status["conditions"].append(cond(c.RESOLVED_REFS, False, reason, message) if reason
+                                    else cond(c.RESOLVED_REFS, True, c.R_RESOLVED_REFS, "All references are resolved"))
+    insecure = insecure_frontend_condition(gw, cond)
+    if insecure is not None:
+        status["conditions"].append(insecure)
     rejected = _NOT_ACCEPTED_PARAMETERS if state.parameters_problem else state.address_problem
-    status["listeners"] = [_listener_status(ls, cond, rejected) for ls in state.listeners]
+    status["listeners"] = [listener_status(ls, cond, rejected) for ls in state.own_listeners]
+    if state.gateway.spec.allowed_listeners is not None or state.listener_sets:
+        status["attachedListenerSets"] = sum(1 for s in state.listener_sets if s.accepted)
     return status
 
 
-def _listener_status(ls: ListenerState, cond: c.Conditions, rejected: str = "") -> dict:
-    """`rejected`: why the whole Gateway serves nothing (then no listener is programmed)."""
+def listener_status(ls: ListenerState, cond: c.Conditions, rejected: str = "") -> dict:
+    """`rejected`: why the whole Gateway serves nothing (then no listener is programmed). A conflicted
+    listener is neither accepted nor programmed, with the conflict's reason on all three conditions."""
     ok, reason, message = ls.accepted
-    conds = [cond(c.ACCEPTED, ok, reason, message)]
     if ls.conflict:
-        conds.append(cond(c.CONFLICTED, True, *ls.conflict))
+        conds = [cond(c.ACCEPTED, False, *ls.conflict), cond(c.CONFLICTED, True, *ls.conflict)]
     else:
-        conds.append(cond(c.CONFLICTED, False, c.R_NO_CONFLICTS, "No conflicts"))
+        conds = [cond(c.ACCEPTED, ok, reason, message), cond(c.CONFLICTED, False, c.R_NO_CONFLICTS, "No conflicts")]
     if ls.programmable and not rejected:
         conds.append(cond(c.PROGRAMMED, True, c.R_PROGRAMMED, "Listener is programmed"))
+    elif ls.conflict:
+        conds.append(cond(c.PROGRAMMED, False, *ls.conflict))
     else:
-        why = ls.conflict[1] if ls.conflict else message if not ok else rejected or "no usable TLS certificate"
+        why = message if not ok else rejected or "no usable TLS certificate"
         conds.append(cond(c.PROGRAMMED, False, c.R_INVALID, why))
     if ls.invalid_kinds:
         conds.append(cond(c.RESOLVED_REFS, False, c.R_INVALID_ROUTE_KINDS,

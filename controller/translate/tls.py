@@ -17,14 +17,14 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from ..ir import SecretIR
-from ..models import Gateway, Listener
+from ..models import Listener
 from ..resources import Resources
 from . import conditions as c
 
 R_INVALID_CERTIFICATE_REF = "InvalidCertificateRef"
 
 
-def _value(secret, key: str) -> str | None:
+def secret_value(secret, key: str) -> str | None:
     if key in secret.string_data:
         return secret.string_data[key]
     raw = secret.data.get(key)
@@ -56,9 +56,10 @@ def pem_problem(cert: str | None, key: str | None) -> str:
     return ""
 
 
-def listener_certificates(gw: Gateway, listener: Listener, resources: Resources, grants
+def listener_certificates(owner_kind: str, owner_ns: str, listener: Listener, resources: Resources, grants
                           ) -> tuple[list[SecretIR], list[tuple[str, str]]]:
-    """(usable secrets, [(reason, message)] for every certificateRef that cannot be used)."""
+    """(usable secrets, [(reason, message)] for every certificateRef that cannot be used). The listener is
+    declared by a Gateway or a ListenerSet (`owner_kind`) of `owner_ns`: Secrets elsewhere need a grant."""
     secrets: list[SecretIR] = []
     problems: list[tuple[str, str]] = []
     refs = listener.tls.certificate_refs if listener.tls else []
@@ -66,22 +67,25 @@ def listener_certificates(gw: Gateway, listener: Listener, resources: Resources,
         problems.append((R_INVALID_CERTIFICATE_REF, "an HTTPS listener needs tls.certificateRefs"))
     for i, ref in enumerate(refs):
         where = f"tls.certificateRefs[{i}]"
-        ns = ref.namespace or gw.namespace
+        ns = ref.namespace or owner_ns
         if (ref.group, ref.kind) != ("", "Secret"):
-            problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: kind {ref.group or 'core'}/{ref.kind} is not supported"))
+            problems.append((R_INVALID_CERTIFICATE_REF,
+                             f"{where}: kind {ref.group or 'core'}/{ref.kind} is not supported"))
             continue
-        if ns != gw.namespace and not grants.allows(gw.namespace, "Gateway", ns, "Secret", ref.name):
+        if ns != owner_ns and not grants.allows(owner_ns, owner_kind, ns, "Secret", ref.name):
             problems.append((c.R_REF_NOT_PERMITTED,
-                             f"{where}: Secret {ns}/{ref.name} is in another namespace and no ReferenceGrant allows it"))
+                             f"{where}: Secret {ns}/{ref.name} is in another namespace "
+                             "and no ReferenceGrant allows it"))
             continue
         secret = resources.secrets.get((ns, ref.name))
         if secret is None:
             problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name} not found"))
             continue
-        cert, key = _value(secret, "tls.crt"), _value(secret, "tls.key")
+        cert, key = secret_value(secret, "tls.crt"), secret_value(secret, "tls.key")
         problem = pem_problem(cert, key)
         if problem:
             problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name}: {problem}"))
             continue
+        assert cert is not None and key is not None  # pem_problem() reports a missing one
         secrets.append(SecretIR(f"{ns}/{ref.name}", cert, key))
     return secrets, problems

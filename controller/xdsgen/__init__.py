@@ -32,11 +32,15 @@ def to_xds(gw: GatewayIR) -> XdsResources:
 def _to_xds(gw: GatewayIR) -> XdsResources:
     ctx = XdsContext.of(gw)
     clusters = {c.name: cluster(c) for c in gw.clusters}
+    assignments = {}
+    for c in gw.clusters:
+        name = clusters[c.name].eds_cluster_config.service_name
+        assignments[name] = load_assignment(c, name)
     if gw.ext is not None:
         clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)
     out = {
         CLUSTER: clusters,
-        ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
+        ENDPOINT: assignments,
         LISTENER: {lis.name: listener(ctx, lis) for lis in gw.listeners},
         ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(ctx, lis).items()},
     }

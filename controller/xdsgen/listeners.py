@@ -9,10 +9,10 @@ from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
-from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
+from envoy.extensions.transport_sockets.tls.v3 import common_pb2, secret_pb2, tls_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
-from ..ir import FilterChainIR, ListenerIR, VirtualHostIR
+from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
 from . import httpfilters, telemetry
 from .common import ads_source, packed
 from .context import XdsContext
@@ -86,6 +86,8 @@ def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_c
     common.alpn_protocols.extend(["h2", "http/1.1"])
     common.tls_certificate_sds_secret_configs.extend(
         secret_pb2.SdsSecretConfig(name=name, sds_config=ads_source()) for name in fc.secrets)
+    if ir.client_validation is not None:
+        _client_validation(tls, ir.client_validation)
     hcm = http_connection_manager(ctx, ir, fc.name, fc.virtual_hosts)
     return listener_components_pb2.FilterChain(
         name=fc.name,
@@ -93,6 +95,20 @@ def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_c
         transport_socket=base_pb2.TransportSocket(name=TLS_TRANSPORT_SOCKET, typed_config=packed(tls)),
         filters=[listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(hcm))],
     )
+
+
+def _client_validation(tls: tls_pb2.DownstreamTlsContext, v: ClientValidationIR) -> None:
+    """Ask for a client certificate checked against the CA bundle (SDS). AllowValidOnly requires one that
+    verifies; AllowInsecureFallback still asks, but lets clients in without one or with one that fails."""
+    sds = secret_pb2.SdsSecretConfig(name=v.ca_secret, sds_config=ads_source())
+    if v.insecure_fallback:
+        combined = tls.common_tls_context.combined_validation_context
+        combined.default_validation_context.trust_chain_verification = \
+            common_pb2.CertificateValidationContext.ACCEPT_UNTRUSTED
+        combined.validation_context_sds_secret_config.CopyFrom(sds)
+    else:
+        tls.common_tls_context.validation_context_sds_secret_config.CopyFrom(sds)
+        tls.require_client_certificate.value = True
 
 
 def listener(ctx: XdsContext, ir: ListenerIR) -> listener_pb2.Listener:

@@ -18,6 +18,7 @@ from envoy.extensions.tracers.opentelemetry.samplers.v3 import always_on_sampler
 from envoy.type.tracing.v3 import custom_tag_pb2
 from envoy.type.v3 import percent_pb2
 from google.protobuf import duration_pb2, json_format
+
 from kgw_rules.wire import stats as wire_stats
 
 from ..ir_ext import AccessLogIR, CustomTagIR, GrpcServiceIR, RouteTracingIR, TracingIR

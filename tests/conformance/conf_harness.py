@@ -19,9 +19,13 @@ from pathlib import Path
 import yaml
 from conf_certs import make_ca, make_leaf
 from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret_yaml
+from conf_pki import TLS_BACKENDS, make_pki
 from conf_routes import ROUTES
 from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
+from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
+from conf_upstream_tls import ALL_MANIFESTS as TLS_MANIFESTS
 
 from kgw_controller import echo, echo_grpc
 from kgw_controller.proxyports import PRIVILEGED_SHIFT, proxy_port
@@ -39,13 +43,22 @@ def _free(addr: str, port: int) -> bool:
 
 
 def _bound(manifests: list[str]) -> set[tuple[str, int]]:
-    """(address, declared port) of every listener of the Gateways that name an address."""
-    out = set()
+    """(address, declared port) of every listener of the Gateways that name an address, and of the
+    ListenerSets attached to them."""
+    out, addresses, sets = set(), {}, []
     for text in manifests:
         for doc in yaml.safe_load_all(text):
             if doc and doc["kind"] == "Gateway" and doc["spec"].get("addresses"):
-                address = doc["spec"]["addresses"][0]["value"]
-                out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
+                # an address without a value is the default one both modes bind (127.0.0.1)
+                values = [a.get("value") or "127.0.0.1" for a in doc["spec"]["addresses"]
+                          if a.get("type", "IPAddress") == "IPAddress"]
+                addresses[doc["metadata"]["name"]] = values
+                out.update((address, ls["port"]) for address in values for ls in doc["spec"]["listeners"])
+            elif doc and doc["kind"] == "ListenerSet":
+                sets.append(doc)
+    for doc in sets:
+        for address in addresses.get(doc["spec"]["parentRef"]["name"], ()):
+            out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
     return out
 
 
@@ -59,9 +72,10 @@ def _pick_offset(bound: set[tuple[str, int]]) -> int:
 
 
 def _pick_backend_port() -> int:
+    addresses = [addr for _, addr, _ in BACKENDS.values()] + [addr for _, addr in TLS_BACKENDS.values()]
     for _ in range(200):
         port = random.randrange(20000, 60000)
-        if all(_free(addr, port) for _, addr, _ in BACKENDS.values()):
+        if all(_free(addr, port) for addr in addresses):
             return port
     raise RuntimeError("no port free on every backend address")
 
@@ -87,14 +101,21 @@ class Harness:
         infra = infra_yaml(self.backend_port, self.certs)
         infra += "---\n" + secret_yaml(VALIDITY_CERT, INFRA, *make_leaf(root, ca, "validity", VALIDITY_HOSTS))
         infra += secret_yaml(CERTIFICATE, WEB, *make_leaf(root, ca, "certificate", ["secure.test.com"]))
+        self.pki = make_pki(root / "pki")
+        infra += self.pki.manifests
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
-                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS]))
+                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
+                                           *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
                 self.grpc_backends[name] = echo_grpc.start(addr, self.backend_port, namespace=ns, service=name)[0]
             else:
                 self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name)
+        for name, (ns, addr) in TLS_BACKENDS.items():
+            tls = self.pki.server_context("tls-checks-ca-certificate" if "client-cert" in name else None)
+            self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name,
+                                                            tls=tls)
         self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
                      else UpMode(root, self.offset))
         self.write("00-infra.yaml", infra)
@@ -173,9 +194,12 @@ class Harness:
             conn.close()
 
     def https(self, sni: str, host: str, path: str = "/", port: int = 443, timeout: float = 5.0,
-              address: str = GATEWAY_ADDRESS) -> Response:
+              address: str = GATEWAY_ADDRESS, client_certificate: str | None = None) -> Response:
+        """`client_certificate`: the name of a client certificate Secret of the PKI (conf_pki.py) to present."""
         ctx = ssl.create_default_context(cafile=self.ca_file)
         ctx.check_hostname = False  # SNI and Host differ on purpose in some cases; the chain is still verified
+        if client_certificate:
+            ctx.load_cert_chain(*self.pki.client_files[client_certificate])
         conn = _SNIConnection(address, self.port(port), timeout=timeout, context=ctx)
         conn.sni = sni
         try:

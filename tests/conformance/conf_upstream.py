@@ -34,6 +34,22 @@ UPSTREAM_ADDRESSES = {
     **{f"gateway-certificate-{n}": f"127.0.0.{34 + i}"
        for i, n in enumerate(("nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"))},
     "gateway-only-unsupported-protocols": "127.0.0.38",
+    # ListenerSet tests (conf_upstream_listenerset.py)
+    **{name: f"127.0.0.{40 + i}" for i, name in enumerate((
+        "gateway-does-not-allow-listenerset", "gateway-default-does-not-allow-listenerset",
+        "gateway-allows-listenerset-in-same-namespace", "gateway-allows-listenerset-in-selected-namespace",
+        "gateway-with-listener-sets-test-allowed-routes", "gateway-with-listener-sets-test-supported-route-kinds",
+        "gateway-dual-parentref", "gateway-section-name", "gateway-with-listenerset-hostname-conflict",
+        "gateway-with-listenerset-protocol-conflict", "gateway-with-listener-sets-http-routing",
+        "gateway-with-listener-sets-test-reference-grant", "gateway-parentref"))},
+    # TLS tests (conf_upstream_tls.py) and the remaining Gateway-level ones
+    **{name: f"127.0.0.{70 + i}" for i, name in enumerate((
+        "invalid-default-client-validation-config", "client-validation-default", "client-validation-insecure-fallback",
+        "gateway-with-invalid-client-cert-validation", "gateway-tls-backend-client-certificate",
+        "gateway-client-certificate-nonexistent-secret", "gateway-client-certificate-unsupported-group",
+        "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
+        "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata",
+        "address-holder", "http-listener-isolation", "http-listener-isolation-with-hostname-intersection"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]

@@ -173,6 +173,7 @@ class ClusterMode:
         self.controller: Controller | None = None
         self.envoys: dict[str, LocalEnvoy] = {}
         self._starts = 0
+        self._envoys_started = 0
         self._ensure_namespace(CONTROLLER_NAMESPACE)
         install_chart(self.api, CONTROLLER_NAMESPACE)
 
@@ -262,7 +263,7 @@ class ClusterMode:
     def admin(self, path: str) -> tuple[int, dict]:
         return admin_json(self.controller.admin_port, path)
 
-    def settle(self, timeout: float = 30.0, need_gateways: bool = True) -> None:
+    def settle(self, timeout: float = 60.0, need_gateways: bool = True) -> None:
         """The controller applied every write (its snapshot's resourceVersions cover ours), the leader wrote
         that generation's statuses, every Gateway has a running proxy, and every proxy ACKed."""
         deadline = time.monotonic() + timeout
@@ -290,7 +291,8 @@ class ClusterMode:
             if cm is None or secret is None or deployment is None:
                 continue  # not deployed yet: the next settle() round looks again
             args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
-            workdir = self.root / "envoys" / f"{ns}-{name}-{self._starts}-{len(self.envoys)}"
+            self._envoys_started += 1  # a Gateway deleted and applied again gets a fresh directory
+            workdir = self.root / "envoys" / f"{ns}-{name}-{self._starts}-{self._envoys_started}"
             workdir.mkdir(parents=True)
             self.envoys[key] = LocalEnvoy(workdir, cm["data"]["envoy.json"], secret["data"], args)
         for key in sorted(set(self.envoys) - set(gateways)):
@@ -315,8 +317,11 @@ class ClusterMode:
         envoy = self.envoys[gateway]
         return "http://" + wait_for(lambda: envoy.admin_address(), 10, "Envoy admin address")
 
-    def gateway_address(self, gateway: str, bound: str) -> dict:
-        """In a cluster a Gateway is reached through its proxy Service: that is the address it reports."""
+    def gateway_address(self, gateway: str, bound: str | None) -> dict:
+        """A Gateway that asks for an address reports it (its proxy binds it); one that does not is reached
+        through its proxy Service, whose address it reports."""
+        if bound:
+            return {"type": "IPAddress", "value": bound}
         ns, name = gateway.split("/", 1)
         svc = get(self.api, kinds.SERVICE, ns, name)
         return {"type": "IPAddress", "value": svc["spec"]["clusterIP"]}

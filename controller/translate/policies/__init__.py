@@ -51,8 +51,8 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
 
 
 def _direct_responses(filters) -> list:
-    return [f.extension_ref for f in filters
-            if f.type == "ExtensionRef" and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
+    return [f.extension_ref for f in filters if f.type == "ExtensionRef"
+            and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
 
 
 def apply(resources, entries, gateway_keys, opts, out) -> ExtState:

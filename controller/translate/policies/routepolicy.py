@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import kgw_rules
 from kgw_rules.wire import Needs, program_needs
 
-from ...ir_ext import ProgramIR
+from ...ir_ext import ProgramIR, RouteTracingIR
 from ...models import GATEWAY_GROUP
 from ..gateways import creation_order
 from .backends import route_ext
@@ -136,12 +136,13 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                       key=creation_order)
     per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
     route_irs: dict[int, object] = {}
-    tracing: dict[int, tuple[int, int, object]] = {}  # id(RouteIR) -> (level, -age, RouteTracingIR): max wins
+    tracing: dict[int, tuple[int, int, RouteTracingIR]] = {}  # id(RouteIR) -> (level, -age, tracing): max wins
     for age, policy in enumerate(policies):
-        pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
+        pid: str | None = None  # the policy's program, if it has one
         anc = Ancestors(policy, opts)
         problem, broken = "", False
         if policy.spec.transformation is not None:
+            pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
             blob, error = compile_policy(policy)
             # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
             last_good = opts.last_good_programs.get(pid) if blob is None else None
@@ -153,13 +154,12 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                 broken, problem = True, f"{error} (targeted routes answer 500 until it compiles)"
             if blob is not None:
                 result.programs[pid] = program_ir(pid, blob, last_good=bool(problem))
-        else:
-            pid = None
         for ref in policy.spec.targets:
             if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
                 if policy.spec.tracing is not None:  # as kgateway's CRD rule says
-                    problem = "; ".join(filter(None, [problem, "spec.tracing: only HTTPRoute and GRPCRoute targets "
-                                                              "take tracing overrides (set it on an HTTPListenerPolicy)"]))
+                    why = ("spec.tracing: only HTTPRoute and GRPCRoute targets take tracing overrides (set it on an "
+                           "HTTPListenerPolicy)")
+                    problem = "; ".join(filter(None, [problem, why]))
                 key = (policy.namespace, ref.name)
                 if key not in gateway_keys:
                     anc.add(ref, problem, found=False)
@@ -190,11 +190,11 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                         route_irs[id(ir)] = ir
             anc.add(ref, problem, found=True)
         statuses.append(anc.status())
-    for key, items in per_route.items():
-        ext = route_ext(route_irs[key])
+    for ir_id, items in per_route.items():
+        ext = route_ext(route_irs[ir_id])
         ext.programs = [pid for _, _, pid in sorted(items)]
-    for key, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
-        route_ext(route_irs[key]).tracing = chosen
+    for ir_id, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
+        route_ext(route_irs[ir_id]).tracing = chosen
     return edits.result(entries)
 
 

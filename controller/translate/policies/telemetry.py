@@ -27,7 +27,7 @@ from ...ir_ext import (
 )
 from ...models.kgateway_telemetry import CommonGrpcService, CustomAttribute, RouteTracing, Tracing
 from ..assemble import endpoints
-from ..backends import resolve_backend
+from ..backends import ResolvedBackend, resolve_backend
 from ..extensions import ExtensionRefError, RouteContext
 from ..grants import GrantIndex
 from .backends import backend_cluster
@@ -40,7 +40,7 @@ _UNITS_MS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 class TelemetryClusters:
     """The collectors one Gateway's telemetry sends to, by cluster name."""
 
-    services: dict[str, tuple] = field(default_factory=dict)  # name -> ResolvedBackend of a Service port
+    services: dict[str, ResolvedBackend] = field(default_factory=dict)  # each resolved to a Service port
     backends: dict[str, BackendClusterIR] = field(default_factory=dict)
 
 
@@ -146,6 +146,7 @@ class TelemetryResolver:
 
     def tracing(self, t: Tracing, where: str, gateway: tuple[str, str]) -> TracingIR | None:
         otel = t.provider.open_telemetry
+        assert otel is not None  # TracingProvider's validator requires it
         grpc = self.grpc(otel.grpc_service, f"{where}.provider.openTelemetry.grpcService")
         if grpc is None:
             return None
@@ -169,6 +170,7 @@ def custom_tags(attributes: list[CustomAttribute]) -> list[CustomTagIR]:
             out.append(CustomTagIR(a.name, "request_header", a.request_header.name, a.request_header.default_value))
         else:
             m = a.metadata
+            assert m is not None  # CustomAttribute's validator requires exactly one source
             out.append(CustomTagIR(a.name, "metadata", m.metadata_key.key, m.default_value, m.kind.lower(),
                                    [seg.key for seg in m.metadata_key.path]))
     return out
@@ -216,6 +218,7 @@ def finish(ir: GatewayIR, ext: GatewayExtIR, resources, clusters: TelemetryClust
         if log.otel is not None:
             log.otel = OtelLogIR(**_rewrite(dataclasses.asdict(log.otel), names))
     for name, target in sorted(clusters.services.items()):
+        assert target.key is not None and target.port is not None  # only Service ports are kept (grpc())
         ir.clusters.append(ClusterIR(name, *target.key, endpoints(resources, target.key, target.port), http2=True))
     ir.clusters.sort(key=lambda c: c.name)
     ext.backend_clusters = sorted([*ext.backend_clusters, *clusters.backends.values()], key=lambda b: b.name)

@@ -54,6 +54,7 @@ def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
 def bundle(ctx: XdsContext) -> bytes:
     """The plugin configuration: every program and, per route that runs programs, its list."""
     ext = ctx.ext
+    assert ext is not None  # resources() asks only for a Gateway that runs programs
     table, seen = [], set()
     for r in ctx.routes:
         if r.name not in ctx.program_routes or r.name in seen:
@@ -69,7 +70,7 @@ def route_label(route: RouteIR) -> str:
     return route.ref.label if route.ref else route.name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _wasm(filename: str) -> bytes:
     """The module travels inline, over xDS: a proxy pod has no kgw package on its filesystem, and the same
     bytes (one V8 module per worker, shared by every configuration that names them) serve every Gateway."""

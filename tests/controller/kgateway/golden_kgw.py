@@ -1,6 +1,7 @@
 """Golden cases for kgateway kinds: `<case>.in.yaml` -> `<case>.ir.yaml` (errors, statuses of every kind,
-programs, IR) and `<case>.xds.yaml` (xDS, HttpConnectionManagers as their difference from the defaults). Bytecode and the filter's path are replaced by digests/placeholders so goldens survive
-compiler changes and checkouts. A case may start with `# last_good: {id: rules source}`."""
+programs, IR) and `<case>.xds.yaml` (xDS, HttpConnectionManagers as their difference from the defaults).
+Bytecode and the filter's path are replaced by digests/placeholders so goldens survive compiler changes and
+checkouts. A case may start with `# last_good: {id: rules source}`."""
 from __future__ import annotations
 
 import base64

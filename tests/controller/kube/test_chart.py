@@ -92,7 +92,8 @@ def test_monitors_are_off_by_default_and_select_what_the_deployer_renders():
 
     assert not {"PodMonitor", "ServiceMonitor"} & {d["kind"] for d in render("kgateway-system")}
     docs = render("kgateway-system", "--set", "monitoring.podMonitor.enabled=true",
-                  "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.podMonitor.labels.release=prom",
+                  "--set", "monitoring.serviceMonitor.enabled=true",
+                  "--set", "monitoring.podMonitor.labels.release=prom",
                   "--set", "monitoring.dashboard.enabled=true")
     pm = next(d for d in docs if d["kind"] == "PodMonitor")
     assert pm["apiVersion"] == "monitoring.coreos.com/v1" and pm["metadata"]["labels"]["release"] == "prom"

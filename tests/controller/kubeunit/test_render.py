@@ -43,7 +43,9 @@ def test_config_change_rolls_the_pods():
     a = _by_kind(render(GW, {}, {"tls.crt": "a"}, OPTS))["Deployment"]
     b = _by_kind(render(GW, {}, {"tls.crt": "b"}, OPTS))["Deployment"]
     key = "kgw.dev/config-checksum"
-    assert a["spec"]["template"]["metadata"]["annotations"][key] != b["spec"]["template"]["metadata"]["annotations"][key]
+    annotations_a = a["spec"]["template"]["metadata"]["annotations"]
+    annotations_b = b["spec"]["template"]["metadata"]["annotations"]
+    assert annotations_a[key] != annotations_b[key]
 
 
 def test_gateway_parameters_override_class_parameters():
@@ -62,7 +64,8 @@ def test_native_data_plane_copies_the_module_into_the_proxy_pod():
     pod = _by_kind(render(GW, merged, {}, opts))["Deployment"]["spec"]["template"]["spec"]
     (init,) = pod["initContainers"]
     assert init["image"] == "registry.example/kgw:1.2" and init["command"][0] == "python"
-    assert "kgw_rules.native_module_path()" in init["command"][-1] and "/kgw-native/libkgw_rules.so" in init["command"][-1]
+    copy = init["command"][-1]
+    assert "kgw_rules.native_module_path()" in copy and "/kgw-native/libkgw_rules.so" in copy
     assert init["securityContext"]["runAsNonRoot"] and init["securityContext"]["readOnlyRootFilesystem"]
     envoy = pod["containers"][0]
     assert {"name": "ENVOY_DYNAMIC_MODULES_SEARCH_PATH", "value": "/kgw-native"} in envoy["env"]
@@ -106,3 +109,23 @@ def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
     assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
     assert [p["containerPort"] for p in ports if p["name"] not in ("ready", "metrics")] == [10082, 9000]
+
+
+def test_infrastructure_labels_and_annotations_reach_every_object_and_the_pods():
+    gw = {**GW, "spec": {**GW["spec"], "infrastructure": {
+        "labels": {"key2": "value2", "gateway.networking.k8s.io/gateway-name": "spoofed"},
+        "annotations": {"key1": "value1"}}}}
+    objs = render(gw, {}, {}, OPTS)
+    for o in objs:
+        assert o["metadata"]["labels"]["key2"] == "value2", o["kind"]
+        assert o["metadata"]["labels"]["gateway.networking.k8s.io/gateway-name"] == "web"  # ours win a clash
+        assert o["metadata"]["annotations"]["key1"] == "value1", o["kind"]
+    template = _by_kind(objs)["Deployment"]["spec"]["template"]["metadata"]
+    assert template["labels"]["key2"] == "value2" and template["annotations"]["key1"] == "value1"
+    # the selector stays kgw's own: a label change never orphans the running pods
+    assert "key2" not in _by_kind(objs)["Deployment"]["spec"]["selector"]["matchLabels"]
+
+
+def test_listener_set_ports_get_service_ports():
+    svc = _by_kind(render(GW, {}, {}, OPTS, listener_set_ports=[80, 9000]))["Service"]["spec"]
+    assert [(p["port"], p["targetPort"]) for p in svc["ports"]] == [(80, 10080), (8443, 8443), (9000, 9000)]

@@ -7,6 +7,7 @@ A case may start with a comment line `# options: {port_offset: 10000}` giving Tr
 from __future__ import annotations
 
 import functools
+import json
 import pathlib
 
 import yaml
@@ -50,12 +51,20 @@ def _placeholders_back(value, pem: dict[str, str]):
         return {k: _placeholders_back(v, pem) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders_back(v, pem) for v in value]
-    return next((name for name, text in pem.items() if value == text), value)
+    exact = next((name for name, text in pem.items() if value == text), None)
+    if exact is not None or not isinstance(value, str):
+        return value if exact is None else exact
+    for name, text in pem.items():  # a bundle of several PEM blocks (CA certificates)
+        value = value.replace(text.strip(), name)
+    return value
 
 
 def run_case(name: str) -> tuple[dict, dict, dict]:
     """(inputs -> IR golden: errors, statuses, IR; IR -> xDS golden; {gateway key: xDS resources})."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
+    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
+    for placeholder, value in pem.items():
+        text = text.replace(f'"{placeholder}"', json.dumps(value))
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
@@ -64,4 +73,4 @@ def run_case(name: str) -> tuple[dict, dict, dict]:
         "statuses": result.statuses,
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
     }
-    return ir_doc, xds_dump(xds), xds
+    return _placeholders_back(ir_doc, pem), _placeholders_back(xds_dump(xds), pem), xds

@@ -21,7 +21,7 @@ from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET
 def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
     boot = bootstrap_pb2.Bootstrap()
     boot.node.id, boot.node.cluster = "validate", "validate"
-    for name, lis in resources[LISTENER].items():
+    for lis in resources[LISTENER].values():
         copy = boot.static_resources.listeners.add()
         copy.CopyFrom(lis)
         for chain in copy.filter_chains:
@@ -32,33 +32,67 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
                 hcm.ClearField("rds")
                 hcm.route_config.CopyFrom(resources[ROUTE][rds_name])
                 flt.typed_config.Pack(hcm)
-    if resources.get(SECRET):
-        _static_secrets(boot, resources[SECRET])
-    for name, cluster in resources[CLUSTER].items():
+    for cluster in resources[CLUSTER].values():
         copy = boot.static_resources.clusters.add()
         copy.CopyFrom(cluster)
         if cluster.type != cluster_pb2.Cluster.EDS:  # a kgateway Backend: its endpoints are inline already
             continue
         copy.ClearField("eds_cluster_config")
         copy.type = cluster_pb2.Cluster.STATIC
-        copy.load_assignment.CopyFrom(resources[ENDPOINT][name])
+        copy.load_assignment.CopyFrom(resources[ENDPOINT][cluster.eds_cluster_config.service_name])
+    if resources.get(SECRET):
+        _static_secrets(boot, resources[SECRET])
     return boot
 
 
 def _static_secrets(boot, secrets: dict) -> None:
     """SDS over ADS cannot be resolved offline: the secrets become static ones of the same names, exactly as
-    SDS would send them (so Envoy checks their PEM too), and the TLS contexts name them."""
+    SDS would send them (so Envoy checks their PEM too), and the TLS contexts (listeners' and clusters') name
+    them."""
     boot.static_resources.secrets.extend(secrets.values())
     for lis in boot.static_resources.listeners:
         for chain in lis.filter_chains:
-            if not chain.HasField("transport_socket"):
-                continue
-            ctx = tls_pb2.DownstreamTlsContext()
-            chain.transport_socket.typed_config.Unpack(ctx)
-            for sds in ctx.common_tls_context.tls_certificate_sds_secret_configs:
-                assert sds.name in secrets, f"filter chain {chain.name} names unknown secret {sds.name}"
-                sds.ClearField("sds_config")  # a bare name means a static secret
-            chain.transport_socket.typed_config.Pack(ctx)
+            if chain.HasField("transport_socket"):
+                _name_static(chain.transport_socket, tls_pb2.DownstreamTlsContext(), secrets, chain.name)
+    for cluster in boot.static_resources.clusters:
+        if cluster.HasField("transport_socket"):
+            _inline(cluster.transport_socket, secrets, cluster.name)
+
+
+def _inline(socket, secrets: dict, where: str) -> None:
+    """A static cluster whose TLS context names a static secret crashes Envoy at start (client certificates and
+    combined validation contexts; envoyproxy/envoy#15517, #19618): clusters get the secrets' contents inline.
+    Over ADS the clusters are dynamic and name SDS secrets, which the conformance tier runs for real."""
+    ctx = tls_pb2.UpstreamTlsContext()
+    socket.typed_config.Unpack(ctx)
+    common = ctx.common_tls_context
+    for sds in common.tls_certificate_sds_secret_configs:
+        assert sds.name in secrets, f"{where} names unknown secret {sds.name}"
+        common.tls_certificates.add().CopyFrom(secrets[sds.name].tls_certificate)
+    common.ClearField("tls_certificate_sds_secret_configs")
+    if common.HasField("combined_validation_context"):
+        combined = common.combined_validation_context
+        name = combined.validation_context_sds_secret_config.name
+        assert name in secrets, f"{where} names unknown secret {name}"
+        merged = type(combined.default_validation_context)()
+        merged.CopyFrom(secrets[name].validation_context)
+        merged.MergeFrom(combined.default_validation_context)
+        common.validation_context.CopyFrom(merged)  # the oneof: replaces the combined one
+    socket.typed_config.Pack(ctx)
+
+
+def _name_static(socket, ctx, secrets: dict, where: str) -> None:
+    socket.typed_config.Unpack(ctx)
+    common = ctx.common_tls_context
+    configs = list(common.tls_certificate_sds_secret_configs)
+    if common.HasField("validation_context_sds_secret_config"):
+        configs.append(common.validation_context_sds_secret_config)
+    if common.HasField("combined_validation_context"):
+        configs.append(common.combined_validation_context.validation_context_sds_secret_config)
+    for sds in configs:
+        assert sds.name in secrets, f"{where} names unknown secret {sds.name}"
+        sds.ClearField("sds_config")  # a bare name means a static secret
+    socket.typed_config.Pack(ctx)
 
 
 @functools.lru_cache(maxsize=1)

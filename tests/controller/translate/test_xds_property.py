@@ -23,7 +23,8 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from static_bootstrap import static_bootstrap, throwaway_certificate
-from xds_strategies import GW_API, KGW_API, VARIED, fixed_objects, world
+from xds_strategies import GW_API, VARIED, fixed_objects, world
+from xds_strategies_telemetry import KGW_API
 
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import translate

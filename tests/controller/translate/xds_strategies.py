@@ -1,7 +1,8 @@
 """Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS listeners sharing
-ports, hostnames), HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter kgw implements,
-timeouts, retries, weights), Services, Secrets, telemetry policies (access-log sinks and filters, tracing, route
-tracing overrides) — as manifest dicts that kgw reads like files.
+ports, hostnames, spec.tls), ListenerSets, HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter
+kgw implements, timeouts, retries, weights), Services, BackendTLSPolicies, Secrets, ConfigMaps, telemetry
+policies — as manifest dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and TLS
+parts, xds_strategies_telemetry.py the access-log and tracing policies).
 
 Values come from small pools so that the interesting collisions happen often: the same hostname on two
 listeners, a route wildcard over a listener name, two Gateways on one address and port, a catch-all `*`
@@ -10,6 +11,16 @@ next to wildcard listeners on one HTTPS port.
 from __future__ import annotations
 
 from hypothesis import strategies as st
+from xds_strategies_ext import (
+    LISTENER_SET_NAMES,
+    allowed_listeners,
+    backend_tls_policy,
+    ca_objects,
+    gateway_tls,
+    listener_set,
+    listener_set_ref,
+)
+from xds_strategies_telemetry import listener_policy, route_tracing_policy
 
 GW_API = "gateway.networking.k8s.io/v1"
 NS = "default"
@@ -58,14 +69,23 @@ def listener(draw, name: str) -> dict:
 def gateway(draw, name: str) -> dict:
     listener_names = draw(st.lists(names, min_size=1, max_size=5, unique=True))
     spec: dict = {"gatewayClassName": "kgw", "listeners": [draw(listener(n)) for n in listener_names]}
-    address = draw(st.sampled_from([None, *ADDRESSES]))
-    if address:
-        spec["addresses"] = [{"type": "IPAddress", "value": address}]
+    # none, one, two, or one without a value (kgw picks)
+    addresses = draw(st.sampled_from([[], *[[a] for a in ADDRESSES], ["127.0.0.1", "127.0.0.2"], [""]]))
+    if addresses:
+        spec["addresses"] = [{"type": "IPAddress", **({"value": a} if a else {})} for a in addresses]
+    allowed = draw(allowed_listeners())
+    if allowed:
+        spec["allowedListeners"] = allowed
+    tls = draw(gateway_tls())
+    if tls:
+        spec["tls"] = tls
     return {"apiVersion": GW_API, "kind": "Gateway", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
 @st.composite
 def parent_ref(draw, gateways: list[str]) -> dict:
+    if draw(st.integers(0, 3)) == 0:
+        return draw(listener_set_ref(LISTENER_SET_NAMES))
     out = {"name": draw(st.sampled_from(gateways))}
     if draw(st.booleans()):
         out["sectionName"] = draw(names)
@@ -109,7 +129,8 @@ def backend_ref(weight: bool = True):
 
 
 def header_modifier():
-    kv = st.builds(lambda n, v: {"name": n, "value": v}, st.sampled_from(MODIFIED_HEADERS), st.sampled_from(HEADER_VALUES))
+    kv = st.builds(lambda n, v: {"name": n, "value": v},
+                   st.sampled_from(MODIFIED_HEADERS), st.sampled_from(HEADER_VALUES))
     return st.fixed_dictionaries({}, optional={
         "set": _unique_by(lambda h: h["name"].lower(), kv, min_size=1, max_size=2),
         "add": _unique_by(lambda h: h["name"].lower(), kv, min_size=1, max_size=2),
@@ -168,7 +189,8 @@ def http_rule(draw) -> dict:
             filters.append({"type": "URLRewrite", "urlRewrite": rewrite})
         if draw(st.booleans()):
             mirror = {"backendRef": {"name": "api", "port": 80}}
-            mirror.update(draw(st.sampled_from([{}, {"percent": 50}, {"fraction": {"numerator": 1, "denominator": 3}}])))
+            mirror.update(draw(st.sampled_from([{}, {"percent": 50},
+                                                {"fraction": {"numerator": 1, "denominator": 3}}])))
             filters.append({"type": "RequestMirror", "requestMirror": mirror})
         if terminal != "none":
             refs = draw(st.lists(backend_ref(), min_size=1, max_size=3))
@@ -207,100 +229,17 @@ def grpc_route(draw, name: str, gateways: list[str]) -> dict:
     rules = draw(st.lists(st.builds(lambda ms, refs: {"matches": [{"method": m} for m in ms], "backendRefs": refs},
                                     st.lists(method, max_size=2), st.lists(backend_ref(), min_size=1, max_size=2)),
                           min_size=1, max_size=2))
-    spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)), "rules": rules}
+    parent_refs = draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2))
+    spec: dict = {"parentRefs": parent_refs, "rules": rules}
     hostnames = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), max_size=2, unique=True))
     if hostnames:
         spec["hostnames"] = hostnames
     return {"apiVersion": GW_API, "kind": "GRPCRoute", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
-KGW_API = "gateway.kgateway.dev/v1alpha1"
-# access-log formats: plain operators, a rules log field, a dynamic-metadata key a policy may map to a field
-LOG_FORMATS = ["%REQ(:PATH)% %RESPONSE_CODE%\n", "user=%FILTER_STATE(wasm.kgw.user:PLAIN)%\n",
-               "%DYNAMIC_METADATA(kgateway:probe)% %DYNAMIC_METADATA(kgateway:probe):10%"]
-COLLECTORS = [{"name": "api", "port": 80}, {"name": "web", "port": 8080}, {"name": "missing", "port": 80}]
-
-
-def _log_filter():
-    one = st.one_of(
-        st.builds(lambda op, v: {"statusCodeFilter": {"op": op, "value": v}}, st.sampled_from(["EQ", "GE", "LE"]),
-                  st.integers(0, 599)),
-        st.builds(lambda v: {"durationFilter": {"op": "GE", "value": v}}, st.integers(0, 10_000)),
-        st.just({"notHealthCheckFilter": True}), st.just({"traceableFilter": True}),
-        st.just({"headerFilter": {"header": {"name": "x-debug", "value": "1"}}}),
-        st.just({"responseFlagFilter": {"flags": ["NR", "UF"]}}),
-        st.builds(lambda s, x: {"grpcStatusFilter": {"statuses": s, "exclude": x}},
-                  st.lists(st.sampled_from(["OK", "UNAVAILABLE", "INTERNAL"]), min_size=1, unique=True), st.booleans()),
-        st.just({"celFilter": {"match": "response.code >= 400"}}))
-    return st.one_of(one, st.lists(one, min_size=2, max_size=3).map(lambda fs: {"andFilter": fs}),
-                     st.lists(one, min_size=2, max_size=3).map(lambda fs: {"orFilter": fs}))
-
-
-def _grpc_service():
-    return st.builds(lambda ref, timeout, retry: {"backendRef": ref, **timeout, **retry}, st.sampled_from(COLLECTORS),
-                     st.sampled_from([{}, {"timeout": "2s"}]),
-                     st.sampled_from([{}, {"retryPolicy": {"retryBackOff": {"baseInterval": "100ms"},
-                                                           "numRetries": 2}}]))
-
-
-@st.composite
-def access_log(draw) -> dict:
-    kind = draw(st.sampled_from(["file", "grpc", "otel"]))
-    fmt = draw(st.sampled_from(LOG_FORMATS))
-    if kind == "file":
-        sink = {"fileSink": {"path": "/dev/null", **draw(st.sampled_from(
-            [{}, {"stringFormat": fmt}, {"jsonFormat": {"line": fmt.strip()}}]))}}
-    elif kind == "grpc":
-        sink = {"grpcService": {**draw(_grpc_service()), "logName": "kgw",
-                                "additionalRequestHeadersToLog": draw(st.sampled_from([[], ["x-one"]]))}}
-    else:
-        sink = {"openTelemetry": {"grpcService": {**draw(_grpc_service()), "logName": "kgw"}, "body": fmt,
-                                  "attributes": {"values": [{"key": "k", "value": {"stringValue": fmt}}]}}}
-    return {**sink, **({"filter": draw(_log_filter())} if draw(st.booleans()) else {})}
-
-
-def _attributes():
-    return st.lists(st.sampled_from([
-        {"name": "a", "literal": {"value": "v"}},
-        {"name": "b", "requestHeader": {"name": "x-one", "defaultValue": "-"}},
-        {"name": "c", "environment": {"name": "HOME"}},
-        {"name": "d", "metadata": {"kind": "Route", "metadataKey": {"key": "k", "path": [{"key": "p"}]}}}]),
-        max_size=3, unique_by=lambda a: a["name"])
-
-
-@st.composite
-def listener_policy(draw, name: str, gateways: list[str]) -> dict:
-    """HTTPListenerPolicy with random access-log sinks, filters and tracing (collectors may be missing)."""
-    spec: dict = {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": g}
-                                 for g in draw(st.lists(st.sampled_from(gateways), min_size=1, unique=True))],
-                  "accessLog": draw(st.lists(access_log(), max_size=3))}
-    if draw(st.booleans()):
-        percents = {k: draw(st.integers(0, 100)) for k in ("clientSampling", "randomSampling", "overallSampling")
-                    if draw(st.booleans())}
-        spec["tracing"] = {"provider": {"openTelemetry": {
-            "grpcService": draw(_grpc_service()), **draw(st.sampled_from([{}, {"serviceName": "edge"}])),
-            **draw(st.sampled_from([{}, {"resourceDetectors": [{"environmentResourceDetector": {}}]}])),
-            **draw(st.sampled_from([{}, {"sampler": {"alwaysOnConfig": {}}}]))}},
-            **percents, "verbose": draw(st.booleans()), "spawnUpstreamSpan": draw(st.booleans()),
-            "attributes": draw(_attributes())}
-    return {"apiVersion": KGW_API, "kind": "HTTPListenerPolicy", "metadata": {"name": name, "namespace": NS},
-            "spec": spec}
-
-
-@st.composite
-def route_tracing_policy(draw, name: str, routes: list[str]) -> dict:
-    """TrafficPolicy with tracing overrides (and a rules log field) on an HTTPRoute."""
-    tracing = draw(st.one_of(st.just({"disable": {}}), st.builds(
-        lambda r, o, a: {"randomSampling": r, "overallSampling": o, "attributes": a},
-        st.integers(0, 100), st.integers(0, 100), _attributes())))
-    return {"apiVersion": KGW_API, "kind": "TrafficPolicy", "metadata": {"name": name, "namespace": NS},
-            "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
-                                     "name": draw(st.sampled_from(routes))}], "tracing": tracing,
-                     "transformation": {"rules": 'on request {\n  set log user = default(header("x-user"), "-")\n}\n'}}}
-
-
 # the kinds a world varies; the rest is fixed_objects()
-VARIED = {"Gateway", "HTTPRoute", "GRPCRoute", "HTTPListenerPolicy", "TrafficPolicy"}
+VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "BackendTLSPolicy", "HTTPListenerPolicy",
+          "TrafficPolicy"}
 
 
 def fixed_objects() -> list[dict]:
@@ -325,6 +264,9 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
               "metadata": {"name": s, "namespace": NS}, "stringData": {"tls.crt": pem[0], "tls.key": pem[1]}}
              for s in SECRETS]
     docs += [draw(gateway(g)) for g in gateways]
+    docs += ca_objects(pem[0])
+    docs += [draw(listener_set(n, gateways, listener)) for n in LISTENER_SET_NAMES[:draw(st.integers(0, 2))]]
+    docs += [draw(backend_tls_policy(f"p{i}", SERVICES)) for i in range(draw(st.integers(0, 2)))]
     routes = [f"r{i}" for i in range(draw(st.integers(0, 4)))]
     docs += [draw(http_route(r, gateways)) for r in routes]
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
