@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ def _image(kube: dict, default: str) -> str:
     return f"{ref}:{img.get('tag') or 'v1.40.0'}"
 
 
-def _listener_ports(gateway: dict, extra_ports: list[int]) -> list[dict]:
+def _listener_ports(gateway: dict, extra_ports: Sequence[int]) -> list[dict]:
     """One entry per distinct listener port (the Gateway's, then its ListenerSets'): its Service port and the
     port the proxy serves it on. A port whose proxy port another listener port already took is left out, as
     the translator rejects that listener (PortUnavailable): the Service must not send its traffic to the
@@ -69,7 +70,7 @@ def _listener_ports(gateway: dict, extra_ports: list[int]) -> list[dict]:
 
 
 def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
-           listener_set_ports: list[int] = ()) -> list[dict]:
+           listener_set_ports: Sequence[int] = ()) -> list[dict]:
     """Objects in apply order. `params` is a GatewayParameters spec (camelCase dict); `client_tls` the data of
     the xDS client Secret (tls.crt, tls.key, ca.crt; base64); `listener_set_ports` the ports of the
     listeners of the ListenerSets the Gateway allows."""

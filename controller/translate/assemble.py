@@ -171,7 +171,7 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
             endpoint_cache[cname] = endpoints(resources, target.key, target.port)
         cluster = ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
                             http2=target.http2 or cname in (h2_clusters or ()))
-        if backend_tls is not None:
+        if backend_tls is not None and target.port is not None:
             apply_backend_tls(cluster, target.port.name, state, backend_tls, secrets)
         ir.clusters.append(cluster)
     ir.secrets = [secrets[name] for name in sorted(secrets)]
