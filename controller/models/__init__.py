@@ -16,6 +16,7 @@ from .grpcroute import GRPCRoute
 from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
 from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
 from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
+from .l4route import L4_ROUTES, L4BackendRef, L4RouteSpec, TCPRoute, TLSRoute, UDPRoute
 from .meta import KubeObject, LabelSelector, ObjectMeta
 
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
@@ -24,8 +25,11 @@ KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
+    GatewayClass, Gateway, HTTPRoute, GRPCRoute, *L4_ROUTES, ReferenceGrant, Service, EndpointSlice, Namespace, Secret,
+    *KGATEWAY_KINDS,
 )
+# Every route kind translate attaches to Gateway listeners (and reports a status for, per parentRef).
+ROUTE_KINDS: tuple[str, ...] = ("HTTPRoute", "GRPCRoute", *(m.KIND for m in L4_ROUTES))
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
 BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
@@ -34,7 +38,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 
 __all__ = [
     "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
-    "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
+    "L4BackendRef", "L4RouteSpec", "L4_ROUTES", "ListenerPolicy", "ROUTE_KINDS", "RoutePolicy", "TCPRoute", "TLSRoute",
+    "TrafficPolicy", "UDPRoute",
     "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass", "HTTPBackendRef",
     "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
     "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",

@@ -1,5 +1,5 @@
 """Placements -> GatewayIR: Envoy listeners per bound port, virtual hosts per domain (per SNI filter chain
-for HTTPS), EDS clusters, SDS secrets."""
+for HTTPS), stream chains for TLS and TCP and UDP listeners (assemble_l4.py), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
 from ..ir import (
@@ -11,14 +11,17 @@ from ..ir import (
     MatchIR,
     RouteIR,
     SecretIR,
+    UdpClusterIR,
     VirtualHostIR,
 )
 from ..models import ServicePort
 from ..resources import Resources
+from .assemble_l4 import stream_chains, udp_listener
 from .attach import Placement
 from .backends import ClusterKey, ResolvedBackend
 from .gateways import GatewayState
 from .hostnames import matches, specificity
+from .routes import RouteEntry
 
 
 def endpoints(resources: Resources, key: ClusterKey, port: ServicePort) -> list[EndpointIR]:
@@ -127,35 +130,52 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
              endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None) -> GatewayIR:
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
-    by_port: dict[int, list] = {}
+    by_port: dict[tuple[int, str], list] = {}
     for ls in state.listeners:
         if ls.programmable:
-            by_port.setdefault(ls.bind_port, []).append(ls)
+            by_port.setdefault((ls.bind_port, ls.transport), []).append(ls)
+    http = [p for p in placements if isinstance(p.entry, RouteEntry)]
     clusters: dict[str, ResolvedBackend] = {}
     secrets: dict[str, SecretIR] = {}
-    for bind_port in sorted(by_port):
-        group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.name))
-        hostnames = [ls.spec.hostname for ls in group]
+
+    def endpoints_of(cname: str, target: ResolvedBackend) -> list[EndpointIR]:
+        if cname not in endpoint_cache and target.key is not None and target.port is not None:
+            endpoint_cache[cname] = endpoints(resources, target.key, target.port)
+        return list(endpoint_cache.get(cname, ()))
+
+    udp_clusters: dict[str, UdpClusterIR] = {}
+    for bind_port, transport in sorted(by_port):
+        group = sorted(by_port[(bind_port, transport)], key=lambda ls: (specificity(ls.spec.hostname), ls.name))
+        if transport == "udp":  # UDP listeners never share a port: one each
+            udp, cluster = udp_listener(f"{state.address}:{bind_port}/udp", group[0], state.address or "",
+                                        placements, endpoints_of)
+            ir.udp_listeners.append(udp)
+            if cluster is not None:
+                udp_clusters[cluster.name] = cluster
+            continue
+        protocols = {ls.spec.protocol for ls in group}
         listener = ListenerIR(
             name=f"{state.address}:{bind_port}", bind_address=state.address or "", bind_port=bind_port,
-            declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
-            gateway_listeners=[ls.name for ls in group], hostnames=[h or "" for h in hostnames],
+            declared_port=group[0].spec.port, protocol="HTTPS" if "HTTPS" in protocols else group[0].spec.protocol,
+            gateway_listeners=[ls.name for ls in group], hostnames=[ls.spec.hostname or "" for ls in group],
         )
-        vhosts = _virtual_hosts(group, placements, clusters)
-        if listener.protocol == "HTTPS":
-            listener.filter_chains = _filter_chains(listener, group, vhosts)
-            for ls in group:
-                secrets.update((s.name, s) for s in ls.secrets)
-        else:
+        http_group = [ls for ls in group if ls.spec.protocol in ("HTTP", "HTTPS")]
+        vhosts = _virtual_hosts(http_group, http, clusters)
+        if "HTTPS" in protocols:
+            listener.filter_chains = _filter_chains(listener, http_group, vhosts)
+        elif "HTTP" in protocols:
             listener.virtual_hosts = [vh for _, vh in vhosts]
+        if protocols & {"TLS", "TCP"}:
+            listener.stream_chains = stream_chains(listener.name, group, placements, clusters)
+        for ls in group:
+            secrets.update((s.name, s) for s in ls.secrets)
         ir.listeners.append(listener)
     for cname in sorted(clusters):
         target = clusters[cname]
         if target.key is None:
             continue  # not a Service port: the resolver's kind builds its own cluster
-        if cname not in endpoint_cache:
-            endpoint_cache[cname] = endpoints(resources, target.key, target.port)
-        ir.clusters.append(ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
+        ir.clusters.append(ClusterIR(cname, *target.key, endpoints_of(cname, target),
                                      http2=target.http2 or cname in (h2_clusters or ())))
     ir.secrets = [secrets[name] for name in sorted(secrets)]
+    ir.udp_clusters = [udp_clusters[name] for name in sorted(udp_clusters)]
     return ir

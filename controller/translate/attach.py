@@ -1,4 +1,7 @@
-"""Attaching HTTPRoutes and GRPCRoutes to Gateway listeners (parentRefs, allowedRoutes, hostnames) and route status."""
+"""Attaching routes of every kind to Gateway listeners (parentRefs, allowedRoutes, hostnames) and route status.
+
+HTTPRoute and GRPCRoute entries are `routes.RouteEntry`s, TLSRoute/TCPRoute/UDPRoute entries
+`l4routes.L4RouteEntry`s: both carry the fields read here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +12,7 @@ from . import conditions as c
 from .gateways import GatewayState, ListenerState
 from .hostnames import intersect
 from .options import TranslateOptions
+from .l4routes import L4RouteEntry
 from .routes import RouteEntry
 
 
@@ -17,7 +21,7 @@ class Placement:
     """A route served on one (programmable) Gateway listener, under these hostnames ("" = any)."""
 
     listener: ListenerState
-    entry: RouteEntry
+    entry: RouteEntry | L4RouteEntry
     hostnames: list[str]
 
 
@@ -44,7 +48,7 @@ def parent_ref_status(ref: ParentReference) -> dict:
 
 
 def attach_route(
-    entry: RouteEntry, states: dict[tuple[str, str], GatewayState], resources: Resources,
+    entry: RouteEntry | L4RouteEntry, states: dict[tuple[str, str], GatewayState], resources: Resources,
     invalid_gateways: set[tuple[str, str]], opts: TranslateOptions, placements: dict[tuple[str, str], list[Placement]],
 ) -> dict | None:
     """Attach one route to its parents; returns its status (None when no parentRef is ours)."""
@@ -93,7 +97,8 @@ def _attach_one(entry, ref, state: GatewayState, resources, cond, placements) ->
         if not _allowed(ls, entry.kind, route.namespace, state.gateway.namespace, resources):
             continue
         any_allowed = True
-        hosts = intersect(ls.spec.hostname, list(route.spec.hostnames))
+        # TCPRoute and UDPRoute have no hostnames: they serve whatever reaches the listener
+        hosts = intersect(ls.spec.hostname, list(getattr(route.spec, "hostnames", ())))
         if hosts:
             attached.append((ls, hosts))
     if not attached:

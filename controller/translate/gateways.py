@@ -13,9 +13,18 @@ from .grants import GrantIndex
 from .options import TranslateOptions
 from .tls import listener_certificates
 
-SUPPORTED_PROTOCOLS = {"HTTP", "HTTPS"}
 _HTTP_KINDS = [(GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")]
-ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS}
+# Listener protocol -> the route kinds it takes (its supportedKinds when allowedRoutes.kinds is unset).
+ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS, "TLS": [(GATEWAY_GROUP, "TLSRoute")],
+               "TCP": [(GATEWAY_GROUP, "TCPRoute")], "UDP": [(GATEWAY_GROUP, "UDPRoute")]}
+SUPPORTED_PROTOCOLS = set(ROUTE_KINDS)
+# Protocols that may share a port: one Envoy listener picks the Gateway listener by SNI (TLS Passthrough and
+# Terminate mix too). UDP listens on a socket of its own, so it shares a port number with any TCP protocol.
+_SHARE_A_PORT = ({"HTTPS", "TLS"},)
+
+
+def transport(protocol: str) -> str:
+    return "udp" if protocol == "UDP" else "tcp"
 
 
 @dataclass
@@ -27,17 +36,28 @@ class ListenerState:
     accepted: tuple[bool, str, str] = (True, c.R_ACCEPTED, "Listener is accepted")
     conflict: tuple[str, str] | None = None  # (reason, message)
     attached: set[tuple[str, str, str]] = field(default_factory=set)  # routes as (kind, ns, name)
-    secrets: list[SecretIR] = field(default_factory=list)  # HTTPS: usable certificates
-    ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS: unusable certificateRefs
+    secrets: list[SecretIR] = field(default_factory=list)  # HTTPS, TLS Terminate: usable certificates
+    ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS, TLS Terminate: unusable refs
 
     @property
     def name(self) -> str:
         return self.spec.name
 
     @property
+    def terminates_tls(self) -> bool:
+        """HTTPS, or TLS in mode Terminate: the listener needs certificates."""
+        tls = self.spec.tls
+        return self.spec.protocol == "HTTPS" or (self.spec.protocol == "TLS" and tls is not None
+                                                 and tls.mode == "Terminate")
+
+    @property
+    def transport(self) -> str:
+        return transport(self.spec.protocol)
+
+    @property
     def programmable(self) -> bool:
         """Routes attached here reach Envoy only if the listener is accepted and not conflicted."""
-        return self.accepted[0] and self.conflict is None and (self.spec.protocol != "HTTPS" or bool(self.secrets))
+        return self.accepted[0] and self.conflict is None and (not self.terminates_tls or bool(self.secrets))
 
 
 @dataclass
@@ -111,12 +131,13 @@ def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grant
     state = ListenerState(listener, proxy_port(listener.port, opts.shift_privileged_ports) + opts.port_offset, [])
     if listener.protocol not in SUPPORTED_PROTOCOLS:
         state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
-                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
+                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS, TLS, TCP, UDP")
         return state
-    if listener.protocol == "HTTPS":
-        if listener.tls and listener.tls.mode == "Passthrough":
-            state.accepted = (False, c.R_UNSUPPORTED_VALUE, "tls.mode Passthrough is not supported on HTTPS listeners")
-            return state
+    if listener.protocol == "HTTPS" and listener.tls and listener.tls.mode == "Passthrough":
+        state.accepted = (False, c.R_UNSUPPORTED_VALUE,
+                          "tls.mode Passthrough is not supported on HTTPS listeners (use protocol TLS)")
+        return state
+    if state.terminates_tls:
         state.secrets, state.ref_problems = listener_certificates(gw, listener, resources, grants)
     allowed = ROUTE_KINDS[listener.protocol]
     if listener.allowed_routes.kinds is None:
@@ -135,14 +156,17 @@ def _listener_state(gw: Gateway, listener: Listener, resources: Resources, grant
 
 
 def _mark_conflicts(listeners: list[ListenerState]) -> None:
-    """Within one Gateway: same port with different protocols, or same port and hostname."""
-    by_port: dict[int, list[ListenerState]] = {}
+    """Within one Gateway: same port with protocols that cannot share it, or same port and hostname (TCP and
+    UDP listeners have no hostname: two on one port always conflict)."""
+    by_port: dict[tuple[int, str], list[ListenerState]] = {}
     for ls in listeners:
-        by_port.setdefault(ls.spec.port, []).append(ls)
-    for port, group in by_port.items():
-        if len({ls.spec.protocol for ls in group}) > 1:
+        by_port.setdefault((ls.spec.port, ls.transport), []).append(ls)
+    for (port, _), group in by_port.items():
+        protocols = {ls.spec.protocol for ls in group}
+        if len(protocols) > 1 and protocols not in _SHARE_A_PORT:
             for ls in group:
-                ls.conflict = (c.R_PROTOCOL_CONFLICT, f"listeners on port {port} use different protocols")
+                ls.conflict = (c.R_PROTOCOL_CONFLICT, f"listeners on port {port} use protocols that cannot share "
+                                                      f"it: {', '.join(sorted(protocols))}")
             continue
         by_host: dict[str, list[ListenerState]] = {}
         for ls in group:
@@ -167,7 +191,7 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
         grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
     ours.sort(key=creation_order)
-    claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
+    claimed: list[tuple[str, tuple[int, str], str]] = []  # (address, (bind port, transport), "ns/name")
     states: list[GatewayState] = []
     for gw in ours:
         address, problem = _bind_address(gw, opts)
@@ -177,35 +201,45 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
         state.listeners = [_listener_state(gw, listener, resources, grants, opts) for listener in gw.spec.listeners]
         _mark_conflicts(state.listeners)
         if address is not None:
-            taken_here: set[int] = set()
-            declared_for: dict[int, int] = {}  # bind port -> the declared port that took it
-            for ls in state.listeners:
-                if not ls.programmable:
-                    continue
-                reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
-                if reserved:
-                    msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                other = declared_for.setdefault(ls.bind_port, ls.spec.port)
-                if other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
-                    msg = (f"port {ls.spec.port} is served on {ls.bind_port}, which port {other} of this Gateway "
-                           "already uses")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                    continue
-                owner = next((o for a, p, o in claimed if p == ls.bind_port and _overlaps(a, address)), None)
-                if owner is not None:
-                    msg = (f"{address}:{ls.bind_port} is already bound by Gateway {owner}, which takes precedence "
-                           "(older, or first by namespace/name)")
-                    ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
-                    state.port_conflicts.append(msg)
-                else:
-                    taken_here.add(ls.bind_port)
-            claimed.extend((address, port, f"{gw.namespace}/{gw.name}") for port in sorted(taken_here))
+            _claim_ports(state, address, opts, claimed)
         states.append(state)
     return states
+
+
+def _claim_ports(state: GatewayState, address: str, opts: TranslateOptions,
+                 claimed: list[tuple[str, tuple[int, str], str]]) -> None:
+    """Bind ports (per transport: a UDP and a TCP socket can share a number) for the programmable listeners of
+    one Gateway; a port an older Gateway holds, a reserved one or a shifted one that collides is refused."""
+    gw = state.gateway
+    taken_here: set[tuple[int, str]] = set()
+    declared_for: dict[tuple[int, str], int] = {}  # (bind port, transport) -> the declared port that took it
+    for ls in state.listeners:
+        if not ls.programmable:
+            continue
+        port = (ls.bind_port, ls.transport)
+        reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
+        if reserved:
+            msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
+            ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+            state.port_conflicts.append(msg)
+            continue
+        other = declared_for.setdefault(port, ls.spec.port)
+        if other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
+            msg = (f"port {ls.spec.port} is served on {ls.bind_port}, which port {other} of this Gateway "
+                   "already uses")
+            ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+            state.port_conflicts.append(msg)
+            continue
+        owner = next((o for a, p, o in claimed if p == port and _overlaps(a, address)), None)
+        if owner is not None:
+            udp = "/udp" if ls.transport == "udp" else ""
+            msg = (f"{address}:{ls.bind_port}{udp} is already bound by Gateway {owner}, which takes precedence "
+                   "(older, or first by namespace/name)")
+            ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
+            state.port_conflicts.append(msg)
+        else:
+            taken_here.add(port)
+    claimed.extend((address, port, f"{gw.namespace}/{gw.name}") for port in sorted(taken_here))
 
 
 _NOT_ACCEPTED_PARAMETERS = "the Gateway is not accepted: its parametersRef is invalid"

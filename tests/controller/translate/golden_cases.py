@@ -7,6 +7,7 @@ A case may start with a comment line `# options: {port_offset: 10000}` giving Tr
 from __future__ import annotations
 
 import functools
+import json
 import pathlib
 
 import yaml
@@ -56,6 +57,9 @@ def _placeholders_back(value, pem: dict[str, str]):
 def run_case(name: str) -> tuple[dict, dict, dict]:
     """(inputs -> IR golden: errors, statuses, IR; IR -> xDS golden; {gateway key: xDS resources})."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
+    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
+    for placeholder, value in pem.items():
+        text = text.replace(f'"{placeholder}"', json.dumps(value))
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
@@ -64,4 +68,4 @@ def run_case(name: str) -> tuple[dict, dict, dict]:
         "statuses": result.statuses,
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
     }
-    return ir_doc, xds_dump(xds), xds
+    return _placeholders_back(ir_doc, pem), _placeholders_back(xds_dump(xds), pem), xds
