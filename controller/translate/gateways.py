@@ -173,10 +173,12 @@ def _mark_conflicts(listeners: list[ListenerState]) -> None:
             by_host.setdefault(ls.spec.hostname or "", []).append(ls)
         for host, same in by_host.items():
             if len(same) > 1:
+                names = ", ".join(x.name for x in same)
+                shared = same[0].spec.protocol
+                message = (f"listeners {names} share {shared} port {port}" if shared in ("TCP", "UDP") else
+                           f"listeners {names} share port {port} and hostname {host or '(any)'}")
                 for ls in same:
-                    ls.conflict = (c.R_HOSTNAME_CONFLICT,
-                                   f"listeners {', '.join(x.name for x in same)} share port {port} and hostname "
-                                   f"{host or '(any)'}")
+                    ls.conflict = (c.R_HOSTNAME_CONFLICT, message)
 
 
 def _overlaps(a: str, b: str) -> bool:
