@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -161,10 +162,14 @@ class EchoServer(ThreadingHTTPServer):
 
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",
-                pod: str | None = None) -> EchoServer:
+                pod: str | None = None, tls: ssl.SSLContext | None = None) -> EchoServer:
+    """`tls`: answer HTTPS with this server context (a backend behind a TLS passthrough listener)."""
     identity = {"namespace": namespace, "ingress": "", "service": service, "pod": pod or f"{service}-{os.getpid()}"}
     handler = type("Handler", (EchoHandler,), {"identity": identity})
-    return EchoServer((host, port), handler)
+    server = EchoServer((host, port), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    return server
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 3000, **identity) -> EchoServer:

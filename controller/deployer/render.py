@@ -43,19 +43,21 @@ def _image(kube: dict, default: str) -> str:
 
 
 def _listener_ports(gateway: dict) -> list[dict]:
-    """One entry per distinct listener port: its Service port and the port the proxy serves it on. A port
-    whose proxy port another listener port already took is left out, as the translator rejects that listener
-    (PortUnavailable): the Service must not send its traffic to the other listener."""
+    """One entry per distinct listener port and transport (UDP listeners get UDP ports; a TCP and a UDP listener
+    may share a number): its Service port and the port the proxy serves it on. A port whose proxy port another
+    listener port already took is left out, as the translator rejects that listener (PortUnavailable): the
+    Service must not send its traffic to the other listener."""
     seen, taken, out = set(), set(), []
     for lis in gateway.get("spec", {}).get("listeners", []):
-        port = lis.get("port")
-        if port in seen:
+        port, protocol = lis.get("port"), "UDP" if lis.get("protocol") == "UDP" else "TCP"
+        if (port, protocol) in seen:
             continue
-        seen.add(port)
-        if proxy_port(port) in taken or proxy_port(port) in RESERVED:
+        seen.add((port, protocol))
+        if (proxy_port(port), protocol) in taken or proxy_port(port) in RESERVED:
             continue
-        taken.add(proxy_port(port))
-        out.append({"name": f"p{port}", "port": port, "target": proxy_port(port)})
+        taken.add((proxy_port(port), protocol))
+        name = f"p{port}" if protocol == "TCP" else f"p{port}-udp"
+        out.append({"name": name, "port": port, "target": proxy_port(port), "protocol": protocol})
     return out
 
 
@@ -91,7 +93,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     svc_cfg = kube.get("service") or {}
     container = {
         "name": "envoy", "image": _image(kube, opts.default_image), "args": args,
-        "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": "TCP"} for p in ports]
+        "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": p["protocol"]} for p in ports]
         + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"}],
         "env": container_env,
         "resources": {k: v for k, v in resources.items() if v},
@@ -135,7 +137,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     if replicas is not None:
         deployment_spec["replicas"] = replicas
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"} for p in ports]
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": p["protocol"]}
+                     for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
         obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),

@@ -75,3 +75,16 @@ def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
     assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
     assert [p["containerPort"] for p in ports if p["name"] != "ready"] == [10082, 9000]
+
+
+def test_udp_listeners_get_udp_ports_beside_tcp_ones_of_the_same_number():
+    gw = {**GW, "spec": {**GW["spec"], "listeners": [
+        {"name": "dns-tcp", "port": 53, "protocol": "TCP"}, {"name": "dns", "port": 53, "protocol": "UDP"},
+        {"name": "game", "port": 7777, "protocol": "UDP"}, {"name": "tls", "port": 443, "protocol": "TLS"}]}}
+    objs = _by_kind(render(gw, {}, {"tls.crt": "a"}, OPTS))
+    assert [(p["name"], p["port"], p["targetPort"], p["protocol"]) for p in objs["Service"]["spec"]["ports"]] == [
+        ("p53", 53, 10053, "TCP"), ("p53-udp", 53, 10053, "UDP"), ("p7777-udp", 7777, 7777, "UDP"),
+        ("p443", 443, 10443, "TCP")]
+    ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] != "ready"] == [
+        (10053, "TCP"), (10053, "UDP"), (7777, "UDP"), (10443, "TCP")]
