@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.tcp and not args.udp:
         parser.error("give --tcp, --udp or both")
-    servers = []
+    servers: list[TCPEchoServer | UDPEchoServer] = []
     try:
         if args.tcp:
             tls = server_tls(*args.tls) if args.tls else None

@@ -67,7 +67,7 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
     seen: set[tuple[str, str, tuple]] = set()
     for p in placements:
         domains = by_listener.get(p.listener.name)
-        if domains is None:
+        if domains is None or not isinstance(p.entry, RouteEntry):  # L4 routes: assemble_l4.py
             continue
         for host in p.hostnames:
             domain = host or "*"
@@ -134,7 +134,6 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
     for ls in state.listeners:
         if ls.programmable:
             by_port.setdefault((ls.bind_port, ls.transport), []).append(ls)
-    http = [p for p in placements if isinstance(p.entry, RouteEntry)]
     clusters: dict[str, ResolvedBackend] = {}
     secrets: dict[str, SecretIR] = {}
 
@@ -160,7 +159,7 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
             gateway_listeners=[ls.name for ls in group], hostnames=[ls.spec.hostname or "" for ls in group],
         )
         http_group = [ls for ls in group if ls.spec.protocol in ("HTTP", "HTTPS")]
-        vhosts = _virtual_hosts(http_group, http, clusters)
+        vhosts = _virtual_hosts(http_group, placements, clusters)
         if "HTTPS" in protocols:
             listener.filter_chains = _filter_chains(listener, http_group, vhosts)
         elif "HTTP" in protocols:

@@ -78,5 +78,6 @@ def translate_l4_route(route: L4Route, resources: Resources, grants: GrantIndex)
 
 
 def l4_route_entries(resources: Resources, grants: GrantIndex) -> list[L4RouteEntry]:
-    routes = [*resources.tls_routes.values(), *resources.tcp_routes.values(), *resources.udp_routes.values()]
+    routes: list[L4Route] = [*resources.tls_routes.values(), *resources.tcp_routes.values(),
+                             *resources.udp_routes.values()]
     return [translate_l4_route(r, resources, grants) for r in sorted(routes, key=creation_order)]

@@ -18,8 +18,8 @@ from google.protobuf import duration_pb2
 from xds.type.matcher.v3 import matcher_pb2
 
 from ..ir import UdpClusterIR, UdpListenerIR
-from .clusters import CONNECT_TIMEOUT_S
 from .accesslog import access_log
+from .clusters import CONNECT_TIMEOUT_S
 from .common import ads_source, packed
 from .context import XdsContext
 from .routes import INVALID_BACKEND_CLUSTER

@@ -162,9 +162,9 @@ def tls_rejected(address: str, port: int, sni: str, timeout: float = 3.0) -> boo
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     try:
-        with socket.create_connection((address, port), timeout=timeout) as raw:
-            with ctx.wrap_socket(raw, server_hostname=sni):
-                return False  # a handshake completed: someone served this name
+        with socket.create_connection((address, port), timeout=timeout) as raw, \
+                ctx.wrap_socket(raw, server_hostname=sni):
+            return False  # a handshake completed: someone served this name
     except (ssl.SSLEOFError, ConnectionResetError, ssl.SSLZeroReturnError):
         return True
     except ssl.SSLError as e:

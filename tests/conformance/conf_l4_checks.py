@@ -2,8 +2,8 @@
 condition for one parent Gateway, listeners all ready (RoutesAndParentMustBeAccepted), zero attached routes."""
 from __future__ import annotations
 
-import concurrent.futures
 import collections
+import concurrent.futures
 
 from conf_infra import INFRA
 

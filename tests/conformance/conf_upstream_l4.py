@@ -102,9 +102,9 @@ TCP_NON_TCP_LISTENER = (
     + tcp("tcp-route", _rule("{name: tcp-echo-backend, port: 8080}"),
           _parent("tcp-mixed-protocol-gateway", sectionName="only-allow-http-routes")))
 TCP_MULTIPLE_ROUTES = (
-    gw("tcp-multi-route-attach-gateway", [("tcp", 9310, "TCP", None,
-                                           "allowedRoutes: {kinds: [{kind: TCPRoute, group: gateway.networking.k8s.io}],"
-                                           " namespaces: {from: Same}}")])
+    gw("tcp-multi-route-attach-gateway", [(
+        "tcp", 9310, "TCP", None,
+        "allowedRoutes: {kinds: [{kind: TCPRoute, group: gateway.networking.k8s.io}], namespaces: {from: Same}}")])
     + tcp("tcproute-attach-older", _rule("{name: tcp-attach-backend-1, port: 3000}"),
           _parent("tcp-multi-route-attach-gateway", sectionName="tcp"), OLDER))
 TCP_MULTIPLE_ROUTES_NEWER = tcp("tcproute-attach-newer", _rule("{name: tcp-attach-backend-2, port: 3000}"),
@@ -148,7 +148,8 @@ def _tls_gw(name: str, hostname: str | None) -> str:
 
 
 def _tls_route(name: str, hostnames: str, backend: str, gateway_name: str) -> str:
-    return tls(name, _rule(f"{{name: {backend}, port: 443}}", hostnames=hostnames), _parent(gateway_name, namespace=INFRA))
+    return tls(name, _rule(f"{{name: {backend}, port: 443}}", hostnames=hostnames),
+               _parent(gateway_name, namespace=INFRA))
 
 
 TLS_HOSTNAME_INTERSECTION = (
@@ -171,7 +172,8 @@ TLS_HOSTNAME_INTERSECTION = (
                  "gw-tlsroute-empty-hostname-x-4"))
 TLS_INVALID_BACKEND = (
     gw("gateway-tlsroute-invalid-backend-ref-nonexistent", [("tls", 443, "TLS", None, _SAME, _PASSTHROUGH)])
-    + tls("invalid-backend-ref-nonexistent", _rule(f"{{name: nonexistent, {_NS}, port: 443}}", hostnames="[example.com]"),
+    + tls("invalid-backend-ref-nonexistent",
+          _rule(f"{{name: nonexistent, {_NS}, port: 443}}", hostnames="[example.com]"),
           _parent("gateway-tlsroute-invalid-backend-ref-nonexistent", namespace=INFRA)))
 TLS_UNKNOWN_KIND = (
     gw("gateway-tlsroute-invalid-backend-ref-unknown-kind", [("tls", 443, "TLS", None, _SAME, _PASSTHROUGH)])
@@ -183,7 +185,8 @@ _TLS_ONLY_SAME = "allowedRoutes: {kinds: [{kind: TLSRoute}], namespaces: {from: 
 TLS_NO_MATCHING_HOSTNAME = (
     gw("gateway-tls-exact-hostname", [("tls", 443, "TLS", "www.example.com", _TLS_ONLY_SAME, _PASSTHROUGH)])
     + gw("gateway-tls-wildcard-hostname", [("tls", 443, "TLS", "*.example.com", _TLS_ONLY_SAME, _PASSTHROUGH)])
-    + tls("tlsroute-hostname-mismatch-1", _rule("{name: tls-backend, port: 443}", hostnames='[www.nomatch.com, "*.nomatch.com"]'),
+    + tls("tlsroute-hostname-mismatch-1",
+          _rule("{name: tls-backend, port: 443}", hostnames='[www.nomatch.com, "*.nomatch.com"]'),
           _parent("gateway-tls-exact-hostname"))
     + tls("tlsroute-hostname-mismatch-2",
           _rule("{name: tls-backend, port: 443}", hostnames='[www.different.com, "*.different.com"]'),
@@ -191,8 +194,9 @@ TLS_NO_MATCHING_HOSTNAME = (
 TLS_NO_MATCHING_LISTENER = (
     gw("gateway-tlsroute-tls-passthrough-only", [("tls-passthrough", 443, "TLS", None, _SAME, _PASSTHROUGH)])
     + gw("gateway-tlsroute-http-only", [("http", 80, "HTTP", None, _SAME)])
-    + gw("gateway-tlsroute-https-only", [("https", 443, "HTTPS", None, _SAME,
-                                          f"tls: {{mode: Terminate, certificateRefs: [{{name: {VALIDITY_CERT}, {_NS}}}]}}")])
+    + gw("gateway-tlsroute-https-only", [(
+        "https", 443, "HTTPS", None, _SAME,
+        f"tls: {{mode: Terminate, certificateRefs: [{{name: {VALIDITY_CERT}, {_NS}}}]}}")])
     + tls("tlsroute-not-allowed-protocol-http", _rule("{name: tls-backend, port: 443}", hostnames="[tls.example.com]"),
           _parent("gateway-tlsroute-http-only"))
     + tls("tlsroute-not-allowed-protocol-https", _rule("{name: tls-backend, port: 443}", hostnames="[tls.example.com]"),
@@ -233,7 +237,8 @@ TLS_MIXED = (
     + tls("gateway-conformance-mixed-passthroughroute",
           _rule("{name: tcp-backend, port: 8443}", hostnames="[abc.example.com]"),
           _parent("gateway-tlsroute-mixed-termination", namespace=INFRA))
-    + tls("gateway-conformance-mixed-terminateroute", _rule("{name: tcp-backend, port: 3000}", hostnames="[tls.example.com]"),
+    + tls("gateway-conformance-mixed-terminateroute",
+          _rule("{name: tcp-backend, port: 3000}", hostnames="[tls.example.com]"),
           _parent("gateway-tlsroute-mixed-termination", namespace=INFRA)))
 TLS_SIMPLE = (
     tls("gateway-conformance-infra-test", _rule("{name: tcp-backend, port: 8443}", hostnames="[abc.example.com]"),

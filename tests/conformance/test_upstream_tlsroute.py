@@ -110,7 +110,8 @@ def test_TLSRouteListenerPassthroughSupportedKinds(gw):
 
 
 @pytest.mark.parametrize("manifest,gateway", [
-    pytest.param(m.TLS_TERMINATE_KINDS, "gateway-tlsroute-terminate-supported", id="TLSRouteListenerTerminateSupportedKinds"),
+    pytest.param(m.TLS_TERMINATE_KINDS, "gateway-tlsroute-terminate-supported",
+                 id="TLSRouteListenerTerminateSupportedKinds"),
     # upstream skips this one for implementations with TLSRouteModeTerminate: the listener must be accepted
     pytest.param(m.TLS_TERMINATE_UNSUPPORTED, "gateway-tlsroute-terminate-unsupported",
                  id="TLSRouteListenerTerminateNotSupported-supported-side"),

@@ -64,7 +64,10 @@ apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: {{name: db-1, namespace: default, labels: {{kubernetes.io/service-name: db}}}}
 addressType: IPv4
-ports: [{{name: tls, port: {tls_port}}}, {{name: tcp, port: {tcp_port}}}, {{name: udp, port: {udp_port}, protocol: UDP}}]
+ports:
+- {{name: tls, port: {tls_port}}}
+- {{name: tcp, port: {tcp_port}}}
+- {{name: udp, port: {udp_port}, protocol: UDP}}
 endpoints: [{{addresses: [{BACKEND}]}}]
 ---
 apiVersion: v1
@@ -179,9 +182,9 @@ def test_tls_terminate_on_the_same_port_answers_with_the_gateways_certificate(l4
 
 def test_an_sni_no_listener_serves_is_refused(l4):
     ctx = ssl.create_default_context(cafile=l4["ca"])
-    with pytest.raises((ssl.SSLError, ConnectionError)):
-        with socket.create_connection((GATEWAY, 8443 + l4["offset"]), timeout=5) as raw:
-            ctx.wrap_socket(raw, server_hostname="other.example.com")
+    with pytest.raises((ssl.SSLError, ConnectionError)), \
+            socket.create_connection((GATEWAY, 8443 + l4["offset"]), timeout=5) as raw:
+        ctx.wrap_socket(raw, server_hostname="other.example.com")
 
 
 def test_udp_round_trip(l4):

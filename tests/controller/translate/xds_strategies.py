@@ -233,12 +233,13 @@ def l4_backend_ref(udp: bool):
 @st.composite
 def l4_route(draw, kind: str, name: str, gateways: list[str]) -> dict:
     spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)),
-                  "rules": [{"backendRefs": draw(st.lists(l4_backend_ref(kind == "UDPRoute"), min_size=1, max_size=3))}]}
+                  "rules": [{"backendRefs": draw(st.lists(l4_backend_ref(kind == "UDPRoute"), min_size=1,
+                                                          max_size=3))}]}
     if kind == "TLSRoute":  # required, at least one
         spec["hostnames"] = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), min_size=1, max_size=3, unique=True))
     created = f"2024-01-0{draw(st.integers(1, 3))}T00:00:00Z"  # ties and order: the oldest route wins a name
-    return {"apiVersion": GW_API, "kind": kind, "metadata": {"name": name, "namespace": NS, "creationTimestamp": created},
-            "spec": spec}
+    meta = {"name": name, "namespace": NS, "creationTimestamp": created}
+    return {"apiVersion": GW_API, "kind": kind, "metadata": meta, "spec": spec}
 
 
 VARIED = {"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"}  # the rest is fixed_objects()
@@ -259,7 +260,8 @@ def fixed_objects() -> list[dict]:
                     "spec": {"ports": [{"name": f"u{p}", "port": p, "protocol": "UDP"} for p in ports]}})
         out.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                     "metadata": {"name": f"{svc}-1", "namespace": NS, "labels": {"kubernetes.io/service-name": svc}},
-                    "addressType": "IPv4", "ports": [{"name": f"u{p}", "port": 5300 + p, "protocol": "UDP"} for p in ports],
+                    "addressType": "IPv4",
+                    "ports": [{"name": f"u{p}", "port": 5300 + p, "protocol": "UDP"} for p in ports],
                     "endpoints": [{"addresses": ["10.0.0.3"]}]})
     return out
 
