@@ -9,6 +9,7 @@ import json
 import socket
 import ssl
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ GATEWAY = "127.0.0.61"
 BACKEND, BACKEND_2 = "127.0.0.62", "127.0.0.63"
 
 
-def _manifests(tls_port: int, tcp_port: int, udp_port: int, terminate: tuple[str, str]) -> str:
+def _manifests(tls_port: int, tcp_port: int, udp_port: int, terminate: tuple[str, str], log: Path) -> str:
     def indent(text: str) -> str:
         return "\n".join("    " + line for line in text.strip().splitlines())
     return f"""\
@@ -112,6 +113,13 @@ metadata: {{name: dns, namespace: default}}
 spec:
   parentRefs: [{{name: l4, sectionName: udp}}]
   rules: [{{backendRefs: [{{name: db, port: 53}}]}}]
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: HTTPListenerPolicy
+metadata: {{name: logs, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: Gateway, name: l4}}]
+  accessLog: [{{fileSink: {{path: {log}, stringFormat: "conn %UPSTREAM_HOST% %BYTES_RECEIVED%\\n"}}}}]
 """
 
 
@@ -131,14 +139,16 @@ def l4(tmp_path_factory):
     ]
     manifests = root / "manifests"
     manifests.mkdir()
-    (manifests / "l4.yaml").write_text(_manifests(tls_port, tcp_port, udp_port, terminate))
+    log = root / "access.log"
+    (manifests / "l4.yaml").write_text(_manifests(tls_port, tcp_port, udp_port, terminate, log))
     offset = 20000 + free_port() % 20000
     opts = UpOptions(directory=manifests, admin=f"127.0.0.1:{free_port()}", port_offset=offset,
                      state_dir=root / "state")
     try:
         with EmbeddedUp(opts) as up:
             _wait_ready(up)
-            yield {"offset": offset, "ca": str(ca[0]), "backend_cert": (root / "backend.crt").read_text()}
+            yield {"offset": offset, "ca": str(ca[0]), "backend_cert": (root / "backend.crt").read_text(),
+                   "log": log, "tcp_port": tcp_port}
     finally:
         for s in servers:
             s.shutdown()
@@ -207,3 +217,20 @@ def test_tcp_connections_split_by_weight(l4):
             seen[json.loads(lines.readline())["service"]] += 1
     # 3:1 over 200 connections: 150 expected for db; +-30 is more than 4 standard deviations (6.1)
     assert set(seen) == {"db", "db-2"} and 120 <= seen["db"] <= 180, seen
+
+
+def test_http_listener_policy_logs_each_tcp_connection(l4):
+    with socket.create_connection((GATEWAY, 9000 + l4["offset"]), timeout=5) as s:
+        lines = s.makefile("rb")
+        assert lines.readline() == echo_l4.WELCOME
+        s.sendall(b"PING\n")
+        assert lines.readline() == b"PONG\n"
+
+    def logged():
+        text = l4["log"].read_text() if l4["log"].exists() else ""
+        return [ln for ln in text.splitlines() if ln.startswith("conn ") and ln.endswith(" 5")]
+    deadline = time.monotonic() + 5  # kgw up flushes access logs every 250 ms
+    while not logged() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # one line for the connection: the backend it went to and the 5 bytes the client sent
+    assert any(f":{l4['tcp_port']} " in ln for ln in logged()), l4["log"].read_text() if l4["log"].exists() else ""
