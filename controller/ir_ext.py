@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kgw_rules.wire import Needs
+
 
 @dataclass
 class LambdaIR:
@@ -43,6 +45,7 @@ class ProgramIR:
     last_good: bool = False  # the current source does not compile; this is the last good program
     blob: bytes = field(default=b"", repr=False)  # stripped bytecode
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
+    needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
 
 
 @dataclass
@@ -58,6 +61,7 @@ class EnvoySettingsIR:
     log_level: str | None = None
     component_log_levels: dict[str, str] = field(default_factory=dict)
     concurrency: int | None = None
+    data_plane: str = "wasm"  # "wasm" | "native": which build of the rules filter runs the programs
 
 
 @dataclass

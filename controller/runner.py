@@ -45,6 +45,7 @@ class UpOptions:
     envoy_log_level: str = "warning"
     ready_timeout: float = 30.0
     envoy_path: str | None = None
+    data_plane: str = "wasm"  # default build of the rules filter (GatewayParameters dataPlane overrides it)
 
 
 @dataclass
@@ -64,8 +65,8 @@ class Runner(Observer):
         self.source = source or DirectorySource(opts.directory)
         self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
         self.programs = ProgramStore(self.state.path / "programs.json")
-        self.pipeline = Pipeline(TranslateOptions(port_offset=opts.port_offset), self.programs, self.cache,
-                                 self.metrics)
+        self.pipeline = Pipeline(TranslateOptions(port_offset=opts.port_offset, data_plane=opts.data_plane),
+                                 self.programs, self.cache, self.metrics)
         self.ready_generation = 0
         self.gateways: dict[str, GatewayRun] = {}
         self.started = asyncio.Event()

@@ -12,6 +12,9 @@ from ..proxyports import RESERVED, proxy_port
 from .bootstrap import ADMIN_PORT, CERT_DIR, READY_PORT, proxy_bootstrap
 
 DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
+# The kgw image (the controller's): its wheel holds the native module an init container copies out.
+DEFAULT_KGW_IMAGE = "kgw:latest"
+NATIVE_DIR = "/kgw-native"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kgw"}
 GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name"
 DRAIN_SECONDS = 15
@@ -24,6 +27,7 @@ class DeployOptions:
     xds_port: int
     pdb_api_version: str = "policy/v1"  # policy/v1beta1 before Kubernetes 1.21
     default_image: str = DEFAULT_IMAGE
+    kgw_image: str = DEFAULT_KGW_IMAGE  # the chart passes the controller's own image
 
 
 def labels_for(gateway_name: str) -> dict:
@@ -137,6 +141,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     if replicas is not None:
         deployment_spec["replicas"] = replicas
+    if params.get("dataPlane") == "Native":
+        _native_module(deployment_spec["template"]["spec"], container, opts.kgw_image)
     service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": p["protocol"]}
                      for p in ports]
     return [
@@ -165,3 +171,20 @@ def _deep_merge(a: dict, b: dict) -> dict:
     for k, v in b.items():
         out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def _native_module(pod: dict, envoy: dict, kgw_image: str) -> None:
+    """dataPlane: Native. The module is a file Envoy loads by name; it cannot travel over xDS. An init
+    container from the kgw image copies the module built for the node's CPU into an emptyDir that Envoy
+    reads, and ENVOY_DYNAMIC_MODULES_SEARCH_PATH points Envoy at it (docs/data-plane.md, "Native")."""
+    copy = ("import shutil, kgw_rules; "
+            f"shutil.copy(kgw_rules.native_module_path(), '{NATIVE_DIR}/libkgw_rules.so')")
+    pod["initContainers"] = [{
+        "name": "kgw-native-module", "image": kgw_image, "command": ["python", "-c", copy],
+        "volumeMounts": [{"name": "kgw-native", "mountPath": NATIVE_DIR}],
+        "securityContext": {**envoy["securityContext"], "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+    }]
+    pod["volumes"].append({"name": "kgw-native", "emptyDir": {"sizeLimit": "16Mi"}})
+    envoy["volumeMounts"].append({"name": "kgw-native", "mountPath": NATIVE_DIR, "readOnly": True})
+    envoy["env"].append({"name": "ENVOY_DYNAMIC_MODULES_SEARCH_PATH", "value": NATIVE_DIR})

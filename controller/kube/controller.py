@@ -44,6 +44,7 @@ class ControllerOptions:
     lease_renew: float = 5.0
     controller_name: str = "kgateway.dev/kgateway"
     proxy_image: str | None = None
+    kgw_image: str | None = None
     watch_timeout: int = 240
 
 
@@ -130,7 +131,8 @@ class ClusterController:
             self.deployer = Deployer(self.api, self.source.objects, ca, DeployOptions(
                 xds_host=adv_host, xds_port=int(adv_port) or self.xds.port,
                 pdb_api_version="policy/v1" if pdb else "policy/v1beta1",
-                **({"default_image": o.proxy_image} if o.proxy_image else {})), o.controller_name)
+                **({"default_image": o.proxy_image} if o.proxy_image else {}),
+                **({"kgw_image": o.kgw_image} if o.kgw_image else {})), o.controller_name)
             if o.leader_election:
                 loop = asyncio.get_running_loop()
                 self.elector = LeaderElector(self.api, o.namespace, "kgw-controller", self.identity,

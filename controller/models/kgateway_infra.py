@@ -259,9 +259,16 @@ class SelfManagedGateway(K8sModel):
     pass
 
 
+DataPlane = Literal["Wasm", "Native"]
+
+
 class GatewayParametersSpec(K8sModel):
     kube: KubernetesProxyConfig | None = None
     self_managed: SelfManagedGateway | None = None
+    # kgw: how Envoy runs the rules programs (docs/data-plane.md). Wasm (default): the sandboxed proxy-wasm
+    # filter. Native: the same interpreter as an Envoy dynamic module, in Envoy's process (a fault there
+    # takes the proxy down); the deployer puts the module on the proxy's filesystem.
+    data_plane: DataPlane | None = None
 
     @model_validator(mode="after")
     def _at_most_one(self) -> GatewayParametersSpec:

@@ -24,6 +24,7 @@ class ExtState:
     policies: PolicyResult
     settings: dict
     entries: list  # the route entries with policy edits (copies; the inputs are never changed)
+    data_plane: str = "wasm"  # TranslateOptions.data_plane
 
 
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
@@ -62,7 +63,7 @@ def apply(resources, entries, gateway_keys, opts, out) -> ExtState:
     settings = apply_listener_policies(resources, set(gateway_keys), opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings, edited)
+    return ExtState(result, settings, edited, opts.data_plane)
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
@@ -86,6 +87,6 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
-    ext.envoy = envoy_settings(resources, gateway)
+    ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     if route_ext or ext != GatewayExtIR():
         ir.ext = ext

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 
 from ...ir import RouteIR
 from ..context import XdsContext
-from . import aws_lambda, cors, router, rules
+from . import aws_lambda, cors, router, rules, rules_native
 
 
 class HttpFilterModule(Protocol):
@@ -34,7 +34,8 @@ class HttpFilterModule(Protocol):
 
 # Decoding order: CORS answers preflights before anything else runs; rules programs see the request before
 # a Lambda invocation rewrites it; the router is last.
-ORDER: tuple[HttpFilterModule, ...] = (cors, rules, aws_lambda, router)
+# rules and rules_native are the two builds of one filter: a Gateway gets one of them (GatewayParameters).
+ORDER: tuple[HttpFilterModule, ...] = (cors, rules, rules_native, aws_lambda, router)
 
 
 def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR]) -> list[hcm_pb2.HttpFilter]:
