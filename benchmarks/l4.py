@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         sink.terminate()
     direct = statistics.median(x["mb_per_s"] for x in rows["direct"])
     via = statistics.median(x["mb_per_s"] for x in rows["envoy"])
-    ratios = [e["mb_per_s"] / d["mb_per_s"] for d, e in zip(rows["direct"], rows["envoy"])]
+    ratios = [e["mb_per_s"] / d["mb_per_s"] for d, e in zip(rows["direct"], rows["envoy"], strict=True)]
     cpu = statistics.median(x["cpu_ms_per_mb"] for x in rows["envoy"])
     print(json.dumps({"rounds": args.rounds, "seconds": args.seconds, "connections": args.connections,
                       "chunk": args.chunk, "direct_mb_per_s": round(direct, 1), "envoy_mb_per_s": round(via, 1),
