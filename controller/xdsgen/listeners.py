@@ -1,30 +1,28 @@
 """Envoy Listener + HttpConnectionManager with the edge defaults documented in docs/edge-defaults.md.
 
-HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS. The HTTP
+HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS; TLS and
+TCP listeners get their chains from streams.py (tcp_proxy), beside HTTPS ones when they share a port. The HTTP
 filters come from httpfilters (one module each, one declared order); listener policies (access logs, buffer
 limits) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
 
-from envoy.config.accesslog.v3 import accesslog_pb2
 from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
-from envoy.config.core.v3 import substitution_format_string_pb2 as sfs
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
-from envoy.extensions.access_loggers.file.v3 import file_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.extensions.transport_sockets.tls.v3 import common_pb2, secret_pb2, tls_pb2
-from google.protobuf import duration_pb2, json_format, wrappers_pb2
+from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
-from ..ir_ext import AccessLogIR
 from . import httpfilters
-from .common import ads_source, packed
+from .accesslog import access_log
+from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
+from .streams import stream_chain
 
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
 TLS_INSPECTOR = "envoy.filters.listener.tls_inspector"
-TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls"
 
 # Edge defaults (each one is explained in docs/edge-defaults.md).
 MAX_REQUEST_HEADERS_KB = 60
@@ -82,23 +80,6 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
     return hcm
 
 
-def access_log(log: AccessLogIR) -> accesslog_pb2.AccessLog:
-    """An HTTPListenerPolicy file sink: text or JSON format, optional filter."""
-    out = accesslog_pb2.AccessLog(name="envoy.access_loggers.file")
-    sink = file_pb2.FileAccessLog(path=log.path)
-    if log.json_format or log.text_format:
-        fmt = sfs.SubstitutionFormatString()
-        if log.json_format:
-            fmt.json_format.update(log.json_format)
-        else:
-            fmt.text_format_source.inline_string = log.text_format
-        sink.log_format.CopyFrom(fmt)
-    out.typed_config.Pack(sink)
-    if log.filter:
-        json_format.ParseDict(log.filter, out.filter)
-    return out
-
-
 def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:
     tls = tls_pb2.DownstreamTlsContext()
     common = tls.common_tls_context
@@ -135,10 +116,13 @@ def listener(ctx: XdsContext, ir: ListenerIR) -> listener_pb2.Listener:
         name=ir.name,
         address=address_pb2.Address(
             socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)))
-    if ir.filter_chains:  # HTTPS: the TLS inspector reads SNI, which picks the Gateway listener's chain
-        out.listener_filters.append(listener_components_pb2.ListenerFilter(
-            name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector())))
+    if ir.filter_chains or ir.stream_chains:  # HTTPS, TLS, TCP: a chain per Gateway listener or SNI name
+        if ir.filter_chains or any(sc.server_names or sc.secrets for sc in ir.stream_chains):
+            # the TLS inspector reads SNI, which picks the chain (and so the Gateway listener)
+            out.listener_filters.append(listener_components_pb2.ListenerFilter(
+                name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector())))
         out.filter_chains.extend(_tls_chain(ctx, ir, fc) for fc in ir.filter_chains)
+        out.filter_chains.extend(stream_chain(ctx, ir.bind_port, sc) for sc in ir.stream_chains)
     else:
         out.filter_chains.append(listener_components_pb2.FilterChain(filters=[
             listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(http_connection_manager(ctx, ir))),
