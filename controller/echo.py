@@ -185,6 +185,8 @@ def _remember_sni(sock, server_name, _ctx) -> None:
 
 def make_server(host: str, port: int, namespace: str = "default", service: str = "echo",
                 pod: str | None = None, tls: ssl.SSLContext | None = None) -> EchoServer:
+    """`tls`: answer HTTPS with this server context (a backend behind a TLS passthrough listener, or one a
+    BackendTLSPolicy names); the SNI each connection sent is remembered."""
     identity = {"namespace": namespace, "ingress": "", "service": service, "pod": pod or f"{service}-{os.getpid()}"}
     handler = type("Handler", (EchoHandler,), {"identity": identity})
     server = EchoServer((host, port), handler)

@@ -171,17 +171,57 @@ class ClientValidationIR:
 
 
 @dataclass
+class L4BackendIR:
+    """A weighted backend of a TLSRoute or TCPRoute. `cluster` is None for an invalid backendRef: its share of
+    connections is refused (closed), as the spec asks."""
+
+    cluster: str | None
+    weight: int
+
+
+@dataclass
+class L4RouteIR:
+    name: str  # "<kind>/<namespace>/<name>", e.g. "tlsroute/default/db"
+    backends: list[L4BackendIR] = field(default_factory=list)  # weight 0 left out
+
+
+@dataclass
+class StreamChainIR:
+    """A filter chain that forwards whole connections (tcp_proxy): a TCP listener's only chain, or one per SNI
+    name a TLS listener serves (Passthrough: the bytes as they come; Terminate: decrypted with `secrets`)."""
+
+    name: str  # "<bind address>:<bind port>/<gateway listener>[/<server name>]"
+    gateway_listener: str
+    server_names: list[str]  # [] = any connection (TCP)
+    secrets: list[str] = field(default_factory=list)  # TLS Terminate: SDS secret names; [] = not terminated
+    route: L4RouteIR | None = None  # None: no route serves this name, connections are closed
+
+
+@dataclass
 class ListenerIR:
     name: str  # "<bind address>:<bind port>"; the RouteConfiguration has the same name
     bind_address: str
     bind_port: int  # declared port + port offset
     declared_port: int  # the Gateway listener's port, used for Host matching and redirects
-    protocol: str  # "HTTP" | "HTTPS"
+    protocol: str  # "HTTP" | "HTTPS" | "TLS" | "TCP"; "HTTPS" when HTTPS and TLS listeners share the port
     gateway_listeners: list[str] = field(default_factory=list)  # Gateway listener names merged here
     hostnames: list[str] = field(default_factory=list)  # their hostnames ("" = any)
     virtual_hosts: list[VirtualHostIR] = field(default_factory=list)  # HTTP: one RouteConfiguration
     filter_chains: list[FilterChainIR] = field(default_factory=list)  # HTTPS: one per Gateway listener
     client_validation: ClientValidationIR | None = None  # HTTPS: client certificates this port requires
+    stream_chains: list[StreamChainIR] = field(default_factory=list)  # TLS and TCP listeners
+
+
+@dataclass
+class UdpListenerIR:
+    """A UDP Gateway listener: udp_proxy to the cluster of the oldest UDPRoute attached (None: datagrams dropped)."""
+
+    name: str  # "<bind address>:<bind port>/udp"
+    bind_address: str
+    bind_port: int
+    declared_port: int
+    gateway_listener: str
+    cluster: str | None = None  # a UdpClusterIR
 
 
 @dataclass
@@ -232,6 +272,24 @@ class ClusterIR:
 
 
 @dataclass
+class EndpointGroupIR:
+    """One backendRef of a UDPRoute: its Service port's endpoints and its weight."""
+
+    name: str  # the Service port: "<namespace>/<service>/<port>/udp"
+    weight: int
+    endpoints: list[EndpointIR] = field(default_factory=list)
+
+
+@dataclass
+class UdpClusterIR:
+    """A UDPRoute's backends as one cluster, a weighted locality per backendRef: udp_proxy routes to a single
+    cluster, so the weights live in the load assignment."""
+
+    name: str  # "udproute/<namespace>/<name>"
+    groups: list[EndpointGroupIR] = field(default_factory=list)
+
+
+@dataclass
 class GatewayIR:
     namespace: str
     name: str
@@ -239,6 +297,8 @@ class GatewayIR:
     listeners: list[ListenerIR] = field(default_factory=list)
     clusters: list[ClusterIR] = field(default_factory=list)  # sorted by name
     secrets: list[SecretIR] = field(default_factory=list)  # sorted by name, delivered over SDS
+    udp_listeners: list[UdpListenerIR] = field(default_factory=list)
+    udp_clusters: list[UdpClusterIR] = field(default_factory=list)  # sorted by name
     ext: GatewayExtIR | None = None  # kgateway extensions (programs, Backends, listener policies)
 
     @property
@@ -260,7 +320,8 @@ _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
     "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable", "system_ca",
-    "client_certificate", "log_fields", "log_name", "response_trailers", "otel", "tracing",
+    "client_certificate", "stream_chains", "udp_listeners", "udp_clusters", "log_fields", "log_name",
+    "response_trailers", "otel", "tracing",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

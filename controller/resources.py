@@ -31,6 +31,9 @@ from .models import (
     ReferenceGrant,
     Secret,
     Service,
+    TCPRoute,
+    TLSRoute,
+    UDPRoute,
 )
 
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped kinds
@@ -95,6 +98,9 @@ class Resources:
     gateways: Mapping[Key, Gateway] = dataclasses.field(default_factory=_empty)
     http_routes: Mapping[Key, HTTPRoute] = dataclasses.field(default_factory=_empty)
     grpc_routes: Mapping[Key, GRPCRoute] = dataclasses.field(default_factory=_empty)
+    tls_routes: Mapping[Key, TLSRoute] = dataclasses.field(default_factory=_empty)
+    tcp_routes: Mapping[Key, TCPRoute] = dataclasses.field(default_factory=_empty)
+    udp_routes: Mapping[Key, UDPRoute] = dataclasses.field(default_factory=_empty)
     reference_grants: Mapping[Key, ReferenceGrant] = dataclasses.field(default_factory=_empty)
     services: Mapping[Key, Service] = dataclasses.field(default_factory=_empty)
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
@@ -147,8 +153,9 @@ class Resources:
 
 _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
-    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services",
-    "EndpointSlice": "endpoint_slices", "Namespace": "namespaces", "Secret": "secrets",
+    "GRPCRoute": "grpc_routes", "TLSRoute": "tls_routes", "TCPRoute": "tcp_routes", "UDPRoute": "udp_routes",
+    "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
+    "Namespace": "namespaces", "Secret": "secrets",
     "ListenerSet": "listener_sets", "BackendTLSPolicy": "backend_tls_policies", "ConfigMap": "config_maps",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",

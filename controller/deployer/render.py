@@ -52,27 +52,31 @@ def _image(kube: dict, default: str) -> str:
     return f"{ref}:{img.get('tag') or 'v1.40.0'}"
 
 
-def _listener_ports(gateway: dict, extra_ports: Sequence[int]) -> list[dict]:
-    """One entry per distinct listener port (the Gateway's, then its ListenerSets'): its Service port and the
-    port the proxy serves it on. A port whose proxy port another listener port already took is left out, as
-    the translator rejects that listener (PortUnavailable): the Service must not send its traffic to the
-    other listener."""
+def _listener_ports(gateway: dict, extra_listeners: Sequence[tuple[int, str]]) -> list[dict]:
+    """One entry per distinct listener port and transport (the Gateway's listeners, then its ListenerSets'
+    (port, protocol) pairs; UDP listeners get UDP ports, and a TCP and a UDP listener may share a number): its
+    Service port and the port the proxy serves it on. A port whose proxy port another listener port already took
+    is left out, as the translator rejects that listener (PortUnavailable): the Service must not send its
+    traffic to the other listener."""
     seen, taken, out = set(), set(), []
-    for port in [lis.get("port") for lis in gateway.get("spec", {}).get("listeners", [])] + list(extra_ports):
-        if port in seen:
+    own = [(lis.get("port"), lis.get("protocol")) for lis in gateway.get("spec", {}).get("listeners", [])]
+    for port, declared in own + list(extra_listeners):
+        protocol = "UDP" if declared == "UDP" else "TCP"
+        if (port, protocol) in seen:
             continue
-        seen.add(port)
-        if proxy_port(port) in taken or proxy_port(port) in RESERVED:
+        seen.add((port, protocol))
+        if (proxy_port(port), protocol) in taken or proxy_port(port) in RESERVED:
             continue
-        taken.add(proxy_port(port))
-        out.append({"name": f"p{port}", "port": port, "target": proxy_port(port)})
+        taken.add((proxy_port(port), protocol))
+        name = f"p{port}" if protocol == "TCP" else f"p{port}-udp"
+        out.append({"name": name, "port": port, "target": proxy_port(port), "protocol": protocol})
     return out
 
 
 def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
-           listener_set_ports: Sequence[int] = ()) -> list[dict]:
+           listener_set_ports: Sequence[tuple[int, str]] = ()) -> list[dict]:
     """Objects in apply order. `params` is a GatewayParameters spec (camelCase dict); `client_tls` the data of
-    the xDS client Secret (tls.crt, tls.key, ca.crt; base64); `listener_set_ports` the ports of the
+    the xDS client Secret (tls.crt, tls.key, ca.crt; base64); `listener_set_ports` the (port, protocol) pairs of the
     listeners of the ListenerSets the Gateway allows."""
     meta = gateway["metadata"]
     ns, name = meta["namespace"], meta["name"]
@@ -107,7 +111,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
     svc_cfg = kube.get("service") or {}
     container = {
         "name": "envoy", "image": _image(kube, opts.default_image), "args": args,
-        "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": "TCP"} for p in ports]
+        "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": p["protocol"]} for p in ports]
         + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"},
            {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "env": container_env,
@@ -157,7 +161,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
         deployment_spec["replicas"] = replicas
     if params.get("dataPlane") == "Native":
         _native_module(deployment_spec["template"]["spec"], container, opts.kgw_image)
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"}
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": p["protocol"]}
                      for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),

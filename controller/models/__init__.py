@@ -18,6 +18,7 @@ from .grpcroute import GRPCRoute
 from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule, ParentReference, RouteMatch
 from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
 from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
+from .l4route import L4_ROUTES, L4BackendRef, L4RouteSpec, TCPRoute, TLSRoute, UDPRoute
 from .listenerset import ListenerSet
 from .meta import KubeObject, LabelSelector, ObjectMeta
 
@@ -27,9 +28,11 @@ KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, ReferenceGrant, BackendTLSPolicy, Service,
-    EndpointSlice, Namespace, Secret, ConfigMap, *KGATEWAY_KINDS,
+    GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, *L4_ROUTES, ReferenceGrant, BackendTLSPolicy,
+    Service, EndpointSlice, Namespace, Secret, ConfigMap, *KGATEWAY_KINDS,
 )
+# Every route kind translate attaches to Gateway listeners (and reports a status for, per parentRef).
+ROUTE_KINDS: tuple[str, ...] = ("HTTPRoute", "GRPCRoute", *(m.KIND for m in L4_ROUTES))
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
 BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
@@ -38,7 +41,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 
 __all__ = [
     "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
-    "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
+    "L4BackendRef", "L4RouteSpec", "L4_ROUTES", "ListenerPolicy", "ROUTE_KINDS", "RoutePolicy", "TCPRoute", "TLSRoute",
+    "TrafficPolicy", "UDPRoute",
     "BY_KIND_GROUP", "BackendTLSPolicy", "ConfigMap", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute",
     "Gateway", "GatewayClass", "HTTPBackendRef", "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS",
     "KubeObject", "LabelSelector", "Listener", "ListenerSet", "MODELS", "NAMESPACE_NAME_LABEL", "Namespace",

@@ -173,7 +173,19 @@ class GatewaySpec(K8sModel):
         names = [listener.name for listener in self.listeners]
         if len(names) != len(set(names)):
             raise ValueError("Listener name must be unique within the Gateway")
+        check_listener_tls(self.listeners)
         return self
+
+
+def check_listener_tls(listeners: list[Listener]) -> None:
+    """The CRD's rules on `tls` and `hostname` per protocol (same messages). The API server fills in the mode
+    (Terminate) of any `tls` it stores, so "tls mode must be set for protocol TLS" means "tls must be set"."""
+    if any(ls.protocol in ("HTTP", "TCP", "UDP") and ls.tls is not None for ls in listeners):
+        raise ValueError("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']")
+    if any(ls.protocol == "TLS" and ls.tls is None for ls in listeners):
+        raise ValueError("tls mode must be set for protocol TLS")
+    if any(ls.protocol in ("TCP", "UDP") and ls.hostname for ls in listeners):
+        raise ValueError("hostname must not be specified for protocols ['TCP', 'UDP']")
 
 
 class Gateway(KubeObject):

@@ -35,17 +35,23 @@ def overlaps(a: str, b: str) -> bool:
     return a == b or ipaddress.ip_address(a).is_unspecified or ipaddress.ip_address(b).is_unspecified
 
 
-def claim_ports(state, addresses: list[str], claimed: list[tuple[str, int, str]], opts: TranslateOptions) -> list[str]:
+def _socket(address: str, ls) -> str:
+    return f"{address}:{ls.bind_port}" + ("/udp" if ls.transport == "udp" else "")
+
+
+def claim_ports(state, addresses: list[str], claimed: list[tuple[str, tuple[int, str], str]],
+                opts: TranslateOptions) -> list[str]:
     """Refuse the listeners whose port cannot be bound, pick the addresses to bind (returned) and add what they
-    take to `claimed` ((address, bind port, "ns/name") of older Gateways)."""
+    take to `claimed` ((address, (bind port, transport), "ns/name") of older Gateways). Ports are per transport:
+    a UDP and a TCP socket can share a number."""
     gw = state.gateway
-    declared_for: dict[int, int] = {}  # bind port -> the declared port that took it
+    declared_for: dict[tuple[int, str], int] = {}  # (bind port, transport) -> the declared port that took it
     serving = []
     for ls in state.listeners:
         if not ls.programmable:
             continue
         reserved = RESERVED.get(ls.bind_port - opts.port_offset) if opts.shift_privileged_ports else None
-        other = declared_for.setdefault(ls.bind_port, ls.spec.port)
+        other = declared_for.setdefault((ls.bind_port, ls.transport), ls.spec.port)
         if reserved:
             msg = f"port {ls.spec.port} is served on {ls.bind_port - opts.port_offset}, {reserved}"
         elif other != ls.spec.port:  # e.g. 80 shifted to 8080 beside a listener on 8080
@@ -56,20 +62,21 @@ def claim_ports(state, addresses: list[str], claimed: list[tuple[str, int, str]]
         ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
         state.port_conflicts.append(msg)
     taken = {a: [(ls, owner) for ls in serving
-                 if (owner := next((o for ca, p, o in claimed if p == ls.bind_port and overlaps(ca, a)), None))]
+                 if (owner := next((o for ca, p, o in claimed
+                                     if p == (ls.bind_port, ls.transport) and overlaps(ca, a)), None))]
              for a in addresses}
     usable = [a for a in addresses if not taken[a]]
     for a in addresses if usable else addresses[1:]:
         for ls, owner in taken[a]:
-            state.port_conflicts.append(f"{a}:{ls.bind_port} is already bound by Gateway {owner}, which takes "
+            state.port_conflicts.append(f"{_socket(a, ls)} is already bound by Gateway {owner}, which takes "
                                         "precedence (older, or first by namespace/name)")
     if not usable:
         usable = addresses[:1]
         for ls, owner in taken[usable[0]]:
-            msg = (f"{usable[0]}:{ls.bind_port} is already bound by Gateway {owner}, which takes precedence "
+            msg = (f"{_socket(usable[0], ls)} is already bound by Gateway {owner}, which takes precedence "
                    "(older, or first by namespace/name)")
             ls.accepted = (False, c.R_PORT_UNAVAILABLE, msg)
             state.port_conflicts.append(msg)
-    ports = sorted({ls.bind_port for ls in serving if ls.programmable})
+    ports = sorted({(ls.bind_port, ls.transport) for ls in serving if ls.programmable})
     claimed.extend((a, port, f"{gw.namespace}/{gw.name}") for a in usable for port in ports)
     return usable

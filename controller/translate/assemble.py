@@ -1,5 +1,5 @@
 """Placements -> GatewayIR: Envoy listeners per bound port, virtual hosts per domain (per SNI filter chain
-for HTTPS), EDS clusters, SDS secrets."""
+for HTTPS), stream chains for TLS and TCP and UDP listeners (assemble_l4.py), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
 from ..ir import (
@@ -12,15 +12,18 @@ from ..ir import (
     MatchIR,
     RouteIR,
     SecretIR,
+    UdpClusterIR,
     VirtualHostIR,
 )
 from ..models import ServicePort
 from ..resources import Resources
+from .assemble_l4 import stream_chains, udp_listener
 from .attach import Placement
 from .backends import ClusterKey, ResolvedBackend
 from .backendtls import BackendTLSPolicies, apply_backend_tls
 from .gateways import GatewayState
 from .hostnames import matches, specificity
+from .routes import RouteEntry
 
 
 def endpoints(resources: Resources, key: ClusterKey, port: ServicePort) -> list[EndpointIR]:
@@ -66,7 +69,7 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
     seen: set[tuple[str, str, tuple]] = set()
     for p in placements:
         domains = by_listener.get(p.listener.key)
-        if domains is None:
+        if domains is None or not isinstance(p.entry, RouteEntry):  # L4 routes: assemble_l4.py
             continue
         for host in p.hostnames:
             domain = host or "*"
@@ -125,24 +128,30 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
     return chains
 
 
-def _listener(address: str, bind_port: int, group: list, vhosts: list, secrets: dict[str, SecretIR]) -> ListenerIR:
-    """The Envoy listener of one address:port, shared by the Gateway listeners in `group`."""
+def _listener(address: str, bind_port: int, group: list, vhosts: list, placements: list[Placement],
+              clusters: dict[str, ResolvedBackend], secrets: dict[str, SecretIR]) -> ListenerIR:
+    """The Envoy listener of one address:port, shared by the Gateway listeners in `group` (HTTP, or HTTPS and
+    TLS by SNI, or one TCP)."""
+    protocols = {ls.spec.protocol for ls in group}
     listener = ListenerIR(
         name=f"{address}:{bind_port}", bind_address=address, bind_port=bind_port,
-        declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
+        declared_port=group[0].spec.port, protocol="HTTPS" if "HTTPS" in protocols else group[0].spec.protocol,
         gateway_listeners=[ls.key for ls in group], hostnames=[ls.spec.hostname or "" for ls in group],
     )
-    if listener.protocol == "HTTPS":
-        listener.filter_chains = _filter_chains(listener, group, vhosts)
-        for ls in group:
-            secrets.update((s.name, s) for s in ls.secrets)
+    http_group = [ls for ls in group if ls.spec.protocol in ("HTTP", "HTTPS")]
+    if "HTTPS" in protocols:
+        listener.filter_chains = _filter_chains(listener, http_group, vhosts)
         # one setting per port (spec.tls.frontend), so every listener of the group has the same
         validation = next((ls.client_validation for ls in group if ls.client_validation), None)
         if validation is not None:
             listener.client_validation = ClientValidationIR(validation.ca.name, validation.insecure_fallback)
             secrets[validation.ca.name] = validation.ca
-    else:
+    elif "HTTP" in protocols:
         listener.virtual_hosts = [vh for _, vh in vhosts]
+    if protocols & {"TLS", "TCP"}:
+        listener.stream_chains = stream_chains(listener.name, group, placements, clusters)
+    for ls in group:
+        secrets.update((s.name, s) for s in ls.secrets)
     return listener
 
 
@@ -151,28 +160,42 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
              backend_tls: BackendTLSPolicies | None = None) -> GatewayIR:
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
-    by_port: dict[int, list] = {}
+    by_port: dict[tuple[int, str], list] = {}
     for ls in state.listeners:
         if ls.programmable:
-            by_port.setdefault(ls.bind_port, []).append(ls)
+            by_port.setdefault((ls.bind_port, ls.transport), []).append(ls)
     clusters: dict[str, ResolvedBackend] = {}
     secrets: dict[str, SecretIR] = {}
-    for bind_port in sorted(by_port):
-        group = sorted(by_port[bind_port], key=lambda ls: (specificity(ls.spec.hostname), ls.key))
-        vhosts = _virtual_hosts(group, placements, clusters)
+
+    def endpoints_of(cname: str, target: ResolvedBackend) -> list[EndpointIR]:
+        if cname not in endpoint_cache and target.key is not None and target.port is not None:
+            endpoint_cache[cname] = endpoints(resources, target.key, target.port)
+        return list(endpoint_cache.get(cname, ()))
+
+    udp_clusters: dict[str, UdpClusterIR] = {}
+    for bind_port, transport in sorted(by_port):
+        group = sorted(by_port[(bind_port, transport)], key=lambda ls: (specificity(ls.spec.hostname), ls.key))
+        if transport == "udp":  # UDP listeners never share a port: one each, on every address
+            for address in state.addresses:
+                udp, udp_cluster = udp_listener(f"{address}:{bind_port}/udp", group[0], address, placements,
+                                                endpoints_of)
+                ir.udp_listeners.append(udp)
+                if udp_cluster is not None:
+                    udp_clusters[udp_cluster.name] = udp_cluster
+            continue
+        http_group = [ls for ls in group if ls.spec.protocol in ("HTTP", "HTTPS")]
+        vhosts = _virtual_hosts(http_group, placements, clusters)
         for address in state.addresses:  # every listener on every address the Gateway binds
-            ir.listeners.append(_listener(address, bind_port, group, vhosts, secrets))
+            ir.listeners.append(_listener(address, bind_port, group, vhosts, placements, clusters, secrets))
     for cname in sorted(clusters):
         target = clusters[cname]
         if target.key is None:
             continue  # not a Service port: the resolver's kind builds its own cluster
-        if cname not in endpoint_cache:
-            assert target.port is not None  # resolved with its key (backends._service)
-            endpoint_cache[cname] = endpoints(resources, target.key, target.port)
-        cluster = ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
+        cluster = ClusterIR(cname, *target.key, endpoints_of(cname, target),
                             http2=target.http2 or cname in (h2_clusters or ()))
         if backend_tls is not None and target.port is not None:
             apply_backend_tls(cluster, target.port.name, state, backend_tls, secrets)
         ir.clusters.append(cluster)
     ir.secrets = [secrets[name] for name in sorted(secrets)]
+    ir.udp_clusters = [udp_clusters[name] for name in sorted(udp_clusters)]
     return ir

@@ -1,5 +1,8 @@
-"""Attaching HTTPRoutes and GRPCRoutes to Gateway and ListenerSet listeners (parentRefs, allowedRoutes,
-hostnames) and route status."""
+"""Attaching routes of every kind to Gateway and ListenerSet listeners (parentRefs, allowedRoutes, hostnames)
+and route status.
+
+HTTPRoute and GRPCRoute entries are `routes.RouteEntry`s, TLSRoute/TCPRoute/UDPRoute entries
+`l4routes.L4RouteEntry`s: both carry the fields read here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +12,7 @@ from ..resources import Resources
 from . import conditions as c
 from .gateways import GatewayState, ListenerState
 from .hostnames import intersect
+from .l4routes import L4RouteEntry
 from .listenersets import ListenerSets
 from .options import TranslateOptions
 from .routes import RouteEntry
@@ -19,7 +23,7 @@ class Placement:
     """A route served on one (programmable) Gateway listener, under these hostnames ("" = any)."""
 
     listener: ListenerState
-    entry: RouteEntry
+    entry: RouteEntry | L4RouteEntry
     hostnames: list[str]
 
 
@@ -47,7 +51,7 @@ def parent_ref_status(ref: ParentReference) -> dict:
 
 
 def attach_route(
-    entry: RouteEntry, states: dict[tuple[str, str], GatewayState], resources: Resources,
+    entry: RouteEntry | L4RouteEntry, states: dict[tuple[str, str], GatewayState], resources: Resources,
     invalid_gateways: set[tuple[str, str]], opts: TranslateOptions, placements: dict[tuple[str, str], list[Placement]],
     listener_sets: ListenerSets | None = None,
 ) -> dict | None:
@@ -117,7 +121,8 @@ def _attach_one(entry, ref, state: GatewayState, listeners: list[ListenerState],
         if not _allowed(ls, entry.kind, route.namespace, resources):
             continue
         any_allowed = True
-        hosts = intersect(ls.spec.hostname, list(route.spec.hostnames))
+        # TCPRoute and UDPRoute have no hostnames: they serve whatever reaches the listener
+        hosts = intersect(ls.spec.hostname, list(getattr(route.spec, "hostnames", ())))
         if hosts:
             attached.append((ls, hosts))
     if not attached:

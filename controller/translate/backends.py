@@ -40,12 +40,16 @@ def _service(ref, ctx: RouteContext) -> ResolvedBackend:
     svc = ctx.resources.services.get((target_ns, ref.name))
     if svc is None:
         raise ExtensionRefError(c.R_BACKEND_NOT_FOUND, f"Service {target_ns}/{ref.name} not found")
-    port = next((p for p in svc.spec.ports if p.port == ref.port), None)
+    # A Service may serve one port number over TCP and UDP (DNS): the route's protocol picks the port.
+    port = next((p for p in svc.spec.ports if p.port == ref.port and p.protocol == ctx.protocol), None)
     if port is None:
-        raise ExtensionRefError(c.R_BACKEND_NOT_FOUND, f"Service {target_ns}/{ref.name} has no port {ref.port}")
+        which = "" if ctx.protocol == "TCP" else f"{ctx.protocol} "
+        raise ExtensionRefError(c.R_BACKEND_NOT_FOUND, f"Service {target_ns}/{ref.name} has no {which}port {ref.port}")
     key = (target_ns, ref.name, port.port)
     app = port.app_protocol or ""
-    return ResolvedBackend(cluster_name(key), key, port, app in H2C_APP_PROTOCOLS, app in WEBSOCKET_APP_PROTOCOLS)
+    # UDP ports get names of their own: a cluster and an endpoint cache entry per (port, protocol)
+    name = cluster_name(key) + ("" if ctx.protocol == "TCP" else f"/{ctx.protocol.lower()}")
+    return ResolvedBackend(name, key, port, app in H2C_APP_PROTOCOLS, app in WEBSOCKET_APP_PROTOCOLS)
 
 
 BackendResolver = Callable[[object, RouteContext], ResolvedBackend]

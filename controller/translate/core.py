@@ -16,12 +16,14 @@ from .grants import GrantIndex
 from .grpcroutes import translate_grpc_route
 from .incremental import TranslateCache
 from .invalid import invalid_status
+from .l4routes import l4_route_entries
 from .listenersets import ListenerSets, listener_set_status, orphan_status
 from .options import TranslateOptions, Translation
 from .routes import RouteEntry, translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
-_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3, "GRPCRoute": 4, "BackendTLSPolicy": 5}
+_KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3, "GRPCRoute": 4, "TLSRoute": 5,
+               "TCPRoute": 6, "UDPRoute": 7, "BackendTLSPolicy": 8}
 
 
 def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
@@ -54,7 +56,8 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
     h2_clusters: set[str] = set()  # clusters a GRPCRoute sends to: HTTP/2 to the backend
     entries = _route_entries(resources, opts, grants, h2_clusters, cache)
     ext = policies.apply(resources, entries, by_key, opts, out)  # kgateway kinds (translate/policies)
-    for entry in ext.entries:
+    # L4 routes are translated every time (no cache): they are few and cheap, and no policy edits them.
+    for entry in [*ext.entries, *l4_route_entries(resources, grants)]:
         status = attach_route(entry, by_key, resources, invalid_gateways, opts, placements, listener_sets)
         if status is not None:
             out.statuses.append(_status(entry.kind, entry.route.namespace, entry.route.name, status))

@@ -36,11 +36,12 @@ class UnresolvedExtensionRef(ExtensionRefError):
 class RouteContext:
     """What a handler may look at: the route's kind and namespace, every input, ReferenceGrants."""
 
-    kind: str  # "HTTPRoute" | "GRPCRoute"
+    kind: str  # "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute"
     namespace: str
     resources: Resources
     grants: GrantIndex
     h2_clusters: set[str] = field(default_factory=set)  # clusters that must speak HTTP/2 to their backends
+    protocol: str = "TCP"  # the Service port protocol backends are reached over ("UDP" for UDPRoutes)
 
 
 RouteMutation = Callable[[RouteIR], None]

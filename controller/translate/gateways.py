@@ -19,9 +19,18 @@ from .grants import GrantIndex
 from .options import TranslateOptions
 from .tls import listener_certificates
 
-SUPPORTED_PROTOCOLS = {"HTTP", "HTTPS"}
 _HTTP_KINDS = [(GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")]
-ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS}
+# Listener protocol -> the route kinds it takes (its supportedKinds when allowedRoutes.kinds is unset).
+ROUTE_KINDS = {"HTTP": _HTTP_KINDS, "HTTPS": _HTTP_KINDS, "TLS": [(GATEWAY_GROUP, "TLSRoute")],
+               "TCP": [(GATEWAY_GROUP, "TCPRoute")], "UDP": [(GATEWAY_GROUP, "UDPRoute")]}
+SUPPORTED_PROTOCOLS = set(ROUTE_KINDS)
+# Protocols that may share a port: one Envoy listener picks the Gateway listener by SNI (TLS Passthrough and
+# Terminate mix too). UDP listens on a socket of its own, so it shares a port number with any TCP protocol.
+_SHARE_A_PORT = ({"HTTPS", "TLS"},)
+
+
+def transport(protocol: str) -> str:
+    return "udp" if protocol == "UDP" else "tcp"
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,8 @@ class ListenerState:
     accepted: tuple[bool, str, str] = (True, c.R_ACCEPTED, "Listener is accepted")
     conflict: tuple[str, str] | None = None  # (reason, message)
     attached: set[tuple[str, str, str]] = field(default_factory=set)  # routes as (kind, ns, name)
-    secrets: list[SecretIR] = field(default_factory=list)  # HTTPS: usable certificates
-    ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS: unusable certificateRefs
+    secrets: list[SecretIR] = field(default_factory=list)  # HTTPS, TLS Terminate: usable certificates
+    ref_problems: list[tuple[str, str]] = field(default_factory=list)  # HTTPS, TLS Terminate: unusable refs
     client_validation: ClientValidation | None = None  # HTTPS: client certificates required (spec.tls.frontend)
 
     @property
@@ -59,9 +68,20 @@ class ListenerState:
         return f"{self.owner.namespace}/{self.owner.name}/{self.spec.name}"
 
     @property
+    def terminates_tls(self) -> bool:
+        """HTTPS, or TLS in mode Terminate: the listener needs certificates."""
+        tls = self.spec.tls
+        return self.spec.protocol == "HTTPS" or (self.spec.protocol == "TLS" and tls is not None
+                                                 and tls.mode == "Terminate")
+
+    @property
+    def transport(self) -> str:
+        return transport(self.spec.protocol)
+
+    @property
     def programmable(self) -> bool:
         """Routes attached here reach Envoy only if the listener is accepted and not conflicted."""
-        return self.accepted[0] and self.conflict is None and (self.spec.protocol != "HTTPS" or bool(self.secrets))
+        return self.accepted[0] and self.conflict is None and (not self.terminates_tls or bool(self.secrets))
 
 
 @dataclass
@@ -146,12 +166,13 @@ def listener_state(owner: ListenerOwner, listener: Listener, resources: Resource
                 state.invalid_kinds.append(f"{rgk.group}/{rgk.kind}" if rgk.group else rgk.kind)
     if listener.protocol not in SUPPORTED_PROTOCOLS:
         state.accepted = (False, c.R_UNSUPPORTED_PROTOCOL,
-                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS")
+                          f"protocol {listener.protocol} is not supported; supported: HTTP, HTTPS, TLS, TCP, UDP")
         return state
-    if listener.protocol == "HTTPS":
-        if listener.tls and listener.tls.mode == "Passthrough":
-            state.accepted = (False, c.R_UNSUPPORTED_VALUE, "tls.mode Passthrough is not supported on HTTPS listeners")
-            return state
+    if listener.protocol == "HTTPS" and listener.tls and listener.tls.mode == "Passthrough":
+        state.accepted = (False, c.R_UNSUPPORTED_VALUE,
+                          "tls.mode Passthrough is not supported on HTTPS listeners (use protocol TLS)")
+        return state
+    if state.terminates_tls:
         state.secrets, state.ref_problems = listener_certificates(owner.kind, owner.namespace, listener, resources,
                                                                   grants)
     if state.bind_port > 65535:
@@ -161,24 +182,29 @@ def listener_state(owner: ListenerOwner, listener: Listener, resources: Resource
 
 
 def _mark_conflicts(listeners: list[ListenerState]) -> None:
-    """Within one Gateway: same port with different protocols, or same port and hostname."""
-    by_port: dict[int, list[ListenerState]] = {}
+    """Within one Gateway: same port with protocols that cannot share it, or same port and hostname (TCP and
+    UDP listeners have no hostname: two on one port always conflict)."""
+    by_port: dict[tuple[int, str], list[ListenerState]] = {}
     for ls in listeners:
-        by_port.setdefault(ls.spec.port, []).append(ls)
-    for port, group in by_port.items():
-        if len({ls.spec.protocol for ls in group}) > 1:
+        by_port.setdefault((ls.spec.port, ls.transport), []).append(ls)
+    for (port, _), group in by_port.items():
+        protocols = {ls.spec.protocol for ls in group}
+        if len(protocols) > 1 and protocols not in _SHARE_A_PORT:
             for ls in group:
-                ls.conflict = (c.R_PROTOCOL_CONFLICT, f"listeners on port {port} use different protocols")
+                ls.conflict = (c.R_PROTOCOL_CONFLICT, f"listeners on port {port} use protocols that cannot share "
+                                                      f"it: {', '.join(sorted(protocols))}")
             continue
         by_host: dict[str, list[ListenerState]] = {}
         for ls in group:
             by_host.setdefault(ls.spec.hostname or "", []).append(ls)
         for host, same in by_host.items():
             if len(same) > 1:
+                names = ", ".join(x.name for x in same)
+                shared = same[0].spec.protocol
+                message = (f"listeners {names} share {shared} port {port}" if shared in ("TCP", "UDP") else
+                           f"listeners {names} share port {port} and hostname {host or '(any)'}")
                 for ls in same:
-                    ls.conflict = (c.R_HOSTNAME_CONFLICT,
-                                   f"listeners {', '.join(x.name for x in same)} share port {port} and hostname "
-                                   f"{host or '(any)'}")
+                    ls.conflict = (c.R_HOSTNAME_CONFLICT, message)
 
 
 def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts: TranslateOptions,
@@ -189,7 +215,7 @@ def gateway_states(resources: Resources, classes: dict[str, GatewayClass], opts:
         grants = GrantIndex(resources)
     ours = [gw for gw in resources.gateways.values() if gw.spec.gateway_class_name in classes]
     ours.sort(key=creation_order)
-    claimed: list[tuple[str, int, str]] = []  # (address, bind port, "ns/name")
+    claimed: list[tuple[str, tuple[int, str], str]] = []  # (address, (bind port, transport), "ns/name")
     states: list[GatewayState] = []
     for gw in ours:
         addresses, problem = requested_addresses(gw, opts)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..models import GATEWAY_GROUP
+from ..models import GATEWAY_GROUP, ROUTE_KINDS
 from ..resources import InvalidObject
 from . import conditions as c
 from .options import TranslateOptions
@@ -36,7 +36,7 @@ def invalid_status(inv: InvalidObject, our_classes: set[str], gateway_keys: set[
             return None
         return {"conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message),
                                cond(c.PROGRAMMED, False, c.R_INVALID, message)]}
-    if inv.kind in ("HTTPRoute", "GRPCRoute"):
+    if inv.kind in ROUTE_KINDS:
         refs = _get(inv.raw, "spec", "parentRefs")
         parents = []
         for ref in refs if isinstance(refs, list) else []:

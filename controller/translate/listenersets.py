@@ -130,11 +130,11 @@ class ListenerSets:
                 self.orphans[key] = f"Gateway {gw_key[0]}/{gw_key[1]} not found"
 
 
-def allowed_listener_ports(gw: Gateway, resources: Resources) -> list[int]:
-    """The ports of the listeners of every ListenerSet the Gateway allows (for its proxy's Service; a listener
-    the translator then finds conflicted shares its port with one that serves)."""
+def allowed_listener_ports(gw: Gateway, resources: Resources) -> list[tuple[int, str]]:
+    """The (port, protocol) pairs of the listeners of every ListenerSet the Gateway allows (for its proxy's
+    Service; a listener the translator then finds conflicted shares its port with one that serves)."""
     key = (gw.namespace, gw.name)
-    return sorted({spec.port for lset in resources.listener_sets.values() if parent_key(lset) == key
+    return sorted({(spec.port, spec.protocol) for lset in resources.listener_sets.values() if parent_key(lset) == key
                    and not _not_allowed(gw, lset, resources) for spec in lset.spec.listeners})
 
 

@@ -1,4 +1,5 @@
-"""HTTPS listeners: certificateRefs -> SDS secrets, with the Gateway API's ReferenceGrant rule for Secrets.
+"""HTTPS and TLS Terminate listeners: certificateRefs -> SDS secrets, with the Gateway API's ReferenceGrant
+rule for Secrets.
 
 A certificateRef must name a core Secret (kind Secret, group ""), in the Gateway's namespace or in one
 whose ReferenceGrant allows Gateways of this namespace, holding a PEM certificate chain `tls.crt` and the
@@ -64,7 +65,8 @@ def listener_certificates(owner_kind: str, owner_ns: str, listener: Listener, re
     problems: list[tuple[str, str]] = []
     refs = listener.tls.certificate_refs if listener.tls else []
     if not refs:
-        problems.append((R_INVALID_CERTIFICATE_REF, "an HTTPS listener needs tls.certificateRefs"))
+        what = "an HTTPS listener" if listener.protocol == "HTTPS" else "a TLS listener in mode Terminate"
+        problems.append((R_INVALID_CERTIFICATE_REF, f"{what} needs tls.certificateRefs"))
     for i, ref in enumerate(refs):
         where = f"tls.certificateRefs[{i}]"
         ns = ref.namespace or owner_ns

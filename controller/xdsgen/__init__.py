@@ -1,7 +1,8 @@
 """to_xds(GatewayIR) -> {type URL: {resource name: protobuf message}}. Pure; messages built directly.
 
-Resource names: Listener and RouteConfiguration "<address>:<port>" (the bound one); Cluster and
-ClusterLoadAssignment "<namespace>/<service>/<port>". See docs/gateway-api.md.
+Resource names: Listener and RouteConfiguration "<address>:<port>" (the bound one; "<address>:<port>/udp" for
+UDP listeners); Cluster and ClusterLoadAssignment "<namespace>/<service>/<port>" ("udproute/<namespace>/<name>"
+for a UDPRoute's weighted cluster). See docs/gateway-api.md.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .context import XdsContext
 from .listeners import listener
 from .routes import INVALID_BACKEND_CLUSTER, route_configurations
 from .secrets import secret
+from .udp import udp_cluster, udp_listener, udp_load_assignment
 
 XdsResources = dict[str, dict[str, Message]]
 
@@ -32,16 +34,20 @@ def to_xds(gw: GatewayIR) -> XdsResources:
 def _to_xds(gw: GatewayIR) -> XdsResources:
     ctx = XdsContext.of(gw)
     clusters = {c.name: cluster(c) for c in gw.clusters}
+    clusters.update((c.name, udp_cluster(c)) for c in gw.udp_clusters)
     assignments = {}
     for c in gw.clusters:
         name = clusters[c.name].eds_cluster_config.service_name
         assignments[name] = load_assignment(c, name)
+    assignments.update((c.name, udp_load_assignment(c)) for c in gw.udp_clusters)
     if gw.ext is not None:
         clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)
+    listeners = {lis.name: listener(ctx, lis) for lis in gw.listeners}
+    listeners.update((u.name, udp_listener(ctx, u)) for u in gw.udp_listeners)
     out = {
         CLUSTER: clusters,
         ENDPOINT: assignments,
-        LISTENER: {lis.name: listener(ctx, lis) for lis in gw.listeners},
+        LISTENER: listeners,
         ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(ctx, lis).items()},
     }
     if gw.secrets:  # absent = empty to the snapshot cache; left out so HTTP-only dumps stay short

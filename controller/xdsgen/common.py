@@ -4,6 +4,8 @@ from __future__ import annotations
 from envoy.config.core.v3 import config_source_pb2
 from google.protobuf import any_pb2
 
+TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls"
+
 
 def ads_source() -> config_source_pb2.ConfigSource:
     return config_source_pb2.ConfigSource(

@@ -1,6 +1,7 @@
 """Envoy Listener + HttpConnectionManager with the edge defaults documented in docs/edge-defaults.md.
 
-HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS. The HTTP
+HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS; TLS and
+TCP listeners get their chains from streams.py (tcp_proxy), beside HTTPS ones when they share a port. The HTTP
 filters come from httpfilters (one module each, one declared order); listener policies (access logs, buffer
 limits, tracing: telemetry.py) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
@@ -14,13 +15,14 @@ from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
 from . import httpfilters, telemetry
-from .common import ads_source, packed
+from .accesslog import access_log
+from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
+from .streams import stream_chain
 
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
 TLS_INSPECTOR = "envoy.filters.listener.tls_inspector"
-TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls"
 
 # Edge defaults (each one is explained in docs/edge-defaults.md).
 MAX_REQUEST_HEADERS_KB = 60
@@ -74,7 +76,7 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         # WebSocket upgrades are off by default and switched on per route (appProtocol kubernetes.io/ws).
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
     if ctx.ext is not None:
-        hcm.access_log.extend(telemetry.access_log(log) for log in ctx.ext.access_logs)
+        hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
         if ctx.ext.tracing is not None:
             hcm.tracing.CopyFrom(telemetry.hcm_tracing(ctx.ext.tracing))
     return hcm
@@ -116,10 +118,13 @@ def listener(ctx: XdsContext, ir: ListenerIR) -> listener_pb2.Listener:
         name=ir.name,
         address=address_pb2.Address(
             socket_address=address_pb2.SocketAddress(address=ir.bind_address, port_value=ir.bind_port)))
-    if ir.filter_chains:  # HTTPS: the TLS inspector reads SNI, which picks the Gateway listener's chain
-        out.listener_filters.append(listener_components_pb2.ListenerFilter(
-            name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector())))
+    if ir.filter_chains or ir.stream_chains:  # HTTPS, TLS, TCP: a chain per Gateway listener or SNI name
+        if ir.filter_chains or any(sc.server_names or sc.secrets for sc in ir.stream_chains):
+            # the TLS inspector reads SNI, which picks the chain (and so the Gateway listener)
+            out.listener_filters.append(listener_components_pb2.ListenerFilter(
+                name=TLS_INSPECTOR, typed_config=packed(tls_inspector_pb2.TlsInspector())))
         out.filter_chains.extend(_tls_chain(ctx, ir, fc) for fc in ir.filter_chains)
+        out.filter_chains.extend(stream_chain(ctx, ir.bind_port, sc) for sc in ir.stream_chains)
     else:
         out.filter_chains.append(listener_components_pb2.FilterChain(filters=[
             listener_components_pb2.Filter(name=HCM_FILTER, typed_config=packed(http_connection_manager(ctx, ir))),

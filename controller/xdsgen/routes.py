@@ -168,8 +168,11 @@ def route_configuration(ctx: XdsContext, name: str, listener: ListenerIR,
 
 
 def route_configurations(ctx: XdsContext, listener: ListenerIR) -> dict[str, route_pb2.RouteConfiguration]:
-    """HTTP: one RouteConfiguration named like the listener; HTTPS: one per filter chain (per SNI)."""
+    """HTTP: one RouteConfiguration named like the listener; HTTPS: one per filter chain (per SNI); none for
+    the connections of TLS and TCP listeners."""
     if listener.filter_chains:
         return {fc.name: route_configuration(ctx, fc.name, listener, fc.virtual_hosts)
                 for fc in listener.filter_chains}
+    if listener.stream_chains:
+        return {}
     return {listener.name: route_configuration(ctx, listener.name, listener, listener.virtual_hosts)}

@@ -1,27 +1,19 @@
-"""Telemetry protos from the IR: access logs (file, gRPC access log service, OpenTelemetry logs), the
-connection manager's OpenTelemetry tracer and per-route tracing overrides. Built while the listener and route
-protos are built (listeners.py, routes.py), from GatewayExtIR and RouteExtIR alone."""
+"""Telemetry protos from the IR: the gRPC service a collector is reached over (access logs, accesslog.py, use
+it too), the connection manager's OpenTelemetry tracer and per-route tracing overrides. Built while the
+listener and route protos are built (listeners.py, routes.py), from GatewayExtIR and RouteExtIR alone."""
 from __future__ import annotations
 
-from envoy.config.accesslog.v3 import accesslog_pb2
-from envoy.config.core.v3 import base_pb2, config_source_pb2, grpc_service_pb2
-from envoy.config.core.v3 import substitution_format_string_pb2 as sfs
+from envoy.config.core.v3 import base_pb2, grpc_service_pb2
 from envoy.config.route.v3 import route_components_pb2 as rc
 from envoy.config.trace.v3 import http_tracer_pb2, opentelemetry_pb2
-from envoy.extensions.access_loggers.file.v3 import file_pb2
-from envoy.extensions.access_loggers.filters.cel.v3 import cel_pb2  # noqa: F401 - registers the CEL filter type
-from envoy.extensions.access_loggers.grpc.v3 import als_pb2
-from envoy.extensions.access_loggers.open_telemetry.v3 import logs_service_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.extensions.tracers.opentelemetry.resource_detectors.v3 import environment_resource_detector_pb2 as env_rd
 from envoy.extensions.tracers.opentelemetry.samplers.v3 import always_on_sampler_pb2
 from envoy.type.tracing.v3 import custom_tag_pb2
 from envoy.type.v3 import percent_pb2
-from google.protobuf import duration_pb2, json_format
+from google.protobuf import duration_pb2
 
-from kgw_rules.wire import stats as wire_stats
-
-from ..ir_ext import AccessLogIR, CustomTagIR, GrpcServiceIR, RouteTracingIR, TracingIR
+from ..ir_ext import CustomTagIR, GrpcServiceIR, RouteTracingIR, TracingIR
 
 OTEL_TRACER = "envoy.tracers.opentelemetry"
 _METADATA_KINDS = {"request": "request", "route": "route", "cluster": "cluster", "host": "host"}
@@ -50,49 +42,6 @@ def grpc_service(g: GrpcServiceIR) -> grpc_service_pb2.GrpcService:
     if g.timeout_ms is not None:
         out.timeout.CopyFrom(_ms(g.timeout_ms))
     out.initial_metadata.extend(base_pb2.HeaderValue(key=k, value=v) for k, v in g.initial_metadata)
-    return out
-
-
-def _common(log: AccessLogIR) -> als_pb2.CommonGrpcAccessLogConfig:
-    assert log.grpc is not None  # grpc and otel sinks always have one
-    return als_pb2.CommonGrpcAccessLogConfig(
-        log_name=log.log_name, grpc_service=grpc_service(log.grpc), transport_api_version=config_source_pb2.V3,
-        filter_state_objects_to_log=[wire_stats.log_field_filter_state(f) for f in log.log_fields])
-
-
-def access_log(log: AccessLogIR) -> accesslog_pb2.AccessLog:
-    """One HTTPListenerPolicy `accessLog` entry: its sink, format and filter."""
-    if log.sink == "grpc":
-        out = accesslog_pb2.AccessLog(name="envoy.access_loggers.http_grpc")
-        out.typed_config.Pack(als_pb2.HttpGrpcAccessLogConfig(
-            common_config=_common(log), additional_request_headers_to_log=log.request_headers,
-            additional_response_headers_to_log=log.response_headers,
-            additional_response_trailers_to_log=log.response_trailers))
-    elif log.sink == "otel":
-        out = accesslog_pb2.AccessLog(name="envoy.access_loggers.open_telemetry")
-        otel = logs_service_pb2.OpenTelemetryAccessLogConfig(common_config=_common(log))
-        if log.otel is not None:
-            if log.otel.body is not None:
-                otel.body.string_value = log.otel.body
-            if log.otel.attributes:
-                json_format.ParseDict(log.otel.attributes, otel.attributes)
-            if log.otel.resource_attributes:
-                json_format.ParseDict(log.otel.resource_attributes, otel.resource_attributes)
-            otel.disable_builtin_labels = log.otel.disable_builtin_labels
-        out.typed_config.Pack(otel)
-    else:
-        out = accesslog_pb2.AccessLog(name="envoy.access_loggers.file")
-        sink = file_pb2.FileAccessLog(path=log.path)
-        if log.json_format or log.text_format:
-            fmt = sfs.SubstitutionFormatString()
-            if log.json_format:
-                fmt.json_format.update(log.json_format)
-            else:
-                fmt.text_format_source.inline_string = log.text_format
-            sink.log_format.CopyFrom(fmt)
-        out.typed_config.Pack(sink)
-    if log.filter:
-        json_format.ParseDict(log.filter, out.filter)
     return out
 
 

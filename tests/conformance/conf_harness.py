@@ -19,11 +19,14 @@ from pathlib import Path
 import yaml
 from conf_certs import make_ca, make_leaf
 from conf_infra import BACKENDS, GATEWAY_ADDRESS, INFRA, WEB, infra_yaml, secret_yaml
+from conf_l4 import CHECKS_HOSTS, PASSTHROUGH_HOSTS, TERMINATE_CERT, TERMINATE_HOSTS, L4Backends, backends_yaml
+from conf_l4 import addresses as l4_addresses
 from conf_pki import TLS_BACKENDS, make_pki
 from conf_routes import ROUTES
 from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
+from conf_upstream_l4 import ALL_L4_MANIFESTS
 from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
 from conf_upstream_tls import ALL_MANIFESTS as TLS_MANIFESTS
 
@@ -32,8 +35,8 @@ from kgw_controller.proxyports import PRIVILEGED_SHIFT, proxy_port
 from tests.support.modes import ClusterMode, UpMode
 
 
-def _free(addr: str, port: int) -> bool:
-    with socket.socket() as s:
+def _free(addr: str, port: int, udp: bool = False) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((addr, port))
@@ -42,8 +45,8 @@ def _free(addr: str, port: int) -> bool:
     return True
 
 
-def _bound(manifests: list[str]) -> set[tuple[str, int]]:
-    """(address, declared port) of every listener of the Gateways that name an address, and of the
+def _bound(manifests: list[str]) -> set[tuple[str, int, bool]]:
+    """(address, declared port, UDP?) of every listener of the Gateways that name an address, and of the
     ListenerSets attached to them."""
     out, addresses, sets = set(), {}, []
     for text in manifests:
@@ -53,29 +56,30 @@ def _bound(manifests: list[str]) -> set[tuple[str, int]]:
                 values = [a.get("value") or "127.0.0.1" for a in doc["spec"]["addresses"]
                           if a.get("type", "IPAddress") == "IPAddress"]
                 addresses[doc["metadata"]["name"]] = values
-                out.update((address, ls["port"]) for address in values for ls in doc["spec"]["listeners"])
+                out.update((address, ls["port"], ls["protocol"] == "UDP")
+                           for address in values for ls in doc["spec"]["listeners"])
             elif doc and doc["kind"] == "ListenerSet":
                 sets.append(doc)
     for doc in sets:
         for address in addresses.get(doc["spec"]["parentRef"]["name"], ()):
-            out.update((address, ls["port"]) for ls in doc["spec"]["listeners"])
+            out.update((address, ls["port"], ls["protocol"] == "UDP") for ls in doc["spec"]["listeners"])
     return out
 
 
-def _pick_offset(bound: set[tuple[str, int]]) -> int:
-    highest = max(p for _, p in bound)
+def _pick_offset(bound: set[tuple[str, int, bool]]) -> int:
+    highest = max(p for _, p, _ in bound)
     for _ in range(200):
         offset = random.randrange(20000, 60000 - highest - PRIVILEGED_SHIFT)
-        if all(_free(addr, p + offset) and _free(addr, proxy_port(p) + offset) for addr, p in bound):
+        if all(_free(addr, p + offset, udp) and _free(addr, proxy_port(p) + offset, udp) for addr, p, udp in bound):
             return offset
     raise RuntimeError("no port offset free on every Gateway address")
 
 
-def _pick_backend_port() -> int:
-    addresses = [addr for _, addr, _ in BACKENDS.values()] + [addr for _, addr in TLS_BACKENDS.values()]
+def _pick_backend_port(addresses: list[str], taken: tuple[int, ...] = ()) -> int:
+    """A port free for TCP and UDP on every backend address."""
     for _ in range(200):
         port = random.randrange(20000, 60000)
-        if all(_free(addr, port) for addr in addresses):
+        if port not in taken and all(_free(a, port) and _free(a, port, udp=True) for a in addresses):
             return port
     raise RuntimeError("no port free on every backend address")
 
@@ -94,7 +98,8 @@ class Response:
 class Harness:
     def __init__(self, root: Path, mode: str = "up", apiserver=None):
         self.root = root
-        self.backend_port = _pick_backend_port()
+        self.backend_port = _pick_backend_port([addr for _, addr, _ in BACKENDS.values()]
+                                               + [addr for _, addr in TLS_BACKENDS.values()])
         ca = make_ca(root)
         self.ca_file = str(ca[0])
         self.certs = {n: make_leaf(root, ca, n, [f"{n}.example.org"]) for n in ("a", "b", "c")}
@@ -105,7 +110,8 @@ class Harness:
         infra += self.pki.manifests
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
                                            *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
-                                           *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS]))
+                                           *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS,
+                                           *ALL_L4_MANIFESTS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
@@ -116,14 +122,31 @@ class Harness:
             tls = self.pki.server_context("tls-checks-ca-certificate" if "client-cert" in name else None)
             self.http_backends[name] = echo.start_in_thread(addr, self.backend_port, namespace=ns, service=name,
                                                             tls=tls)
+        l4 = self._start_l4_backends(ca)
         self.mode = (ClusterMode(root / "cluster", apiserver, self.offset) if mode == "cluster"
                      else UpMode(root, self.offset))
         self.write("00-infra.yaml", infra)
+        self.write("00-l4-backends.yaml", l4)
         # kgw up reads experimental-channel fields; the test API server has the standard-channel CRDs only
         self.experimental_channel = mode == "up"
         extra = EXPERIMENTAL_MANIFESTS if self.experimental_channel else {}
         for name, text in {**ROUTES, **UPSTREAM_MANIFESTS, **extra}.items():
             self.write(name, text)
+
+    def _start_l4_backends(self, ca) -> str:
+        """TCP/TLS/UDP echo backends (conf_l4.py); returns their Services, EndpointSlices and the Terminate
+        listeners' Secret."""
+        files = {}
+        for name, hosts in (("passthrough", PASSTHROUGH_HOSTS), ("checks", CHECKS_HOSTS),
+                            ("terminate", TERMINATE_HOSTS)):
+            cert, key = make_leaf(self.root, ca, f"l4-{name}", hosts)
+            files[name] = (self.root / f"l4-{name}.crt", self.root / f"l4-{name}.key")
+            if name == "terminate":
+                terminate = secret_yaml(TERMINATE_CERT, INFRA, cert, key)
+        self.l4_plain_port = _pick_backend_port(l4_addresses())
+        self.l4_tls_port = _pick_backend_port(l4_addresses(), (self.l4_plain_port,))
+        self.l4_backends = L4Backends.start(self.l4_plain_port, self.l4_tls_port, files["passthrough"], files["checks"])
+        return backends_yaml(self.l4_plain_port, self.l4_tls_port) + terminate
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> Harness:
@@ -139,6 +162,7 @@ class Harness:
                 server.server_close()
             for server in self.grpc_backends.values():
                 server.stop(0)
+            self.l4_backends.close()
 
     def write(self, name: str, text: str) -> None:
         self.mode.write(name, text)

@@ -127,5 +127,18 @@ def test_infrastructure_labels_and_annotations_reach_every_object_and_the_pods()
 
 
 def test_listener_set_ports_get_service_ports():
-    svc = _by_kind(render(GW, {}, {}, OPTS, listener_set_ports=[80, 9000]))["Service"]["spec"]
+    svc = _by_kind(render(GW, {}, {}, OPTS, listener_set_ports=[(80, "HTTP"), (9000, "HTTP")]))["Service"]["spec"]
     assert [(p["port"], p["targetPort"]) for p in svc["ports"]] == [(80, 10080), (8443, 8443), (9000, 9000)]
+
+
+def test_udp_listeners_get_udp_ports_beside_tcp_ones_of_the_same_number():
+    gw = {**GW, "spec": {**GW["spec"], "listeners": [
+        {"name": "dns-tcp", "port": 53, "protocol": "TCP"}, {"name": "dns", "port": 53, "protocol": "UDP"},
+        {"name": "game", "port": 7777, "protocol": "UDP"}, {"name": "tls", "port": 443, "protocol": "TLS"}]}}
+    objs = _by_kind(render(gw, {}, {"tls.crt": "a"}, OPTS))
+    assert [(p["name"], p["port"], p["targetPort"], p["protocol"]) for p in objs["Service"]["spec"]["ports"]] == [
+        ("p53", 53, 10053, "TCP"), ("p53-udp", 53, 10053, "UDP"), ("p7777-udp", 7777, 7777, "UDP"),
+        ("p443", 443, 10443, "TCP")]
+    ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] != "ready"] == [
+        (10053, "TCP"), (10053, "UDP"), (7777, "UDP"), (10443, "TCP")]

@@ -46,11 +46,19 @@ def _other_key() -> str:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
-def _placeholders_back(value, pem: dict[str, str]):
+def with_test_pem(text: str) -> tuple[str, dict[str, str]]:
+    """A case's input with its PEM placeholders replaced; the placeholder -> PEM map, for placeholders_back."""
+    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
+    for placeholder, value in pem.items():
+        text = text.replace(f'"{placeholder}"', json.dumps(value))
+    return text, pem
+
+
+def placeholders_back(value, pem: dict[str, str]):
     if isinstance(value, dict):
-        return {k: _placeholders_back(v, pem) for k, v in value.items()}
+        return {k: placeholders_back(v, pem) for k, v in value.items()}
     if isinstance(value, list):
-        return [_placeholders_back(v, pem) for v in value]
+        return [placeholders_back(v, pem) for v in value]
     exact = next((name for name, text in pem.items() if value == text), None)
     if exact is not None or not isinstance(value, str):
         return value if exact is None else exact
@@ -62,9 +70,7 @@ def _placeholders_back(value, pem: dict[str, str]):
 def run_case(name: str) -> tuple[dict, dict, dict]:
     """(inputs -> IR golden: errors, statuses, IR; IR -> xDS golden; {gateway key: xDS resources})."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
-    pem = _test_pem() if "@test-" in text or "@other-test-" in text else {}
-    for placeholder, value in pem.items():
-        text = text.replace(f'"{placeholder}"', json.dumps(value))
+    text, pem = with_test_pem(text)
     resources, errors = parse_files({f"{name}.in.yaml": text})
     result = translate(resources, options_for(text))
     xds = {key: to_xds(ir) for key, ir in result.gateways.items()}
@@ -73,4 +79,4 @@ def run_case(name: str) -> tuple[dict, dict, dict]:
         "statuses": result.statuses,
         "gateways": {key: ir.to_dict() for key, ir in result.gateways.items()},
     }
-    return _placeholders_back(ir_doc, pem), _placeholders_back(xds_dump(xds), pem), xds
+    return placeholders_back(ir_doc, pem), placeholders_back(xds_dump(xds), pem), xds

@@ -1,6 +1,7 @@
 """Turn to_xds output into a static Envoy bootstrap that `envoy --mode validate` can check.
 
-Listeners keep their HCM but get the RouteConfiguration inline (RDS cannot be resolved offline);
+Listeners keep their HCM but get the RouteConfiguration inline (RDS cannot be resolved offline; tcp_proxy and
+udp_proxy chains are kept as they are);
 clusters become STATIC with their ClusterLoadAssignment inline. Everything else is exactly what ADS sends.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from envoy.extensions.filters.network.http_connection_manager.v3 import http_con
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 
 from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET
+from kgw_controller.xdsgen.listeners import HCM_FILTER
 
 
 def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
@@ -26,6 +28,8 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
         copy.CopyFrom(lis)
         for chain in copy.filter_chains:
             for flt in chain.filters:
+                if flt.name != HCM_FILTER:  # tcp_proxy (TLS, TCP listeners): nothing to inline
+                    continue
                 hcm = hcm_pb2.HttpConnectionManager()
                 flt.typed_config.Unpack(hcm)
                 rds_name = hcm.rds.route_config_name  # HTTPS: one per filter chain

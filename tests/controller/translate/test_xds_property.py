@@ -29,6 +29,7 @@ from xds_strategies_telemetry import KGW_API
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import translate
 from kgw_controller.xdsgen import to_xds
+from kgw_controller.xdsgen.listeners import HCM_FILTER
 
 ENVOY = shutil.which("envoy") or os.path.join(os.path.dirname(sys.executable), "envoy")
 WORLDS_PER_EXAMPLE = 5
@@ -60,6 +61,8 @@ def merged_bootstrap(batch: list[dict]) -> bootstrap_pb2.Bootstrap:
             lis.name = f"{label}|{lis.name}"
             for chain in lis.filter_chains:  # Envoy names the route table it refuses: say whose it is
                 for flt in chain.filters:
+                    if flt.name != HCM_FILTER:
+                        continue
                     hcm = hcm_pb2.HttpConnectionManager()
                     flt.typed_config.Unpack(hcm)
                     hcm.route_config.name = f"{label}|{hcm.route_config.name}"

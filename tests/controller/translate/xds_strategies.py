@@ -1,8 +1,9 @@
-"""Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS listeners sharing
-ports, hostnames, spec.tls), ListenerSets, HTTPRoutes and GRPCRoutes (hostnames, parentRefs, matches, every filter
-kgw implements, timeouts, retries, weights), Services, BackendTLSPolicies, Secrets, ConfigMaps, telemetry
-policies — as manifest dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and TLS
-parts, xds_strategies_telemetry.py the access-log and tracing policies).
+"""Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS/TLS/TCP/UDP
+listeners sharing ports, hostnames, TLS Passthrough and Terminate, spec.tls), ListenerSets, HTTPRoutes and
+GRPCRoutes (hostnames, parentRefs, matches, every filter kgw implements, timeouts, retries, weights), TLSRoutes,
+TCPRoutes and UDPRoutes (SNI hostnames, weighted backends), Services, BackendTLSPolicies, Secrets, ConfigMaps,
+telemetry policies — as manifest dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and
+TLS parts, xds_strategies_telemetry.py the access-log and tracing policies).
 
 Values come from small pools so that the interesting collisions happen often: the same hostname on two
 listeners, a route wildcard over a listener name, two Gateways on one address and port, a catch-all `*`
@@ -30,6 +31,7 @@ ROUTE_HOSTNAMES = [h for h in HOSTNAMES if h] + ["*.b.example.com", "z.x.a.examp
 ADDRESSES = ["127.0.0.1", "127.0.0.2", "0.0.0.0"]
 PORTS = [80, 443, 8080]
 SERVICES = {"web": [80, 8080], "api": [80]}  # name -> ports; "missing" is never defined
+UDP_SERVICES = {"dns": [53]}  # name -> UDP ports
 SECRETS = ["cert-a", "cert-b"]  # "cert-missing" is never defined
 LONG = "/" + "p" * 110  # stripping it (ReplacePrefixMatch /) needs a regex over Envoy's size limit
 PATHS = ["/", "/a", "/a/", "/a/b", "/b", "/api/v1", "/caf%C3%A9;v=1", LONG]
@@ -49,17 +51,25 @@ def _unique_by(key, elements, **kw):
     return st.lists(elements, unique_by=key, **kw)
 
 
+def _certificate_refs(draw) -> list[dict]:
+    refs = draw(st.lists(st.sampled_from([*SECRETS, "cert-missing"]), min_size=1, max_size=2, unique=True))
+    return [{"name": r} for r in refs]
+
+
 @st.composite
 def listener(draw, name: str) -> dict:
     port = draw(st.sampled_from(PORTS))
-    protocol = draw(st.sampled_from(["HTTP", "HTTPS"])) if port != 80 else "HTTP"
+    protocols = ["HTTP", "HTTPS", "HTTPS", "TLS", "TCP", "UDP"] if port != 80 else ["HTTP", "HTTP", "UDP"]
+    protocol = draw(st.sampled_from(protocols))
     out: dict = {"name": name, "port": port, "protocol": protocol}
-    hostname = draw(st.sampled_from(HOSTNAMES))
+    hostname = draw(st.sampled_from(HOSTNAMES)) if protocol not in ("TCP", "UDP") else None
     if hostname:
         out["hostname"] = hostname
     if protocol == "HTTPS":
-        refs = draw(st.lists(st.sampled_from([*SECRETS, "cert-missing"]), min_size=1, max_size=2, unique=True))
-        out["tls"] = {"certificateRefs": [{"name": r} for r in refs]}
+        out["tls"] = {"certificateRefs": _certificate_refs(draw)}
+    if protocol == "TLS":
+        mode = draw(st.sampled_from(["Passthrough", "Terminate"]))
+        out["tls"] = {"mode": mode, **({"certificateRefs": _certificate_refs(draw)} if mode == "Terminate" else {})}
     if draw(st.booleans()):
         out["allowedRoutes"] = {"namespaces": {"from": draw(st.sampled_from(["All", "Same"]))}}
     return out
@@ -237,9 +247,28 @@ def grpc_route(draw, name: str, gateways: list[str]) -> dict:
     return {"apiVersion": GW_API, "kind": "GRPCRoute", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
+def l4_backend_ref(udp: bool):
+    refs = [("dns", 53), ("web", 80)] if udp else [("web", 80), ("api", 80), ("dns", 53)]
+    refs += [("missing", 80)]
+    return st.builds(lambda r, w: {"name": r[0], "port": r[1], **({"weight": w} if w is not None else {})},
+                     st.sampled_from(refs), st.sampled_from([None, 0, 1, 5]))
+
+
+@st.composite
+def l4_route(draw, kind: str, name: str, gateways: list[str]) -> dict:
+    spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)),
+                  "rules": [{"backendRefs": draw(st.lists(l4_backend_ref(kind == "UDPRoute"), min_size=1,
+                                                          max_size=3))}]}
+    if kind == "TLSRoute":  # required, at least one
+        spec["hostnames"] = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), min_size=1, max_size=3, unique=True))
+    created = f"2024-01-0{draw(st.integers(1, 3))}T00:00:00Z"  # ties and order: the oldest route wins a name
+    meta = {"name": name, "namespace": NS, "creationTimestamp": created}
+    return {"apiVersion": GW_API, "kind": kind, "metadata": meta, "spec": spec}
+
+
 # the kinds a world varies; the rest is fixed_objects()
-VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "BackendTLSPolicy", "HTTPListenerPolicy",
-          "TrafficPolicy"}
+VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "BackendTLSPolicy",
+          "HTTPListenerPolicy", "TrafficPolicy"}
 
 
 def fixed_objects() -> list[dict]:
@@ -252,12 +281,21 @@ def fixed_objects() -> list[dict]:
                     "metadata": {"name": f"{svc}-1", "namespace": NS, "labels": {"kubernetes.io/service-name": svc}},
                     "addressType": "IPv4", "ports": [{"name": f"p{p}", "port": 9000 + p} for p in ports],
                     "endpoints": [{"addresses": ["10.0.0.1", "10.0.0.2"]}]})
+    for svc, ports in UDP_SERVICES.items():
+        out.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": svc, "namespace": NS},
+                    "spec": {"ports": [{"name": f"u{p}", "port": p, "protocol": "UDP"} for p in ports]}})
+        out.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                    "metadata": {"name": f"{svc}-1", "namespace": NS, "labels": {"kubernetes.io/service-name": svc}},
+                    "addressType": "IPv4",
+                    "ports": [{"name": f"u{p}", "port": 5300 + p, "protocol": "UDP"} for p in ports],
+                    "endpoints": [{"addresses": ["10.0.0.3"]}]})
     return out
 
 
 @st.composite
 def world(draw, pem: tuple[str, str]) -> list[dict]:
-    """One set of manifests: the fixed GatewayClass, Services and Secrets, 1-3 Gateways, 0-5 routes."""
+    """One set of manifests: the fixed GatewayClass, Services and Secrets, 1-3 Gateways, 0-5 HTTP routes and
+    0-3 L4 routes."""
     gateways = draw(st.lists(st.sampled_from(["g1", "g2", "g3"]), min_size=1, max_size=3, unique=True))
     docs = fixed_objects()
     docs += [{"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
@@ -270,6 +308,8 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
     routes = [f"r{i}" for i in range(draw(st.integers(0, 4)))]
     docs += [draw(http_route(r, gateways)) for r in routes]
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
+    for kind in ("TLSRoute", "TCPRoute", "UDPRoute"):
+        docs += [draw(l4_route(kind, f"{kind.lower()}{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
     docs += [draw(listener_policy(f"telemetry{i}", gateways)) for i in range(draw(st.integers(0, 2)))]
     if routes and draw(st.booleans()):
         docs.append(draw(route_tracing_policy("trace", routes)))
