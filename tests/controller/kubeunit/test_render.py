@@ -140,5 +140,5 @@ def test_udp_listeners_get_udp_ports_beside_tcp_ones_of_the_same_number():
         ("p53", 53, 10053, "TCP"), ("p53-udp", 53, 10053, "UDP"), ("p7777-udp", 7777, 7777, "UDP"),
         ("p443", 443, 10443, "TCP")]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
-    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] != "ready"] == [
+    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] not in ("ready", "metrics")] == [
         (10053, "TCP"), (10053, "UDP"), (7777, "UDP"), (10443, "TCP")]
