@@ -183,14 +183,18 @@ def route_tracing(t: RouteTracing) -> RouteTracingIR:
     return RouteTracingIR(t.client_sampling, t.random_sampling, t.overall_sampling, custom_tags(t.attributes))
 
 
+LOG_NAMESPACE = "kgw"  # %DYNAMIC_METADATA(kgw:NAME)%: the rules log field NAME
 _DYNAMIC_METADATA = re.compile(r"%DYNAMIC_METADATA\(([^:()%]+):([^:()%]+)\)((?::[0-9]+)?)%")
 
 
 def _formats_read_fields(text: str, fields: set[str]) -> str:
-    """kgateway's `transformation.*.dynamicMetadata` sets NAMESPACE.KEY as a log field (filter state, which
-    the rules filter can write): an access-log format's %DYNAMIC_METADATA(NAMESPACE:KEY)% reads it."""
+    """Log fields are filter state, which the rules filter can write (Envoy dynamic metadata it cannot): an
+    access-log format's %DYNAMIC_METADATA(NAMESPACE:KEY)% reads the field NAMESPACE.KEY that kgateway's
+    `transformation.*.dynamicMetadata` sets, and %DYNAMIC_METADATA(kgw:NAME)% the field NAME of `set log`."""
     def swap(m: re.Match) -> str:
         name = f"{m.group(1)}.{m.group(2)}"
+        if name not in fields and m.group(1) == LOG_NAMESPACE:
+            name = m.group(2)
         if name not in fields:
             return m.group(0)
         return wire_stats.log_field_format(name)[:-1] + m.group(3) + "%"

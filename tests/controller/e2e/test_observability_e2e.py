@@ -67,7 +67,9 @@ spec:
       grpcService: {{backendRef: {{name: collector, port: 4317}}, logName: kgw-otel}}
       body: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE%"
       attributes:
-        values: [{{key: user, value: {{stringValue: "%FILTER_STATE(wasm.kgw.user:PLAIN)%"}}}}]
+        values:
+        - {{key: user, value: {{stringValue: "%FILTER_STATE(wasm.kgw.user:PLAIN)%"}}}}
+        - {{key: user_md, value: {{stringValue: "%DYNAMIC_METADATA(kgw:user)%"}}}}  # the same field
   tracing:
     provider:
       openTelemetry:
@@ -139,7 +141,8 @@ def test_a_request_through_a_rules_policy_is_traced_logged_and_counted(observed)
     assert field.value in (b"anonymous", "anonymous") and denied.response.response_code.value == 403
 
     record = wait_for("OpenTelemetry log record", rx.log_records, lambda r: r.body.string_value == "GET /app/hello 200")
-    assert {kv.key: kv.value.string_value for kv in record.attributes}["user"] == "alice"
+    attributes = {kv.key: kv.value.string_value for kv in record.attributes}
+    assert attributes["user"] == attributes["user_md"] == "alice"
 
     # per-policy counters: in the wasm build the stats tags of the bootstrap made labels of the filter's
     # names; the native build defines labelled counters (Envoy prefixes its names with its namespace)
