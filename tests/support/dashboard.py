@@ -1,6 +1,7 @@
 """The Grafana dashboard's PromQL, parsed (promql-parser), checked against real scrapes: every metric it
 selects must be exposed, and every label it groups by must be on that metric's samples (or be one of the
-target labels Prometheus adds)."""
+target labels Prometheus adds). A selector by a `__name__` regex (the rule counters: one query for the wasm
+and the native data plane, whose names differ by Envoy's prefix) must match some exposed name."""
 from __future__ import annotations
 
 import json
@@ -34,6 +35,7 @@ def dashboard_queries() -> list[tuple[str, str]]:
 @dataclass
 class Query:
     metrics: set[str] = field(default_factory=set)
+    name_patterns: set[str] = field(default_factory=set)  # {__name__=~"..."} selectors
     grouping: set[str] = field(default_factory=set)  # labels of `by (...)` clauses
 
 
@@ -46,7 +48,10 @@ def analyse(expr: str) -> Query:
         node = stack.pop()
         kind = type(node).__name__
         if kind == "VectorSelector":
-            out.metrics.add(node.name)
+            if node.name:
+                out.metrics.add(node.name)
+            out.name_patterns.update(m.value for m in node.matchers.matchers
+                                     if m.name == "__name__" and str(m.op) == "MatchOp.Re")
         elif kind == "MatrixSelector":
             stack.append(node.vector_selector)
         elif kind == "AggregateExpr":
@@ -62,6 +67,11 @@ def analyse(expr: str) -> Query:
         elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
             stack.append(node.expr)
     return out
+
+
+def selects(q: Query, name: str) -> bool:
+    """Whether the query reads the metric `name`, by its name or by a `__name__` regex."""
+    return name in q.metrics or any(re.fullmatch(p, name) for p in q.name_patterns)
 
 
 @dataclass
@@ -92,7 +102,13 @@ class Scrape:
         q = analyse(expr)
         out = [f"{title}: {name} is not exposed by the controller or the proxy" for name in sorted(q.metrics)
                if name not in self.labels]
-        seen = set().union(*(self.labels.get(n, set()) for n in q.metrics)) | TARGET_LABELS
-        if all(self.labels.get(n) for n in q.metrics):  # only once samples show which labels there are
+        selected = set(q.metrics)
+        for pattern in sorted(q.name_patterns):  # Prometheus anchors the regex at both ends
+            matched = {n for n in self.labels if re.fullmatch(pattern, n)}
+            if not matched:
+                out.append(f"{title}: no metric matching {pattern} is exposed by the controller or the proxy")
+            selected |= matched
+        seen = set().union(*(self.labels.get(n, set()) for n in selected)) | TARGET_LABELS
+        if selected and all(self.labels.get(n) for n in selected):  # once samples show which labels there are
             out += [f"{title}: no metric of `{expr}` has the label {label}" for label in sorted(q.grouping - seen)]
         return out

@@ -158,7 +158,18 @@ pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {
     const cut = std.mem.indexOfScalar(u8, l.policy, '/') orelse 0;
     const rest = if (cut == 0) l.policy else l.policy[cut + 1 ..];
     const values = [_]abi.Buffer{ abi.Buffer.of(l.policy[0..cut]), abi.Buffer.of(rest), abi.Buffer.of(l.route) };
-    if (filter != null and id != std.math.maxInt(usize))
+    if (filter == null) return;
+    // As in the wasm build, all of a pair's counters exist from its first run (0 until their event): adding 0
+    // creates a labelled series. The configuration (and its first-run mark) is shared by Envoy's workers.
+    if (@cmpxchgStrong(u32, &l.ids[0], metrics.unset, 0, .monotonic, .monotonic) == null) {
+        for (0..metrics.names.len) |i| {
+            if (i == @intFromEnum(metrics.Counter.verifier_refusals)) continue; // a configuration's, not a program's
+            const other = ids[metrics.names.len + i];
+            if (other != std.math.maxInt(usize))
+                _ = abi.envoy_dynamic_module_callback_http_filter_increment_counter(filter, other, &values, values.len, 0);
+        }
+    }
+    if (id != std.math.maxInt(usize))
         _ = abi.envoy_dynamic_module_callback_http_filter_increment_counter(filter, id, &values, values.len, 1);
 }
 

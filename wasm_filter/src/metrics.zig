@@ -22,7 +22,8 @@ pub const names = [_][]const u8{
     "kgw.runtime_errors",
 };
 
-/// The running program of a bundle: its id, the route, and (wasm) its counter ids, `unset` until used.
+/// The running program of a bundle: its id, the route, and its counter slots, `unset` until first used (wasm:
+/// counter ids; native: ids[0] marks the first run).
 pub const Labels = struct { ids: []u32, policy: []const u8, route: []const u8 };
 pub const per_policy = names.len; // slots per program and route (verifier_refusals stays unused)
 pub const unset: u32 = 0xFFFF_FFFE;

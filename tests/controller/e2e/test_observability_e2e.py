@@ -151,9 +151,9 @@ def test_a_request_through_a_rules_policy_is_traced_logged_and_counted(observed)
     labels = (("policy", "default/who"), ("policy_kind", "TrafficPolicy"), ("route", "default/web/0"))
     assert _samples(text, prefix + "kgw_rules_programs_run")[labels] == 2
     assert _samples(text, prefix + "kgw_rules_local_responses")[labels] == 1
-    if setup.data_plane == "wasm":  # all of a pair's counters exist from its first run
-        assert _samples(text, "kgw_rules_skipped_writes")[labels] == 0
-        assert _samples(text, "kgw_rules_runtime_errors")[labels] == 0
+    # all of a pair's counters exist from its first run
+    assert _samples(text, prefix + "kgw_rules_skipped_writes")[labels] == 0
+    assert _samples(text, prefix + "kgw_rules_runtime_errors")[labels] == 0
     assert _samples(text, prefix + "kgw_programs_run")[()] == 2  # the total, unlabelled
 
 
@@ -161,8 +161,6 @@ def test_every_metric_the_dashboard_queries_is_scraped(observed):
     """The Grafana dashboard (charts/kgw/dashboards/kgw.json) against a real scrape of the controller's
     /metrics and the proxy's /stats/prometheus: every metric name exists, every `by` label is on it."""
     setup, _, _ = observed
-    if setup.data_plane != "wasm":
-        pytest.skip("the dashboard reads the wasm build's metric names (docs/observability.md)")
     _, controller = setup.admin("/metrics")
     scraped = Scrape.of(controller, _envoy_stats(setup))
     problems = [p for query in dashboard_queries() for p in scraped.problems(query)]
