@@ -83,6 +83,12 @@ class ListenerState:
         """Routes attached here reach Envoy only if the listener is accepted and not conflicted."""
         return self.accepted[0] and self.conflict is None and (not self.terminates_tls or bool(self.secrets))
 
+    @property
+    def takes_routes(self) -> bool:
+        """Programmable and left with a route kind to take: a listener whose allowedRoutes.kinds are all invalid
+        (ResolvedRefs=False InvalidRouteKinds) counts as invalid where validity is counted (ListenerSets)."""
+        return self.programmable and (bool(self.supported_kinds) or not self.invalid_kinds)
+
 
 @dataclass
 class GatewayState:

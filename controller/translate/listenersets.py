@@ -34,7 +34,7 @@ class ListenerSetState:
 
     @property
     def accepted(self) -> bool:
-        return self.rejected is None and any(ls.programmable for ls in self.listeners)
+        return self.rejected is None and any(ls.takes_routes for ls in self.listeners)
 
 
 def parent_key(lset: ListenerSet) -> Key | None:
@@ -140,8 +140,8 @@ def allowed_listener_ports(gw: Gateway, resources: Resources) -> list[tuple[int,
 
 def listener_set_status(ls_state: ListenerSetState, opts: TranslateOptions) -> dict:
     cond = c.Conditions(ls_state.listener_set.generation, opts.transition_time)
-    usable = [ls for ls in ls_state.listeners if ls.programmable]
-    invalid = [ls.name for ls in ls_state.listeners if not ls.programmable]
+    usable = [ls for ls in ls_state.listeners if ls.takes_routes]
+    invalid = [ls.name for ls in ls_state.listeners if not ls.takes_routes]
     if ls_state.rejected is not None:
         reason, message = ls_state.rejected
         conds = [cond(c.ACCEPTED, False, reason, message), cond(c.PROGRAMMED, False, reason, message)]
