@@ -28,6 +28,7 @@ from .models import (
     ReferenceGrant,
     Secret,
     Service,
+    unsupported,
 )
 
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped kinds
@@ -215,7 +216,7 @@ def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: Line
     try:
         parsed = model.model_validate(obj)
     except ValidationError as exc:
-        errors = tuple(err(_message(e), tuple(e["loc"]), kind, display) for e in exc.errors(include_url=False))
+        errors = tuple(err(_message(e, kind), tuple(e["loc"]), kind, display) for e in exc.errors(include_url=False))
         return [Validated(errors, InvalidObject(api_version, kind, namespace, raw_name, file, errors, obj))]
 
     def duplicate(first: str) -> SourceError:
@@ -259,7 +260,9 @@ class ResourcesBuilder:
         return Resources(**fields, invalid=invalid, origins=_freeze(self._origins))
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def _message(error: Mapping[str, Any], kind: str) -> str:
+    if error["type"] == "extra_forbidden":
+        return unsupported.message(kind, error["loc"])
     msg = str(error["msg"])
     # pydantic prefixes messages raised by our CEL-equivalent validators with "Value error, ".
     return msg.removeprefix("Value error, ")

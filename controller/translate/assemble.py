@@ -2,6 +2,8 @@
 for HTTPS), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..ir import (
     ClusterIR,
     EndpointIR,
@@ -51,7 +53,11 @@ def _covering(domain: str) -> list[str]:
     return out
 
 
-def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> list[tuple[str, VirtualHostIR]]:
+RouteHook = Callable[[tuple[str, str], str, RouteIR], RouteIR]  # (gateway, listener, route) -> route served there
+
+
+def _virtual_hosts(group: list, placements: list[Placement], clusters: dict, gateway: tuple[str, str],
+                   hook: RouteHook | None) -> list[tuple[str, VirtualHostIR]]:
     """Virtual hosts of one Envoy listener shared by the Gateway listeners in `group` (most specific first),
     each with the name of the Gateway listener that owns it.
 
@@ -86,7 +92,7 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
             for _, ir in sorted(by_listener[owner.name].get(serving, ()), key=lambda kr: kr[0]):
                 if ir.name not in names:
                     names.add(ir.name)
-                    routes.append(ir)
+                    routes.append(hook(gateway, owner.name, ir) if hook else ir)
         vhosts.append((owner.name, VirtualHostIR(domain, [domain], routes)))
     return vhosts
 
@@ -124,7 +130,10 @@ def _filter_chains(listener: ListenerIR, group: list, vhosts: list[tuple[str, Vi
 
 
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
-             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None) -> GatewayIR:
+             endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None,
+             route_hook: RouteHook | None = None) -> GatewayIR:
+    """`route_hook`: the route a Gateway listener serves for a route translation (Gateway- and listener-level
+    policies give it settings of their own: translate/policies)."""
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
     by_port: dict[int, list] = {}
@@ -141,7 +150,7 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
             declared_port=group[0].spec.port, protocol=group[0].spec.protocol,
             gateway_listeners=[ls.name for ls in group], hostnames=[h or "" for h in hostnames],
         )
-        vhosts = _virtual_hosts(group, placements, clusters)
+        vhosts = _virtual_hosts(group, placements, clusters, state.key, route_hook)
         if listener.protocol == "HTTPS":
             listener.filter_chains = _filter_chains(listener, group, vhosts)
             for ls in group:

@@ -13,7 +13,7 @@ from ...models import KGW_GROUP
 from . import backends
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
-from .routepolicy import PolicyResult, apply_route_policies
+from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
 from .status import simple_status
 
 backends.register()
@@ -24,6 +24,7 @@ class ExtState:
     policies: PolicyResult
     settings: dict
     entries: list  # the route entries with policy edits (copies; the inputs are never changed)
+    defaults: ListenerDefaults  # Gateway- and listener-level settings, applied while routes are assembled
 
 
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
@@ -54,15 +55,16 @@ def _direct_responses(filters) -> list:
             if f.type == "ExtensionRef" and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
 
 
-def apply(resources, entries, gateway_keys, opts, out) -> ExtState:
+def apply(resources, entries, gateways: dict, opts, out) -> ExtState:
     """RoutePolicies onto (copies of) RouteIRs, listener policies per Gateway; statuses and programs into
-    `out`. Runs before routes are attached, so attachment and assembly see the edited entries."""
+    `out`. Runs before routes are attached, so attachment and assembly see the edited entries. `gateways`:
+    our GatewayStates by key."""
     result = PolicyResult()
-    edited = apply_route_policies(resources, entries, set(gateway_keys), opts, out.statuses, result)
-    settings = apply_listener_policies(resources, set(gateway_keys), opts, out.statuses)
+    edited = apply_route_policies(resources, entries, gateways, opts, out.statuses, result)
+    settings = apply_listener_policies(resources, set(gateways), opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings, edited)
+    return ExtState(result, settings, edited, ListenerDefaults(result))
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
@@ -87,5 +89,6 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
     ext.envoy = envoy_settings(resources, gateway)
+    ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))
     if route_ext or ext != GatewayExtIR():
         ir.ext = ext

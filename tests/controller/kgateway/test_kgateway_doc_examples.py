@@ -10,7 +10,7 @@ from kgw_rules.engines import get_engine
 from kgw_rules.exchange import Request, Response
 
 from kgw_controller.models.kgateway import TransformationPolicy
-from kgw_controller.translate.policies.routepolicy import _compile_transformation
+from kgw_controller.translate.policies.programs import _compile_transformation
 
 # kgateway test/e2e/features/transformation/testdata/transform-for-headers.yaml (spec.transformation)
 HEADERS = r'''
