@@ -22,7 +22,7 @@ from ..invalid import raw_target_refs
 from .backends import route_ext
 from .programs import policy_program
 from .status import Ancestors
-from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, LEVEL_RULE, ROUTE_KINDS, Target, policy_targets
+from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, ROUTE_KINDS, Target, policy_targets
 from .traffic import TrafficSettings, fill, settings_of, with_defaults
 
 
@@ -104,9 +104,12 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
             result.programs[pid] = program
         settings, problems = settings_of(policy.spec)
         targets = policy_targets(policy, resources, gateways, routes)
-        if policy.spec.transformation is not None and any(t.level == LEVEL_LISTENER for t in targets if t.found):
+        listener_targets = [t for t in targets if t.found and t.level == LEVEL_LISTENER]
+        if policy.spec.transformation is not None and listener_targets:
             problems.append("spec.transformation: rules cannot attach to one Gateway listener (sectionName); "
                             "target the Gateway or its routes")
+        if settings.rate_limit is not None:
+            problems += [_shared_port(t, gateways) for t in listener_targets if _shared_port(t, gateways)]
         if problems:
             broken = True
             problem = "; ".join([*([problem] if problem else []), *problems]) + (
@@ -143,6 +146,19 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
                                f"or older policy" if overridden else "")
         statuses.append(anc.status())
     return edits.result(entries)
+
+
+def _shared_port(target: Target, gateways: dict) -> str:
+    """A listener-level rate limit is the bucket of the listener's connection manager; HTTP listeners on one
+    port share one, so the limit cannot be the listener's own."""
+    state = gateways[target.gateway]
+    mine = next(ls for ls in state.listeners if ls.name == target.ref.section_name)
+    others = [ls.name for ls in state.listeners if ls is not mine and ls.bind_port == mine.bind_port
+              and mine.spec.protocol == "HTTP"]
+    if not others:
+        return ""
+    return (f"spec.rateLimit: listener {mine.name} shares port {mine.spec.port} with {', '.join(others)}, and so "
+            "its connection manager: a listener-level rate limit needs a port of its own (or target the Gateway)")
 
 
 def _attach_gateway(target: Target, policy, pid, settings: TrafficSettings, broken: bool, problem: str,

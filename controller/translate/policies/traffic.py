@@ -80,7 +80,8 @@ def _rate_limit(rl) -> LocalRateLimitIR | None:
 def _retry(r) -> RetryIR:
     return RetryIR(codes=sorted(set(r.status_codes or ())), attempts=r.attempts,
                    backoff_ms=duration_ms(r.backoff_base_interval) if r.backoff_base_interval else None,
-                   retry_on=list(dict.fromkeys(r.retry_on or ())),
+                   # kgateway: statusCodes alone retry just those codes (an HTTPRoute retry adds connection failures)
+                   retry_on=list(dict.fromkeys(r.retry_on or ())) or ["retriable-status-codes"],
                    per_try_timeout_ms=duration_ms(r.per_try_timeout) if r.per_try_timeout else None,
                    host_predicates=list(r.retry_host_predicates or ()))
 
