@@ -18,9 +18,9 @@ from .models import KGATEWAY_KINDS, KGW_GROUP, KubeObject
 
 _PLURALS = {"GatewayParameters": "gatewayparameters", "RoutePolicy": "routepolicies",
             "TrafficPolicy": "trafficpolicies", "HTTPListenerPolicy": "httplistenerpolicies",
-            "ListenerPolicy": "listenerpolicies"}
+            "ListenerPolicy": "listenerpolicies", "BackendConfigPolicy": "backendconfigpolicies"}
 _SHORT = {"DirectResponse": ["dr"], "Backend": ["be"], "GatewayParameters": ["gwp"], "TrafficPolicy": ["tp"],
-          "RoutePolicy": ["rtp"]}
+          "RoutePolicy": ["rtp"], "BackendConfigPolicy": ["bcp"]}
 _POLICY_COLUMNS = [
     {"name": "Accepted", "type": "string",
      "jsonPath": ".status.ancestors[*].conditions[?(@.type=='Accepted')].status"},

@@ -106,6 +106,7 @@ class Resources:
     http_listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    backend_config_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
 
@@ -144,7 +145,7 @@ _FIELDS = {
     "Namespace": "namespaces", "Secret": "secrets",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
-    "GatewayParameters": "gateway_parameters",
+    "GatewayParameters": "gateway_parameters", "BackendConfigPolicy": "backend_config_policies",
 }
 
 

@@ -1,6 +1,7 @@
 """Pydantic v2 models of the kinds kgw reads. `MODELS` maps (apiVersion, kind) to the model class."""
 from __future__ import annotations
 
+from .backendconfig import BackendConfigPolicy
 from .core import (
     NAMESPACE_NAME_LABEL,
     SERVICE_NAME_LABEL,
@@ -21,6 +22,7 @@ from .meta import KubeObject, LabelSelector, ObjectMeta
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
 KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
     RoutePolicy, TrafficPolicy, DirectResponse, Backend, HTTPListenerPolicy, ListenerPolicy, GatewayParameters,
+    BackendConfigPolicy,
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
@@ -33,7 +35,7 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
-    "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
+    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
     "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
     "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass", "HTTPBackendRef",
     "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",

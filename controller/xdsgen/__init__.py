@@ -36,7 +36,7 @@ def _to_xds(gw: GatewayIR) -> XdsResources:
         clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)
     out = {
         CLUSTER: clusters,
-        ENDPOINT: {c.name: load_assignment(c) for c in gw.clusters},
+        ENDPOINT: {c.name: load_assignment(c, c.name in ctx.named_endpoints) for c in gw.clusters},
         LISTENER: {lis.name: listener(ctx, lis) for lis in gw.listeners},
         ROUTE: {name: rc for lis in gw.listeners for name, rc in route_configurations(ctx, lis).items()},
     }

@@ -10,6 +10,7 @@ from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 from google.protobuf import duration_pb2, struct_pb2
 
 from ..ir_ext import BackendClusterIR
+from .cluster_policy import HTTP_PROTOCOL_OPTIONS, apply_policy, protocol_options
 from .httpfilters.aws_lambda import CLUSTER_METADATA as LAMBDA_METADATA
 
 
@@ -29,4 +30,8 @@ def backend_cluster(b: BackendClusterIR) -> cluster_pb2.Cluster:
         meta = struct_pb2.Struct()
         meta.update({"egress_gateway": True})
         out.metadata.filter_metadata[LAMBDA_METADATA].CopyFrom(meta)
+    opts = protocol_options(False, b.policy)
+    if opts is not None:
+        out.typed_extension_protocol_options[HTTP_PROTOCOL_OPTIONS].Pack(opts)
+    apply_policy(out, b.policy, dns=b.dns)
     return out

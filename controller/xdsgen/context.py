@@ -15,6 +15,8 @@ class XdsContext:
     program_routes: set[str] = field(default_factory=set)  # names of the routes that run rules programs
     lambdas: dict[str, LambdaIR] = field(default_factory=dict)  # cluster name -> the Lambda it invokes
     cluster_policies: dict[str, ClusterPolicyIR] = field(default_factory=dict)  # BackendConfigPolicy, by cluster
+    # clusters a route with autoHostRewrite sends to: their endpoints carry a host name to rewrite Host to
+    named_endpoints: set[str] = field(default_factory=set)
 
     @property
     def ext(self) -> GatewayExtIR | None:
@@ -24,6 +26,8 @@ class XdsContext:
     def of(cls, gw: GatewayIR) -> XdsContext:
         ctx = cls(gw, list(gw.routes()))
         ctx.cluster_policies = {c.name: c.policy for c in gw.clusters if c.policy is not None}
+        ctx.named_endpoints = {b.cluster for r in ctx.routes if r.ext and r.ext.auto_host_rewrite
+                               for b in r.backends if b.cluster}
         ext = gw.ext
         if ext is None:
             return ctx

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ...ir_ext import GatewayExtIR
 from ...models import KGW_GROUP
 from . import backends
+from .backendconfig import BackendPolicies, apply_backend_policies
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
 from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
@@ -25,6 +26,7 @@ class ExtState:
     settings: dict
     entries: list  # the route entries with policy edits (copies; the inputs are never changed)
     defaults: ListenerDefaults  # Gateway- and listener-level settings, applied while routes are assembled
+    backend_policies: BackendPolicies
 
 
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
@@ -62,9 +64,10 @@ def apply(resources, entries, gateways: dict, opts, out) -> ExtState:
     result = PolicyResult()
     edited = apply_route_policies(resources, entries, gateways, opts, out.statuses, result)
     settings = apply_listener_policies(resources, set(gateways), opts, out.statuses)
+    backend_policies = apply_backend_policies(resources, opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings, edited, ListenerDefaults(result))
+    return ExtState(result, settings, edited, ListenerDefaults(result), backend_policies)
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
@@ -85,6 +88,10 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
                 if cluster is not None:
                     clusters[b.cluster] = cluster
     ext.programs = [state.policies.programs[p] for p in sorted(used)]
+    for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
+        c.policy = state.backend_policies.for_service(c.service_namespace, c.service_name)
+    for name, b in clusters.items():
+        b.policy = state.backend_policies.for_backend(*name.split("/")[1:3])
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes

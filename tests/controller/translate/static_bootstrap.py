@@ -37,6 +37,8 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
     for name, cluster in resources[CLUSTER].items():
         copy = boot.static_resources.clusters.add()
         copy.CopyFrom(cluster)
+        if cluster.type != cluster_pb2.Cluster.EDS:
+            continue  # a kgateway Backend: its endpoints are inline already
         copy.ClearField("eds_cluster_config")
         copy.type = cluster_pb2.Cluster.STATIC
         copy.load_assignment.CopyFrom(resources[ENDPOINT][name])
