@@ -6,11 +6,12 @@ import sys
 
 from kgw_rules import cli as rules_cli
 
-from . import crdgen, up
+from . import crdgen, status_cli, translate_cli, up
 from .kube import cli as kube_cli
 
 # Each module exposes register(subparsers); a subcommand sets `func(args) -> int` as its default.
-_REGISTRARS = [rules_cli.register, up.register, crdgen.register, kube_cli.register]
+_REGISTRARS = [rules_cli.register, up.register, crdgen.register, kube_cli.register, translate_cli.register,
+               status_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
