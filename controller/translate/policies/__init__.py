@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ...ir_ext import GatewayExtIR
 from ...models import KGW_GROUP
 from . import backends
-from .backendconfig import BackendPolicies, apply_backend_policies
+from .backendconfig import BackendPolicies, apply_backend_policies, fitted
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
 from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
@@ -89,9 +89,9 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
                     clusters[b.cluster] = cluster
     ext.programs = [state.policies.programs[p] for p in sorted(used)]
     for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
-        c.policy = state.backend_policies.for_service(c.service_namespace, c.service_name)
+        c.policy = fitted(state.backend_policies.for_service(c.service_namespace, c.service_name), c.http2, False)
     for name, b in clusters.items():
-        b.policy = state.backend_policies.for_backend(*name.split("/")[1:3])
+        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), False, b.dns)
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes

@@ -21,7 +21,9 @@ from ...ir_traffic import (
 from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
 from ...models.traffic import quantity_bytes
+from ..backends import H2C_APP_PROTOCOLS
 from ..gateways import creation_order
+from .backends import backend_cluster
 from .status import Ancestors
 from .targets import TargetRef
 
@@ -186,6 +188,53 @@ def _targets(policy, resources) -> list[tuple[TargetRef, BackendKey | None, str]
     return out
 
 
+def _speaks_http2(resources, key: BackendKey) -> bool:
+    """Does any cluster of this backend speak HTTP/2 (appProtocol h2c/grpc, or a GRPCRoute backend)?"""
+    kind, ns, name = key
+    if kind != "Service":
+        return False
+    svc = resources.services[(ns, name)]
+    if any((p.app_protocol or "") in H2C_APP_PROTOCOLS for p in svc.spec.ports):
+        return True
+    return any((ref.namespace or route.namespace, ref.name) == (ns, name) and ref.group == "" and ref.kind == "Service"
+               for route in resources.grpc_routes.values() for rule in route.spec.rules for ref in rule.backend_refs)
+
+
+def _resolved_by_dns(resources, key: BackendKey) -> bool:
+    if key[0] != "Backend":
+        return False  # Service clusters are EDS: kgw resolves them
+    cluster, _ = backend_cluster(resources, key[1], key[2])
+    return cluster is not None and cluster.dns
+
+
+def fitted(policy: ClusterPolicyIR | None, http2: bool, dns: bool) -> ClusterPolicyIR | None:
+    """The policy as one cluster can take it: Envoy health-checks gRPC over HTTP/2 only, and hashes on host
+    names only for clusters it resolves by DNS (it refuses the cluster otherwise). The rest applies; the
+    policy's status names what was left out (`_misfits`)."""
+    if policy is None:
+        return None
+    grpc = policy.health_check is not None and policy.health_check.kind == "grpc" and not http2
+    lb = policy.load_balancer
+    hostname = lb is not None and lb.use_hostname_for_hashing and not dns
+    if not grpc and not hostname:
+        return policy
+    return dataclasses.replace(policy, health_check=None if grpc else policy.health_check,
+                               load_balancer=dataclasses.replace(lb, use_hostname_for_hashing=False) if hostname else lb)
+
+
+def _misfits(resources, key: BackendKey, filled: list[str], settings: ClusterPolicyIR) -> str:
+    where = f"{key[0]} {key[1]}/{key[2]}"
+    out = []
+    if "health_check" in filled and settings.health_check.kind == "grpc" and not _speaks_http2(resources, key):
+        out.append(f"healthCheck.grpc: {where} speaks HTTP/1 (no appProtocol kubernetes.io/h2c or grpc, not a "
+                   "GRPCRoute backend) and Envoy checks gRPC over HTTP/2 only: the check is left out")
+    lb = settings.load_balancer
+    if "load_balancer" in filled and lb.use_hostname_for_hashing and not _resolved_by_dns(resources, key):
+        out.append(f"loadBalancer.useHostnameForHashing: Envoy hashes on host names only for backends it resolves "
+                   f"by DNS (a Backend with host names), not {where}: left out")
+    return "; ".join(out) + ("; the other settings apply" if out else "")
+
+
 def apply_backend_policies(resources, opts, statuses: list) -> BackendPolicies:
     result = BackendPolicies()
     for policy in sorted(resources.backend_config_policies.values(), key=creation_order):
@@ -200,6 +249,6 @@ def apply_backend_policies(resources, opts, statuses: list) -> BackendPolicies:
             filled = _merge(into, dataclasses.replace(settings, sources=[]), f"{policy.namespace}/{policy.name}")
             overridden = "" if filled or not names else (
                 f"every setting ({', '.join(names)}) is set on {key[0]} {key[1]}/{key[2]} by an older policy")
-            anc.add(ref, "", found=True, overridden=overridden)
+            anc.add(ref, _misfits(resources, key, filled, settings), found=True, overridden=overridden)
         statuses.append(anc.status())
     return result

@@ -9,6 +9,7 @@ next to wildcard listeners on one HTTPS port.
 from __future__ import annotations
 
 from hypothesis import strategies as st
+from traffic_strategies import backend_config_policy, traffic_policy
 
 GW_API = "gateway.networking.k8s.io/v1"
 NS = "default"
@@ -145,11 +146,13 @@ def cors():
 
 
 @st.composite
-def http_rule(draw) -> dict:
+def http_rule(draw, name: str | None = None) -> dict:
     matches = draw(st.lists(http_match(), max_size=3))
     # ReplacePrefixMatch needs exactly one match, a PathPrefix (CEL rule)
     prefix_ok = len(matches) == 1 and matches[0].get("path", {}).get("type") == "PathPrefix"
     rule: dict = {"matches": matches} if matches else {}
+    if name:
+        rule["name"] = name
     filters = []
     if draw(st.booleans()):
         filters.append({"type": "RequestHeaderModifier", "requestHeaderModifier": draw(header_modifier())})
@@ -184,6 +187,10 @@ def http_rule(draw) -> dict:
         if draw(st.booleans()):
             rule["timeouts"] = draw(st.sampled_from([{"request": "1s"}, {"request": "10s", "backendRequest": "2s"},
                                                      {"backendRequest": "30s"}, {"request": "0s"}]))
+        if draw(st.booleans()):
+            rule["sessionPersistence"] = draw(st.sampled_from([
+                {}, {"sessionName": "s", "type": "Header"},
+                {"absoluteTimeout": "1h", "cookieConfig": {"lifetimeType": "Permanent"}}, {"idleTimeout": "1m"}]))
     if filters:
         rule["filters"] = filters
     return rule
@@ -191,8 +198,10 @@ def http_rule(draw) -> dict:
 
 @st.composite
 def http_route(draw, name: str, gateways: list[str]) -> dict:
+    rule_names = draw(st.lists(st.sampled_from([None, "a", "b"]), min_size=1, max_size=3).filter(
+        lambda ns: len([n for n in ns if n]) == len({n for n in ns if n})))
     spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)),
-                  "rules": draw(st.lists(http_rule(), min_size=1, max_size=3))}
+                  "rules": [draw(http_rule(n)) for n in rule_names]}
     hostnames = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), max_size=3, unique=True))
     if hostnames:
         spec["hostnames"] = hostnames
@@ -213,7 +222,7 @@ def grpc_route(draw, name: str, gateways: list[str]) -> dict:
     return {"apiVersion": GW_API, "kind": "GRPCRoute", "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
-VARIED = {"Gateway", "HTTPRoute", "GRPCRoute"}  # the kinds a world varies; the rest is fixed_objects()
+VARIED = {"Gateway", "HTTPRoute", "GRPCRoute", "TrafficPolicy", "BackendConfigPolicy"}  # the rest: fixed_objects()
 
 
 def fixed_objects() -> list[dict]:
@@ -238,6 +247,10 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
               "metadata": {"name": s, "namespace": NS}, "stringData": {"tls.crt": pem[0], "tls.key": pem[1]}}
              for s in SECRETS]
     docs += [draw(gateway(g)) for g in gateways]
-    docs += [draw(http_route(f"r{i}", gateways)) for i in range(draw(st.integers(0, 4)))]
+    http_routes = [draw(http_route(f"r{i}", gateways)) for i in range(draw(st.integers(0, 4)))]
+    docs += http_routes
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
+    named = [(r["metadata"]["name"], [x["name"] for x in r["spec"]["rules"] if x.get("name")]) for r in http_routes]
+    docs += [draw(traffic_policy(f"t{i}", gateways, named)) for i in range(draw(st.integers(0, 3)))]
+    docs += [draw(backend_config_policy(f"b{i}")) for i in range(draw(st.integers(1, 2)))]
     return docs
