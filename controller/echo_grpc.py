@@ -30,7 +30,8 @@ class _Echo(grpc.GenericRpcHandler):
                 name, sep, value = item.partition(":")
                 if sep and name.strip():
                     context.send_initial_metadata(((name.strip().lower(), value.strip()),))
-            out = {"method": method, "metadata": metadata, "request": request.decode("utf-8", "replace"), **self.identity}
+            out = {"method": method, "metadata": metadata, "request": request.decode("utf-8", "replace"),
+                   **self.identity}
             return json.dumps(out).encode()
 
         return grpc.unary_unary_rpc_method_handler(unary)

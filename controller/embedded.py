@@ -32,6 +32,8 @@ class EmbeddedUp:
     def __enter__(self) -> EmbeddedUp:
         self.thread.start()
         self._created.wait(5)
+        if self.runner is None:
+            raise RuntimeError("kgw up did not start: its thread created no Runner within 5s")
         deadline = time.monotonic() + self.start_timeout
         while not self.runner.started.is_set() and self.thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -47,10 +49,12 @@ class EmbeddedUp:
         return asyncio.run_coroutine_threadsafe(wrap(), self.loop).result(timeout)
 
     def envoy_pids(self) -> list[int]:
+        assert self.runner is not None and self.runner.envoys is not None  # started by __enter__
         return self.call(self.runner.envoys.pids)
 
     def __exit__(self, *exc) -> None:
         if self.thread.is_alive():
+            assert self.runner is not None  # __enter__ saw it
             self.loop.call_soon_threadsafe(self.runner.request_stop)
         self.thread.join(20)
         if self.thread.is_alive():

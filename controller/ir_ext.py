@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kgw_rules.wire import Needs
+
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -65,6 +67,7 @@ class ProgramIR:
     last_good: bool = False  # the current source does not compile; this is the last good program
     blob: bytes = field(default=b"", repr=False)  # stripped bytecode
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
+    needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
 
 
 @dataclass
@@ -80,6 +83,7 @@ class EnvoySettingsIR:
     log_level: str | None = None
     component_log_levels: dict[str, str] = field(default_factory=dict)
     concurrency: int | None = None
+    data_plane: str = "wasm"  # "wasm" | "native": which build of the rules filter runs the programs
 
 
 @dataclass

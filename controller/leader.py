@@ -29,7 +29,7 @@ def _parse(s: str | None) -> datetime.datetime | None:
 
 class LeaderElector:
     def __init__(self, api: Api, namespace: str, name: str, identity: str, duration: float = 15.0,
-                 renew_every: float = 5.0, on_change: Callable[[bool], None] = lambda leading: None):
+                 renew_every: float = 5.0, on_change: Callable[[bool], object] = lambda leading: None):
         self.api, self.namespace, self.name, self.identity = api, namespace, name, identity
         self.duration, self.renew_every, self.on_change = duration, renew_every, on_change
         self.leading = False

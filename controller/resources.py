@@ -108,10 +108,12 @@ class Resources:
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     backend_config_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
-    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)  # (kind, ns, name) -> "file" (messages)
+    # (kind, ns, name) -> "file" (messages)
+    origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
 
     @classmethod
-    def from_objects(cls, objects: Iterable[Mapping[str, Any]], origin: str = "") -> tuple[Resources, list[SourceError]]:
+    def from_objects(cls, objects: Iterable[Mapping[str, Any]],
+                     origin: str = "") -> tuple[Resources, list[SourceError]]:
         """Build a snapshot from plain dicts (e.g. what a Kubernetes list/watch returns)."""
         builder = ResourcesBuilder()
         errors: list[SourceError] = []
@@ -141,8 +143,8 @@ class Resources:
 
 _FIELDS = {
     "GatewayClass": "gateway_classes", "Gateway": "gateways", "HTTPRoute": "http_routes",
-    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services", "EndpointSlice": "endpoint_slices",
-    "Namespace": "namespaces", "Secret": "secrets",
+    "GRPCRoute": "grpc_routes", "ReferenceGrant": "reference_grants", "Service": "services",
+    "EndpointSlice": "endpoint_slices", "Namespace": "namespaces", "Secret": "secrets",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters", "BackendConfigPolicy": "backend_config_policies",
@@ -208,11 +210,11 @@ def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: Line
         if (api_version.rpartition("/")[0], kind) in BY_KIND_GROUP:
             return [Validated((err(f"apiVersion {api_version} is not supported for {kind}", ("apiVersion",), kind),))]
         return []  # a kind kgw does not read: ignored, as the issue asks
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-    raw_name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+    meta = given_meta if isinstance(given_meta := obj.get("metadata"), Mapping) else {}
+    raw_name = given_name if isinstance(given_name := meta.get("name"), str) else ""
     namespace = ""
     if model.NAMESPACED:
-        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+        namespace = given_ns if isinstance(given_ns := meta.get("namespace"), str) else "default"
     display = f"{namespace}/{raw_name}" if namespace else raw_name
     try:
         parsed = model.model_validate(obj)

@@ -7,6 +7,7 @@ A translation that raises changes nothing that is served: the last good snapshot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -20,6 +21,7 @@ from .admin import AdminServer, Metrics, json_response
 from .ads import Observer, SnapshotCache, XdsServer, short
 from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy
 from .envoy.args import settings_args
+from .ir import GatewayIR
 from .pipeline import Pipeline, gateway_node
 from .program_store import ProgramStore
 from .sources.watch import DirectorySource, Source, SourceSnapshot
@@ -45,12 +47,13 @@ class UpOptions:
     envoy_log_level: str = "warning"
     ready_timeout: float = 30.0
     envoy_path: str | None = None
+    data_plane: str = "wasm"  # default build of the rules filter (GatewayParameters dataPlane overrides it)
 
 
 @dataclass
 class GatewayRun:
     key: str
-    ir: object
+    ir: GatewayIR
     announced: bool = False
     # "configured" is said only after "Envoy started": Envoy may ACK before its admin address is read.
     started_said: bool = False
@@ -64,8 +67,8 @@ class Runner(Observer):
         self.source = source or DirectorySource(opts.directory)
         self.state = StateDir(opts.state_dir or default_state_dir(opts.directory))
         self.programs = ProgramStore(self.state.path / "programs.json")
-        self.pipeline = Pipeline(TranslateOptions(port_offset=opts.port_offset), self.programs, self.cache,
-                                 self.metrics)
+        self.pipeline = Pipeline(TranslateOptions(port_offset=opts.port_offset, data_plane=opts.data_plane),
+                                 self.programs, self.cache, self.metrics)
         self.ready_generation = 0
         self.gateways: dict[str, GatewayRun] = {}
         self.started = asyncio.Event()
@@ -120,8 +123,8 @@ class Runner(Observer):
             loop_task = asyncio.create_task(self._follow(snapshots))
             stop = asyncio.create_task(self._stop.wait())
             await asyncio.wait({loop_task, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if loop_task.done() and loop_task.exception():
-                raise loop_task.exception()
+            if loop_task.done() and (failure := loop_task.exception()):
+                raise failure
             return 0
         finally:
             if loop_task:
@@ -162,10 +165,8 @@ class Runner(Observer):
             if self._startup_failure:
                 raise StartupError(self._startup_failure)
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), 0.2)
-            except TimeoutError:
-                pass
         if self._startup_failure:
             raise StartupError(self._startup_failure)
         if self.ready_generation == self.generation:
@@ -211,6 +212,7 @@ class Runner(Observer):
         applied = await self.pipeline.apply(snap)
         if applied is None:
             return
+        assert self.envoys is not None  # _start() creates it before the first snapshot is applied
         for key in applied.added + applied.kept:
             ir = self.pipeline.gateways[key]
             self.gateways.setdefault(key, GatewayRun(key, ir)).ir = ir
@@ -222,11 +224,13 @@ class Runner(Observer):
             await self._start_envoy(key)
         for key in applied.kept:
             proc = self.envoys.procs.get(key)
-            if proc is not None and envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level) != (proc.log_level, proc.extra_args):
+            if proc is not None and (envoy_process_settings(self.gateways[key].ir, self.opts.envoy_log_level)
+                                     != (proc.log_level, proc.extra_args)):
                 await self._start_envoy(key, replace=True)  # GatewayParameters changed: graceful restart
         self._check_ready()
 
     async def _start_envoy(self, key: str, replace: bool = False) -> None:
+        assert self.envoys is not None  # _start() creates it before the first snapshot is applied
         ns, name = key.split("/", 1)
         boot = bootstrap(ns, name, BootstrapOptions(xds_host=self.xds.host, xds_port=self.xds.port,
                                                     delta=self.opts.delta))
@@ -265,6 +269,7 @@ class Runner(Observer):
         if state:
             state.acked.clear()  # the replacement Envoy starts empty
         if not self.started.is_set():
+            assert self.envoys is not None  # _start() creates it before the first snapshot is applied
             proc = self.envoys.procs.get(key)
             tail = "\n  ".join(proc.last_lines[-8:]) if proc else ""
             self._startup_failure = f"Envoy for gateway {key} exited with code {code}:\n  {tail}"

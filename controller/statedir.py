@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import os
 from pathlib import Path
+from typing import IO
 
 
 def default_state_dir(directory: Path) -> Path:
@@ -18,19 +19,22 @@ class StateDir:
 
     def __init__(self, path: Path):
         self.path = path
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
 
     def acquire(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "envoy").mkdir(exist_ok=True)
-        f = open(self.path / "lock", "a+")
+        f = open(self.path / "lock", "a+")  # noqa: SIM115 - the open file is the lock: release() closes it
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.close()
             raise OSError(f"state dir {self.path} is in use by another `kgw up` (same DIR?); "
                           "stop it or pass --state-dir") from None
-        f.seek(0), f.truncate(), f.write(f"{os.getpid()}\n"), f.flush()
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
         self._lock_file = f
 
     @property

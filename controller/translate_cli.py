@@ -64,8 +64,8 @@ def run(args) -> int:
     except OSError as e:
         print(f"kgw translate: {e}", file=sys.stderr)
         return 2
-    opts = TranslateOptions(port_offset=args.port_offset, **(
-        {"default_address": "0.0.0.0", "shift_privileged_ports": True} if args.cluster else {}))
+    opts = (TranslateOptions(port_offset=args.port_offset, default_address="0.0.0.0", shift_privileged_ports=True)
+            if args.cluster else TranslateOptions(port_offset=args.port_offset))
     doc = translation_doc(resources, errors, opts, args.type)
     if args.output == "json":
         json.dump(doc, sys.stdout, indent=1)

@@ -41,6 +41,10 @@ def register(subparsers) -> None:
     p.add_argument("--no-echo", action="store_true", help="do not start the echo upstream for the quickstart")
     p.add_argument("--xds-protocol", choices=("delta", "sotw"), default="delta",
                    help="xDS variant the Envoys use (default %(default)s)")
+    p.add_argument("--data-plane", choices=("wasm", "native"), default="wasm",
+                   help="how Envoy runs rules programs for Gateways whose GatewayParameters do not say (default "
+                        "%(default)s: the sandboxed wasm filter; native: the same interpreter as an Envoy dynamic "
+                        "module, faster, unsandboxed; docs/data-plane.md)")
     p.add_argument("--envoy-log-level", default="warning",
                    choices=("trace", "debug", "info", "warning", "error", "critical", "off"))
     p.add_argument("--ready-timeout", type=float, default=30.0, metavar="SECONDS",
@@ -57,7 +61,8 @@ def options_from_args(args):
         echo = DEFAULT_ECHO
     return UpOptions(directory=directory, admin=args.admin, xds=args.xds, port_offset=args.port_offset,
                      state_dir=args.state_dir, echo=echo, delta=args.xds_protocol == "delta",
-                     envoy_log_level=args.envoy_log_level, ready_timeout=args.ready_timeout)
+                     envoy_log_level=args.envoy_log_level, ready_timeout=args.ready_timeout,
+                     data_plane=args.data_plane)
 
 
 def _setup_logging(verbose: bool) -> None:

@@ -9,12 +9,15 @@ import datetime
 import hashlib
 import ipaddress
 import logging
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .ads import AdsServicer
@@ -26,6 +29,10 @@ CA_DAYS, CERT_DAYS = 3650, 365
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def _can_issue(key: PrivateKeyTypes) -> typing.TypeGuard[CertificateIssuerPrivateKeyTypes]:
+    return isinstance(key, typing.get_args(CertificateIssuerPrivateKeyTypes))
 
 
 def _pem_key(key) -> bytes:
@@ -54,13 +61,15 @@ class CertAuthority:
                 .sign(key, hashes.SHA256()))
         return cls(cert.public_bytes(serialization.Encoding.PEM), _pem_key(key))
 
-    def issue(self, common_name: str, hosts: list[str] = (), server: bool = False,
+    def issue(self, common_name: str, hosts: Sequence[str] = (), server: bool = False,
               days: int = CERT_DAYS) -> tuple[bytes, bytes]:
         """(cert PEM, key PEM) signed by this CA; `hosts` become DNS/IP SANs."""
         ca_cert = x509.load_pem_x509_certificate(self.cert_pem)
         ca_key = serialization.load_pem_private_key(self.key_pem, None)
+        if not _can_issue(ca_key):  # what sign() below would refuse, with the same exception type
+            raise TypeError(f"the xDS CA key ({type(ca_key).__name__}) cannot sign certificates")
         key = ec.generate_private_key(ec.SECP256R1())
-        sans = []
+        sans: list[x509.GeneralName] = []
         for h in hosts:
             try:
                 sans.append(x509.IPAddress(ipaddress.ip_address(h)))

@@ -7,8 +7,8 @@
 from .api import compile, compile_with_diagnostics
 from .bytecode import Program
 from .diagnostics import CompileError, Diagnostic
-from .filter import filter_wasm_bytes, filter_wasm_path
+from .filter import filter_wasm_bytes, filter_wasm_path, native_module_dir, native_module_path
 from .wire.errors import VerifyError
 
 __all__ = ["compile", "compile_with_diagnostics", "Program", "CompileError", "Diagnostic", "VerifyError"]
-__all__ += ["filter_wasm_path", "filter_wasm_bytes"]
+__all__ += ["filter_wasm_path", "filter_wasm_bytes", "native_module_dir", "native_module_path"]

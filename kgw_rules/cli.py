@@ -273,7 +273,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("paths", nargs="+", metavar="FILE.kgw|DIR")
     p.add_argument("--engine", choices=ENGINE_NAMES,
                    help="wasm: the prebuilt filter under wasmtime (default when installed); ref: the "
-                        "reference VM; both: run both and fail on any difference")
+                        "reference VM; both: run both and fail on any difference; native: the native module "
+                        "loaded in this process (Linux, needs the pinned Zig once)")
     p.add_argument("--coverage", action="store_true",
                    help="report the statements and branches (if/else if outcomes) the cases ran, per file")
     p.add_argument("--lcov", metavar="FILE", help="write coverage as an LCOV tracefile (implies --coverage)")

@@ -1,14 +1,17 @@
-"""Engines that run compiled programs over an exchange: the reference VM and the wasm filter."""
+"""Engines that run compiled programs over an exchange: the reference VM, the wasm filter (wasmtime) and
+the native module (ctypes)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from .bytecode import Program
 from .exchange import HostContext, Outcome, Request, Response
 
 # engine(blobs, request, response, host=None): `host` gives env() and random_id() their answers.
 Engine = Callable[..., Outcome]
-ENGINE_NAMES = ("wasm", "ref", "both")
+ENGINE_NAMES = ("wasm", "ref", "both", "native")
+T = TypeVar("T", Request, Response)
 
 
 def reference_engine(blobs: list[bytes], request: Request, response: Response | None,
@@ -24,6 +27,30 @@ def wasm_engine() -> Engine:
 
     engine = WasmEngine()
     return engine.run
+
+
+def native_engine() -> Engine:
+    """The prebuilt native module loaded in this process (kgw_rules.harness.native); needs the pinned Zig
+    once, to build the small test host library it binds the module's imports to."""
+    from .harness.native import NativeEngine
+
+    engine = NativeEngine()
+    return engine.run
+
+
+def native_available() -> bool:
+    import importlib.util
+    import platform
+    import sys
+
+    try:
+        from .filter import native_module_path
+
+        path = native_module_path()
+    except (ImportError, ValueError):
+        return False
+    return sys.platform == "linux" and path.exists() and importlib.util.find_spec("ziglang") is not None \
+        and platform.libc_ver()[0] == "glibc"
 
 
 def wasm_available() -> bool:
@@ -44,11 +71,30 @@ def outcome_difference(a: Outcome, b: Outcome) -> list[str]:
     return out
 
 
+def native_comparable(o: Outcome) -> Outcome:
+    """An outcome as the native build can produce it: Envoy 1.40's dynamic-module ABI cannot write an empty
+    header value (the native filter reports such writes as skipped `empty_value`, kgw_rules.skips), so
+    headers with an empty value and that skip code are left out. Both sides of a native comparison go
+    through this; every other field must still be equal."""
+    import dataclasses
+
+    def strip(m: T | None) -> T | None:
+        if m is None:
+            return None
+        return dataclasses.replace(m, headers=[(k, v) for k, v in m.headers if v != b""])
+
+    return Outcome(request=strip(o.request), response=strip(o.response),
+                   local_response=o.local_response,
+                   skipped=[c for c in o.skipped if c != "empty_value"])
+
+
 def get_engine(name: str) -> Engine:
     if name == "ref":
         return reference_engine
     if name == "wasm":
         return wasm_engine()
+    if name == "native":
+        return native_engine()
     if name == "both":
         wasm = wasm_engine()
 

@@ -17,7 +17,7 @@ def gateway_of(node_id: str) -> str:
 
 
 class Metrics(Observer):
-    def __init__(self):
+    def __init__(self) -> None:
         disable_created_metrics()  # *_created series double the output and say nothing useful here
         r = self.registry = CollectorRegistry(auto_describe=True)
         labels = ["gateway", "type"]

@@ -5,12 +5,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger("kgw.admin")
 
 Response = tuple[int, str, bytes]  # status, content type, body
-Handler = Callable[[], Response | Awaitable[Response]]
+Handler = Callable[[], Response | Coroutine[Any, Any, Response]]  # a plain or an async def
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable", 400: "Bad Request"}
 
 

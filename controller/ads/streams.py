@@ -84,6 +84,7 @@ class _Stream:
         return out
 
     def _nack(self, type_url: str, version: str, req) -> None:
+        assert self.node_id is not None and self.state is not None  # _attach() ran on the first request
         msg = req.error_detail.message or f"code {req.error_detail.code}"
         log.warning("xds NACK from %s for %s version %s: %s", self.node_id, short(type_url), version, msg)
         self.cache.record_nack(self.node_id, type_url, version, msg)
@@ -106,6 +107,7 @@ class _SotwType:
 
 class SotwStream(_Stream):
     def on_request(self, req: pb.DiscoveryRequest) -> list:
+        assert self.node_id is not None and self.state is not None  # _attach() ran on the first request
         t = req.type_url
         names = None if t in WILDCARD_TYPES else frozenset(req.resource_names)
         st = self.types.get(t)
@@ -130,6 +132,7 @@ class SotwStream(_Stream):
         return self.maybe_send(t)
 
     def maybe_send(self, t: str) -> list:
+        assert self.node_id is not None and self.state is not None  # _attach() ran on the first request
         st, snap = self.types[t], self.state.snapshot
         if snap is None or t not in snap.versions:
             return []
@@ -166,6 +169,7 @@ class DeltaStream(_Stream):
     delta = True
 
     def on_request(self, req: pb.DeltaDiscoveryRequest) -> list:
+        assert self.node_id is not None and self.state is not None  # _attach() ran on the first request
         t = req.type_url
         st = self.types.get(t)
         if st is None:
@@ -200,6 +204,7 @@ class DeltaStream(_Stream):
         return self.maybe_send(t)
 
     def maybe_send(self, t: str) -> list:
+        assert self.node_id is not None and self.state is not None  # _attach() ran on the first request
         st, snap = self.types[t], self.state.snapshot
         if snap is None or t not in snap.versions:
             return []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..envoy import BootstrapOptions, bootstrap
 from ..netaddr import is_ip
+from ..proxyports import ADMIN_PORT, READY_PORT  # render.py takes them from here too: the deployer's names
 
 CERT_DIR = "/etc/kgw/xds-tls"  # the Gateway's xDS client Secret is mounted here (tls.crt, tls.key, ca.crt)
-from ..proxyports import ADMIN_PORT, READY_PORT  # noqa: F401 - re-exported: the deployer's names for them
 
 
 def _tls(host: str, cert_dir: str) -> dict:

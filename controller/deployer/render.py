@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..envoy import node_id
 from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
@@ -12,6 +13,9 @@ from ..proxyports import RESERVED, proxy_port
 from .bootstrap import ADMIN_PORT, CERT_DIR, READY_PORT, proxy_bootstrap
 
 DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
+# The kgw image (the controller's): its wheel holds the native module an init container copies out.
+DEFAULT_KGW_IMAGE = "kgw:latest"
+NATIVE_DIR = "/kgw-native"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kgw"}
 GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name"
 DRAIN_SECONDS = 15
@@ -24,6 +28,7 @@ class DeployOptions:
     xds_port: int
     pdb_api_version: str = "policy/v1"  # policy/v1beta1 before Kubernetes 1.21
     default_image: str = DEFAULT_IMAGE
+    kgw_image: str = DEFAULT_KGW_IMAGE  # the chart passes the controller's own image
 
 
 def labels_for(gateway_name: str) -> dict:
@@ -103,7 +108,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
         # Graceful draining: fail readiness and drain listeners, then give clients time before SIGTERM.
         "lifecycle": {"preStop": {"exec": {"command": [
             "/bin/bash", "-c",
-            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
+            f"exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && "
+            "printf 'POST /drain_listeners?graceful HTTP/1.0\\r\\n\\r\\n' >&3; "
             f"sleep {DRAIN_SECONDS}"]}}},
         "securityContext": {
             "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
@@ -116,7 +122,7 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     checksum = hashlib.sha256((boot_text + json.dumps(client_tls, sort_keys=True)).encode()).hexdigest()[:16]
     replicas = (kube.get("deployment") or {}).get("replicas")
-    deployment_spec = {
+    deployment_spec: dict[str, Any] = {
         "selector": {"matchLabels": {"app.kubernetes.io/name": "kgw-proxy", "app.kubernetes.io/instance": name}},
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": {
@@ -135,7 +141,10 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions) -
     }
     if replicas is not None:
         deployment_spec["replicas"] = replicas
-    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"} for p in ports]
+    if params.get("dataPlane") == "Native":
+        _native_module(deployment_spec["template"]["spec"], container, opts.kgw_image)
+    service_ports = [{"name": p["name"], "port": p["port"], "targetPort": p["target"], "protocol": "TCP"}
+                     for p in ports]
     return [
         obj("v1", "ServiceAccount", name, automountServiceAccountToken=False),
         obj("v1", "Secret", f"{name}-xds-tls", type="Opaque", data=client_tls),
@@ -162,3 +171,20 @@ def _deep_merge(a: dict, b: dict) -> dict:
     for k, v in b.items():
         out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def _native_module(pod: dict, envoy: dict, kgw_image: str) -> None:
+    """dataPlane: Native. The module is a file Envoy loads by name; it cannot travel over xDS. An init
+    container from the kgw image copies the module built for the node's CPU into an emptyDir that Envoy
+    reads, and ENVOY_DYNAMIC_MODULES_SEARCH_PATH points Envoy at it (docs/data-plane.md, "Native")."""
+    copy = ("import shutil, kgw_rules; "
+            f"shutil.copy(kgw_rules.native_module_path(), '{NATIVE_DIR}/libkgw_rules.so')")
+    pod["initContainers"] = [{
+        "name": "kgw-native-module", "image": kgw_image, "command": ["python", "-c", copy],
+        "volumeMounts": [{"name": "kgw-native", "mountPath": NATIVE_DIR}],
+        "securityContext": {**envoy["securityContext"], "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+    }]
+    pod["volumes"].append({"name": "kgw-native", "emptyDir": {"sizeLimit": "16Mi"}})
+    envoy["volumeMounts"].append({"name": "kgw-native", "mountPath": NATIVE_DIR, "readOnly": True})
+    envoy["env"].append({"name": "ENVOY_DYNAMIC_MODULES_SEARCH_PATH", "value": NATIVE_DIR})

@@ -5,11 +5,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import kgw_rules
 
 from .args import ACCESS_LOG_FLUSH
 
@@ -43,6 +46,14 @@ def _die_with_parent() -> list[str]:
     return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
+def _envoy_env() -> dict[str, str]:
+    """Envoy finds the native rules module (GatewayParameters dataPlane: Native) in the installed package."""
+    env = dict(os.environ)
+    with contextlib.suppress(ValueError):  # a CPU kgw ships no module for: wasm Gateways still run
+        env["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(kgw_rules.native_module_dir())
+    return env
+
+
 class EnvoyProcess:
     def __init__(self, key: str, bootstrap: dict, workdir: Path, envoy: str, log_level: str = "warning",
                  extra_args: tuple[str, ...] = ()):
@@ -70,8 +81,9 @@ class EnvoyProcess:
             "--log-format", "[%l][%n] %v", "--drain-time-s", "5", *self.extra_args, *ACCESS_LOG_FLUSH,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             # Own process group: a terminal's Ctrl-C reaches `kgw up` only, which then stops Envoy in order.
-            process_group=0,
+            process_group=0, env=_envoy_env(),
         )
+        assert self.proc.stdout is not None  # stdout=PIPE
         self._pump = asyncio.create_task(self._read_logs(self.proc.stdout))
 
     async def _read_logs(self, stream: asyncio.StreamReader) -> None:
@@ -95,6 +107,7 @@ class EnvoyProcess:
         return None
 
     async def wait(self) -> int:
+        assert self.proc is not None, "wait() before start()"
         code = await self.proc.wait()
         if self._pump:
             with contextlib.suppress(Exception):

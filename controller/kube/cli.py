@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--listener-address", default="0.0.0.0",
                    help="address Gateway listeners bind inside the proxy (default %(default)s)")
     p.add_argument("--proxy-image", help="default Envoy image for proxies")
+    p.add_argument("--kgw-image", help="the kgw image (the controller's own), whose native module an init "
+                                       "container copies for proxies with dataPlane: Native")
     p.add_argument("--port-offset", type=int, default=0, metavar="N",
                    help="add N to every listener port, as `kgw up --port-offset` (several gateways on one host)")
     p.add_argument("--no-leader-election", action="store_true", help="act as leader unconditionally")
@@ -59,7 +61,7 @@ def run(args) -> int:
                              port_offset=args.port_offset, identity=args.identity,
                              listener_address=args.listener_address, leader_election=not args.no_leader_election,
                              lease_duration=args.lease_duration, lease_renew=args.lease_renew,
-                             proxy_image=args.proxy_image)
+                             proxy_image=args.proxy_image, kgw_image=args.kgw_image)
 
     async def main() -> int:
         ctl = ClusterController(opts)

@@ -44,6 +44,7 @@ class ControllerOptions:
     lease_renew: float = 5.0
     controller_name: str = "kgateway.dev/kgateway"
     proxy_image: str | None = None
+    kgw_image: str | None = None
     watch_timeout: int = 240
 
 
@@ -130,7 +131,8 @@ class ClusterController:
             self.deployer = Deployer(self.api, self.source.objects, ca, DeployOptions(
                 xds_host=adv_host, xds_port=int(adv_port) or self.xds.port,
                 pdb_api_version="policy/v1" if pdb else "policy/v1beta1",
-                **({"default_image": o.proxy_image} if o.proxy_image else {})), o.controller_name)
+                **({"default_image": o.proxy_image} if o.proxy_image else {}),
+                **({"kgw_image": o.kgw_image} if o.kgw_image else {})), o.controller_name)
             if o.leader_election:
                 loop = asyncio.get_running_loop()
                 self.elector = LeaderElector(self.api, o.namespace, "kgw-controller", self.identity,
@@ -145,8 +147,8 @@ class ClusterController:
             for t in tasks:
                 t.cancel()
             for t in done:
-                if not t.cancelled() and t.exception():
-                    raise t.exception()
+                if not t.cancelled() and (failure := t.exception()):
+                    raise failure
             return 0
         finally:
             await self._shutdown()
@@ -194,6 +196,7 @@ class ClusterController:
     def _leader_round(self) -> None:
         resources, generation = self.pipeline.resources, self.pipeline.generation
         if resources is not None:
+            assert self.deployer is not None  # run() creates it before the leader loop starts
             self.deployer.sync(resources)
             self.writer.write(self._statuses_with_addresses())
             self.programs.flush()

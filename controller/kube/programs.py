@@ -104,7 +104,8 @@ class _LastGood(Mapping):
     program this process does not hold — in practice only when a policy fails to compile."""
 
     def __init__(self, keeper: ConfigMapPrograms):
-        self.keeper, self._own, self._stored = keeper, dict(keeper.current), None
+        self.keeper, self._own = keeper, dict(keeper.current)
+        self._stored: dict[str, bytes] | None = None
 
     def _from_store(self) -> dict[str, bytes]:
         if self._stored is None:

@@ -114,6 +114,7 @@ class KubeSource:
             await self.start()
         while not self.synced:
             await asyncio.sleep(0.05)
+        assert self._wake is not None  # created by start()
         self._wake.clear()
         yield await asyncio.to_thread(self.load)
         while not self.stop_event.is_set():

@@ -62,8 +62,10 @@ def _stamp(desired, current_conds: dict, when: str, path=()):
             if k == "conditions" and isinstance(v, list):
                 for c in v:
                     old = current_conds.get((path, c.get("type")))
-                    same = old is not None and old.get("status") == c.get("status")
-                    c["lastTransitionTime"] = old.get("lastTransitionTime", when) if same else when
+                    if old is not None and old.get("status") == c.get("status"):
+                        c["lastTransitionTime"] = old.get("lastTransitionTime", when)
+                    else:
+                        c["lastTransitionTime"] = when
             else:
                 _stamp(v, current_conds, when, path + (k,))
     elif isinstance(desired, list):

@@ -26,7 +26,8 @@ KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
-    GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret, *KGATEWAY_KINDS,
+    GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret,
+    *KGATEWAY_KINDS,
 )
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
@@ -35,10 +36,12 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
-    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
+    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS",
+    "KGW_API", "KGW_GROUP",
     "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
-    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass", "HTTPBackendRef",
-    "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector", "Listener", "MODELS",
-    "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant", "RouteMatch",
+    "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass",
+    "HTTPBackendRef", "HTTPRoute", "HTTPRouteFilter", "HTTPRouteRule", "KINDS", "KubeObject", "LabelSelector",
+    "Listener", "MODELS", "NAMESPACE_NAME_LABEL", "Namespace", "ObjectMeta", "ParentReference", "ReferenceGrant",
+    "RouteMatch",
     "SERVICE_NAME_LABEL", "Secret", "Service", "ServicePort",
 ]

@@ -37,7 +37,8 @@ class GRPCMethodMatch(K8sModel):
             raise ValueError("One or both of 'service' or 'method' must be specified")
         if self.type == "Exact":
             if self.service is not None and not _SERVICE.match(self.service):
-                raise ValueError("service must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)")
+                raise ValueError("service must only contain valid characters "
+                                 "(matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)")
             if self.method is not None and not _METHOD.match(self.method):
                 raise ValueError("method must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)")
         return self

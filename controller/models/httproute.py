@@ -93,10 +93,12 @@ class PathModifier(K8sModel):
 
     @model_validator(mode="after")
     def _one_of(self) -> PathModifier:
-        if self.type == "ReplaceFullPath" and (self.replace_full_path is None or self.replace_prefix_match is not None):
+        full, prefix = self.replace_full_path, self.replace_prefix_match
+        if self.type == "ReplaceFullPath" and (full is None or prefix is not None):
             raise ValueError("replaceFullPath must be specified (and only it) when type is set to 'ReplaceFullPath'")
-        if self.type == "ReplacePrefixMatch" and (self.replace_prefix_match is None or self.replace_full_path is not None):
-            raise ValueError("replacePrefixMatch must be specified (and only it) when type is set to 'ReplacePrefixMatch'")
+        if self.type == "ReplacePrefixMatch" and (prefix is None or full is not None):
+            raise ValueError("replacePrefixMatch must be specified (and only it) "
+                             "when type is set to 'ReplacePrefixMatch'")
         return self
 
 
@@ -150,7 +152,9 @@ class RequestMirror(K8sModel):
 class CORS(K8sModel):
     allow_origins: list[str] = Field(default=[], max_length=64)
     allow_credentials: bool | None = None
-    allow_methods: list[Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"]] = Field(default=[], max_length=9)
+    allow_methods: list[
+        Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"]
+    ] = Field(default=[], max_length=9)
     allow_headers: list[HeaderName] = Field(default=[], max_length=64)
     expose_headers: list[HeaderName] = Field(default=[], max_length=64)
     max_age: int = Field(default=5, ge=1)
@@ -207,7 +211,8 @@ def check_repeats(filters) -> None:
         if types.count(once) > 1:
             raise ValueError(f"{once} filter cannot be repeated")
     if "RequestRedirect" in types and "URLRewrite" in types:
-        raise ValueError("May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both")
+        raise ValueError("May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, "
+                         "but not both")
 
 
 def check_parent_refs(parent_refs) -> None:
@@ -215,7 +220,8 @@ def check_parent_refs(parent_refs) -> None:
     for p in parent_refs:
         key = (p.group, p.kind, p.namespace or "", p.name, p.section_name or "")
         if key in seen:
-            raise ValueError("sectionName must be unique when parentRefs includes 2 or more references to the same parent")
+            raise ValueError("sectionName must be unique when parentRefs includes 2 or more references "
+                             "to the same parent")
         seen.add(key)
 
 
@@ -251,7 +257,7 @@ class HTTPRouteRetry(K8sModel):
     backoff: Duration | None = None
 
     @model_validator(mode="after")
-    def _set(self) -> "HTTPRouteRetry":
+    def _set(self) -> HTTPRouteRetry:
         if len(set(self.codes)) != len(self.codes):  # listType=set
             raise ValueError("codes must not repeat")
         return self

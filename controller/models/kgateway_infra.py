@@ -65,7 +65,9 @@ class AwsLambda(K8sModel):
     function_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-_]{1,140}$")]
     qualifier: Annotated[str, StringConstraints(pattern=r"^(\$LATEST|[0-9]+|[A-Za-z0-9\-_]{1,128})$")] | None = None
     invocation_mode: Literal["Sync", "Async"] = "Sync"
-    endpoint_url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[-a-zA-Z0-9@:%.+~#?&/=]+$")] | None = Field(default=None, alias="endpointURL")
+    endpoint_url: Annotated[
+        str, StringConstraints(max_length=2048, pattern=r"^https?://[-a-zA-Z0-9@:%.+~#?&/=]+$")
+    ] | None = Field(default=None, alias="endpointURL")
     region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")] | None = None
 
 
@@ -259,9 +261,16 @@ class SelfManagedGateway(K8sModel):
     pass
 
 
+DataPlane = Literal["Wasm", "Native"]
+
+
 class GatewayParametersSpec(K8sModel):
     kube: KubernetesProxyConfig | None = None
     self_managed: SelfManagedGateway | None = None
+    # kgw: how Envoy runs the rules programs (docs/data-plane.md). Wasm (default): the sandboxed proxy-wasm
+    # filter. Native: the same interpreter as an Envoy dynamic module, in Envoy's process (a fault there
+    # takes the proxy down); the deployer puts the module on the proxy's filesystem.
+    data_plane: DataPlane | None = None
 
     @model_validator(mode="after")
     def _at_most_one(self) -> GatewayParametersSpec:

@@ -8,6 +8,7 @@ not modelled: `models/unsupported.py` says why, and the policy is reported, not 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -138,7 +139,7 @@ class Buffer(K8sModel):
 CompressionLibrary = Literal["Gzip", "Brotli", "Zstd"]
 
 
-def _unique_libraries(libraries: list[str]) -> None:
+def _unique_libraries(libraries: Sequence[str]) -> None:
     if len(set(libraries)) != len(libraries):
         raise ValueError("libraries must not contain duplicates")
 

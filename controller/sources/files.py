@@ -29,7 +29,8 @@ _DOC_END = re.compile(r"^\.\.\.[ \t]*$")
 def split_documents(text: str) -> list[tuple[int, str]]:
     """Split a multi-document YAML stream into (first line index, text) chunks at column-0 `---` markers."""
     chunks: list[tuple[int, str]] = []
-    start, current = 0, []
+    start = 0
+    current: list[str] = []
     for i, line in enumerate(text.splitlines(keepends=True)):
         bare = line.rstrip("\r\n")
         if _DOC_START.match(bare) or _DOC_END.match(bare):

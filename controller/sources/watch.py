@@ -9,7 +9,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -67,7 +67,7 @@ class DirectorySource:
     def stop(self) -> None:
         self._stop.set()
 
-    async def load(self, changed: set[str] = frozenset()) -> SourceSnapshot:
+    async def load(self, changed: Iterable[str] = frozenset()) -> SourceSnapshot:
         t0 = time.perf_counter()
         with gcpolicy.paused():  # the runner freezes what this builds once it is applied (see gcpolicy)
             resources, errors = await asyncio.to_thread(self.reader.load, changed)

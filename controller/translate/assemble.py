@@ -163,6 +163,7 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
         if target.key is None:
             continue  # not a Service port: the resolver's kind builds its own cluster
         if cname not in endpoint_cache:
+            assert target.port is not None  # resolved with its key (backends._service)
             endpoint_cache[cname] = endpoints(resources, target.key, target.port)
         ir.clusters.append(ClusterIR(cname, *target.key, list(endpoint_cache[cname]),
                                      http2=target.http2 or cname in (h2_clusters or ())))

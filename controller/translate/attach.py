@@ -33,7 +33,7 @@ def _allowed(ls: ListenerState, kind: str, route_ns: str, gw_ns: str, resources:
 
 
 def parent_ref_status(ref: ParentReference) -> dict:
-    out = {"group": ref.group, "kind": ref.kind, "name": ref.name}
+    out: dict[str, str | int] = {"group": ref.group, "kind": ref.kind, "name": ref.name}
     if ref.namespace is not None:
         out["namespace"] = ref.namespace
     if ref.section_name is not None:

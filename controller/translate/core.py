@@ -1,6 +1,9 @@
 """translate(Resources) -> Translation: IR per programmed Gateway plus every status we own. Pure."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from .. import gcpolicy
 from ..models import GATEWAY_GROUP, KGW_GROUP
 from ..resources import Resources
@@ -13,7 +16,7 @@ from .grpcroutes import translate_grpc_route
 from .incremental import TranslateCache
 from .invalid import invalid_status
 from .options import TranslateOptions, Translation
-from .routes import translate_route
+from .routes import RouteEntry, translate_route
 
 _API = f"{GATEWAY_GROUP}/v1"
 _KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "HTTPRoute": 2, "GRPCRoute": 3}
@@ -54,7 +57,8 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
 
     endpoint_cache: dict = {}
     for state in states:
-        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name, gateway_status(state, opts)))
+        out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name,
+                                    gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
             ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters,
                           route_hook=ext.defaults)
@@ -86,8 +90,11 @@ def _route_entries(resources: Resources, opts: TranslateOptions, grants: GrantIn
     stored: dict = {}
     entries = []
     hits = 0
-    for kind, routes, fn in (("HTTPRoute", resources.http_routes, translate_route),
-                             ("GRPCRoute", resources.grpc_routes, translate_grpc_route)):
+    # (kind, its routes, its translator): typed loosely, as one loop serves both kinds
+    kinds: tuple[tuple[str, Mapping[Any, Any], Callable[..., RouteEntry]], ...] = (
+        ("HTTPRoute", resources.http_routes, translate_route),
+        ("GRPCRoute", resources.grpc_routes, translate_grpc_route))
+    for kind, routes, fn in kinds:
         for r in sorted(routes.values(), key=creation_order):
             key = (kind, r.namespace, r.name)
             hit = cache.lookup(key, r) if reuse else None

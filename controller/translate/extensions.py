@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..ir import RouteIR
 from ..resources import Resources
+from .grants import GrantIndex
 
 
 class ExtensionRefError(Exception):
@@ -38,11 +39,25 @@ class RouteContext:
     kind: str  # "HTTPRoute" | "GRPCRoute"
     namespace: str
     resources: Resources
-    grants: object  # routes.GrantIndex
+    grants: GrantIndex
     h2_clusters: set[str] = field(default_factory=set)  # clusters that must speak HTTP/2 to their backends
 
 
 RouteMutation = Callable[[RouteIR], None]
+
+
+class TerminalMutation:
+    """A RouteMutation after which the rule needs no backend: it answers by itself (filters.py reads
+    `terminal`)."""
+
+    terminal = True
+
+    def __init__(self, mutate: RouteMutation) -> None:
+        self.mutate = mutate
+
+    def __call__(self, ir: RouteIR) -> None:
+        self.mutate(ir)
+
 ExtensionFilterHandler = Callable[[object, RouteContext], RouteMutation]
 EXTENSION_FILTERS: dict[tuple[str, str], ExtensionFilterHandler] = {}
 

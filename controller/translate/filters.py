@@ -133,7 +133,8 @@ def rule_filters(filters, ctx: RouteContext, where: str, match_prefix: str = "")
             handler = EXTENSION_FILTERS.get((ref.group, ref.kind))
             try:
                 if handler is None:
-                    raise ExtensionRefError(c.R_INVALID_KIND, f"ExtensionRef kind {ref.group}/{ref.kind} is not supported")
+                    raise ExtensionRefError(c.R_INVALID_KIND,
+                                            f"ExtensionRef kind {ref.group}/{ref.kind} is not supported")
                 mutation = handler(ref, ctx)
                 out.mutations.append(mutation)
                 if getattr(mutation, "terminal", False):

@@ -7,8 +7,8 @@ The rule, kept deliberately simple so that it is easy to see it is sound:
   GRPCRoute is the *same* Python object as last time (the source caches keep unchanged documents as the same
   objects; models are never mutated) AND every other input is unchanged: for every field of `Resources`
   other than `http_routes` / `grpc_routes`, the same keys mapped to `is`-identical objects (tuples: the same
-  objects in the same order; `origins`: equal file names for every non-route object), AND the `TranslateOptions` are equal. Otherwise every
-  route is translated again, as without a cache.
+  objects in the same order; `origins`: equal file names for every non-route object), AND the
+  `TranslateOptions` are equal. Otherwise every route is translated again, as without a cache.
 - Policies (RoutePolicy, TrafficPolicy, ...) are inputs like any other: a policy added, changed or removed
   makes the next call translate every route again. They never edit a stored entry: policy application works
   on copies of the entries it changes (translate/policies/routepolicy.py `RouteEdits`), so what is stored is
@@ -38,7 +38,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return len(a) == len(b) and all(b.get(k, _MISSING) is v for k, v in a.items())
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 

@@ -10,6 +10,8 @@ from ..ir import GatewayIR
 @dataclass(frozen=True)
 class TranslateOptions:
     port_offset: int = 0
+    # the rules filter build for Gateways whose GatewayParameters do not choose one (`kgw up --data-plane`)
+    data_plane: str = "wasm"
     # A cluster's proxies are not root: listeners below 1024 bind port + 10000 (controller/proxyports.py).
     shift_privileged_ports: bool = False
     default_address: str = "127.0.0.1"

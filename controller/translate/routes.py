@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..envoy_regex import regex_problem
 from ..ir import MatchIR, RetryIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
 from ..ir_traffic import SessionIR
-from ..models import HTTPRoute, HTTPRouteRule, RouteMatch
+from ..models import GRPCRoute, HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
 from . import conditions as c
 from .backends import ClusterKey, ResolvedBackend, cluster_name, resolve_backend
@@ -32,7 +32,7 @@ PATH_RANK = {"Exact": 0, "RegularExpression": 1, "PathPrefix": 2}
 class RouteEntry:
     """One translated HTTPRoute or GRPCRoute."""
 
-    route: HTTPRoute
+    route: HTTPRoute | GRPCRoute
     routes: list[tuple[tuple, RouteIR]] = field(default_factory=list)  # (precedence key, IR)
     clusters: dict[str, ResolvedBackend] = field(default_factory=dict)
     resolved: tuple[bool, str, str] = (True, c.R_RESOLVED_REFS, "All references are resolved")
@@ -194,7 +194,8 @@ def _prefix_of(rule: HTTPRouteRule) -> str:
 def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
                     h2_clusters: set[str] | None = None) -> RouteEntry:
     entry = RouteEntry(route, rule_count=len(route.spec.rules))
-    ctx = RouteContext("HTTPRoute", route.namespace, resources, grants, h2_clusters if h2_clusters is not None else set())
+    ctx = RouteContext("HTTPRoute", route.namespace, resources, grants,
+                       h2_clusters if h2_clusters is not None else set())
     rules = []
     for ri, rule in enumerate(route.spec.rules):
         t = rule.timeouts

@@ -68,11 +68,13 @@ def listener_certificates(gw: Gateway, listener: Listener, resources: Resources,
         where = f"tls.certificateRefs[{i}]"
         ns = ref.namespace or gw.namespace
         if (ref.group, ref.kind) != ("", "Secret"):
-            problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: kind {ref.group or 'core'}/{ref.kind} is not supported"))
+            problems.append((R_INVALID_CERTIFICATE_REF,
+                             f"{where}: kind {ref.group or 'core'}/{ref.kind} is not supported"))
             continue
         if ns != gw.namespace and not grants.allows(gw.namespace, "Gateway", ns, "Secret", ref.name):
             problems.append((c.R_REF_NOT_PERMITTED,
-                             f"{where}: Secret {ns}/{ref.name} is in another namespace and no ReferenceGrant allows it"))
+                             f"{where}: Secret {ns}/{ref.name} is in another namespace "
+                             "and no ReferenceGrant allows it"))
             continue
         secret = resources.secrets.get((ns, ref.name))
         if secret is None:
@@ -83,5 +85,6 @@ def listener_certificates(gw: Gateway, listener: Listener, resources: Resources,
         if problem:
             problems.append((R_INVALID_CERTIFICATE_REF, f"{where}: Secret {ns}/{ref.name}: {problem}"))
             continue
+        assert cert is not None and key is not None  # pem_problem() reports a missing one
         secrets.append(SecretIR(f"{ns}/{ref.name}", cert, key))
     return secrets, problems

@@ -22,6 +22,11 @@ class XdsContext:
     def ext(self) -> GatewayExtIR | None:
         return self.gw.ext
 
+    @property
+    def native(self) -> bool:
+        """Programs run in the native build of the filter (GatewayParameters dataPlane: Native)."""
+        return self.gw.ext is not None and self.gw.ext.envoy.data_plane == "native"
+
     @classmethod
     def of(cls, gw: GatewayIR) -> XdsContext:
         ctx = cls(gw, list(gw.routes()))

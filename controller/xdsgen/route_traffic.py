@@ -18,7 +18,8 @@ from .context import XdsContext
 RETRY_ON_CONNECTION = "connect-failure,refused-stream,reset"
 _HOST_PREDICATES = {
     "PreviousHosts": ("envoy.retry_host_predicates.previous_hosts", previous_hosts_pb2.PreviousHostsPredicate),
-    "OmitCanaryHosts": ("envoy.retry_host_predicates.omit_canary_hosts", omit_canary_hosts_pb2.OmitCanaryHostsPredicate),
+    "OmitCanaryHosts": ("envoy.retry_host_predicates.omit_canary_hosts",
+                        omit_canary_hosts_pb2.OmitCanaryHostsPredicate),
 }
 
 

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
-from ..filter import filter_wasm_bytes
+from ..filter import filter_wasm_bytes, wasm_variant_for
 from ..wire.bundle import BundleRoute, encode_bundle
 from .host import BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost, WasmTrap, envoy_order
 
@@ -61,7 +61,8 @@ class FilterVM:
         result = self.host.call(name, *args)
         stats.fuel += self.host.last_fuel
         stats.calls += 1
-        return result
+        # a callback the module does not export is not called: Envoy continues the stream
+        return CONTINUE if result is None and name not in self.host.exports else result
 
     def _body(self, stats: PhaseStats, ctx: int, callback: str, kind: int, body: bytes, chunk: int,
               trailers: bool = False) -> int | None:
@@ -178,31 +179,35 @@ test_bundle.__test__ = False  # type: ignore[attr-defined]  # not a pytest test 
 
 
 class WasmEngine:
-    """Runs exchanges through the filter; VMs are reused per configuration (as Envoy keeps one)."""
+    """Runs exchanges through the filter; VMs are reused per configuration (as Envoy keeps one). Without
+    `wasm`, each run uses the build the controller would choose for its programs (wasm_variant_for)."""
 
     def __init__(self, wasm: bytes | None = None, fuel: bool = True):
-        self.wasm = wasm or filter_wasm_bytes()
+        self.wasm = wasm
         self.fuel = fuel
-        self._vms: dict[tuple[bytes, tuple[tuple[bytes, bytes], ...]], FilterVM] = {}
+        self._vms: dict[tuple[bytes, tuple[tuple[bytes, bytes], ...], bytes | None], FilterVM] = {}
         self.last_stats = PhaseStats()
 
-    def vm(self, plugin_config: bytes, context: HostContext | None = None) -> FilterVM:
+    def vm(self, plugin_config: bytes, context: HostContext | None = None, wasm: bytes | None = None) -> FilterVM:
         context = context or HostContext()
+        wasm = wasm or self.wasm
         # The filter reads its environment once per VM (as in Envoy, where it is part of vm_config), so
         # a VM is reused only for the same environment.
-        key = (plugin_config, tuple(sorted(context.env.items())))
+        key = (plugin_config, tuple(sorted(context.env.items())), wasm)
         vm = self._vms.get(key)
         if vm is None:
             if len(self._vms) > 16:
                 self._vms.clear()
-            vm = self._vms[key] = FilterVM(plugin_config, self.wasm, fuel=self.fuel, context=context)
+            vm = self._vms[key] = FilterVM(plugin_config, wasm or filter_wasm_bytes(), fuel=self.fuel,
+                                           context=context)
         vm.host.context = context  # this run's random stream
         return vm
 
     def run(self, programs: list[bytes], request: Request, response: Response | None = None,
             host: HostContext | None = None) -> Outcome:
         self.last_stats = PhaseStats()
-        vm = self.vm(test_bundle(programs, request.route), host)
+        wasm = self.wasm or filter_wasm_bytes(wasm_variant_for(programs).filename)
+        vm = self.vm(test_bundle(programs, request.route), host, wasm)
         return vm.exchange(request, response, stats=self.last_stats)
 
 

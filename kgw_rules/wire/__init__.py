@@ -6,6 +6,7 @@
     regex.py    regex programs: instruction set, RegexProgram, encode_regex / decode_regex
     program.py  the program container (KGW, version 2): ProgramImage, encode_program / decode_program
     bundle.py   the plugin configuration (KGWS bundle or one program): encode_bundle / decode_config
+    variants.py the builds of the wasm filter (callbacks each exports) and what a program needs of them
     errors.py   VerifyError, RegexFormatError, BundleError
 
 Codecs are plain functions over plain data classes; this package imports nothing else from kgw_rules.
@@ -15,7 +16,8 @@ from .bundle import BundleRoute, decode_config, encode_bundle
 from .errors import BundleError, RegexFormatError, VerifyError
 from .program import LineEntry, ProgramImage, decode_program, encode_program
 from .regex import RegexProgram, decode_regex, encode_regex
+from .variants import VARIANTS, Needs, Variant, program_needs, variant_for
 
-__all__ = ["BundleError", "BundleRoute", "LineEntry", "ProgramImage", "RegexFormatError", "RegexProgram",
-           "VerifyError", "decode_config", "decode_program", "decode_regex", "encode_bundle", "encode_program",
-           "encode_regex"]
+__all__ = ["VARIANTS", "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage", "RegexFormatError",
+           "RegexProgram", "Variant", "VerifyError", "decode_config", "decode_program", "decode_regex", "encode_bundle",
+           "encode_program", "encode_regex", "program_needs", "variant_for"]

@@ -127,3 +127,32 @@ def test_controller_logged_no_authorization_failure(cluster, kgw, site):
     for pod in cluster.items("pods", RELEASE_NS, "app.kubernetes.io/name=kgw"):
         logs = cluster.kubectl("logs", "-n", RELEASE_NS, pod["metadata"]["name"]).stdout
         assert "403" not in logs and "forbidden" not in logs.lower(), logs[-3000:]
+
+
+def test_rules_program_runs_in_the_proxy_pod(cluster, site):
+    """A RoutePolicy's program runs in the pod's Envoy: the wasm filter reaches it over xDS (ECDS, inline
+    bytes), since the proxy image carries no kgw package."""
+    cluster.apply(f"""
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: RoutePolicy
+metadata: {{name: tag, namespace: {NS}}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: {site.gateway}-route}}]
+  transformation:
+    rules: |
+      on request {{
+        set header x-from-rules = "pod"
+      }}
+      on response {{
+        set header x-kgw = "rules in {{route}}"
+      }}
+""")
+    try:
+        def tagged():
+            resp = site.client.request("site.example", "/tagged", port=site.port)
+            return resp.status == 200 and resp.headers.get("x-kgw") and resp
+        resp = wait_for(tagged, 60, "the response header set by the rules program")
+        assert resp.headers["x-kgw"] == f"rules in {NS}/{site.gateway}-route/0"
+        assert resp.echoed()["headers"]["X-From-Rules"] == ["pod"]
+    finally:
+        cluster.kubectl("delete", "routepolicy", "tag", "-n", NS, "--wait=false", check=False)

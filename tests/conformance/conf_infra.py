@@ -31,11 +31,15 @@ LISTENERS = [
     ("abc-foo-example-com", 83, "HTTP", "abc.foo.example.com", "allowedRoutes: {namespaces: {from: All}}"),
     ("port-84", 84, "HTTP", None, "allowedRoutes: {namespaces: {from: All}}"),
     ("grpc-only", 85, "HTTP", None, "allowedRoutes: {kinds: [{kind: GRPCRoute}]}"),
-    ("https-a", 443, "HTTPS", "a.example.org", "tls: {certificateRefs: [{name: tls-a}]}\n    allowedRoutes: {namespaces: {from: All}}"),
+    ("https-a", 443, "HTTPS", "a.example.org",
+     "tls: {certificateRefs: [{name: tls-a}]}\n"
+     "    allowedRoutes: {namespaces: {from: All}}"),
     ("https-b", 443, "HTTPS", "b.example.org",
-     f"tls: {{certificateRefs: [{{name: tls-b, namespace: {WEB}}}]}}\n    allowedRoutes: {{namespaces: {{from: All}}}}"),
+     f"tls: {{certificateRefs: [{{name: tls-b, namespace: {WEB}}}]}}\n"
+     "    allowedRoutes: {namespaces: {from: All}}"),
     ("https-c", 444, "HTTPS", "c.example.org",
-     f"tls: {{certificateRefs: [{{name: tls-c, namespace: {APP}}}]}}\n    allowedRoutes: {{namespaces: {{from: All}}}}"),
+     f"tls: {{certificateRefs: [{{name: tls-c, namespace: {APP}}}]}}\n"
+     "    allowedRoutes: {namespaces: {from: All}}"),
 ]
 
 

@@ -103,7 +103,9 @@ ROUTES = {
   - matches: [{path: {value: /status-308}}]
     filters: [{type: RequestRedirect, requestRedirect: {statusCode: 308}}]
   - matches: [{path: {value: /full}}]
-    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /full-path-replaced}}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /full-path-replaced}}
   - matches: [{path: {value: /prefix/one}}]
     filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /one}}}]
   - matches: [{path: {value: /strip-prefix}}]
@@ -111,7 +113,12 @@ ROUTES = {
   - matches: [{path: {value: /everything}}]
     filters:
     - type: RequestRedirect
-      requestRedirect: {scheme: https, hostname: example.org, port: 8443, statusCode: 301, path: {type: ReplaceFullPath, replaceFullPath: /done}}
+      requestRedirect:
+        scheme: https
+        hostname: example.org
+        port: 8443
+        statusCode: 301
+        path: {type: ReplaceFullPath, replaceFullPath: /done}
 """),
     "rewrite.yaml": route("rewrite", f"""\
   hostnames: [rewrite.example.com]
@@ -129,7 +136,9 @@ ROUTES = {
     filters: [{{type: URLRewrite, urlRewrite: {{path: {{type: ReplacePrefixMatch, replacePrefixMatch: /xyz/}}}}}}]
     backendRefs: [{V1}]
   - matches: [{{path: {{value: /strip-prefix}}}}]
-    filters: [{{type: URLRewrite, urlRewrite: {{hostname: two.example.org, path: {{type: ReplacePrefixMatch, replacePrefixMatch: /}}}}}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {{hostname: two.example.org, path: {{type: ReplacePrefixMatch, replacePrefixMatch: /}}}}
     backendRefs: [{V1}]
 """),
     "mirror.yaml": route("mirror", f"""\
@@ -213,7 +222,9 @@ ROUTES = {
   - matches: [{method: {service: echo.Echo, method: Say}, headers: [{name: version, value: two}]}]
     backendRefs: [{name: grpc-infra-backend-v2, port: 8080}]
   - matches: [{method: {type: RegularExpression, service: "weighted\\\\..*"}}]
-    backendRefs: [{name: grpc-infra-backend-v1, port: 8080, weight: 1}, {name: grpc-infra-backend-v2, port: 8080, weight: 0}]
+    backendRefs:
+    - {name: grpc-infra-backend-v1, port: 8080, weight: 1}
+    - {name: grpc-infra-backend-v2, port: 8080, weight: 0}
 """, kind="GRPCRoute", parent=f"parentRefs: [{{name: conformance, namespace: {INFRA}, sectionName: http}}, "
                               f"{{name: conformance, namespace: {INFRA}, sectionName: https-a}}]"),
     "isolation.yaml": "".join(

@@ -38,7 +38,8 @@ def test_misdirected_request_http2(gw):
 
 
 def test_https_listener_status(gw):
-    listeners = {ls["name"]: ls for ls in gw.status_of("Gateway", "gateway-conformance-infra", "conformance")["listeners"]}
+    status = gw.status_of("Gateway", "gateway-conformance-infra", "conformance")
+    listeners = {ls["name"]: ls for ls in status["listeners"]}
     for name in ("https-a", "https-b"):
         conds = {c["type"]: (c["status"], c["reason"]) for c in listeners[name]["conditions"]}
         assert conds["ResolvedRefs"] == ("True", "ResolvedRefs") and conds["Programmed"] == ("True", "Programmed")

@@ -73,10 +73,10 @@ PREFLIGHTS = [
          absent=("access-control-allow-credentials",)),
 ]
 SIMPLE = [
-    Cors("simple request from an exact matching origin", "/cors-1", "GET", preflight(FOO, "GET", "x-header-1, x-header-2"),
-         {"access-control-allow-origin": (FOO,)}, statuses=(200,)),
-    Cors("simple request from a wildcard matching origin", "/cors-1", "GET", preflight(BAR, "GET", "x-header-1, x-header-2"),
-         {"access-control-allow-origin": (BAR,)}, statuses=(200,)),
+    Cors("simple request from an exact matching origin", "/cors-1", "GET",
+         preflight(FOO, "GET", "x-header-1, x-header-2"), {"access-control-allow-origin": (FOO,)}, statuses=(200,)),
+    Cors("simple request from a wildcard matching origin", "/cors-1", "GET",
+         preflight(BAR, "GET", "x-header-1, x-header-2"), {"access-control-allow-origin": (BAR,)}, statuses=(200,)),
     Cors("simple request from a non-matching origin", "/cors-1", "GET", preflight(FOOBAR, "GET"),
          absent=("access-control-allow-origin",), statuses=(200,)),
     Cors("request from a wildcard origin with a port", "/cors-wildcard-origin", "PUT", {"Origin": FOOBAR + ":12345"},

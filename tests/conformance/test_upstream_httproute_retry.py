@@ -6,7 +6,6 @@ spec's SHOULD for connection errors), and the number of tries the backend saw is
 import uuid
 
 import pytest
-
 from conf_upstream import UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e

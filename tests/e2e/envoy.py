@@ -1,10 +1,12 @@
 """Start a real Envoy 1.40 on loopback with the kgw filter loaded as the controller loads it (bundle keyed
 by route name, FAIL_RELOAD, allow_on_headers_stop_iteration, `FilterConfig{disabled: true}` on routes
-without rules), collect its log, read its stats, and always stop it."""
+without rules; or the native dynamic module with per-route programs), collect its log, read its stats,
+and always stop it."""
 from __future__ import annotations
 
 import base64
 import json
+import os
 import pathlib
 import shutil
 import socket
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 
 import kgw_rules
+from kgw_rules.filter import NATIVE_MODULE_NAME
 
 ENVOY = shutil.which("envoy") or str(pathlib.Path(sys.executable).parent / "envoy")
 WASM = "envoy.filters.http.wasm"
@@ -61,6 +64,27 @@ def write_ecds(path: pathlib.Path, plugin: bytes, version: str) -> None:
     tmp.rename(path)
 
 
+NATIVE = "kgw.native"
+_NATIVE_MODULE = {"name": NATIVE_MODULE_NAME, "do_not_close": True}
+
+
+def native_filter(plugin: bytes = b"") -> dict:
+    """The native module: `plugin` runs on every route (empty: each route brings its programs)."""
+    cfg = {"@type": T + "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+           "dynamic_module_config": _NATIVE_MODULE, "filter_name": "kgw"}
+    if plugin:
+        cfg["filter_config"] = {"@type": T + "google.protobuf.BytesValue", "value": base64.b64encode(plugin).decode()}
+    return {"name": NATIVE, "typed_config": cfg}
+
+
+def native_route_programs(plugin: bytes) -> dict:
+    """typed_per_filter_config for a route of the native module: its own programs (a bundle)."""
+    return {NATIVE: {"@type": T + "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute",
+                     "dynamic_module_config": _NATIVE_MODULE, "per_route_config_name": "kgw",
+                     "filter_config": {"@type": T + "google.protobuf.BytesValue",
+                                       "value": base64.b64encode(plugin).decode()}}}
+
+
 def skip_filter(name: str = WASM) -> dict:
     """Per-route: routes without rules never enter the filter (`name`: its name in the HCM chain)."""
     return {name: {"@type": T + "envoy.config.route.v3.FilterConfig", "disabled": True}}
@@ -101,14 +125,20 @@ class Envoy:
     """`with Envoy(listeners, clusters, tmp) as e:`; e.log holds every line so far (stderr, read by a thread)."""
 
     def __init__(self, listeners: list[dict], clusters: list[dict], workdir: pathlib.Path,
-                 log_level: str = "warn", wasm_debug: bool = False, dynamic: dict | None = None):
+                 log_level: str = "warn", wasm_debug: bool = False, dynamic: dict | None = None,
+                 native: bool = False):
         self.admin = free_port()
         self.workdir = workdir
         self.config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": self.admin}}},
                        "static_resources": {"listeners": listeners, "clusters": clusters},
                        "node": {"id": "e2e", "cluster": "e2e"}}
         self.args = ["--log-level", log_level, "--concurrency", "1", "--base-id", str(self.admin),
-                     "--disable-hot-restart"] + (["--component-log-level", "wasm:debug"] if wasm_debug else [])
+                     "--disable-hot-restart"]
+        if wasm_debug:  # the filter's skip lines are debug-level, under the component of its build
+            self.args += ["--component-log-level", "dynamic_modules:debug" if native else "wasm:debug"]
+        self.env = None
+        if native:
+            self.env = {**os.environ, "ENVOY_DYNAMIC_MODULES_SEARCH_PATH": str(kgw_rules.native_module_dir())}
         self.log: list[str] = []
         self.proc: subprocess.Popen | None = None
 
@@ -116,7 +146,7 @@ class Envoy:
         cfg = self.workdir / f"envoy-{self.admin}.json"
         cfg.write_text(json.dumps(self.config))
         self.proc = subprocess.Popen([ENVOY, "-c", str(cfg), *self.args], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, env=self.env)
         threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.time() + 60
         while True:

@@ -32,8 +32,12 @@ MARKER_CODES = ["host", "path", "method"]
 class VectorEnvoy:
     """`run(i, request, response) -> Outcome` for the i-th case given to the constructor."""
 
-    def __init__(self, cases: list[tuple[list[bytes], Request, Response]], workdir: pathlib.Path):
+    def __init__(self, cases: list[tuple[list[bytes], Request, Response]], workdir: pathlib.Path,
+                 native: bool = False):
+        """`native`: the dynamic module, each case's programs on its route (DynamicModuleFilterPerRoute)
+        as the controller configures it, instead of the wasm filter's one bundle keyed by route name."""
         self.cases = cases
+        self.native = native
         programs: dict[str, bytes] = {"marker": kgw_rules.compile(MARKER, "marker").to_bytes(strip=True)}
         ids: dict[tuple[bytes, ...], tuple[str, ...]] = {}
         bundle_routes = [BundleRoute(b"marker", b"e2e/marker/0", ("marker",))]
@@ -45,6 +49,10 @@ class VectorEnvoy:
             # the route name selects the programs; `route` in the rules reads the case's own value
             bundle_routes.append(BundleRoute(f"case-{i}".encode(), req.route, ids[key]))
         self.plugin = encode_bundle(programs, bundle_routes)
+        # native: one bundle per route, its only entry the wildcard (no route name is read)
+        self.route_plugins = {r.xds_name: encode_bundle({p: programs[p] for p in r.programs},
+                                                        [BundleRoute(b"", r.route, r.programs)])
+                              for r in bundle_routes}
         self.upstream = Upstream(self._respond)
         self.workdir = workdir
         self.seen: dict[int, Message] = {}
@@ -62,23 +70,29 @@ class VectorEnvoy:
     def __enter__(self):
         self.upstream.__enter__()
         self.http, self.https = E.free_port(), E.free_port()
-        filters = [E.kgw_filter(self.plugin)]
+        filters = [E.native_filter()] if self.native else [E.kgw_filter(self.plugin)]
         listeners = [E.listener("http", self.http, self._routes(), filters),
                      E.listener("https", self.https, self._routes(), filters,
                                 scheme_header_transformation={"scheme_to_overwrite": "https"})]
         self.envoy = E.Envoy(listeners, [E.cluster("upstream", self.upstream.port)], self.workdir,
-                             log_level="error", wasm_debug=True).__enter__()
+                             log_level="error", wasm_debug=True, native=self.native).__enter__()
         self.markers = 0
         return self
+
+    def _per_route(self, name: str) -> dict:
+        return {"typed_per_filter_config": E.native_route_programs(self.route_plugins[name.encode()])} \
+            if self.native else {}
 
     def _routes(self):
         out = []
         for i in range(len(self.cases)):
             out.append(E.route(f"case-{i}", {"prefix": "", "headers": [
                 {"name": CASE_HEADER.decode(), "string_match": {"exact": str(i)}}]},
-                request_headers_to_add=[{"header": {"key": UPSTREAM_HEADER.decode(), "value": str(i)}}]))
+                request_headers_to_add=[{"header": {"key": UPSTREAM_HEADER.decode(), "value": str(i)}}],
+                **self._per_route(f"case-{i}")))
         out.append({"name": "marker", "match": {"prefix": "", "headers": [
-            {"name": "x-kgw-marker", "present_match": True}]}, "direct_response": {"status": 200}})
+            {"name": "x-kgw-marker", "present_match": True}]}, "direct_response": {"status": 200},
+            **self._per_route("marker")})
         return out
 
     def __exit__(self, *exc):

@@ -262,7 +262,7 @@ class ClusterMode:
     def admin(self, path: str) -> tuple[int, dict]:
         return admin_json(self.controller.admin_port, path)
 
-    def settle(self, timeout: float = 30.0, need_gateways: bool = True) -> None:
+    def settle(self, timeout: float = 60.0, need_gateways: bool = True) -> None:
         """The controller applied every write (its snapshot's resourceVersions cover ours), the leader wrote
         that generation's statuses, every Gateway has a running proxy, and every proxy ACKed."""
         deadline = time.monotonic() + timeout

@@ -1,5 +1,6 @@
-"""The shared behaviour vectors, run on the reference VM and (when the filter is installed) on the wasm
-filter, which must give the very same outcome. Expected values come from the spec and docs/runtime.md;
+"""The shared behaviour vectors, run on the reference VM and (when the filters are installed) on the wasm
+filter and the native module, which must give the very same outcome (the native one modulo Envoy 1.40's
+empty header values, kgw_rules.engines.native_comparable). Expected values come from the spec and docs/runtime.md;
 `xfail` marks a vector the reference VM gets wrong (strict: a fix makes it XPASS and fail, so the mark
 gets removed)."""
 from __future__ import annotations
@@ -11,7 +12,14 @@ import pytest
 
 import kgw_rules
 from kgw_rules.cases import compare
-from kgw_rules.engines import get_engine, outcome_difference, reference_engine, wasm_available
+from kgw_rules.engines import (
+    get_engine,
+    native_available,
+    native_comparable,
+    outcome_difference,
+    reference_engine,
+    wasm_available,
+)
 from kgw_rules.vectors import VectorItem, discover_vectors, skipped_mismatch
 
 from .generated import generated_items
@@ -31,6 +39,11 @@ def _wasm():
     return get_engine("wasm")
 
 
+@functools.lru_cache(maxsize=1)
+def _native():
+    return get_engine("native")
+
+
 def _run(item: VectorItem, engine):
     blobs = _blobs(tuple(item.vector.sources), item.vector.name)
     case = item.case
@@ -45,6 +58,8 @@ def _params(engine: str):
         marks = [pytest.mark.xfail(reason=item.xfail, strict=True)] if item.xfail else []
         if engine == "wasm" and not wasm_available():
             marks.append(pytest.mark.skip(reason="the wasm filter (kgw_rules/data/kgw_filter.wasm) is not installed"))
+        if engine == "native" and not native_available():
+            marks.append(pytest.mark.skip(reason="the native module needs Linux/glibc and the pinned ziglang"))
         out.append(pytest.param(item, id=item.id, marks=marks))
     return out
 
@@ -62,6 +77,18 @@ def test_wasm_matches_reference(item: VectorItem):
     wasm = _run(item, _wasm())
     problems = outcome_difference(ref, wasm) + compare(item.case, wasm) + skipped_mismatch(item, wasm.skipped)
     assert not problems, f"{item.file}:{item.line}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("item", _params("native"))
+def test_native_matches_reference(item: VectorItem):
+    ref = _run(item, reference_engine)
+    native = _run(item, _native())
+    if "empty_value" in native.skipped:  # Envoy 1.40's dynamic-module ABI, docs/data-plane.md "Native"
+        ref, native = native_comparable(ref), native_comparable(native)
+        problems = outcome_difference(ref, native)
+    else:
+        problems = outcome_difference(ref, native) + compare(item.case, native) + skipped_mismatch(item, native.skipped)
+    assert not problems, f"{item.file}:{item.line}: " + "\n".join(p.replace("vs wasm", "vs native") for p in problems)
 
 
 def test_enough_vectors():

@@ -5,6 +5,7 @@ const std = @import("std");
 const strfn = @import("strfn.zig");
 const program = @import("program.zig");
 const mem = @import("mem.zig");
+const host = @import("host.zig");
 const wire = @import("wire.zig");
 const Reader = @import("reader.zig").Reader;
 const fail = @import("reader.zig").fail;
@@ -104,17 +105,39 @@ pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
     return c;
 }
 
-/// A configuration shared by its root and the streams that started under it: a reconfigure
-/// must not pull programs from under a request in flight.
+/// A configuration shared by whoever holds it (a wasm root context or an Envoy filter configuration)
+/// and the streams that started under it: a reconfigure must not pull programs from under a request
+/// in flight. In the native build Envoy's worker threads share it, so the count is atomic.
 pub const Shared = struct {
     cfg: Config,
     refs: u32,
 
+    pub fn retain(s: *Shared) void {
+        _ = @atomicRmw(u32, &s.refs, .Add, 1, .monotonic);
+    }
+
     pub fn release(s: *Shared) void {
-        s.refs -= 1;
-        if (s.refs == 0) {
+        if (@atomicRmw(u32, &s.refs, .Sub, 1, .acq_rel) == 1) {
             s.cfg.deinit();
             mem.long.destroy(s);
         }
     }
 };
+
+/// Decode and verify `raw` into a new Shared (one reference: the caller's). Null when refused, with
+/// the reason logged and counted, exactly as every build does it.
+pub fn load(raw: []const u8) ?*Shared {
+    var reason: []const u8 = "out of memory";
+    var cfg = decode(raw, &reason) catch {
+        @import("metrics.zig").inc(.verifier_refusals);
+        host.logParts(.err, &.{ "kgw: configuration refused: ", reason });
+        return null;
+    };
+    const shared = mem.long.create(Shared) catch {
+        cfg.deinit();
+        host.log(.err, "kgw: configuration refused: out of memory");
+        return null;
+    };
+    shared.* = .{ .cfg = cfg, .refs = 1 };
+    return shared;
+}

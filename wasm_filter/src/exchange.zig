@@ -44,7 +44,7 @@ pub const Exchange = struct {
     /// Downstream address without the port, as Envoy resolved it (`source.address`).
     pub fn clientIp(x: *Exchange) []const u8 {
         if (x.client_ip) |ip| return ip;
-        const addr = host.getProperty("source\x00address\x00") orelse "";
+        const addr = host.sourceAddress() orelse "";
         var ip = addr;
         if (addr.len > 0 and addr[0] == '[') {
             if (std.mem.indexOfScalar(u8, addr, ']')) |e| ip = addr[1..e];

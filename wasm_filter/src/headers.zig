@@ -5,7 +5,7 @@
 //! proxy_remove_header_map_value for a remove. Untouched headers are never rewritten.
 const std = @import("std");
 const strfn = @import("strfn.zig");
-const Header = @import("host.zig").Header;
+const Header = @import("pairs.zig").Header;
 
 pub const Edit = struct {
     kind: enum(u8) { set, add, remove },

@@ -1,14 +1,17 @@
 //! Two kinds of memory: a scratch arena reset at the start of every callback (serves
-//! proxy_on_memory_allocate and all per-callback work, so nothing leaks across requests), and the
-//! wasm page allocator for state that outlives a callback (verified programs, per-stream variables).
+//! proxy_on_memory_allocate and all per-callback work, so nothing leaks across requests), and a
+//! long-lived allocator for state that outlives a callback (verified programs, per-stream variables):
+//! the wasm page allocator, or libc's malloc in the native build, where every Envoy worker thread has
+//! its own scratch arena.
 //!
 //! The arenas are `Bump`, not std.heap.ArenaAllocator: the filter is single-threaded, and the std
 //! arena's lock-free bookkeeping cost more wasm instructions per request than the rules themselves
 //! (docs/performance.md, "Data plane").
 const std = @import("std");
+const builtin = @import("builtin");
 const Alignment = std.mem.Alignment;
 
-pub const long: std.mem.Allocator = std.heap.wasm_allocator;
+pub const long: std.mem.Allocator = if (builtin.cpu.arch.isWasm()) std.heap.wasm_allocator else std.heap.c_allocator;
 
 /// Single-threaded bump allocator over chunks taken from `long`. Freeing or resizing works in place
 /// for the newest allocation only (ArrayList growth at the end of the arena stays a bump); `reset`
@@ -103,7 +106,8 @@ pub const Bump = struct {
     }
 };
 
-var arena = Bump.init(64 << 10);
+// one per thread (a plain global in the single-threaded wasm build)
+threadlocal var arena = Bump.init(64 << 10);
 
 pub fn scratch() std.mem.Allocator {
     return arena.allocator();
@@ -115,7 +119,9 @@ pub fn resetScratch() void {
     arena.reset(4 << 20);
 }
 
-export fn proxy_on_memory_allocate(size: usize) ?[*]u8 {
+
+/// proxy_on_memory_allocate: what the wasm host hands over lives in the scratch arena.
+pub fn hostAllocate(size: usize) ?[*]u8 {
     const buf = arena.allocator().alloc(u8, if (size == 0) 1 else size) catch return null;
     return buf.ptr;
 }

@@ -27,6 +27,7 @@ class ExtState:
     entries: list  # the route entries with policy edits (copies; the inputs are never changed)
     defaults: ListenerDefaults  # Gateway- and listener-level settings, applied while routes are assembled
     backend_policies: BackendPolicies
+    data_plane: str = "wasm"  # TranslateOptions.data_plane
 
 
 def _object_statuses(resources, entries, opts, statuses: list) -> None:
@@ -53,8 +54,8 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
 
 
 def _direct_responses(filters) -> list:
-    return [f.extension_ref for f in filters
-            if f.type == "ExtensionRef" and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
+    return [f.extension_ref for f in filters if f.type == "ExtensionRef"
+            and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
 
 
 def apply(resources, entries, gateways: dict, opts, out) -> ExtState:
@@ -67,7 +68,7 @@ def apply(resources, entries, gateways: dict, opts, out) -> ExtState:
     backend_policies = apply_backend_policies(resources, opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings, edited, ListenerDefaults(result), backend_policies)
+    return ExtState(result, settings, edited, ListenerDefaults(result), backend_policies, opts.data_plane)
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
@@ -95,7 +96,7 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
-    ext.envoy = envoy_settings(resources, gateway)
+    ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))
     if route_ext or ext != GatewayExtIR():
         ir.ext = ext

@@ -42,6 +42,11 @@ class BackendPolicies:
         return self.by_backend.get(("Backend", namespace, name))
 
 
+def _seconds(text: str | None) -> int | None:
+    ms = _ms(text)
+    return None if ms is None else ms // 1000
+
+
 def _ms(text: str | None) -> int | None:
     return duration_ms(text) if text is not None else None
 
@@ -111,8 +116,8 @@ def settings_of(spec) -> ClusterPolicyIR:
     if spec.tcp_keepalive is not None:
         k = spec.tcp_keepalive
         out.keepalive_probes = k.keep_alive_probes
-        out.keepalive_time_s = _ms(k.keep_alive_time) // 1000 if k.keep_alive_time else None
-        out.keepalive_interval_s = _ms(k.keep_alive_interval) // 1000 if k.keep_alive_interval else None
+        out.keepalive_time_s = _seconds(k.keep_alive_time)
+        out.keepalive_interval_s = _seconds(k.keep_alive_interval)
     if spec.common_http_protocol_options is not None:
         c = spec.common_http_protocol_options
         out.idle_timeout_ms, out.max_connection_duration_ms = _ms(c.idle_timeout), _ms(c.max_connection_duration)
@@ -133,7 +138,8 @@ def settings_of(spec) -> ClusterPolicyIR:
         if h2.connection_keepalive is not None:
             ka = h2.connection_keepalive
             out.http2_keepalive_timeout_ms = duration_ms(ka.timeout)
-            out.http2_keepalive_interval_ms, out.http2_keepalive_idle_ms = _ms(ka.interval), _ms(ka.connection_idle_interval)
+            out.http2_keepalive_interval_ms = _ms(ka.interval)
+            out.http2_keepalive_idle_ms = _ms(ka.connection_idle_interval)
     if spec.load_balancer is not None:
         out.load_balancer = _load_balancer(spec.load_balancer)
     if spec.health_check is not None:
@@ -165,10 +171,11 @@ def _merge(into: ClusterPolicyIR, new: ClusterPolicyIR, source: str) -> list[str
 def _targets(policy, resources) -> list[tuple[TargetRef, BackendKey | None, str]]:
     """(ref for status, backend key or None, why not found)."""
     ns = policy.namespace
-    out = []
+    out: list[tuple[TargetRef, BackendKey | None, str]] = []
     refs = [(r.group, r.kind, r.name) for r in policy.spec.target_refs]
     for sel in policy.spec.target_selectors:
-        bucket = {"Service": resources.services, "Backend": resources.backends}.get(_KINDS.get((sel.group, sel.kind), ""))
+        buckets = {"Service": resources.services, "Backend": resources.backends}
+        bucket = buckets.get(_KINDS.get((sel.group, sel.kind), ""))
         if bucket is None:
             refs.append((sel.group, sel.kind, ""))
             continue
@@ -218,18 +225,20 @@ def fitted(policy: ClusterPolicyIR | None, http2: bool, dns: bool) -> ClusterPol
     hostname = lb is not None and lb.use_hostname_for_hashing and not dns
     if not grpc and not hostname:
         return policy
-    return dataclasses.replace(policy, health_check=None if grpc else policy.health_check,
-                               load_balancer=dataclasses.replace(lb, use_hostname_for_hashing=False) if hostname else lb)
+    balancer = dataclasses.replace(lb, use_hostname_for_hashing=False) if lb is not None and hostname else lb
+    return dataclasses.replace(policy, health_check=None if grpc else policy.health_check, load_balancer=balancer)
 
 
 def _misfits(resources, key: BackendKey, filled: list[str], settings: ClusterPolicyIR) -> str:
     where = f"{key[0]} {key[1]}/{key[2]}"
     out = []
-    if "health_check" in filled and settings.health_check.kind == "grpc" and not _speaks_http2(resources, key):
+    hc = settings.health_check
+    if "health_check" in filled and hc is not None and hc.kind == "grpc" and not _speaks_http2(resources, key):
         out.append(f"healthCheck.grpc: {where} speaks HTTP/1 (no appProtocol kubernetes.io/h2c or grpc, not a "
                    "GRPCRoute backend) and Envoy checks gRPC over HTTP/2 only: the check is left out")
     lb = settings.load_balancer
-    if "load_balancer" in filled and lb.use_hostname_for_hashing and not _resolved_by_dns(resources, key):
+    hashes_names = lb is not None and lb.use_hostname_for_hashing
+    if "load_balancer" in filled and hashes_names and not _resolved_by_dns(resources, key):
         out.append(f"loadBalancer.useHostnameForHashing: Envoy hashes on host names only for backends it resolves "
                    f"by DNS (a Backend with host names), not {where}: left out")
     return "; ".join(out) + ("; the other settings apply" if out else "")

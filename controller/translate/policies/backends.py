@@ -11,7 +11,7 @@ from ...netaddr import is_ip
 from ...resources import Resources
 from .. import conditions as c
 from ..backends import BACKEND_KINDS, ResolvedBackend
-from ..extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, UnresolvedExtensionRef
+from ..extensions import EXTENSION_FILTERS, ExtensionRefError, RouteContext, TerminalMutation, UnresolvedExtensionRef
 
 SECRET_KEYS = ("accessKey", "secretKey", "sessionToken")  # kgateway's key names in the credentials Secret
 
@@ -55,7 +55,7 @@ def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[Ba
     else:
         https, host, port = True, f"lambda.{region}.amazonaws.com", 443
         authority = host
-    creds = {}
+    creds: dict[str, str] = {}
     if aws.auth is not None:
         ref = aws.auth.secret_ref
         secret = resources.secrets.get((namespace, ref.name))
@@ -65,7 +65,9 @@ def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[Ba
         missing = [k for k in SECRET_KEYS[:2] if not values[k]]
         if missing:
             return None, f"Backend {namespace}/{name}: Secret {namespace}/{ref.name} has no {', '.join(missing)}"
-        creds = {"access_key_id": values["accessKey"], "secret_access_key": values["secretKey"],
+        access_key, secret_key = values["accessKey"], values["secretKey"]
+        assert access_key and secret_key  # `missing` is empty
+        creds = {"access_key_id": access_key, "secret_access_key": secret_key,
                  "session_token": values["sessionToken"] or ""}
     cluster = BackendClusterIR(cname, [(host, port)], dns=not is_ip(host), tls=https, sni=host if https else "")
     cluster.lambda_ = LambdaIR(arn, lam.invocation_mode, authority, **creds)
@@ -102,8 +104,7 @@ def _direct_response(ref, ctx: RouteContext):
         ir.direct_response_status = dr.spec.status
         route_ext(ir).direct_body = dr.spec.body or ""
 
-    mutate.terminal = True  # the rule needs no backend: it answers by itself
-    return mutate
+    return TerminalMutation(mutate)  # the rule needs no backend: it answers by itself
 
 
 def register() -> None:

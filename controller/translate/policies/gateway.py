@@ -79,9 +79,10 @@ def _params(resources, ref, namespace: str | None):
     return resources.gateway_parameters.get((namespace, ref.name))
 
 
-def envoy_settings(resources, gateway) -> EnvoySettingsIR:
-    """GatewayParameters of the Gateway over those of its GatewayClass over defaults (None = kgw's default)."""
-    out = EnvoySettingsIR()
+def envoy_settings(resources, gateway, data_plane: str = "wasm") -> EnvoySettingsIR:
+    """GatewayParameters of the Gateway over those of its GatewayClass over defaults (None = kgw's default;
+    `data_plane`: the default build of the rules filter)."""
+    out = EnvoySettingsIR(data_plane=data_plane)
     gwc = resources.gateway_classes.get(("", gateway.spec.gateway_class_name))
     layers = []
     if gwc is not None and gwc.spec.parameters_ref is not None:
@@ -90,6 +91,8 @@ def envoy_settings(resources, gateway) -> EnvoySettingsIR:
     if infra is not None and infra.parameters_ref is not None:
         layers.append(_params(resources, infra.parameters_ref, gateway.namespace))
     for gp in layers:
+        if gp and gp.spec.data_plane:
+            out.data_plane = gp.spec.data_plane.lower()
         boot = gp and gp.spec.kube and gp.spec.kube.envoy_container and gp.spec.kube.envoy_container.bootstrap
         if not boot:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 
 class InjaError(Exception):
@@ -42,7 +43,10 @@ _FUNCS = {
 _PSEUDO_READS = {":path": "url", ":method": "method", ":authority": "host", ":scheme": "scheme",
                  ":status": "str(status)"}
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<int>-?[0-9]+)|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))""")
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+                    r"""|(?P<int>-?[0-9]+)"""
+                    r"""|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|\[|\]|\.)"""
+                    r"""|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))""")
 
 
 @dataclass
@@ -84,6 +88,7 @@ class _Parser:
             if not m or m.end() == i:
                 ctx.fail(base + i, f"unexpected character {text[i:].lstrip()[:1]!r}")
             kind = m.lastgroup
+            assert kind is not None  # every alternative of _TOKEN is a named group
             self.toks.append((kind, m.group(kind), base + m.start(kind)))
             i = m.end()
         self.i, self.ctx, self.end = 0, ctx, base + len(text)
@@ -134,8 +139,9 @@ class _Parser:
         if t and t[1] in ("==", "!=", "<", "<=", ">", ">="):
             self.take()
             right, rkind = self.value()
-            return f"({_as_str(left, kind)} {t[1]} {_as_str(right, rkind)})" if "str" in (kind, rkind) or kind != rkind \
-                else f"({left} {t[1]} {right})"
+            if "str" in (kind, rkind) or kind != rkind:
+                return f"({_as_str(left, kind)} {t[1]} {_as_str(right, rkind)})"
+            return f"({left} {t[1]} {right})"
         if kind == "bool":
             return left
         if kind == "int":
@@ -207,6 +213,7 @@ class _Parser:
             if not pattern_text:  # kgateway replaces nothing for an empty pattern
                 return _as_str(*args[0]), "str"
             return f"replace({_as_str(*args[0])}, {_regex_literal(pattern_text)}, random_id())", "str"
+        assert pattern is not None  # the functions without a rendering are all handled above
         rendered = [_as_str(*a) for a in args]
         if name == "env":
             text = _unquote_literal(args[0][0]) if args[0][1] == "str" else ""
@@ -300,7 +307,7 @@ class Template:
     def __init__(self, source: str, where: str, json_ok: bool) -> None:
         self.source, self.where, self.json_ok = source, where, json_ok
 
-    def fail(self, pos: int, message: str):
+    def fail(self, pos: int, message: str) -> NoReturn:
         line = self.source.count("\n", 0, pos) + 1
         col = pos - (self.source.rfind("\n", 0, pos) + 1) + 1
         raise InjaError(self.where, line, col, message)
@@ -310,7 +317,8 @@ class Template:
             self.fail(pos, f"the JSON field {path!r} needs body.parseAs: AsJson")
 
     def parse(self) -> list:
-        nodes, stack = [], []  # stack of (If, branch nodes list owner)
+        nodes: list[Text | Expr | If] = []
+        stack: list[If] = []  # stack of (If, branch nodes list owner)
         current = nodes
         pos, src = 0, self.source
         strip_next = False

@@ -6,6 +6,7 @@ import functools
 import hashlib
 
 import kgw_rules
+from kgw_rules.wire import Needs, program_needs
 
 from ...ir_ext import ProgramIR
 from .inja import InjaError
@@ -22,10 +23,11 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _facts(blob: bytes) -> tuple[str, tuple[str, ...]]:
-    """(digest, environment variable names) of a program: decoded once per distinct bytecode."""
-    names = tuple(sorted(kgw_rules.Program.from_bytes(blob).environment_names()))
-    return hashlib.sha256(blob).hexdigest()[:16], names
+def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs]:
+    """(digest, environment variable names, callbacks needed) of a program: decoded once per bytecode."""
+    program = kgw_rules.Program.from_bytes(blob)
+    names = tuple(sorted(program.environment_names()))
+    return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program)
 
 
 @functools.lru_cache(maxsize=512)
@@ -38,8 +40,8 @@ def _still_valid(blob: bytes) -> bool:
 
 
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    digest, env_names = _facts(blob)
-    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names)
+    digest, env_names, needs = _facts(blob)
+    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)

@@ -100,7 +100,7 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
     reports: list[tuple[Ancestors, str, list[Target], list[str]]] = []
     for age, policy in enumerate(policies):
         pid, program, problem, broken = policy_program(policy, opts.last_good_programs)
-        if program is not None:
+        if pid is not None and program is not None:
             result.programs[pid] = program
         settings, problems = settings_of(policy.spec)
         targets = policy_targets(policy, resources, gateways, routes)
@@ -125,7 +125,7 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
                     _fail(ir)
                     continue
                 route_irs[id(ir)] = ir
-                if program is not None:
+                if pid is not None and program is not None:
                     programs.setdefault(id(ir), []).append((target.level, age, pid))
                 attachments.setdefault(id(ir), []).append(_Attachment(target.level, age, ti, settings))
         reports.append((Ancestors(policy, opts), problem, targets, settings.names()))
@@ -135,8 +135,8 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
         ir = route_irs[key]
         for a in sorted(items, key=lambda a: (-a.level, a.policy)):  # most specific, then oldest, first
             applied.setdefault((a.policy, a.target), set()).update(fill(ir, a.settings))
-    for key, items in programs.items():
-        route_ext(route_irs[key]).programs = [p for _, _, p in sorted(items)]
+    for key, ordered in programs.items():
+        route_ext(route_irs[key]).programs = [p for _, _, p in sorted(ordered)]
     for pi, (anc, problem, targets, names) in enumerate(reports):
         for ti, t in enumerate(targets):
             overridden = (names and t.found and t.level > LEVEL_LISTENER and not problem
@@ -164,6 +164,7 @@ def _shared_port(target: Target, gateways: dict) -> str:
 def _attach_gateway(target: Target, policy, pid, settings: TrafficSettings, broken: bool, problem: str,
                     result: PolicyResult) -> None:
     key = target.gateway
+    assert key is not None  # a Gateway or listener target names its Gateway
     listener = target.ref.section_name or ""
     if broken:
         where = f"{policy.KIND} {policy.namespace}/{policy.name}: {problem}"

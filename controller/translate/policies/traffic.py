@@ -128,7 +128,8 @@ def _header_mutation(h) -> HeaderMutationIR:
 def settings_of(spec) -> tuple[TrafficSettings, list[str]]:
     """(settings, problems): a problem is something Envoy would refuse (the policy is then not applied, and
     its targets answer 500, as for any invalid policy)."""
-    out, problems = TrafficSettings(), []
+    out = TrafficSettings()
+    problems: list[str] = []
     if spec.timeout is not None:  # beta1
         out.timeout_ms = spec.timeout * 1000
     if spec.timeouts is not None:

@@ -70,13 +70,15 @@ def _phase(tr: Transform, phase: str) -> list[tuple[str, LineOrigin]]:
             raise InjaError(f"{base}.add[{i}].name", 1, 1, f"pseudo-header {h.name} cannot be added; use set")
         where = f"{base}.add[{i}].value"
         nodes = Template(h.value, where, json_ok).parse()
-        _lines(out, statements(nodes, lambda e, n=h.name.lower(): f"add header {_literal(n)} = {e}"), where,
-               h.value, f"{base}.add[{i}].name", _literal(h.name.lower()))
+        lower = h.name.lower()
+        _lines(out, statements(nodes, lambda e, n=lower: f"add header {_literal(n)} = {e}"), where,
+               h.value, f"{base}.add[{i}].name", _literal(lower))
     for i, name in enumerate(tr.remove):
         if name.startswith(":"):
             raise InjaError(f"{base}.remove[{i}]", 1, 1, f"pseudo-header {name} cannot be removed")
         code = _literal(name.lower())
-        out.append((f"  remove header {code}", LineOrigin(f"{base}.remove[{i}]", name, (), f"{base}.remove[{i}]", code)))
+        origin = LineOrigin(f"{base}.remove[{i}]", name, (), f"{base}.remove[{i}]", code)
+        out.append((f"  remove header {code}", origin))
     # parseAs None: kgateway neither buffers nor transforms the body, and ignores body.value
     if tr.body is not None and tr.body.value is not None and parse_as != "None":
         where = f"{base}.body.value"

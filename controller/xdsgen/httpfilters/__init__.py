@@ -34,6 +34,7 @@ from . import (
     local_ratelimit,
     router,
     rules,
+    rules_native,
     stateful_session,
 )
 from .scope import HcmScope
@@ -53,10 +54,11 @@ class HttpFilterModule(Protocol):
 # - the compressor early, so that on the way back it compresses the final response (after rules programs
 #   rewrote it); the decompressor before rules, so programs read a plain request body;
 # - TrafficPolicy header modifiers before rules programs (programs see and can override them);
-# - rules programs before the local rate limit, so a program can set the descriptor a request is limited by;
+# - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
+#   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
 ORDER: tuple[HttpFilterModule, ...] = (fault, cors, compressor, decompressor, header_mutation, rules,
-                                       local_ratelimit, buffer, stateful_session, aws_lambda, router)
+                                       rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 
 def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR], listeners: Sequence[str]) -> list[hcm_pb2.HttpFilter]:

@@ -30,7 +30,8 @@ def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
     size = _size(route)
     if size is None:
         return {}
-    return {NAME: switched_on(buffer_pb2.BufferPerRoute(buffer=buffer_pb2.Buffer(max_request_bytes=wrappers_pb2.UInt32Value(value=size))))}
+    limit = buffer_pb2.Buffer(max_request_bytes=wrappers_pb2.UInt32Value(value=size))
+    return {NAME: switched_on(buffer_pb2.BufferPerRoute(buffer=limit))}
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:

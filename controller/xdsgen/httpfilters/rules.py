@@ -5,6 +5,7 @@ manager of a Gateway that runs programs anywhere; routes that run none switch it
 switching it off per route is the only per-route choice it offers."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from envoy.config.core.v3 import base_pb2, config_source_pb2, extension_pb2
@@ -16,7 +17,7 @@ from google.protobuf import any_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
 import kgw_rules
-from kgw_rules.wire import BundleRoute, encode_bundle
+from kgw_rules.wire import BundleRoute, encode_bundle, variant_for
 
 from ...ads.types import EXTENSION_CONFIG
 from ...ir import RouteIR
@@ -30,47 +31,63 @@ _DISABLED = packed(rc.FilterConfig(disabled=True))  # packed once: most routes o
 
 
 def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-    if not ctx.program_routes:
+    if not ctx.program_routes or ctx.native:  # the native build: rules_native.py
         return []
     return [hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
         config_source=ads_source(), type_urls=[WASM_TYPE]))]
 
 
 def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
-    if ctx.program_routes and route.name not in ctx.program_routes:
+    if ctx.program_routes and route.name not in ctx.program_routes and not ctx.native:
         return {NAME: _DISABLED}
     return {}
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
     ext = ctx.ext
-    if ext is None or not (ext.programs or ext.gateway_programs):
+    if ext is None or not (ext.programs or ext.gateway_programs) or ctx.native:
         return {}
     env_names = sorted({name for p in ext.programs for name in p.env_names})
-    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names)}}
+    build = variant_for(p.needs for p in ext.programs)
+    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names, build.filename)}}
 
 
 def bundle(ctx: XdsContext) -> bytes:
     """The plugin configuration: every program and, per route that runs programs, its list."""
     ext = ctx.ext
+    assert ext is not None  # resources() asks only for a Gateway that runs programs
     table, seen = [], set()
     for r in ctx.routes:
         if r.name not in ctx.program_routes or r.name in seen:
             continue
         seen.add(r.name)
-        label = r.ref.label if r.ref else r.name  # what rules see as `route`
+        label = route_label(r)
         table.append(BundleRoute(r.name.encode(), label.encode(), tuple(programs_of(r, ext))))
     return encode_bundle({p.id: p.blob for p in ext.programs}, table)
 
 
-def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = ()) -> extension_pb2.TypedExtensionConfig:
+def route_label(route: RouteIR) -> str:
+    """What rules see as `route`: namespace/name/rule-index."""
+    return route.ref.label if route.ref else route.name
+
+
+@functools.cache
+def _wasm(filename: str) -> bytes:
+    """The module travels inline, over xDS: a proxy pod has no kgw package on its filesystem, and the same
+    bytes (one V8 module per worker, shared by every configuration that names them) serve every Gateway."""
+    return kgw_rules.filter_wasm_path(filename).read_bytes()
+
+
+def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
+                     filename: str = "kgw_filter.wasm") -> extension_pb2.TypedExtensionConfig:
     """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
-    only those listed (WASI environ_get answers from vm_config.environment_variables)."""
+    only those listed (WASI environ_get answers from vm_config.environment_variables). `filename`: the build
+    of the filter that exports only the callbacks the programs need (kgw_rules.wire.variants)."""
     plugin = wasm_pb2.PluginConfig(
         name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
         failure_policy=wasm_pb2.FAIL_RELOAD,
         vm_config=wasm_pb2.VmConfig(runtime="envoy.wasm.runtime.v8", code=base_pb2.AsyncDataSource(
-            local=base_pb2.DataSource(filename=str(kgw_rules.filter_wasm_path())))),
+            local=base_pb2.DataSource(inline_bytes=_wasm(filename)))),
     )
     if env_names:
         plugin.vm_config.environment_variables.host_env_keys.extend(env_names)

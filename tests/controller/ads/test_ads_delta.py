@@ -125,7 +125,8 @@ def test_reconnect_with_initial_versions_gets_no_repush():
             await c3.send(delta_req(T.CLUSTER, initial={"a": held["a"], "b": "old", "gone": "x"}))
             resp = await c3.recv()
             assert [r.name for r in resp.resources] == ["b"] and list(resp.removed_resources) == ["gone"]
-            await c2.close(); await c3.close()
+            await c2.close()
+            await c3.close()
     run(main())
 
 
@@ -159,7 +160,8 @@ def test_sotw_and_delta_streams_of_two_nodes_are_independent():
             cache.set_snapshot("kgw~default~other", resources(clusters=("y",)))
             await s.recv()
             await d.nothing(0.1)
-            await d.close(); await s.close()
+            await d.close()
+            await s.close()
     run(main())
 
 

@@ -144,7 +144,8 @@ def test_restarted_server_with_fresh_cache_resyncs_without_push():
             await c2.send(sotw_req(T.CLUSTER, version=snap.versions[T.CLUSTER]))
             await c2.send(sotw_req(T.LISTENER, version=snap.versions[T.LISTENER]))
             await c2.nothing()
-            await c.close(); await c2.close()
+            await c.close()
+            await c2.close()
     run(main())
 
 

@@ -120,9 +120,15 @@ def unpack_names(resp):
     for a in resp.resources:
         for cls in (cluster_pb2.Cluster, listener_pb2.Listener):
             if a.type_url.endswith(cls.DESCRIPTOR.full_name):
-                m = cls(); a.Unpack(m); out.append(m.name)
+                m = cls()
+                a.Unpack(m)
+                out.append(m.name)
         if a.type_url.endswith("RouteConfiguration"):
-            m = route_pb2.RouteConfiguration(); a.Unpack(m); out.append(m.name)
+            m = route_pb2.RouteConfiguration()
+            a.Unpack(m)
+            out.append(m.name)
         if a.type_url.endswith("ClusterLoadAssignment"):
-            m = endpoint_pb2.ClusterLoadAssignment(); a.Unpack(m); out.append(m.cluster_name)
+            m = endpoint_pb2.ClusterLoadAssignment()
+            a.Unpack(m)
+            out.append(m.cluster_name)
     return sorted(out)

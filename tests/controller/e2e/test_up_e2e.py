@@ -32,7 +32,7 @@ def test_traffic_is_routed_and_reported(setup, delta):
         assert 'kgw_xds_acks_total{gateway="default/gw",type="RDS"} 1.0' in metrics
         assert 'kgw_resources{kind="HTTPRoute"} 1.0' in metrics
         assert "kgw_translation_seconds_count 1.0" in metrics
-        assert any("try: curl http://127.0.0.1:%d/app" % setup.gw_port in line for line in kgw.lines)
+        assert any(f"try: curl http://127.0.0.1:{setup.gw_port}/app" in line for line in kgw.lines)
 
 
 def test_route_change_served_within_1s_while_in_flight_request_completes(setup):

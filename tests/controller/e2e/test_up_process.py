@@ -1,6 +1,7 @@
 """`kgw up` as users run it: a child process, the bundled quickstart, signals and exit codes."""
 import json
 import os
+import pathlib
 import re
 import shutil
 import signal
@@ -55,7 +56,8 @@ def test_quickstart_serves_and_a_signal_stops_everything(tmp_path, stop):
         _, body, _ = http_get(admin_port, "/status")
         envoy_pid = json.loads(body)["gateways"]["default/quickstart"]["envoy_pid"]
         assert pid_alive(envoy_pid)
-        assert int(open(f"/proc/{envoy_pid}/stat").read().rsplit(")", 1)[1].split()[1]) == proc.pid  # a child
+        parent_pid = int(pathlib.Path(f"/proc/{envoy_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert parent_pid == proc.pid  # a child
         proc.send_signal(stop)
         out, err = proc.communicate(timeout=15)
     finally:

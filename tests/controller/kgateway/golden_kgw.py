@@ -1,8 +1,11 @@
 """Golden cases for kgateway kinds: `<case>.in.yaml` -> `<case>.ir.yaml` (errors, statuses of every kind,
-programs, IR) and `<case>.xds.yaml` (xDS, HttpConnectionManagers as their difference from the defaults). Bytecode and the filter's path are replaced by digests/placeholders so goldens survive
-compiler changes and checkouts. A case may start with `# last_good: {id: rules source}`."""
+programs, IR) and `<case>.xds.yaml` (xDS, HttpConnectionManagers as their difference from the defaults).
+Bytecode and the filter's path are replaced by digests/placeholders so goldens survive compiler changes and
+checkouts. A case may start with `# last_good: {id: rules source}`."""
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import pathlib
 
@@ -21,14 +24,21 @@ def cases() -> list[str]:
     return sorted(p.name.removesuffix(".in.yaml") for p in TESTDATA.glob("*.in.yaml"))
 
 
+@functools.cache
+def _wasm_builds() -> dict[str, str]:
+    """base64 of each shipped build of the wasm filter -> its file name."""
+    data = pathlib.Path(kgw_rules.filter_wasm_path()).parent
+    return {base64.b64encode(p.read_bytes()).decode(): p.name for p in data.glob("*.wasm")}
+
+
 def _scrub(value):
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if k == "configuration" and isinstance(v, dict) and "value" in v:
                 v = {**v, "value": "sha256:" + hashlib.sha256(v["value"].encode()).hexdigest()[:12]}
-            elif k == "filename" and str(v).endswith("kgw_filter.wasm"):
-                v = "<kgw_filter.wasm>"
+            elif k == "inlineBytes" and v in _wasm_builds():
+                v = f"<{_wasm_builds()[v]}>"  # the filter travels inline; the golden names the build
             out[k] = _scrub(v)
         return out
     if isinstance(value, list):

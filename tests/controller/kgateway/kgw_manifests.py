@@ -10,7 +10,8 @@ spec:
   transformation:
     request:
       set:
-      - {name: x-greeting, value: 'hello {% if header("x-user") != "" %}{{ header("x-user") }}{% else %}stranger{% endif %}'}
+      - name: x-greeting
+        value: 'hello {% if header("x-user") != "" %}{{ header("x-user") }}{% else %}stranger{% endif %}'
       - {name: x-b64, value: '{{ base64_encode(header("x-user")) }}'}
       remove: [x-secret]
     response:

@@ -51,7 +51,8 @@ def test_env_and_replace_with_random_run_on_the_host_context():
     program = kgw_rules.compile(src)
     assert program.environment_names() == ["NOPE", "POD"]  # what the controller lists in host_env_keys
     request = Request(headers=[(b"x-t", b'1a.{b}"2axb}"3a.{b}"')])  # the literal text only, not a regex
-    out = dict(run_exchange([program], request, None, HostContext({b"POD": b"p1"}, lambda n: b"\0" * n)).request.headers)
+    host = HostContext({b"POD": b"p1"}, lambda n: b"\0" * n)
+    out = dict(run_exchange([program], request, None, host).request.headers)
     assert out[b"x-a"] == b"p1/"  # an unset variable reads as "", as in kgateway
     rid = b"A" * 22  # 16 zero bytes; one id for every occurrence
     assert out[b"x-b"] == b"1" + rid + b'2axb}"3' + rid and out[b"x-c"] == b"keep"

@@ -3,14 +3,14 @@ by kgw and run on both engines; errors of the template form point into the templ
 (`body.parseAs: None`, `dynamicMetadata`)."""
 import json
 
-import kgw_rules
 import pytest
 import yaml
-from kgw_rules.engines import get_engine
-from kgw_rules.exchange import Request, Response
 
+import kgw_rules
 from kgw_controller.models.kgateway import TransformationPolicy
 from kgw_controller.translate.policies.programs import _compile_transformation
+from kgw_rules.engines import get_engine
+from kgw_rules.exchange import Request, Response
 
 # kgateway test/e2e/features/transformation/testdata/transform-for-headers.yaml (spec.transformation)
 HEADERS = r'''
@@ -34,7 +34,8 @@ request:
 response:
   set:
     - name: x-foo-response
-      value: "{%- if request_header(\"x-aDd-bar\") != \"\" -%}supersuper{{request_header(\"x-add-baR\")}}{% else %}notsuper{% endif %}"
+      value: "{%- if request_header(\"x-aDd-bar\") != \"\" -%}supersuper{{request_header(\"x-add-baR\")}}\
+        {% else %}notsuper{% endif %}"
     - name: x-foo-response-status
       value: "{{header(\":StaTus\")}}"
     - name: "x-space-test"

@@ -11,7 +11,6 @@ from golden_kgw import TESTDATA, cases, run_case, translate_case
 from google.protobuf import json_format
 
 from kgw_controller.xdsgen import EXTENSION_CONFIG, to_xds
-
 from tests.golden import check_golden, stale_goldens
 from tests.xds_golden import dump_yaml as dump
 

@@ -4,6 +4,7 @@ HTTPRoutes arrive at once. Every time, no edit is lost: the served configuration
 (A controller restarted while a broken policy exists is in tests/controller/kgateway/test_kgateway_e2e.py.)"""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -159,10 +160,8 @@ def test_leader_killed_mid_burst_loses_no_edit(apiserver, api, tmp_path, backend
         for c in replicas.values():
             c.stop()
         for name in names:
-            try:
+            with contextlib.suppress(ApiError):
                 api.request("DELETE", kinds.HTTP_ROUTE.path(NS, name))
-            except ApiError:
-                pass
         api.request("DELETE", kinds.GATEWAY.path(NS, gw))
 
 

@@ -44,7 +44,8 @@ def test_programs_configmap_roundtrip_and_damage():
 
 
 class _FakeApi:
-    """Records calls; answers GET from what was applied. (Unit level; the real server is used in tests/controller/kube.)"""
+    """Records calls; answers GET from what was applied.
+    (Unit level; the real server is used in tests/controller/kube.)"""
 
     def __init__(self):
         self.doc, self.gets, self.applies = None, 0, 0

@@ -43,7 +43,9 @@ def test_config_change_rolls_the_pods():
     a = _by_kind(render(GW, {}, {"tls.crt": "a"}, OPTS))["Deployment"]
     b = _by_kind(render(GW, {}, {"tls.crt": "b"}, OPTS))["Deployment"]
     key = "kgw.dev/config-checksum"
-    assert a["spec"]["template"]["metadata"]["annotations"][key] != b["spec"]["template"]["metadata"]["annotations"][key]
+    annotations_a = a["spec"]["template"]["metadata"]["annotations"]
+    annotations_b = b["spec"]["template"]["metadata"]["annotations"]
+    assert annotations_a[key] != annotations_b[key]
 
 
 def test_gateway_parameters_override_class_parameters():
@@ -52,6 +54,38 @@ def test_gateway_parameters_override_class_parameters():
     assert merged == {"kube": {"deployment": {"replicas": 4}, "podTemplate": {"extraLabels": {"a": "1"}}}}
     dep = _by_kind(render(GW, merged, {}, OPTS))["Deployment"]
     assert dep["spec"]["replicas"] == 4 and dep["spec"]["template"]["metadata"]["labels"]["a"] == "1"
+
+
+def test_native_data_plane_copies_the_module_into_the_proxy_pod():
+    opts = DeployOptions(xds_host="x", xds_port=1, kgw_image="registry.example/kgw:1.2")
+    wasm = _by_kind(render(GW, {}, {}, opts))["Deployment"]["spec"]["template"]["spec"]
+    assert "initContainers" not in wasm  # the default (wasm) needs nothing on the proxy's filesystem
+    merged = merge_params({"dataPlane": "Native"}, {"kube": {"deployment": {"replicas": 2}}})
+    pod = _by_kind(render(GW, merged, {}, opts))["Deployment"]["spec"]["template"]["spec"]
+    (init,) = pod["initContainers"]
+    assert init["image"] == "registry.example/kgw:1.2" and init["command"][0] == "python"
+    copy = init["command"][-1]
+    assert "kgw_rules.native_module_path()" in copy and "/kgw-native/libkgw_rules.so" in copy
+    assert init["securityContext"]["runAsNonRoot"] and init["securityContext"]["readOnlyRootFilesystem"]
+    envoy = pod["containers"][0]
+    assert {"name": "ENVOY_DYNAMIC_MODULES_SEARCH_PATH", "value": "/kgw-native"} in envoy["env"]
+    mount = next(m for m in envoy["volumeMounts"] if m["name"] == "kgw-native")
+    assert mount == {"name": "kgw-native", "mountPath": "/kgw-native", "readOnly": True}
+    assert {"name": "kgw-native", "emptyDir": {"sizeLimit": "16Mi"}} in pod["volumes"]
+
+
+def test_the_init_container_command_copies_this_machines_module(tmp_path):
+    import subprocess
+    import sys
+
+    import kgw_rules
+    merged = {"dataPlane": "Native"}
+    pod = _by_kind(render(GW, merged, {}, OPTS))["Deployment"]["spec"]["template"]["spec"]
+    command = pod["initContainers"][0]["command"]
+    assert command[:2] == ["python", "-c"]
+    # run the same Python (the kgw image's interpreter has kgw_rules installed, as this one does)
+    subprocess.run([sys.executable, "-c", command[2].replace("/kgw-native", str(tmp_path))], check=True)
+    assert (tmp_path / "libkgw_rules.so").read_bytes() == kgw_rules.native_module_path().read_bytes()
 
 
 def test_v1beta1_endpoint_slice_becomes_v1():

@@ -18,7 +18,8 @@ def test_unchanged_status_is_not_written_even_if_times_differ():
 def test_transition_time_kept_for_same_status_and_set_for_flips():
     current = {"conditions": [cond("Accepted", "True", when="2024-01-01T00:00:00Z"),
                               cond("Programmed", "False", when="2024-01-01T00:00:00Z")],
-               "listeners": [{"name": "http", "conditions": [cond("Programmed", "False", when="2024-02-02T00:00:00Z")]}]}
+               "listeners": [{"name": "http",
+                              "conditions": [cond("Programmed", "False", when="2024-02-02T00:00:00Z")]}]}
     want = {"conditions": [cond("Accepted", "True", reason="Other"), cond("Programmed", "True")],
             "listeners": [{"name": "http", "conditions": [cond("Programmed", "True")]}]}
     out = desired_status(want, current, OURS, "2025-01-01T00:00:00Z")

@@ -36,7 +36,8 @@ def test_editing_one_document_reparses_that_document_only():
     inputs = {"a.yaml": "---\n".join(svc(f"s{i}") for i in range(5)), "b.yaml": svc("t")}
     first = cache.parse(inputs)
     assert cache.parsed == 6
-    inputs["a.yaml"] = inputs["a.yaml"].replace("name: s3}\nspec: {ports: [{port: 80", "name: s3}\nspec: {ports: [{port: 81")
+    inputs["a.yaml"] = inputs["a.yaml"].replace("name: s3}\nspec: {ports: [{port: 80",
+                                                "name: s3}\nspec: {ports: [{port: 81")
     second = cache.parse(inputs)
     assert cache.parsed == 1
     assert summary(second) == summary(parse_files(inputs))
@@ -53,8 +54,9 @@ def test_a_document_that_moves_is_parsed_again_so_its_error_lines_stay_right():
     bad = "apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: x}]}\n"
     _, errors = cache.parse({"m.yaml": svc("ok") + "---\n" + bad})
     assert [e.line for e in errors] == [9]
-    _, errors = cache.parse({"m.yaml": svc("new") + "---\n" + svc("ok") + "---\n" + bad})
-    assert [str(e) for e in errors] == [str(e) for e in parse_files({"m.yaml": svc("new") + "---\n" + svc("ok") + "---\n" + bad})[1]]
+    moved = {"m.yaml": svc("new") + "---\n" + svc("ok") + "---\n" + bad}
+    _, errors = cache.parse(moved)
+    assert [str(e) for e in errors] == [str(e) for e in parse_files(moved)[1]]
     assert [e.line for e in errors] == [14]
 
 

@@ -35,7 +35,8 @@ def test_schema_error_names_file_line_kind_and_field_path():
 
 
 def test_yaml_error_in_one_document_leaves_the_others():
-    text = "apiVersion: v1\nkind: Service\nmetadata: {name: ok}\n---\nkey: [unclosed\n---\n" + ROUTE.replace("70000", "81")
+    text = ("apiVersion: v1\nkind: Service\nmetadata: {name: ok}\n---\nkey: [unclosed\n---\n"
+            + ROUTE.replace("70000", "81"))
     resources, errors = parse_files({"m.yaml": text})
     assert [str(e) for e in errors] == [
         "m.yaml:6:1: invalid YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
@@ -69,7 +70,8 @@ def test_wrong_type_enum_and_missing_required_field():
 
 
 def test_cel_equivalent_rule_is_reported_on_its_object():
-    text = ROUTE.replace("  - backendRefs:", "  - matches: [{path: {type: PathPrefix, value: 'no-slash'}}]\n    backendRefs:")
+    text = ROUTE.replace("  - backendRefs:",
+                         "  - matches: [{path: {type: PathPrefix, value: 'no-slash'}}]\n    backendRefs:")
     text = text.replace("70000", "8080")
     assert messages({"r.yaml": text}) == [
         "r.yaml:8:22: HTTPRoute default/web: spec.rules[0].matches[0].path: "
@@ -103,7 +105,8 @@ def test_unknown_kinds_and_fields_are_ignored_but_unknown_versions_of_our_kinds_
     resources, errors = parse_files({"x.yaml": text})
     assert list(resources.services) == [("default", "s")]
     assert [str(e) for e in errors] == [
-        "x.yaml:10:13: HTTPRoute: apiVersion: apiVersion gateway.networking.k8s.io/v1alpha9 is not supported for HTTPRoute"
+        "x.yaml:10:13: HTTPRoute: apiVersion: "
+        "apiVersion gateway.networking.k8s.io/v1alpha9 is not supported for HTTPRoute"
     ]
 
 
@@ -147,7 +150,8 @@ def test_non_mapping_document_and_missing_kind():
 
 
 def test_v1_list_items_are_expanded():
-    text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: n, labels: {a: b}}\n"
+    text = ("apiVersion: v1\nkind: List\nitems:\n"
+            "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: n, labels: {a: b}}\n")
     resources, _ = parse_files({"list.yaml": text})
     assert resources.namespace_labels("n") == {"a": "b", "kubernetes.io/metadata.name": "n"}
     assert resources.namespace_labels("implicit") == {"kubernetes.io/metadata.name": "implicit"}
@@ -172,6 +176,7 @@ def test_load_directory_is_recursive_and_skips_other_files(tmp_path):
 
 def test_from_objects_builds_the_same_snapshot_as_files():
     resources, errors = Resources.from_objects(
-        [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "x"}, "spec": {}}], origin="k8s")
+        [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "x"}, "spec": {}}],
+        origin="k8s")
     assert errors == [] and ("x", "a") in resources.services
     assert resources.origins[("Service", "x", "a")] == "k8s"

@@ -21,7 +21,7 @@ from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET
 def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
     boot = bootstrap_pb2.Bootstrap()
     boot.node.id, boot.node.cluster = "validate", "validate"
-    for name, lis in resources[LISTENER].items():
+    for lis in resources[LISTENER].values():
         copy = boot.static_resources.listeners.add()
         copy.CopyFrom(lis)
         for chain in copy.filter_chains:

@@ -6,8 +6,8 @@ import pytest
 from golden_cases import TESTDATA, cases, run_case
 
 from tests.golden import check_golden, stale_goldens
-from tests.xds_golden import dump_yaml as dump
 from tests.xds_golden import check_hcm_defaults
+from tests.xds_golden import dump_yaml as dump
 
 
 def test_there_are_enough_cases():

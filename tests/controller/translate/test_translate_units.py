@@ -39,8 +39,8 @@ def test_precedence_order():
         return MatchIR(path_type, path, method, sm, qm)
 
     ordered = [m("Exact", "/a"), m("RegularExpression", "/a.*"), m("PathPrefix", "/abc"),
-               m("PathPrefix", "/a", "GET"), m("PathPrefix", "/a", headers=2), m("PathPrefix", "/a", headers=1, query=3),
-               m("PathPrefix", "/a", headers=1), m("PathPrefix", "/a")]
+               m("PathPrefix", "/a", "GET"), m("PathPrefix", "/a", headers=2),
+               m("PathPrefix", "/a", headers=1, query=3), m("PathPrefix", "/a", headers=1), m("PathPrefix", "/a")]
     assert sorted(ordered[::-1], key=precedence) == ordered
 
 

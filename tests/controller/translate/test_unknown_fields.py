@@ -48,7 +48,7 @@ CORE = {"Service", "EndpointSlice", "Namespace", "Secret"}
 
 
 def _doc(kind: str, spec: dict) -> dict:
-    model = next(m for m in KINDS if m.KIND == kind)
+    model = next(m for m in KINDS if kind == m.KIND)
     return {"apiVersion": model.API_VERSIONS[0], "kind": kind, "metadata": {"name": "o", "namespace": "default"},
             "spec": spec}
 

@@ -16,8 +16,9 @@ def _opt(**fields):
 
 
 def _bucket():
-    return st.fixed_dictionaries({"maxTokens": st.integers(1, 1000), "fillInterval": st.sampled_from(["50ms", "1s", "1h"])},
-                                 optional={"tokensPerFill": st.integers(1, 10)})
+    return st.fixed_dictionaries(
+        {"maxTokens": st.integers(1, 1000), "fillInterval": st.sampled_from(["50ms", "1s", "1h"])},
+        optional={"tokensPerFill": st.integers(1, 10)})
 
 
 def _rate_limit():
@@ -38,7 +39,8 @@ def _retry():
         "attempts": st.integers(0, 5), "perTryTimeout": st.sampled_from(["1ms", "500ms"]),
         "statusCodes": st.lists(st.sampled_from([429, 502, 503]), min_size=1, max_size=2, unique=True),
         "backoffBaseInterval": st.sampled_from(["1ms", "25ms", "1s"]),
-        "retryHostPredicates": st.sampled_from([["PreviousHosts"], ["OmitCanaryHosts"], ["PreviousHosts", "OmitCanaryHosts"]]),
+        "retryHostPredicates": st.sampled_from(
+            [["PreviousHosts"], ["OmitCanaryHosts"], ["PreviousHosts", "OmitCanaryHosts"]]),
     })
 
 
@@ -55,10 +57,12 @@ def _compression():
 
 
 def _fault():
-    delay = st.fixed_dictionaries({"fixedDelay": st.sampled_from(["1ms", "2s"])}, optional={"percentage": st.integers(0, 100)})
+    delay = st.fixed_dictionaries({"fixedDelay": st.sampled_from(["1ms", "2s"])},
+                                  optional={"percentage": st.integers(0, 100)})
     abort = st.one_of(st.builds(lambda s: {"httpStatus": s}, st.sampled_from([200, 418, 503])),
                       st.builds(lambda s: {"grpcStatus": s}, st.integers(0, 16)))
-    rrl = st.fixed_dictionaries({"kbitsPerSecond": st.integers(1, 10_000)}, optional={"percentage": st.integers(0, 100)})
+    rrl = st.fixed_dictionaries({"kbitsPerSecond": st.integers(1, 10_000)},
+                                optional={"percentage": st.integers(0, 100)})
     return st.just({"disable": {}}) | _opt(delay=delay, abort=abort, responseRateLimit=rrl,
                                            maxActiveFaults=st.integers(0, 100)).filter(
         lambda f: any(k in f for k in ("delay", "abort", "responseRateLimit")))
@@ -142,7 +146,8 @@ def _health_check():
         "host": st.just("h.example.com"), "method": st.sampled_from(["GET", "HEAD"])})),
         st.builds(lambda g: {"grpc": g}, _opt(serviceName=st.just("echo"), authority=st.just("a"))),
         st.just({"tcp": {}}))
-    base = st.fixed_dictionaries({"timeout": st.sampled_from(["100ms", "1s"]), "interval": st.sampled_from(["1s", "10s"]),
+    base = st.fixed_dictionaries({"timeout": st.sampled_from(["100ms", "1s"]),
+                                  "interval": st.sampled_from(["1s", "10s"]),
                                   "unhealthyThreshold": st.integers(0, 3), "healthyThreshold": st.integers(0, 3)})
     return st.builds(lambda b, k: {**b, **k}, base, kind)
 
@@ -151,7 +156,8 @@ def _health_check():
 def backend_config_policy(draw, name: str) -> dict:
     spec = draw(_opt(
         connectTimeout=st.sampled_from(["100ms", "10s"]), perConnectionBufferLimitBytes=st.integers(0, 1 << 20),
-        tcpKeepalive=_opt(keepAliveProbes=st.integers(0, 9), keepAliveTime=st.just("1s"), keepAliveInterval=st.just("5s")),
+        tcpKeepalive=_opt(keepAliveProbes=st.integers(0, 9), keepAliveTime=st.just("1s"),
+                          keepAliveInterval=st.just("5s")),
         commonHttpProtocolOptions=_opt(idleTimeout=st.sampled_from(["0s", "60s"]), maxConnectionDuration=st.just("1h"),
                                        maxHeadersCount=st.integers(1, 200), maxStreamDuration=st.just("30s"),
                                        maxRequestsPerConnection=st.integers(0, 100)),

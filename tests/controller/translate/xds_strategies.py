@@ -109,7 +109,8 @@ def backend_ref(weight: bool = True):
 
 
 def header_modifier():
-    kv = st.builds(lambda n, v: {"name": n, "value": v}, st.sampled_from(MODIFIED_HEADERS), st.sampled_from(HEADER_VALUES))
+    kv = st.builds(lambda n, v: {"name": n, "value": v},
+                   st.sampled_from(MODIFIED_HEADERS), st.sampled_from(HEADER_VALUES))
     return st.fixed_dictionaries({}, optional={
         "set": _unique_by(lambda h: h["name"].lower(), kv, min_size=1, max_size=2),
         "add": _unique_by(lambda h: h["name"].lower(), kv, min_size=1, max_size=2),
@@ -170,7 +171,8 @@ def http_rule(draw, name: str | None = None) -> dict:
             filters.append({"type": "URLRewrite", "urlRewrite": rewrite})
         if draw(st.booleans()):
             mirror = {"backendRef": {"name": "api", "port": 80}}
-            mirror.update(draw(st.sampled_from([{}, {"percent": 50}, {"fraction": {"numerator": 1, "denominator": 3}}])))
+            mirror.update(draw(st.sampled_from([{}, {"percent": 50},
+                                                {"fraction": {"numerator": 1, "denominator": 3}}])))
             filters.append({"type": "RequestMirror", "requestMirror": mirror})
         if terminal != "none":
             refs = draw(st.lists(backend_ref(), min_size=1, max_size=3))
@@ -215,7 +217,8 @@ def grpc_route(draw, name: str, gateways: list[str]) -> dict:
     rules = draw(st.lists(st.builds(lambda ms, refs: {"matches": [{"method": m} for m in ms], "backendRefs": refs},
                                     st.lists(method, max_size=2), st.lists(backend_ref(), min_size=1, max_size=2)),
                           min_size=1, max_size=2))
-    spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)), "rules": rules}
+    parent_refs = draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2))
+    spec: dict = {"parentRefs": parent_refs, "rules": rules}
     hostnames = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), max_size=2, unique=True))
     if hostnames:
         spec["hostnames"] = hostnames
