@@ -146,6 +146,12 @@ class RemoveJson(Node):
 
 
 @dataclass
+class SetDescriptor(Node):
+    key: Lit
+    value: Expr
+
+
+@dataclass
 class SetField(Node):
     field: Lit  # path | method | host | status | body
     value: Expr
@@ -182,8 +188,8 @@ class Stop(Node):
     pass
 
 
-Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetJson | RemoveJson | SetField
-        | ReplaceBody | Respond | If | Stop)
+Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetJson | RemoveJson
+        | SetDescriptor | SetField | ReplaceBody | Respond | If | Stop)
 
 
 @dataclass

@@ -172,6 +172,8 @@ class _Printer:
             return self.expr_line(f"set query {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetJson):
             return self.expr_line(f"set json {raw(s.path)} = ", s.value, "", indent)
+        if isinstance(s, A.SetDescriptor):
+            return self.expr_line(f"set descriptor {raw(s.key)} = ", s.value, "", indent)
         if isinstance(s, A.SetField):
             return self.expr_line(f"set {s.field.value} = ", s.value, "", indent)
         if isinstance(s, A.ReplaceBody):
@@ -347,7 +349,8 @@ class _Printer:
                         walk(s.orelse.stmts)
                 elif isinstance(s, A.Respond):
                     found.extend(([s.body] if s.body else []) + [v for _, v in s.headers])
-                elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetJson | A.SetField | A.ReplaceBody):
+                elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetJson | A.SetDescriptor | A.SetField
+                                | A.ReplaceBody):
                     found.append(s.value)
 
         for p in program.phases:

@@ -36,6 +36,8 @@ pub const json_max_depth: usize = 64;
 pub const json_max_segments: usize = 64;
 pub const json_max_index_digits: usize = 9;
 pub const field_count: u8 = 9;
+pub const descriptor_header_prefix: []const u8 = "x-kgw-descriptor-";
+pub const max_descriptor_key: usize = 63;
 
 /// bytecode opcodes
 pub const Op = struct {
@@ -110,6 +112,7 @@ pub const Op = struct {
     pub const DEL_JSON: u8 = 0x6C;
     pub const REPLACE_BODY: u8 = 0x6D;
     pub const RESPOND: u8 = 0x6E;
+    pub const SET_DESC: u8 = 0x6F;
 };
 /// operand bytes after the opcode, indexed by opcode; 255 = unknown opcode
 pub const operand_bytes = [128]u8{
@@ -119,7 +122,7 @@ pub const operand_bytes = [128]u8{
     0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
-    1, 1, 1, 2, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 4, 255,
+    1, 1, 1, 2, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 4, 1,
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// the same in a WIDE program (two-byte constant indexes)
@@ -130,7 +133,7 @@ pub const operand_bytes_wide = [128]u8{
     0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
-    2, 2, 2, 4, 0, 2, 2, 0, 0, 0, 0, 2, 2, 1, 4, 255,
+    2, 2, 2, 4, 0, 2, 2, 0, 0, 0, 0, 2, 2, 1, 4, 2,
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// fixed pops (CONCAT, IN, RESPOND compute theirs)
@@ -141,7 +144,7 @@ pub const pops = [128]u8{
     1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 3, 1, 1, 1, 1, 1,
     1, 2, 1, 1, 1, 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0,
     2, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 0,
+    1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// pushes
@@ -163,7 +166,7 @@ pub const phases = [128]u8{
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
-    3, 3, 3, 3, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 0,
+    3, 3, 3, 3, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 1,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// FIELD operands

@@ -29,6 +29,7 @@ from . import (
     compressor,
     cors,
     decompressor,
+    descriptor_guard,
     fault,
     header_mutation,
     local_ratelimit,
@@ -53,11 +54,12 @@ class HttpFilterModule(Protocol):
 # - CORS answers preflights before anything else runs;
 # - the compressor early, so that on the way back it compresses the final response (after rules programs
 #   rewrote it); the decompressor before rules, so programs read a plain request body;
+# - the descriptor guard removes client-sent rate-limit descriptor headers before anything sets them;
 # - TrafficPolicy header modifiers before rules programs (programs see and can override them);
 # - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
-ORDER: tuple[HttpFilterModule, ...] = (fault, cors, compressor, decompressor, header_mutation, rules,
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, compressor, decompressor, descriptor_guard, header_mutation, rules,
                                        rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 

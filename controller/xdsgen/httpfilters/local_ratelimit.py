@@ -17,6 +17,8 @@ from envoy.type.v3 import percent_pb2, token_bucket_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
+from kgw_rules.wire import descriptor_header
+
 from ...ir import RouteIR
 from ...ir_traffic import LocalRateLimitIR, TokenBucketIR
 from ..common import duration, packed
@@ -28,10 +30,6 @@ NAME = "envoy.filters.http.local_ratelimit"
 STAT_PREFIX = "kgw_local_rate_limit"
 # Wildcard descriptors (an entry without value) keep a bucket per distinct value, up to this many per descriptor.
 MAX_DYNAMIC_DESCRIPTORS = 10_000
-
-
-def descriptor_header(key: str) -> str:
-    return f"x-kgw-descriptor-{key}"
 
 
 def _route_limit(route: RouteIR) -> LocalRateLimitIR | None:
@@ -46,6 +44,12 @@ def shared_limit(ctx: XdsContext, listeners) -> LocalRateLimitIR | None:
         if name in limits:
             return limits[name]
     return limits.get("")
+
+
+def descriptor_keys(ctx: XdsContext, scope: HcmScope) -> list[str]:
+    """Every descriptor key a limit of this connection manager reads (sorted)."""
+    limits = [shared_limit(ctx, scope.listeners), *map(_route_limit, scope.routes)]
+    return sorted({key for limit in limits if limit for d in limit.descriptors for key, _ in d.entries})
 
 
 def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:

@@ -1,7 +1,8 @@
 """TrafficPolicy and BackendConfigPolicy with a real Envoy, in both modes (`kgw up`, and `kgw controller`
 against the API server): retries against a backend that fails the first attempts, 429s once the bucket is
-empty, a gzip response the client decodes, a fault delay and abort, header modifiers; two endpoints for
-outlier detection, active health checks and sticky sessions; and a policy kgw cannot apply, reported."""
+empty (per rate-limit descriptor a rules program sets, too), a gzip response the client decodes, a fault
+delay and abort, header modifiers; two endpoints for outlier detection, active health checks and sticky
+sessions; and a policy kgw cannot apply, reported."""
 import gzip
 import http.client
 import json
@@ -45,6 +46,16 @@ def test_traffic_policies(deployed):
     answers = [_request(d, "/limited") for _ in range(5)]
     assert [a[0] for a in answers] == [200, 200, 200, 429, 429]
     assert answers[-1][2]["x-ratelimit-limit"] == "3" and answers[-1][2]["x-ratelimit-remaining"] == "0"
+
+    # rate-limit descriptors from rules: acme's own bucket (1), a bucket per other tenant (2 each)
+    tenants = [_request(d, f"/tenants/{t}")[0] for t in ("acme", "acme", "globex", "globex", "globex", "initech")]
+    assert tenants == [200, 429, 200, 200, 429, 200]
+    # the descriptor reaches the backend as the header the limit read; a client cannot send its own (the
+    # Gateway removes it): acme's bucket is empty, yet a request whose rules set no tenant passes
+    status, body, _ = _request(d, "/tenants/hooli")
+    assert status == 200 and json.loads(body)["headers"]["X-Kgw-Descriptor-Tenant"] == ["hooli"]
+    status, body, _ = _request(d, "/tenants", {"x-kgw-descriptor-tenant": "acme"})
+    assert status == 200 and "X-Kgw-Descriptor-Tenant" not in json.loads(body)["headers"]
 
     # compression: gzip when the client accepts it (decoded here), plain otherwise
     status, body, headers = _request(d, "/gzip/" + "x" * 200, {"Accept-Encoding": "gzip"})

@@ -18,6 +18,7 @@ spec:
   - {name: gzip, matches: [{path: {type: PathPrefix, value: /gzip}}], backendRefs: [{name: echo, port: 80}]}
   - {name: delay, matches: [{path: {type: PathPrefix, value: /delay}}], backendRefs: [{name: echo, port: 80}]}
   - {name: abort, matches: [{path: {type: PathPrefix, value: /abort}}], backendRefs: [{name: echo, port: 80}]}
+  - {name: tenants, matches: [{path: {type: PathPrefix, value: /tenants}}], backendRefs: [{name: echo, port: 80}]}
 ---
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: TrafficPolicy
@@ -59,6 +60,28 @@ metadata: {name: abort, namespace: default}
 spec:
   targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: traffic, sectionName: abort}]
   faultInjection: {abort: {httpStatus: 418}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: tenants, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: traffic, sectionName: tenants}]
+  transformation:
+    rules: |
+      on request {
+        let tenant = split_part(path, "/", 2)
+        if tenant != "" {
+          set descriptor "tenant" = tenant
+        }
+      }
+  rateLimit:
+    local:
+      tokenBucket: {maxTokens: 100, tokensPerFill: 1, fillInterval: 1h}
+      descriptors:
+      - entries: [{key: tenant, value: acme}]
+        tokenBucket: {maxTokens: 1, tokensPerFill: 1, fillInterval: 1h}
+      - entries: [{key: tenant}]
+        tokenBucket: {maxTokens: 2, tokensPerFill: 1, fillInterval: 1h}
 """
 
 
