@@ -129,8 +129,13 @@ def wrk(target: str, headers: dict[str, str], duration: int, connections: int) -
 
 
 def measure(pid: int, plan: Plan, v: str, duration: int, connections: int) -> dict:
+    return measure_url(pid, plan.url(v), plan.headers(v), duration, connections)
+
+
+def measure_url(pid: int, url: str, headers: dict[str, str], duration: int, connections: int) -> dict:
+    """One wrk run against `url`, with the CPU process `pid` spent per request (`cpu_us`)."""
     c0 = cpu_seconds(pid)
-    r = wrk(plan.url(v), plan.headers(v), duration, connections)
+    r = wrk(url, headers, duration, connections)
     r["cpu_us"] = (cpu_seconds(pid) - c0) / r["requests"] * 1e6
     return r
 

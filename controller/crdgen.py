@@ -2,8 +2,10 @@
 
 The models are the one source of truth: their JSON schema is rewritten into a structural OpenAPI v3
 schema (no $ref, no anyOf-with-null, no titles), wrapped in a CustomResourceDefinition with printer
-columns, a status subresource, short names and the `kgateway` category. `crds/` holds the output and
-tests/controller/test_crdgen.py proves it is current (regenerate: `kgw crds --out crds`).
+columns, a status subresource, short names and the `kgateway` category. Every object keeps fields the schema
+does not know (`x-kubernetes-preserve-unknown-fields`): the API server would otherwise prune them silently,
+and kgw reports them instead (a field kgw does not implement makes the object Accepted=False). `crds/` holds
+the output and tests/controller/test_crdgen.py proves it is current (regenerate: `kgw crds --out crds`).
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from .models import KGATEWAY_KINDS, KGW_GROUP, KubeObject
 
 _PLURALS = {"GatewayParameters": "gatewayparameters", "RoutePolicy": "routepolicies",
             "TrafficPolicy": "trafficpolicies", "HTTPListenerPolicy": "httplistenerpolicies",
-            "ListenerPolicy": "listenerpolicies"}
+            "ListenerPolicy": "listenerpolicies", "BackendConfigPolicy": "backendconfigpolicies"}
 _SHORT = {"DirectResponse": ["dr"], "Backend": ["be"], "GatewayParameters": ["gwp"], "TrafficPolicy": ["tp"],
-          "RoutePolicy": ["rtp"]}
+          "RoutePolicy": ["rtp"], "BackendConfigPolicy": ["bcp"]}
 _POLICY_COLUMNS = [
     {"name": "Accepted", "type": "string",
      "jsonPath": ".status.ancestors[*].conditions[?(@.type=='Accepted')].status"},
@@ -76,6 +78,8 @@ def _structural(node, defs: dict):
             out["enum"] = [value]
         elif key == "properties":
             out[key] = {name: _structural(v, defs) for name, v in value.items()}
+        elif key == "additionalProperties" and value is False:
+            continue  # the models refuse unknown fields; the API server must keep them for kgw to see
         elif key == "default":
             if value is not None and not isinstance(value, (dict, list)) or value == []:
                 out[key] = value
@@ -83,6 +87,7 @@ def _structural(node, defs: dict):
             out[key] = _structural(value, defs)
     if "properties" in out:
         out.setdefault("type", "object")
+        out["x-kubernetes-preserve-unknown-fields"] = True
     if out.get("x-kubernetes-preserve-unknown-fields") and out.get("additionalProperties") is True:
         del out["additionalProperties"]  # not structural: the preserve flag already says it
     return out

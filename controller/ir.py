@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .ir_ext import GatewayExtIR, RouteExtIR
+from .ir_traffic import ClusterPolicyIR, SessionIR
 
 
 @dataclass
@@ -80,15 +81,20 @@ class CorsIR:
     allow_headers: list[str] = field(default_factory=list)
     expose_headers: list[str] = field(default_factory=list)
     max_age: int = 5
+    disabled: bool = False  # a TrafficPolicy `cors.disable`: switches off a less specific policy's CORS
 
 
 @dataclass
 class RetryIR:
-    """HTTPRoute rule `retry`: connection failures are always retried, these status codes too."""
+    """HTTPRoute rule `retry` (connection failures are always retried, these status codes too), or a
+    TrafficPolicy `retry` (its `retryOn` conditions, these status codes too)."""
 
     codes: list[int] = field(default_factory=list)
     attempts: int | None = None  # retries after the first try; None: Envoy's default (1)
     backoff_ms: int | None = None  # minimum wait between tries; None: Envoy's default (25 ms)
+    retry_on: list[str] = field(default_factory=list)  # Envoy retry_on conditions; []: connection failures
+    per_try_timeout_ms: int | None = None  # TrafficPolicy retry.perTryTimeout (timeouts.backendRequest wins)
+    host_predicates: list[str] = field(default_factory=list)  # "PreviousHosts" | "OmitCanaryHosts"
 
 
 @dataclass
@@ -139,6 +145,8 @@ class RouteIR:
     mirrors: list[MirrorIR] = field(default_factory=list)
     cors: CorsIR | None = None
     retry: RetryIR | None = None
+    idle_timeout_ms: int | None = None  # TrafficPolicy timeouts.streamIdle; 0 disables
+    session: SessionIR | None = None  # HTTPRoute rule sessionPersistence
     grpc: bool = False  # a GRPCRoute rule
     websocket: bool = False  # a backend's Service port has appProtocol kubernetes.io/ws: allow the upgrade
     ref: RouteRef | None = None  # the route rule it comes from (None for routes kgw adds, e.g. 421s)
@@ -269,6 +277,7 @@ class ClusterIR:
     http2: bool = False  # appProtocol kubernetes.io/h2c or grpc, or a GRPCRoute backend: HTTP/2 prior knowledge
     upstream_tls: UpstreamTLSIR | None = None  # BackendTLSPolicy
     unusable: str = ""  # why it has no endpoints although the Service has some (a BackendTLSPolicy without a CA)
+    policy: ClusterPolicyIR | None = None  # BackendConfigPolicy settings
 
 
 @dataclass
@@ -322,6 +331,10 @@ _OPTIONAL = {
     "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable", "system_ca",
     "client_certificate", "stream_chains", "udp_listeners", "udp_clusters", "log_fields", "log_name",
     "response_trailers", "otel", "tracing",
+    # traffic settings (ir_traffic.py): only where used
+    "retry_on", "per_try_timeout_ms", "host_predicates", "idle_timeout_ms", "session", "policy", "rate_limit",
+    "compression", "fault", "buffer", "header_mutation", "path_regex", "internal_redirect", "stat_prefix",
+    "auto_host_rewrite", "rate_limits", "disabled",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

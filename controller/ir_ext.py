@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
+from .ir_traffic import (
+    BufferIR,
+    ClusterPolicyIR,
+    CompressionIR,
+    FaultIR,
+    HeaderMutationIR,
+    InternalRedirectIR,
+    LocalRateLimitIR,
+    PathRegexIR,
+)
+
 
 @dataclass
 class LambdaIR:
@@ -27,6 +38,7 @@ class BackendClusterIR:
     insecure_skip_verify: bool = False
     lambda_: LambdaIR | None = None  # an AWS Lambda Backend: routes to it invoke this function
     http2: bool = False  # a telemetry collector (gRPC): HTTP/2 with prior knowledge
+    policy: ClusterPolicyIR | None = None  # BackendConfigPolicy settings
 
 
 @dataclass
@@ -57,6 +69,16 @@ class RouteExtIR:
     direct_body: str | None = None  # DirectResponse body (with RouteIR.direct_response_status)
     programs: list[str] = field(default_factory=list)  # route- and rule-level program ids, run order
     tracing: RouteTracingIR | None = None
+    # TrafficPolicy settings, each from the most specific policy that sets it (translate/policies/traffic.py)
+    rate_limit: LocalRateLimitIR | None = None
+    compression: CompressionIR | None = None
+    fault: FaultIR | None = None
+    buffer: BufferIR | None = None
+    header_mutation: HeaderMutationIR | None = None
+    path_regex: PathRegexIR | None = None
+    internal_redirect: InternalRedirectIR | None = None
+    stat_prefix: str | None = None
+    auto_host_rewrite: bool | None = None
 
 
 @dataclass
@@ -151,3 +173,6 @@ class GatewayExtIR:
     tracing: TracingIR | None = None
     buffer_limit_bytes: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
+    # local rate limits shared by every route of a Gateway ("") or of one of its listeners (by name), from
+    # Gateway- and listener-level TrafficPolicies: one token bucket per connection manager
+    rate_limits: dict[str, LocalRateLimitIR] = field(default_factory=dict)

@@ -34,6 +34,7 @@ from .models import (
     TCPRoute,
     TLSRoute,
     UDPRoute,
+    unsupported,
 )
 
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped kinds
@@ -117,6 +118,7 @@ class Resources:
     http_listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    backend_config_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
     # (kind, ns, name) -> "file" (messages)
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
@@ -159,7 +161,7 @@ _FIELDS = {
     "ListenerSet": "listener_sets", "BackendTLSPolicy": "backend_tls_policies", "ConfigMap": "config_maps",
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
-    "GatewayParameters": "gateway_parameters",
+    "GatewayParameters": "gateway_parameters", "BackendConfigPolicy": "backend_config_policies",
 }
 
 
@@ -231,7 +233,7 @@ def validate_object(obj: Any, *, file: str = "", doc_index: int = 0, lines: Line
     try:
         parsed = model.model_validate(obj)
     except ValidationError as exc:
-        errors = tuple(err(_message(e), tuple(e["loc"]), kind, display) for e in exc.errors(include_url=False))
+        errors = tuple(err(_message(e, kind), tuple(e["loc"]), kind, display) for e in exc.errors(include_url=False))
         return [Validated(errors, InvalidObject(api_version, kind, namespace, raw_name, file, errors, obj))]
 
     def duplicate(first: str) -> SourceError:
@@ -275,7 +277,9 @@ class ResourcesBuilder:
         return Resources(**fields, invalid=invalid, origins=_freeze(self._origins))
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def _message(error: Mapping[str, Any], kind: str) -> str:
+    if error["type"] == "extra_forbidden":
+        return unsupported.message(kind, error["loc"])
     msg = str(error["msg"])
     # pydantic prefixes messages raised by our CEL-equivalent validators with "Value error, ".
     return msg.removeprefix("Value error, ")

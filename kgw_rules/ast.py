@@ -152,6 +152,12 @@ class RemoveJson(Node):
 
 
 @dataclass
+class SetDescriptor(Node):
+    key: Lit
+    value: Expr
+
+
+@dataclass
 class SetField(Node):
     field: Lit  # path | method | host | status | body
     value: Expr
@@ -189,7 +195,7 @@ class Stop(Node):
 
 
 Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetLog | SetJson | RemoveJson
-        | SetField | ReplaceBody | Respond | If | Stop)
+        | SetDescriptor | SetField | ReplaceBody | Respond | If | Stop)
 
 
 @dataclass

@@ -74,8 +74,8 @@ FUNCTION_OPCODES = {
 }
 
 KEYWORDS = frozenset(["on", "request", "response", "let", "set", "add", "remove", "rename", "header", "query", "json",
-                      "log", "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not", "in", "true",
-                      "false", "none"])
+                      "log", "descriptor", "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not",
+                      "in", "true", "false", "none"])
 
 RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS
 

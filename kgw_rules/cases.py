@@ -17,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .exchange import HostContext, Outcome, Request, Response
+from .wire.opcodes import DESCRIPTOR_HEADER_PREFIX
 
 Marks = dict[tuple[str | int, ...], Any]  # YAML path -> ruamel.yaml mark of its node
 M = TypeVar("M", bound=BaseModel)
@@ -139,6 +140,9 @@ class ExpectRequest(_Expected):
     method: str | None = None
     path: str | None = None
     host: str | None = None
+    # rate-limit descriptors the rules set (`set descriptor`), as the local rate limit will see them; an
+    # empty value asserts the descriptor is not set
+    descriptors: dict[str, str] = {}
 
 
 class ExpectResponse(_Expected):
@@ -280,6 +284,15 @@ def _compare_headers(where: str, expected: _Expected, actual: list[tuple[bytes, 
                        f"got {shown}")
 
 
+def _compare_descriptors(expected: dict[str, str], headers: list[tuple[bytes, bytes]], out: list[str]) -> None:
+    for key, want in expected.items():
+        name = DESCRIPTOR_HEADER_PREFIX + key.encode()
+        got = [v for k, v in headers if k.lower() == name]
+        shown = "not set" if not got else ", ".join(_show(v) for v in got)
+        if got != ([want.encode()] if want else []):
+            out.append(f"request.descriptors.{key}: expected {json.dumps(want) if want else 'not set'}, got {shown}")
+
+
 def _compare_body(where: str, expected: _Expected, actual: bytes | None, out: list[str]) -> None:
     if expected.has_json:
         try:
@@ -312,6 +325,7 @@ def compare(case: Case, outcome: Outcome) -> list[str]:
                 if want is not None and want.encode() != got:
                     out.append(f"request.{field}: expected {_show(want.encode())}, got {_show(got)}")
             _compare_headers("request", e.request, up.headers, out)
+            _compare_descriptors(e.request.descriptors, up.headers, out)
             _compare_body("request", e.request, up.body, out)
     if e.response is not None:
         if outcome.response is None:

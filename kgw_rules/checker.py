@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from .literals import check_header_name, check_json_path, check_log_name
 from .scope import Scope, Symbol
 from .types import BOOL, ERROR, INT, STRING, Type
 from .wire.limits import MAX_REGEXES, MAX_VARIABLES
+from .wire.opcodes import MAX_DESCRIPTOR_KEY, descriptor_key_ok
 from .wire.regex import RegexProgram, encode_regex
 
 MAX_NESTING = 32  # blocks inside blocks: a compiler limit (docs/language.md), not a format one
@@ -192,6 +194,14 @@ class _Checker(ExpressionChecker):
     def stmt_RemoveJson(self, s: A.RemoveJson, scope: Scope, depth: int) -> None:
         check_json_path(s.path, self.error)
         self.uses_body()
+
+    def stmt_SetDescriptor(self, s: A.SetDescriptor, scope: Scope, depth: int) -> None:
+        self.need_phase("request", s.span, "`set descriptor`")
+        if not descriptor_key_ok(s.key.value.encode()):
+            self.error(s.key.span, f"descriptor key {json.dumps(s.key.value)} is not a valid key",
+                       f"use lower-case letters, digits, `_` and `-`, starting with a letter or digit, at most "
+                       f"{MAX_DESCRIPTOR_KEY} characters (it must match a TrafficPolicy descriptor entry's `key`)")
+        self.expect_text(s.value, scope, "`set descriptor`", allow_none=True)
 
     def stmt_SetField(self, s: A.SetField, scope: Scope, depth: int) -> None:
         name = s.field.value

@@ -118,6 +118,10 @@ class _Emitter:
     def s_RemoveJson(self, s: A.RemoveJson) -> None:
         self.emit("DEL_JSON", self.str_const(s.path.value))
 
+    def s_SetDescriptor(self, s: A.SetDescriptor) -> None:
+        self.expr(s.value)
+        self.emit("SET_DESC", self.str_const(s.key.value))
+
     def s_SetField(self, s: A.SetField) -> None:
         self.expr(s.value)
         self.emit(_SET_FIELD[s.field.value])

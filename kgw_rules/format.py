@@ -28,7 +28,7 @@ STEP = 2  # spaces per indentation level
 _OR, _AND, _NOT, _CMP, _ADD, _ATOM = range(1, 7)
 
 # statements with one value expression
-_VALUED = (A.Let, A.SetHeader, A.SetQuery, A.SetLog, A.SetJson, A.SetField, A.ReplaceBody)
+_VALUED = (A.Let, A.SetHeader, A.SetQuery, A.SetLog, A.SetJson, A.SetDescriptor, A.SetField, A.ReplaceBody)
 
 
 def format_source(source: str, filename: str = "<string>") -> str:
@@ -177,6 +177,8 @@ class _Printer:
             return self.expr_line(f"set log {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetJson):
             return self.expr_line(f"set json {raw(s.path)} = ", s.value, "", indent)
+        if isinstance(s, A.SetDescriptor):
+            return self.expr_line(f"set descriptor {raw(s.key)} = ", s.value, "", indent)
         if isinstance(s, A.SetField):
             return self.expr_line(f"set {s.field.value} = ", s.value, "", indent)
         if isinstance(s, A.ReplaceBody):

@@ -141,6 +141,9 @@ class _Builder(Transformer[Token, Any]):
     def remove_json(self, meta: Meta, c: list[Any]) -> A.RemoveJson:
         return A.RemoveJson(self._meta(meta), self._literal_string(c[0], "JSON paths"))
 
+    def set_descriptor(self, meta: Meta, c: list[Any]) -> A.SetDescriptor:
+        return A.SetDescriptor(self._meta(meta), self._literal_string(c[0], "descriptor keys"), c[1])
+
     def set_field(self, meta: Meta, c: list[Any]) -> A.SetField:
         return A.SetField(self._meta(meta), self._lit(c[0]), c[1])
 

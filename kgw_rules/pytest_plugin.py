@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .exchange import LocalResponse, Outcome, Request, Response
+from .wire.opcodes import DESCRIPTOR_HEADER_PREFIX
 
 if TYPE_CHECKING:
     from .bytecode import Program
@@ -105,6 +106,12 @@ class RequestView(_Message):
         self.method, self.url, self.host = r.method.decode(), r.url.decode(), r.host.decode()
         self.path = self.url.split("?", 1)[0]
         self.raw = r
+
+    @property
+    def descriptors(self) -> dict[str, str]:
+        """The rate-limit descriptors the rules set (`set descriptor`), by key, as the local rate limit sees them."""
+        prefix = DESCRIPTOR_HEADER_PREFIX.decode()
+        return {name[len(prefix):]: self.headers[name] for name in self.headers if name.startswith(prefix)}
 
 
 class ResponseView(_Message):

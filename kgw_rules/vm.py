@@ -16,7 +16,7 @@ from .exchange import Headers, HostContext, LocalResponse, Outcome, Request, Res
 from .regex import replace_all_budgeted, search
 from .skips import body_write_blocker, valid_host, valid_method
 from .wire.flags import FLAG_WIDE
-from .wire.opcodes import BY_CODE, FIELDS, operand_struct
+from .wire.opcodes import BY_CODE, DESCRIPTOR_HEADER_PREFIX, FIELDS, operand_struct
 from .wire.program import Constant
 from .wire.regex import RegexProgram
 
@@ -237,14 +237,18 @@ class _Phase:
     def write(self, name: str, a: tuple[int, ...], stack: list[Value]) -> None:
         text = self.text
         req = self.s.request
-        if name in ("SET_HDR", "ADD_HDR"):
+        if name in ("SET_HDR", "ADD_HDR", "SET_DESC"):
             value = stack.pop()
             if value is not None:
                 value = rt.to_str(value)
                 if not rt.valid_header_value(value):
                     return self.skip("header_value")
-            op = rt.set_all if name == "SET_HDR" else rt.add
-            self.set_headers(op(self.headers(), text(a[0]), value))
+                if name == "SET_DESC" and not value:
+                    value = None  # an empty descriptor is none: Envoy would count "" as a value of its own
+            op = rt.add if name == "ADD_HDR" else rt.set_all
+            # SET_DESC: the descriptor travels to the local rate limit as a request header (wire/opcodes.py)
+            header = DESCRIPTOR_HEADER_PREFIX + text(a[0]) if name == "SET_DESC" else text(a[0])
+            self.set_headers(op(self.headers(), header, value))
         elif name == "DEL_HDR":
             self.set_headers(rt.remove(self.headers(), text(a[0])))
         elif name == "REN_HDR":

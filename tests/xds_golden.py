@@ -24,8 +24,13 @@ def hcm_defaults() -> dict:
     return {"@type": HCM_TYPE, **message_to_dict(http_connection_manager(XdsContext.of(gw), listener))}
 
 
+# Protobuf maps: their iteration order changes from process to process; dumps sort them.
+_MAPS = {"typedPerFilterConfig", "typedExtensionProtocolOptions", "filterMetadata"}
+
+
 def _factor(node, defaults: dict):
     if isinstance(node, dict):
+        node = {k: dict(sorted(v.items())) if k in _MAPS and isinstance(v, dict) else v for k, v in node.items()}
         if node.get("@type") == HCM_TYPE:
             diff = {k: _factor(v, defaults) for k, v in node.items() if defaults.get(k) != v and k != "@type"}
             missing = sorted(k for k in defaults if k not in node)

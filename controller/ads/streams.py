@@ -11,7 +11,7 @@ import grpc
 from envoy.service.discovery.v3 import discovery_pb2 as pb
 
 from .cache import NodeState, SnapshotCache
-from .types import WILDCARD_TYPES, ordered, short
+from .types import CLUSTER, ENDPOINT, WILDCARD_TYPES, ordered, short
 
 log = logging.getLogger("kgw.ads")
 _EOF = object()
@@ -146,6 +146,10 @@ class SotwStream(_Stream):
         packed = snap.packed[t]
         wanted = sorted(packed) if st.names is None else sorted(n for n in st.names if n in packed)
         st.nonce, st.sent_version, st.sent_names, st.pending = self.next_nonce(), version, st.names, version
+        if t == CLUSTER and ENDPOINT in self.types:
+            # An updated EDS cluster is a new cluster to Envoy: it warms until its endpoints arrive again, even
+            # unchanged (else 15 s, the initial fetch timeout), so the endpoints go out again right after.
+            self.types[ENDPOINT].sent_version = None
         self.cache.emit("on_push", self.node_id, t, version, len(wanted), 0)
         return [pb.DiscoveryResponse(version_info=version, type_url=t, nonce=st.nonce,
                                      resources=[packed[n] for n in wanted])]
@@ -219,6 +223,11 @@ class DeltaStream(_Stream):
                 self.cache.record_ack(self.node_id, t, version, implicit=True)
             return []
         before = {n: st.known.get(n) for n in (*updates, *gone)}
+        if t == CLUSTER and ENDPOINT in self.types:
+            # An updated EDS cluster is a new cluster to Envoy: it warms until its endpoints arrive again, even
+            # unchanged (else 15 s, the initial fetch timeout), so they count as unknown to Envoy and go again.
+            for n in updates:
+                self.types[ENDPOINT].known.pop(n, None)
         for n in updates:
             st.known[n] = rv[n]
         for n in gone:

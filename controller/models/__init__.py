@@ -1,6 +1,7 @@
 """Pydantic v2 models of the kinds kgw reads. `MODELS` maps (apiVersion, kind) to the model class."""
 from __future__ import annotations
 
+from .backendconfig import BackendConfigPolicy
 from .backendtlspolicy import BackendTLSPolicy
 from .core import (
     NAMESPACE_NAME_LABEL,
@@ -25,6 +26,7 @@ from .meta import KubeObject, LabelSelector, ObjectMeta
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
 KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
     RoutePolicy, TrafficPolicy, DirectResponse, Backend, HTTPListenerPolicy, ListenerPolicy, GatewayParameters,
+    BackendConfigPolicy,
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
@@ -40,7 +42,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
-    "Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS", "KGW_API", "KGW_GROUP",
+    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS",
+    "KGW_API", "KGW_GROUP",
     "L4BackendRef", "L4RouteSpec", "L4_ROUTES", "ListenerPolicy", "ROUTE_KINDS", "RoutePolicy", "TCPRoute", "TLSRoute",
     "TrafficPolicy", "UDPRoute",
     "BY_KIND_GROUP", "BackendTLSPolicy", "ConfigMap", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute",

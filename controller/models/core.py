@@ -5,15 +5,21 @@ import base64
 import binascii
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from .meta import K8sModel, KubeObject, PortNumber
+from .meta import CoreModel, KubeObject, PortNumber
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-class ServicePort(K8sModel):
+class CoreObject(KubeObject):
+    """A core kind: kgw reads a few of its fields; the rest is not kgw's configuration (meta.CoreModel)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ServicePort(CoreModel):
     name: str | None = None
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
     app_protocol: str | None = None
@@ -22,7 +28,7 @@ class ServicePort(K8sModel):
     node_port: int | None = None
 
 
-class ServiceSpec(K8sModel):
+class ServiceSpec(CoreModel):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] = "ClusterIP"
     ports: list[ServicePort] = []
     selector: dict[str, str] | None = None
@@ -30,19 +36,19 @@ class ServiceSpec(K8sModel):
     external_name: str | None = None
 
 
-class Service(KubeObject):
+class Service(CoreObject):
     API_VERSIONS = ("v1",)
     KIND = "Service"
     spec: ServiceSpec = ServiceSpec()
 
 
-class EndpointConditions(K8sModel):
+class EndpointConditions(CoreModel):
     ready: bool | None = None
     serving: bool | None = None
     terminating: bool | None = None
 
 
-class Endpoint(K8sModel):
+class Endpoint(CoreModel):
     addresses: list[str] = Field(min_length=1, max_length=100)
     conditions: EndpointConditions = EndpointConditions()
     hostname: str | None = None
@@ -50,14 +56,14 @@ class Endpoint(K8sModel):
     zone: str | None = None
 
 
-class EndpointPort(K8sModel):
+class EndpointPort(CoreModel):
     name: str | None = None
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
     port: int | None = Field(default=None, ge=1, le=65535)
     app_protocol: str | None = None
 
 
-class EndpointSlice(KubeObject):
+class EndpointSlice(CoreObject):
     API_VERSIONS = ("discovery.k8s.io/v1",)
     KIND = "EndpointSlice"
     address_type: Literal["IPv4", "IPv6", "FQDN"]
@@ -66,13 +72,13 @@ class EndpointSlice(KubeObject):
     ports: list[EndpointPort] | None = None
 
 
-class Namespace(KubeObject):
+class Namespace(CoreObject):
     API_VERSIONS = ("v1",)
     KIND = "Namespace"
     NAMESPACED = False
 
 
-class Secret(KubeObject):
+class Secret(CoreObject):
     API_VERSIONS = ("v1",)
     KIND = "Secret"
     type: str = "Opaque"

@@ -14,6 +14,7 @@ from .httproute import (
     LocalObjectReference,
     ParentReference,
     RequestMirror,
+    SessionPersistence,
     check_filter_fields,
     check_parent_refs,
     check_repeats,
@@ -82,6 +83,7 @@ class GRPCRouteRule(K8sModel):
     matches: list[GRPCRouteMatch] = Field(default=[], max_length=64)
     filters: list[GRPCRouteFilter] = Field(default=[], max_length=16)
     backend_refs: list[GRPCBackendRef] = Field(default=[], max_length=16)
+    session_persistence: SessionPersistence | None = None  # experimental channel
 
     @model_validator(mode="after")
     def _cel_rules(self) -> GRPCRouteRule:

@@ -263,6 +263,26 @@ class HTTPRouteRetry(K8sModel):
         return self
 
 
+class CookieConfig(K8sModel):
+    lifetime_type: Literal["Permanent", "Session"] = "Session"
+
+
+class SessionPersistence(K8sModel):
+    """Experimental channel (v1.6.1): pin a client to one backend endpoint by a cookie or a header."""
+
+    session_name: Annotated[str, StringConstraints(max_length=128)] | None = None
+    absolute_timeout: Duration | None = None
+    idle_timeout: Duration | None = None
+    type: Literal["Cookie", "Header"] = "Cookie"
+    cookie_config: CookieConfig | None = None
+
+    @model_validator(mode="after")
+    def _cel(self) -> SessionPersistence:
+        if self.cookie_config and self.cookie_config.lifetime_type == "Permanent" and not self.absolute_timeout:
+            raise ValueError("AbsoluteTimeout must be specified when cookie lifetimeType is Permanent")
+        return self
+
+
 def duration_ms(text: str) -> int:
     """Gateway API duration ("1h30m", "500ms") -> milliseconds."""
     units = {"h": 3600000, "m": 60000, "s": 1000, "ms": 1}
@@ -280,6 +300,7 @@ class HTTPRouteRule(K8sModel):
     backend_refs: list[HTTPBackendRef] = Field(default=[], max_length=16)
     timeouts: RouteTimeouts | None = None
     retry: HTTPRouteRetry | None = None
+    session_persistence: SessionPersistence | None = None
 
     @model_validator(mode="after")
     def _cel_rules(self) -> HTTPRouteRule:

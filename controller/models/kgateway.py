@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from .httproute import duration_ms
 from .kgateway_telemetry import RouteTracing
 from .meta import Group, K8sModel, Kind, KubeObject, ObjectName, SectionName
+from .traffic import ROUTE_ONLY, TrafficFields
 
 KGW_GROUP = "gateway.kgateway.dev"
 KGW_API = f"{KGW_GROUP}/v1alpha1"
@@ -27,9 +29,18 @@ class LocalPolicyTargetReference(K8sModel):
     section_name: SectionName | None = None
 
 
+class LocalPolicyTargetSelector(K8sModel):
+    """Every object of this group and kind in the policy's namespace whose labels include `matchLabels`."""
+
+    group: Group
+    kind: Kind
+    match_labels: dict[str, str]
+    section_name: SectionName | None = None
+
+
 class PolicyTargets(K8sModel):
     """beta1 has a single `targetRef`, v2.0.0 a list `targetRefs`: both are accepted, not both at once.
-    Both are in the CRD schema (the API server would prune an unknown field); use `.targets`."""
+    Both are in the CRD schema; use `.targets`."""
 
     target_refs: list[LocalPolicyTargetReference] = Field(default=[], max_length=16)
     target_ref: LocalPolicyTargetReference | None = None
@@ -38,7 +49,7 @@ class PolicyTargets(K8sModel):
     def _either(self) -> PolicyTargets:
         if self.target_ref is not None and self.target_refs:
             raise ValueError("set targetRefs or targetRef, not both")
-        if self.target_ref is None and not self.target_refs:
+        if self.target_ref is None and not self.target_refs and not getattr(self, "target_selectors", None):
             raise ValueError("targetRefs must name at least one target")
         return self
 
@@ -92,10 +103,27 @@ class TransformationPolicy(K8sModel):
         return self
 
 
-class RoutePolicySpec(PolicyTargets):
+class RoutePolicySpec(TrafficFields, PolicyTargets):
+    target_selectors: list[LocalPolicyTargetSelector] = Field(default=[], max_length=16)
     transformation: TransformationPolicy | None = None
-    timeout: int | None = Field(default=None, ge=0)  # seconds, as in beta1
+    timeout: int | None = Field(default=None, ge=0)  # seconds, as in beta1 (v2: timeouts.request)
     tracing: RouteTracing | None = None  # kgateway TrafficPolicy: overrides of the listener's tracing
+
+    @model_validator(mode="after")
+    def _cel(self) -> RoutePolicySpec:
+        """kgateway's CEL rules on TrafficPolicySpec (and beta1's timeout next to v2's)."""
+        kinds = [r.kind for r in self.targets] + [s.kind for s in self.target_selectors]
+        for field, allowed in ROUTE_ONLY.items():
+            if getattr(self, field) is not None and any(k not in allowed for k in kinds):
+                alias = type(self).model_fields[field].alias
+                raise ValueError(f"{alias} can only be used when targeting {' or '.join(allowed)} resources")
+        request = self.timeouts.request if self.timeouts else None
+        if self.timeout is not None and request is not None:
+            raise ValueError("set timeouts.request or timeout (beta1), not both")
+        per_try = self.retry.per_try_timeout if self.retry else None
+        if per_try and request and duration_ms(request) and duration_ms(per_try) >= duration_ms(request):
+            raise ValueError("retry.perTryTimeout must be less than timeouts.request")
+        return self
 
 
 class RoutePolicy(KubeObject):

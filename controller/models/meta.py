@@ -1,8 +1,14 @@
 """Shared building blocks of the resource models: strict base model, ObjectMeta, CRD string types.
 
 Models follow the CRD / core OpenAPI schemas: wrong types, enum values, required fields and patterns are
-rejected (as the API server would); unknown fields are ignored (the API server prunes them for CRDs).
-`strict=True` because the API server never coerces "80" into 80.
+rejected (as the API server would). `strict=True` because the API server never coerces "80" into 80.
+
+A field kgw does not know is an error in every kind kgw configures itself from (Gateway API and kgateway
+kinds): an unimplemented field is reported in status, never silently dropped (`models/unsupported.py` says
+why for the kgateway fields kgw leaves out). kgw's CRDs keep unknown fields (`x-kubernetes-preserve-unknown-
+fields`) so that a cluster shows them to kgw instead of pruning them. Core kinds (Service, EndpointSlice,
+Namespace, Secret) and `metadata` are read for a few facts only; their other fields are not kgw's
+configuration and are ignored (`CoreModel`).
 """
 from __future__ import annotations
 
@@ -14,11 +20,17 @@ from pydantic.alias_generators import to_camel
 
 
 class K8sModel(BaseModel):
-    """Base of every model: camelCase aliases (error paths use them), frozen, strict, extra fields ignored."""
+    """Base of every model: camelCase aliases (error paths use them), frozen, strict, unknown fields refused."""
 
     model_config = ConfigDict(
-        strict=True, frozen=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+        strict=True, frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
     )
+
+
+class CoreModel(K8sModel):
+    """A part of a core Kubernetes kind, or `metadata`: fields kgw does not read are not its configuration."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 def _timestamp(value: Any) -> Any:
@@ -54,7 +66,7 @@ Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,5}(h|m|s|ms)){1,
 Timestamp = Annotated[str, BeforeValidator(_timestamp)]
 
 
-class ObjectMeta(K8sModel):
+class ObjectMeta(CoreModel):
     name: ObjectName
     namespace: NamespaceName | None = None
     labels: dict[str, str] = {}
@@ -65,7 +77,7 @@ class ObjectMeta(K8sModel):
     resource_version: str | None = None
 
 
-class Condition(K8sModel):
+class Condition(CoreModel):
     """metav1.Condition, as found in an input object's existing status (we ignore input status)."""
 
     type: str
@@ -116,6 +128,8 @@ class KubeObject(K8sModel):
     api_version: str
     kind: str
     metadata: ObjectMeta
+    # Written by controllers, never an input: accepted and dropped.
+    status: Annotated[None, BeforeValidator(lambda _: None)] = Field(default=None, exclude=True)
 
     @property
     def name(self) -> str:

@@ -2,6 +2,8 @@
 for HTTPS), stream chains for TLS and TCP and UDP listeners (assemble_l4.py), EDS clusters, SDS secrets."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..ir import (
     ClientValidationIR,
     ClusterIR,
@@ -56,7 +58,11 @@ def _covering(domain: str) -> list[str]:
     return out
 
 
-def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> list[tuple[str, VirtualHostIR]]:
+RouteHook = Callable[[tuple[str, str], str, RouteIR], RouteIR]  # (gateway, listener, route) -> route served there
+
+
+def _virtual_hosts(group: list, placements: list[Placement], clusters: dict, gateway: tuple[str, str],
+                   hook: RouteHook | None) -> list[tuple[str, VirtualHostIR]]:
     """Virtual hosts of one Envoy listener shared by the Gateway listeners in `group` (most specific first),
     each with the name of the Gateway listener that owns it.
 
@@ -91,7 +97,7 @@ def _virtual_hosts(group: list, placements: list[Placement], clusters: dict) -> 
             for _, ir in sorted(by_listener[owner.key].get(serving, ()), key=lambda kr: kr[0]):
                 if ir.name not in names:
                     names.add(ir.name)
-                    routes.append(ir)
+                    routes.append(hook(gateway, owner.key, ir) if hook else ir)
         vhosts.append((owner.key, VirtualHostIR(domain, [domain], routes)))
     return vhosts
 
@@ -157,7 +163,10 @@ def _listener(address: str, bind_port: int, group: list, vhosts: list, placement
 
 def assemble(state: GatewayState, placements: list[Placement], resources: Resources,
              endpoint_cache: dict[str, list[EndpointIR]], h2_clusters: set[str] | None = None,
-             backend_tls: BackendTLSPolicies | None = None) -> GatewayIR:
+             backend_tls: BackendTLSPolicies | None = None, route_hook: RouteHook | None = None) -> GatewayIR:
+    """`route_hook`: the route a Gateway listener serves for a route translation (Gateway- and listener-level
+    policies give it settings of their own: translate/policies); a ListenerSet's listener is named by its key
+    (`<ns>/<ListenerSet>/<listener>`), which no Gateway sectionName matches."""
     gw = state.gateway
     ir = GatewayIR(namespace=gw.namespace, name=gw.name, address=state.address or "")
     by_port: dict[tuple[int, str], list] = {}
@@ -184,7 +193,7 @@ def assemble(state: GatewayState, placements: list[Placement], resources: Resour
                     udp_clusters[udp_cluster.name] = udp_cluster
             continue
         http_group = [ls for ls in group if ls.spec.protocol in ("HTTP", "HTTPS")]
-        vhosts = _virtual_hosts(http_group, placements, clusters)
+        vhosts = _virtual_hosts(http_group, placements, clusters, state.key, route_hook)
         for address in state.addresses:  # every listener on every address the Gateway binds
             ir.listeners.append(_listener(address, bind_port, group, vhosts, placements, clusters, secrets))
     for cname in sorted(clusters):

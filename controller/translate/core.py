@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import gcpolicy
-from ..models import GATEWAY_GROUP
+from ..models import GATEWAY_GROUP, KGW_GROUP
 from ..resources import Resources
 from . import policies
 from .assemble import assemble
@@ -26,8 +26,8 @@ _KIND_ORDER = {"GatewayClass": 0, "Gateway": 1, "ListenerSet": 2, "HTTPRoute": 3
                "TCPRoute": 6, "UDPRoute": 7, "BackendTLSPolicy": 8}
 
 
-def _status(kind: str, namespace: str, name: str, status: dict) -> dict:
-    return {"apiVersion": _API, "kind": kind, "namespace": namespace, "name": name, "status": status}
+def _status(kind: str, namespace: str, name: str, status: dict, api_version: str = _API) -> dict:
+    return {"apiVersion": api_version, "kind": kind, "namespace": namespace, "name": name, "status": status}
 
 
 def translate(resources: Resources, options: TranslateOptions | None = None,
@@ -73,7 +73,8 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
         out.statuses.append(_status("Gateway", state.gateway.namespace, state.gateway.name,
                                     gateway_status(state, opts)))
         if state.address is not None and any(ls.programmable for ls in state.listeners):
-            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters, backend_tls)
+            ir = assemble(state, placements.get(state.key, []), resources, endpoint_cache, h2_clusters, backend_tls,
+                          route_hook=ext.defaults)
             policies.finish_gateway(ir, state.gateway, resources, ext)
             out.gateways[ir.key] = ir
 
@@ -84,7 +85,8 @@ def _translate(resources: Resources, opts: TranslateOptions, cache: TranslateCac
     for inv in resources.invalid:
         status = invalid_status(inv, set(classes), gateway_keys, opts)
         if status is not None:
-            out.statuses.append(_status(inv.kind, inv.namespace, inv.name, status))
+            api = inv.api_version if inv.api_version.startswith(KGW_GROUP) else _API
+            out.statuses.append(_status(inv.kind, inv.namespace, inv.name, status, api))
     out.statuses.sort(key=lambda s: (_KIND_ORDER.get(s["kind"], 9), s["kind"], s["namespace"], s["name"]))
     out.gateways = dict(sorted(out.gateways.items()))
     return out

@@ -52,7 +52,7 @@ def translate_grpc_route(route: GRPCRoute, resources: Resources, grants: GrantIn
     ctx = RouteContext("GRPCRoute", route.namespace, resources, grants, h2_clusters)
     specs = [
         RuleSpec(ri, rule.name, [_match_ir(m) for m in rule.matches] or [_match_ir(_NoMatch)],
-                 rule.filters, rule.backend_refs)
+                 rule.filters, rule.backend_refs, session=rule.session_persistence)
         for ri, rule in enumerate(rules)
     ]
     translate_rules(entry, ctx, specs)

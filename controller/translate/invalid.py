@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..models import GATEWAY_GROUP, ROUTE_KINDS
+from ..models import GATEWAY_GROUP, KGW_API, ROUTE_KINDS
 from ..resources import InvalidObject
 from . import conditions as c
 from .options import TranslateOptions
@@ -53,4 +53,41 @@ def invalid_status(inv: InvalidObject, our_classes: set[str], gateway_keys: set[
             parents.append({"parentRef": dict(sorted(echo.items())), "controllerName": opts.controller_name,
                             "conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message)]})
         return {"parents": parents} if parents else None
+    if inv.api_version == KGW_API:
+        return _kgateway_status(inv, cond, message, opts)
     return None
+
+
+def raw_target_refs(raw: Mapping) -> list[Mapping]:
+    """The target references of a policy that failed validation, as far as they can be read (beta1's single
+    `targetRef` too): enough to say on which ancestors it is not accepted, and to fail closed there."""
+    spec = _get(raw, "spec")
+    if not isinstance(spec, Mapping):
+        return []
+    refs = spec.get("targetRefs")
+    refs = list(refs) if isinstance(refs, list) else []
+    if isinstance(spec.get("targetRef"), Mapping):
+        refs.append(spec["targetRef"])
+    return [r for r in refs if isinstance(r, Mapping) and isinstance(r.get("name"), str)
+            and isinstance(r.get("kind"), str)]
+
+
+def _kgateway_status(inv: InvalidObject, cond, message: str, opts: TranslateOptions) -> dict | None:
+    """An invalid kgateway policy: Accepted=False (Invalid) on every target it names; another kind (Backend,
+    DirectResponse): one Accepted=False condition. GatewayParameters are reported on their Gateways."""
+    if inv.kind == "GatewayParameters":
+        return None
+    if not inv.kind.endswith("Policy"):
+        return {"conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message)]}
+    ancestors = []
+    for ref in raw_target_refs(inv.raw):
+        echo = {"group": ref.get("group", GATEWAY_GROUP), "kind": ref["kind"], "name": ref["name"],
+                "namespace": inv.namespace}
+        if isinstance(ref.get("sectionName"), str):
+            echo["sectionName"] = ref["sectionName"]
+        ancestors.append({"ancestorRef": echo, "controllerName": opts.controller_name,
+                          "conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message),
+                                         cond("Attached", False, c.R_INVALID, "not attached: the policy is invalid")]})
+    if not ancestors:  # no readable target: PolicyStatus's own conditions say why
+        return {"ancestors": [], "conditions": [cond(c.ACCEPTED, False, c.R_INVALID, message)]}
+    return {"ancestors": ancestors}

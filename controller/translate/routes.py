@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..envoy_regex import regex_problem
 from ..ir import MatchIR, RetryIR, RouteIR, RouteRef, StringMatchIR, WeightedClusterIR
+from ..ir_traffic import SessionIR
 from ..models import GRPCRoute, HTTPRoute, HTTPRouteRule, RouteMatch
 from ..resources import Resources
 from . import conditions as c
@@ -91,6 +92,7 @@ class RuleSpec:
     backend_timeout_ms: int | None = None
     match_prefix: str = ""  # the single PathPrefix value, for ReplacePrefixMatch
     retry: RetryIR | None = None
+    session: object = None  # the rule's sessionPersistence (models.SessionPersistence)
 
 
 def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec]) -> None:
@@ -107,6 +109,8 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec])
         problems = list(filters.problems)
         for m in rule.matches:
             problems += _match_regex_problems(m)
+        session, session_problems = session_ir(rule.session, f"{where}.sessionPersistence")
+        problems += session_problems
         backends: list[WeightedClusterIR] = []
         rule_clusters: dict[str, ResolvedBackend] = dict(filters.backends)
         refused: list[str] = []
@@ -148,12 +152,32 @@ def translate_rules(entry: RouteEntry, ctx: RouteContext, rules: list[RuleSpec])
                 ir.backends = [] if redirect else list(backends)
                 ir.timeout_ms, ir.backend_timeout_ms = rule.timeout_ms, rule.backend_timeout_ms
                 ir.retry = None if redirect else rule.retry
+                ir.session = None if redirect else session
                 filters.apply(ir)
             else:
                 ir.direct_response_status = 500
             entry.routes.append(((*precedence(match), *order, ri, mi), ir))
     if failures:
         entry.resolved = (False, failures[0][0], "; ".join(msg for _, msg in failures))
+
+
+DEFAULT_SESSION_NAME = "kgw-session"
+
+
+def session_ir(sp, where: str) -> tuple[SessionIR | None, list[str]]:
+    """sessionPersistence -> Envoy's stateful session: a cookie (a session cookie, or a permanent one whose
+    Max-Age is absoluteTimeout) or a header. What Envoy cannot enforce is refused, not dropped."""
+    if sp is None:
+        return None, []
+    problems = []
+    if sp.idle_timeout:
+        problems.append(f"{where}.idleTimeout: not supported (Envoy's stateful sessions have no idle timeout)")
+    permanent = sp.cookie_config is not None and sp.cookie_config.lifetime_type == "Permanent"
+    if sp.absolute_timeout and not permanent:
+        problems.append(f"{where}.absoluteTimeout: supported only with type Cookie and cookieConfig.lifetimeType "
+                        "Permanent (the cookie's Max-Age); Envoy cannot end a session cookie or header session")
+    ttl = duration_ms(sp.absolute_timeout) // 1000 if sp.absolute_timeout and permanent else None
+    return SessionIR(sp.type, sp.session_name or DEFAULT_SESSION_NAME, ttl), problems
 
 
 def _retry(retry) -> RetryIR | None:
@@ -179,7 +203,7 @@ def translate_route(route: HTTPRoute, resources: Resources, grants: GrantIndex,
             ri, rule.name, [_match_ir(m) for m in rule.matches], rule.filters, rule.backend_refs,
             duration_ms(t.request) if t and t.request else None,
             duration_ms(t.backend_request) if t and t.backend_request else None,
-            _prefix_of(rule), _retry(rule.retry),
+            _prefix_of(rule), _retry(rule.retry), rule.session_persistence,
         ))
     translate_rules(entry, ctx, rules)
     return entry

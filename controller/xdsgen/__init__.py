@@ -38,7 +38,7 @@ def _to_xds(gw: GatewayIR) -> XdsResources:
     assignments = {}
     for c in gw.clusters:
         name = clusters[c.name].eds_cluster_config.service_name
-        assignments[name] = load_assignment(c, name)
+        assignments[name] = load_assignment(c, name, named=c.name in ctx.named_endpoints)
     assignments.update((c.name, udp_load_assignment(c)) for c in gw.udp_clusters)
     if gw.ext is not None:
         clusters.update((b.name, backend_cluster(b)) for b in gw.ext.backend_clusters)

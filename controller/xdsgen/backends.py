@@ -11,7 +11,7 @@ from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as hpo
 from google.protobuf import duration_pb2, struct_pb2
 
 from ..ir_ext import BackendClusterIR
-from .clusters import HTTP_PROTOCOL_OPTIONS
+from .cluster_policy import HTTP_PROTOCOL_OPTIONS, apply_policy, protocol_options
 from .httpfilters.aws_lambda import CLUSTER_METADATA as LAMBDA_METADATA
 
 
@@ -38,4 +38,8 @@ def backend_cluster(b: BackendClusterIR) -> cluster_pb2.Cluster:
         meta = struct_pb2.Struct()
         meta.update({"egress_gateway": True})
         out.metadata.filter_metadata[LAMBDA_METADATA].CopyFrom(meta)
+    opts = protocol_options(False, b.policy)
+    if opts is not None:
+        out.typed_extension_protocol_options[HTTP_PROTOCOL_OPTIONS].Pack(opts)
+    apply_policy(out, b.policy, dns=b.dns)
     return out

@@ -13,17 +13,14 @@ from envoy.config.cluster.v3 import cluster_pb2
 from envoy.config.core.v3 import address_pb2
 from envoy.config.endpoint.v3 import endpoint_components_pb2 as ec
 from envoy.config.endpoint.v3 import endpoint_pb2
-from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as hpo
 from google.protobuf import duration_pb2
 
 from ..ir import ClusterIR
+from .cluster_policy import HTTP_PROTOCOL_OPTIONS, apply_policy, protocol_options
 from .common import ads_source
 from .upstream_tls import upstream_tls_socket
 
 CONNECT_TIMEOUT_S = 5
-
-
-HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 
 def _plain(name: str) -> cluster_pb2.Cluster:
@@ -45,19 +42,23 @@ def cluster(ir: ClusterIR) -> cluster_pb2.Cluster:
     out = _plain(ir.name)
     if ir.upstream_tls is not None:
         out.transport_socket.CopyFrom(upstream_tls_socket(ir.upstream_tls, ir.http2))
-    if ir.http2:  # h2c / gRPC backends: HTTP/2 with prior knowledge (no upgrade dance)
-        opts = hpo.HttpProtocolOptions()
-        opts.explicit_http_config.http2_protocol_options.SetInParent()
+    # h2c / gRPC backends: HTTP/2 with prior knowledge (no upgrade dance); BackendConfigPolicy HTTP options
+    opts = protocol_options(ir.http2, ir.policy)
+    if opts is not None:
         out.typed_extension_protocol_options[HTTP_PROTOCOL_OPTIONS].Pack(opts)
+    apply_policy(out, ir.policy, dns=False)
     out.eds_cluster_config.CopyFrom(cluster_pb2.Cluster.EdsClusterConfig(eds_config=ads_source(),
                                                                          service_name=eds_name(out)))
     return out
 
 
-def load_assignment(ir: ClusterIR, name: str) -> endpoint_pb2.ClusterLoadAssignment:
-    """`name`: the cluster's EDS service name."""
+def load_assignment(ir: ClusterIR, name: str, named: bool = False) -> endpoint_pb2.ClusterLoadAssignment:
+    """`name`: the cluster's EDS service name. `named`: each endpoint carries the Service's DNS name, which a
+    route's auto_host_rewrite puts in Host (a TrafficPolicy `autoHostRewrite`; Envoy rewrites nothing for an
+    endpoint without a host name)."""
+    hostname = f"{ir.service_name}.{ir.service_namespace}.svc.cluster.local" if named else ""
     lb = [
-        ec.LbEndpoint(endpoint=ec.Endpoint(address=address_pb2.Address(
+        ec.LbEndpoint(endpoint=ec.Endpoint(hostname=hostname, address=address_pb2.Address(
             socket_address=address_pb2.SocketAddress(address=e.address, port_value=e.port))))
         for e in ir.endpoints
     ]

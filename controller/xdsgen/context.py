@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ..ir import GatewayIR, RouteIR
 from ..ir_ext import GatewayExtIR, LambdaIR
+from ..ir_traffic import ClusterPolicyIR
 
 
 @dataclass
@@ -13,6 +14,9 @@ class XdsContext:
     routes: list[RouteIR] = field(default_factory=list)  # every route of every virtual host
     program_routes: set[str] = field(default_factory=set)  # names of the routes that run rules programs
     lambdas: dict[str, LambdaIR] = field(default_factory=dict)  # cluster name -> the Lambda it invokes
+    cluster_policies: dict[str, ClusterPolicyIR] = field(default_factory=dict)  # BackendConfigPolicy, by cluster
+    # clusters a route with autoHostRewrite sends to: their endpoints carry a host name to rewrite Host to
+    named_endpoints: set[str] = field(default_factory=set)
 
     @property
     def ext(self) -> GatewayExtIR | None:
@@ -26,10 +30,14 @@ class XdsContext:
     @classmethod
     def of(cls, gw: GatewayIR) -> XdsContext:
         ctx = cls(gw, list(gw.routes()))
+        ctx.cluster_policies = {c.name: c.policy for c in gw.clusters if c.policy is not None}
+        ctx.named_endpoints = {b.cluster for r in ctx.routes if r.ext and r.ext.auto_host_rewrite
+                               for b in r.backends if b.cluster}
         ext = gw.ext
         if ext is None:
             return ctx
         ctx.lambdas = {b.name: b.lambda_ for b in ext.backend_clusters if b.lambda_ is not None}
+        ctx.cluster_policies.update((b.name, b.policy) for b in ext.backend_clusters if b.policy is not None)
         if ext.programs or ext.gateway_programs:
             ctx.program_routes = {r.name for r in ctx.routes if runs_programs(r, ext)}
         return ctx

@@ -41,13 +41,15 @@ def _seconds(n: int) -> duration_pb2.Duration:
 
 
 def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_name: str | None = None,
-                            vhosts: list[VirtualHostIR] | None = None) -> hcm_pb2.HttpConnectionManager:
+                            vhosts: list[VirtualHostIR] | None = None,
+                            gateway_listeners: list[str] | None = None) -> hcm_pb2.HttpConnectionManager:
     vhosts = listener.virtual_hosts if vhosts is None else vhosts
+    gateway_listeners = listener.gateway_listeners if gateway_listeners is None else gateway_listeners
     hcm = HCM(
         codec_type=HCM.AUTO,
         stat_prefix=f"http-{listener.bind_port}",
         rds=hcm_pb2.Rds(config_source=ads_source(), route_config_name=route_config_name or listener.name),
-        http_filters=httpfilters.hcm_filters(ctx, [r for vh in vhosts for r in vh.routes]),
+        http_filters=httpfilters.hcm_filters(ctx, [r for vh in vhosts for r in vh.routes], gateway_listeners),
         # Route matches see the normalised path: `/a/../b`, `//admin` and `%2Fadmin` cannot bypass them.
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
@@ -90,7 +92,7 @@ def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_c
         secret_pb2.SdsSecretConfig(name=name, sds_config=ads_source()) for name in fc.secrets)
     if ir.client_validation is not None:
         _client_validation(tls, ir.client_validation)
-    hcm = http_connection_manager(ctx, ir, fc.name, fc.virtual_hosts)
+    hcm = http_connection_manager(ctx, ir, fc.name, fc.virtual_hosts, [fc.gateway_listener])
     return listener_components_pb2.FilterChain(
         name=fc.name,
         filter_chain_match=listener_components_pb2.FilterChainMatch(server_names=fc.server_names),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from envoy.config.route.v3 import route_components_pb2 as rc
 from envoy.config.route.v3 import route_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
-from google.protobuf import duration_pb2, wrappers_pb2
+from google.protobuf import wrappers_pb2
 
-from ..ir import ListenerIR, MatchIR, RetryIR, RouteIR, StringMatchIR, VirtualHostIR
+from ..ir import ListenerIR, MatchIR, RouteIR, StringMatchIR, VirtualHostIR
 from . import httpfilters, telemetry
+from .common import duration
 from .context import XdsContext
 from .filters import full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite, redirect_action
+from .route_traffic import retry_policy, route_traffic
 
 # Weighted entries for invalid backendRefs point here. No such cluster exists, and
 # cluster_not_found_response_code turns that share of traffic into a 500, as the spec asks.
@@ -45,26 +47,7 @@ def route_match(m: MatchIR) -> rc.RouteMatch:
     return out
 
 
-def _duration(ms: int) -> duration_pb2.Duration:
-    return duration_pb2.Duration(seconds=ms // 1000, nanos=ms % 1000 * 1000000)
-
-
-# The spec: with a retry stanza, connection errors (disconnect, reset, timeout, TCP failure) SHOULD be
-# retried; status codes only those listed. `reset` covers a per-try timeout (timeouts.backendRequest).
-_RETRY_ON_CONNECTION = "connect-failure,refused-stream,reset"
-
-
-def _retry_policy(retry: RetryIR, policy: rc.RetryPolicy) -> None:
-    policy.retry_on = _RETRY_ON_CONNECTION + (",retriable-status-codes" if retry.codes else "")
-    policy.retriable_status_codes.extend(retry.codes)
-    if retry.attempts is not None:
-        policy.num_retries.value = retry.attempts
-    if retry.backoff_ms is not None and retry.backoff_ms > 1:
-        # Envoy wants a base interval above 1 ms; below that its default (25 ms) still honours the minimum
-        policy.retry_back_off.base_interval.CopyFrom(_duration(retry.backoff_ms))
-
-
-def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
+def _route_action(ctx: XdsContext, r: RouteIR, action: rc.RouteAction) -> None:
     action.cluster_not_found_response_code = rc.RouteAction.INTERNAL_SERVER_ERROR
     plain = all(b.request_headers is None and b.response_headers is None for b in r.backends)
     if len(r.backends) == 1 and plain:
@@ -81,16 +64,16 @@ def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
                 cw.response_headers_to_remove.extend(b.response_headers.remove)
     timeout = r.timeout_ms
     if r.retry is not None:
-        _retry_policy(r.retry, action.retry_policy)
+        retry_policy(r.retry, action.retry_policy)
     if r.backend_timeout_ms is not None:
         # timeouts.backendRequest bounds each attempt to a backend; without retries, that is the one attempt.
-        action.retry_policy.per_try_timeout.CopyFrom(_duration(r.backend_timeout_ms))
+        action.retry_policy.per_try_timeout.CopyFrom(duration(r.backend_timeout_ms))
         if r.retry is None:
             action.retry_policy.num_retries.value = 0
         if timeout is None and r.backend_timeout_ms > ENVOY_DEFAULT_ROUTE_TIMEOUT_MS:
             timeout = r.backend_timeout_ms  # never cut a backend attempt short with Envoy's default
     if timeout is not None:
-        action.timeout.CopyFrom(_duration(timeout))
+        action.timeout.CopyFrom(duration(timeout))
     if r.rewrite:
         if r.rewrite.hostname:
             action.host_rewrite_literal = r.rewrite.hostname
@@ -105,6 +88,7 @@ def _route_action(r: RouteIR, action: rc.RouteAction) -> None:
     action.request_mirror_policies.extend(mirror_policy(m) for m in r.mirrors)
     if r.websocket:
         action.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=True))
+    route_traffic(ctx, r, action)
 
 
 # A Host with a port (`h:8080`, `[::1]:8080`); a bracketed IPv6 address alone ends in `]`, not a digit.
@@ -124,6 +108,8 @@ def routes(ctx: XdsContext, r: RouteIR, listener: ListenerIR) -> list[rc.Route]:
 
 def route(ctx: XdsContext, r: RouteIR, listener: ListenerIR, host_has_port: bool = False) -> rc.Route:
     out = rc.Route(name=r.name, match=route_match(r.match))
+    if r.ext is not None and r.ext.stat_prefix:
+        out.stat_prefix = r.ext.stat_prefix
     if ctx.ext is not None and ctx.ext.fail_all:  # a never-valid Gateway-level policy: rules are never skipped
         out.direct_response.status = 500
         return out
@@ -139,7 +125,7 @@ def route(ctx: XdsContext, r: RouteIR, listener: ListenerIR, host_has_port: bool
     if r.redirect is not None:
         out.redirect.CopyFrom(redirect_action(r.redirect, listener, host_has_port))
     else:
-        _route_action(r, out.route)
+        _route_action(ctx, r, out.route)
     if r.request_headers:
         out.request_headers_to_add.extend(header_options(r.request_headers))
         out.request_headers_to_remove.extend(r.request_headers.remove)

@@ -50,6 +50,23 @@ def operand_bytes(fmt: str, wide: bool) -> int:
     packing = operand_struct(fmt, wide)
     return packing.size if packing else 0
 
+# SET_DESC: a rate-limit descriptor travels to Envoy's local rate limit filter as this request header (the
+# key appended), which the controller turns into the descriptor (docs/language.md, "Rate-limit descriptors").
+DESCRIPTOR_HEADER_PREFIX = b"x-kgw-descriptor-"
+MAX_DESCRIPTOR_KEY = 63  # bytes; a key is [a-z0-9][a-z0-9_-]*
+
+
+def descriptor_header(key: str) -> str:
+    """The request header that carries descriptor `key` from the rules filter to the local rate limit."""
+    return DESCRIPTOR_HEADER_PREFIX.decode() + key
+
+
+def descriptor_key_ok(key: bytes) -> bool:
+    """What both verifiers accept as a descriptor key: it makes a plain lower-case header name."""
+    return (0 < len(key) <= MAX_DESCRIPTOR_KEY and key[:1].isalnum() and key[:1] == key[:1].lower()
+            and all(c in b"abcdefghijklmnopqrstuvwxyz0123456789_-" for c in key))
+
+
 # Request fields pushed by FIELD u8.  "status" is response-only; "body" is the current phase's body.
 FIELDS = ("path", "method", "host", "scheme", "url", "status", "body", "route", "client_ip")
 RESPONSE_ONLY_FIELDS = frozenset({"status"})
@@ -136,6 +153,8 @@ _ROWS = [
      "pop body when u8b, then u8a (name, value) pairs; answer locally with status u16 and end all rules"),
     (0x6F, "SET_LOG", "k", 1, 0, "both",
      "pop value; set access-log field k to its text (none leaves it; Envoy filter state wasm.kgw.<k>)"),
+    (0x70, "SET_DESC", "k", 1, 0, "rq",
+     "pop value; set rate-limit descriptor k (none or empty clears it): request header DESCRIPTOR_HEADER_PREFIX + k"),
 ]
 
 OPS: tuple[Op, ...] = tuple(Op(*row) for row in _ROWS)

@@ -7,11 +7,20 @@ from dataclasses import dataclass
 
 from .errors import VerifyError
 from .limits import MAX_STACK
-from .opcodes import BY_CODE, FIELDS, RESPONSE_ONLY_FIELDS, Op, operand_struct, variable_pops
+from .opcodes import (
+    BY_CODE,
+    FIELDS,
+    MAX_DESCRIPTOR_KEY,
+    RESPONSE_ONLY_FIELDS,
+    Op,
+    descriptor_key_ok,
+    operand_struct,
+    variable_pops,
+)
 from .regex import RegexProgram
 
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV", "SET_LOG"}
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV", "SET_LOG", "SET_DESC"}
 # Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
 # fields), and the two engines would treat hand-made ones differently.
 _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR", "REN_HDR"}
@@ -64,6 +73,9 @@ def _check_operands(ins: Instruction, phase: str, constants: Sequence[bytes | in
                 raise VerifyError(f"{where}: operand {index} is not a string constant")
             if name in _HEADER_OPERAND and text.startswith(b":"):
                 raise VerifyError(f"{where}: header name {text!r} is a pseudo-header")
+            if name == "SET_DESC" and not descriptor_key_ok(text):
+                raise VerifyError(f"{where}: descriptor key {text!r} is not [a-z0-9][a-z0-9_-]* of at most "
+                                  f"{MAX_DESCRIPTOR_KEY} bytes")
     if name in ("LOAD", "STORE") and ops[0] >= nvars:
         raise VerifyError(f"{where}: variable {ops[0]} out of range")
     if name in _REGEX_OPERAND:

@@ -164,3 +164,23 @@ def test_env_takes_a_string_constant():
     with pytest.raises(VerifyError, match="ENV at pc 0: operand 1 is not a string constant"):
         Program.from_bytes(_program(op("ENV", 1) + op("POP"), constants=PSEUDO))
     Program.from_bytes(_program(op("ENV", 0) + op("RANDOM_ID") + op("CONCAT", 2) + op("POP"), constants=PSEUDO))
+
+
+DESCRIPTOR_KEYS = (b"tenant", b"Tenant", b"-x", b"a.b", b"", b"k" * 64, b"k" * 63, b"plan_2-x")
+
+
+@pytest.mark.parametrize("index, ok", [(0, True), (1, False), (2, False), (3, False), (4, False), (5, False),
+                                       (6, True), (7, True)])
+def test_set_desc_takes_a_valid_descriptor_key(index, ok):
+    # the key ends a header name (x-kgw-descriptor-KEY): both verifiers hold it to what the compiler allows
+    blob = _program(op("CONST", index) + op("SET_DESC", index), constants=DESCRIPTOR_KEYS)
+    if ok:
+        Program.from_bytes(blob)
+    else:
+        with pytest.raises(VerifyError, match=r"descriptor key .* is not \[a-z0-9\]\[a-z0-9_-\]\*"):
+            Program.from_bytes(blob)
+
+
+def test_set_desc_is_request_phase_only():
+    with pytest.raises(VerifyError, match="SET_DESC"):
+        Program.from_bytes(_program(b"", op("CONST", 0) + op("SET_DESC", 0), constants=DESCRIPTOR_KEYS))

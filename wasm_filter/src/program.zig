@@ -98,6 +98,16 @@ fn checkLines(r: *Reader, prog: *const Program) !void {
     }
 }
 
+/// A rate-limit descriptor key: [a-z0-9][a-z0-9_-]*, at most max_descriptor_key bytes (it ends a header name).
+fn descriptorKeyOk(key: []const u8) bool {
+    if (key.len == 0 or key.len > wire.max_descriptor_key) return false;
+    for (key, 0..) |c, i| {
+        const alnum = (c >= 'a' and c <= 'z') or (c >= '0' and c <= '9');
+        if (!alnum and (i == 0 or (c != '_' and c != '-'))) return false;
+    }
+    return true;
+}
+
 fn isStringConst(prog: *const Program, idx: u16) bool {
     return idx < prog.consts.len and prog.consts[idx] == .str;
 }
@@ -147,7 +157,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         var pops: usize = wire.pops[op];
         switch (op) {
             Op.CONST => if (constAt(prog, code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
-            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV, Op.SET_LOG => {
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV, Op.SET_LOG, Op.SET_DESC => {
                 // header opcodes refuse pseudo-header names: the compiler never emits one
                 const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
                 for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {
@@ -155,6 +165,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
                     if (!isStringConst(prog, idx)) return fail(reason, "not a string constant");
                     const s = prog.consts[idx].str;
                     if (is_header and s.len > 0 and s[0] == ':') return fail(reason, "pseudo-header name");
+                    if (op == Op.SET_DESC and !descriptorKeyOk(s)) return fail(reason, "bad descriptor key");
                 }
             },
             Op.LOAD, Op.STORE => if (code[pc + 1] >= prog.nvars) return fail(reason, "variable out of range"),

@@ -209,6 +209,13 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 const to = program.constAt(p, code, operand_at + @as(usize, if (p.wide) 2 else 1));
                 try x.renameHeader(p.consts[k].str, p.consts[to].str);
             },
+            Op.SET_DESC => {
+                // the local rate limit reads the descriptor from this header (the controller sets it up)
+                const name = try std.mem.concat(a, u8, &.{ wire.descriptor_header_prefix, p.consts[k].str });
+                const v = try optStr(a, st.pop());
+                // an empty descriptor is none: Envoy would count "" as a value of its own
+                try x.setHeader(name, if (v != null and v.?.len == 0) null else v);
+            },
             Op.SET_PATH => try x.setPath(try value.toStr(a, st.pop())),
             Op.SET_QUERY => try x.setQuery(p.consts[k].str, try optStr(a, st.pop())),
             Op.DEL_QUERY => try x.removeQuery(p.consts[k].str),

@@ -41,6 +41,8 @@ pub const policy_counter_prefix: []const u8 = "kgw.rules.";
 pub const policy_tag: []const u8 = "policy=.=";
 pub const route_tag: []const u8 = "route=.=";
 pub const tag_end: []const u8 = ";.;";
+pub const descriptor_header_prefix: []const u8 = "x-kgw-descriptor-";
+pub const max_descriptor_key: usize = 63;
 
 /// bytecode opcodes
 pub const Op = struct {
@@ -116,6 +118,7 @@ pub const Op = struct {
     pub const REPLACE_BODY: u8 = 0x6D;
     pub const RESPOND: u8 = 0x6E;
     pub const SET_LOG: u8 = 0x6F;
+    pub const SET_DESC: u8 = 0x70;
 };
 /// operand bytes after the opcode, indexed by opcode; 255 = unknown opcode
 pub const operand_bytes = [128]u8{
@@ -126,7 +129,7 @@ pub const operand_bytes = [128]u8{
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
     1, 1, 1, 2, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 4, 1,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    1, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// the same in a WIDE program (two-byte constant indexes)
 pub const operand_bytes_wide = [128]u8{
@@ -137,7 +140,7 @@ pub const operand_bytes_wide = [128]u8{
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
     2, 2, 2, 4, 0, 2, 2, 0, 0, 0, 0, 2, 2, 1, 4, 2,
-    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    2, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// fixed pops (CONCAT, IN, RESPOND compute theirs)
 pub const pops = [128]u8{
@@ -148,7 +151,7 @@ pub const pops = [128]u8{
     1, 2, 1, 1, 1, 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0,
     2, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
     1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// pushes
 pub const pushes = [128]u8{
@@ -170,7 +173,7 @@ pub const phases = [128]u8{
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
     3, 3, 3, 3, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// FIELD operands
 pub const Field = struct {

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from ...ir_ext import GatewayExtIR
 from ...models import KGW_GROUP
 from . import backends, telemetry
+from .backendconfig import BackendPolicies, apply_backend_policies, fitted
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
-from .routepolicy import PolicyResult, apply_route_policies
+from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
 from .status import simple_status
 
 backends.register()
@@ -24,6 +25,8 @@ class ExtState:
     policies: PolicyResult
     settings: dict
     entries: list  # the route entries with policy edits (copies; the inputs are never changed)
+    defaults: ListenerDefaults  # Gateway- and listener-level settings, applied while routes are assembled
+    backend_policies: BackendPolicies
     data_plane: str = "wasm"  # TranslateOptions.data_plane
 
 
@@ -55,15 +58,17 @@ def _direct_responses(filters) -> list:
             and (f.extension_ref.group, f.extension_ref.kind) == (KGW_GROUP, "DirectResponse")]
 
 
-def apply(resources, entries, gateway_keys, opts, out) -> ExtState:
+def apply(resources, entries, gateways: dict, opts, out) -> ExtState:
     """RoutePolicies onto (copies of) RouteIRs, listener policies per Gateway; statuses and programs into
-    `out`. Runs before routes are attached, so attachment and assembly see the edited entries."""
+    `out`. Runs before routes are attached, so attachment and assembly see the edited entries. `gateways`:
+    our GatewayStates by key."""
     result = PolicyResult()
-    edited = apply_route_policies(resources, entries, set(gateway_keys), opts, out.statuses, result)
-    settings = apply_listener_policies(resources, set(gateway_keys), opts, out.statuses)
+    edited = apply_route_policies(resources, entries, gateways, opts, out.statuses, result)
+    settings = apply_listener_policies(resources, set(gateways), opts, out.statuses)
+    backend_policies = apply_backend_policies(resources, opts, out.statuses)
     _object_statuses(resources, entries, opts, out.statuses)
     out.programs.update({pid: p.blob for pid, p in result.programs.items()})
-    return ExtState(result, settings, edited, opts.data_plane)
+    return ExtState(result, settings, edited, ListenerDefaults(result), backend_policies, opts.data_plane)
 
 
 def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
@@ -84,11 +89,16 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
                 if cluster is not None:
                     clusters[b.cluster] = cluster
     ext.programs = [state.policies.programs[p] for p in sorted(used)]
+    for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
+        c.policy = fitted(state.backend_policies.for_service(c.service_namespace, c.service_name), c.http2, False)
+    for name, b in clusters.items():
+        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), False, b.dns)
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
     ext.tracing = settings.tracing
     ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     telemetry.finish(ir, ext, resources, settings.telemetry)
+    ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))
     if route_ext or ext != GatewayExtIR():
         ir.ext = ext

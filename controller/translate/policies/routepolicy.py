@@ -1,30 +1,30 @@
-"""RoutePolicy / TrafficPolicy: compile each policy's transformation, attach it to its targets, report status.
+"""RoutePolicy / TrafficPolicy: attach each policy to its targets, its rules program and its traffic settings,
+and report status.
 
 Programs run per route in this order: Gateway-level, route-level, rule-level (sectionName); oldest policy
-first within a level. A policy whose source does not compile reports Accepted=False/Invalid with line and
-column and keeps serving its last good program (TranslateOptions.last_good_programs); a policy that was
-never valid makes the routes it targets answer 500 — rules are never silently skipped.
+first within a level (translate/policies/programs.py compiles them and keeps last good ones). Traffic settings
+are merged per setting, the most specific place first (traffic.py): route- and rule-level ones here, on copies
+of the route translations; Gateway- and listener-level ones while routes are assembled per listener
+(`ListenerDefaults`). A policy that cannot be applied — invalid, or a program that never compiled — makes its
+target routes answer 500: nothing is silently skipped.
 """
 from __future__ import annotations
 
 import copy
-import functools
-import hashlib
 from dataclasses import dataclass, field
 
-import kgw_rules
-from kgw_rules.wire import Needs, program_needs
-
+from ...ir import RouteIR
 from ...ir_ext import ProgramIR, RouteTracingIR
+from ...ir_traffic import LocalRateLimitIR
 from ...models import GATEWAY_GROUP
 from ..gateways import creation_order
+from ..invalid import raw_target_refs
 from .backends import route_ext
-from .inja import InjaError
+from .programs import policy_program
 from .status import Ancestors
+from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, ROUTE_KINDS, Target, policy_targets
 from .telemetry import route_tracing
-from .transform import template_location, transformation_source
-
-LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
+from .traffic import TrafficSettings, fill, settings_of, with_defaults
 
 
 @dataclass
@@ -32,71 +32,10 @@ class PolicyResult:
     programs: dict[str, ProgramIR] = field(default_factory=dict)  # id -> program (with .blob)
     gateway_programs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     gateway_fail: dict[tuple[str, str], str] = field(default_factory=dict)
-
-
-@functools.lru_cache(maxsize=512)
-def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
-    """(stripped bytecode, "") or (None, diagnostics as `file:line:col: message; ...`). Cached by source."""
-    try:
-        return kgw_rules.compile(source, filename).to_bytes(strip=True), ""
-    except kgw_rules.CompileError as e:
-        return None, "; ".join(f"{filename}:{d.span.line}:{d.span.col}: {d.message}" for d in e.errors)
-
-
-@functools.lru_cache(maxsize=4096)
-def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs, tuple[str, ...]]:
-    """(digest, environment variable names, callbacks needed, log field names) of a program: decoded once
-    per bytecode."""
-    program = kgw_rules.Program.from_bytes(blob)
-    names = tuple(sorted(program.environment_names()))
-    return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program), tuple(program.log_field_names())
-
-
-@functools.lru_cache(maxsize=512)
-def _still_valid(blob: bytes) -> bool:
-    try:
-        kgw_rules.Program.from_bytes(blob)
-    except kgw_rules.VerifyError:
-        return False
-    return True
-
-
-def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    digest, env_names, needs, log_fields = _facts(blob)
-    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs,
-                     log_fields=log_fields)
-
-
-_COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
-
-
-def compile_policy(policy) -> tuple[bytes | None, str]:
-    """Memoised per transformation object: sources keep unchanged documents as the same (immutable) objects,
-    so an unchanged policy is neither rendered from its templates nor compiled again on the next translation."""
-    t = policy.spec.transformation
-    hit = _COMPILED.get(id(t))
-    if hit is not None and hit[0] is t:
-        return hit[1]
-    if len(_COMPILED) > 4096:  # a bound, not an LRU: everything in use is back after one translation
-        _COMPILED.clear()
-    result = _compile_transformation(t)
-    _COMPILED[id(t)] = (t, result)
-    return result
-
-
-def _compile_transformation(t) -> tuple[bytes | None, str]:
-    try:
-        source, origins = transformation_source(t)
-    except InjaError as e:
-        return None, f"bad template: {e}"
-    if t.rules is not None:
-        return compile_source(source, "spec.transformation.rules")
-    program, diags = kgw_rules.compile_with_diagnostics(source, "spec.transformation")
-    if program is not None:
-        return program.to_bytes(strip=True), ""
-    # the generated source is not the user's: every error points into the template it came from
-    return None, "bad template: " + "; ".join(f"{template_location(d, source, origins)}: {d.message}"
-                                              for d in diags if d.severity == "error")
+    listener_fail: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (ns, gateway, listener)
+    # Gateway- and listener-level traffic settings: (ns, gateway) -> listener name ("" = the Gateway) -> oldest first
+    layers: dict[tuple[str, str], dict[str, list[TrafficSettings]]] = field(default_factory=dict)
+    rate_limits: dict[tuple[str, str], dict[str, LocalRateLimitIR]] = field(default_factory=dict)
 
 
 def _copy_ir(ir):
@@ -129,81 +68,172 @@ class RouteEdits:
         return [self.entries[e.key] for e in entries]
 
 
-def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list, result: PolicyResult) -> list:
-    """Returns `entries` with the routes that policies changed replaced by edited copies."""
+def _fail(ir: RouteIR) -> None:
+    ir.backends, ir.direct_response_status, ir.redirect = [], 500, None
+
+
+def _route_irs(edits: RouteEdits, key, section: str | None) -> list[RouteIR]:
+    entry = edits.writable(key)
+    irs = [ir for _, ir in entry.routes] if entry else []
+    return [ir for ir in irs if ir.rule_name == section] if section is not None else irs
+
+
+@dataclass
+class _Attachment:
+    """One policy on one route: its level and age order the merge; what it applied decides Attached."""
+
+    level: int
+    policy: int  # index into the policies, oldest first
+    target: int  # index into the policy's targets
+    settings: TrafficSettings
+
+
+def apply_route_policies(resources, entries, gateways: dict, opts, statuses: list, result: PolicyResult) -> list:
+    """Returns `entries` with the routes that policies changed replaced by edited copies. `gateways`: the
+    GatewayStates by key."""
     edits = RouteEdits(entries)
+    routes = {e.key: e for e in entries}
     policies = sorted([*resources.route_policies.values(), *resources.traffic_policies.values()],
                       key=creation_order)
-    per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
-    route_irs: dict[int, object] = {}
+    programs: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
+    attachments: dict[int, list[_Attachment]] = {}
+    route_irs: dict[int, RouteIR] = {}
+    reports: list[tuple[Ancestors, str, list[Target], list[str]]] = []
     tracing: dict[int, tuple[int, int, RouteTracingIR]] = {}  # id(RouteIR) -> (level, -age, tracing): max wins
     for age, policy in enumerate(policies):
-        pid: str | None = None  # the policy's program, if it has one
-        anc = Ancestors(policy, opts)
-        problem, broken = "", False
-        if policy.spec.transformation is not None:
-            pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
-            blob, error = compile_policy(policy)
-            # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
-            last_good = opts.last_good_programs.get(pid) if blob is None else None
-            if last_good is not None and not _still_valid(last_good):
-                last_good = None  # kept by an older kgw in a bytecode format this one no longer reads
-            if blob is None and last_good is not None:
-                blob, problem = last_good, f"{error} (serving the last good program)"
-            elif blob is None:
-                broken, problem = True, f"{error} (targeted routes answer 500 until it compiles)"
-            if blob is not None:
-                result.programs[pid] = program_ir(pid, blob, last_good=bool(problem))
-        for ref in policy.spec.targets:
-            if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
-                if policy.spec.tracing is not None:  # as kgateway's CRD rule says
-                    why = ("spec.tracing: only HTTPRoute and GRPCRoute targets take tracing overrides (set it on an "
-                           "HTTPListenerPolicy)")
-                    problem = "; ".join(filter(None, [problem, why]))
-                key = (policy.namespace, ref.name)
-                if key not in gateway_keys:
-                    anc.add(ref, problem, found=False)
-                    continue
+        pid, program, problem, broken = policy_program(policy, opts.last_good_programs)
+        if pid is not None and program is not None:
+            result.programs[pid] = program
+        settings, problems = settings_of(policy.spec)
+        targets = policy_targets(policy, resources, gateways, routes)
+        listener_targets = [t for t in targets if t.found and t.level == LEVEL_LISTENER]
+        if policy.spec.transformation is not None and listener_targets:
+            problems.append("spec.transformation: rules cannot attach to one Gateway listener (sectionName); "
+                            "target the Gateway or its routes")
+        if settings.rate_limit is not None:
+            problems += [_shared_port(t, gateways) for t in listener_targets if _shared_port(t, gateways)]
+        if problems:
+            broken = True
+            problem = "; ".join([*([problem] if problem else []), *problems]) + (
+                "" if problem else " (targeted routes answer 500 until it is fixed)")
+        if policy.spec.tracing is not None and any(t.found and t.level in (LEVEL_GATEWAY, LEVEL_LISTENER)
+                                                   for t in targets):  # as kgateway's CRD rule says
+            problem = "; ".join(filter(None, [problem, "spec.tracing: only HTTPRoute and GRPCRoute targets take "
+                                                       "tracing overrides (set it on an HTTPListenerPolicy)"]))
+        for ti, target in enumerate(targets):
+            if not target.found:
+                continue
+            if target.level in (LEVEL_GATEWAY, LEVEL_LISTENER):
+                _attach_gateway(target, policy, pid if program else None, settings, broken, problem, result)
+                continue
+            for ir in _route_irs(edits, target.route_key, target.ref.section_name):
                 if broken:
-                    result.gateway_fail[key] = f"{policy.KIND} {policy.namespace}/{policy.name}: {problem}"
-                elif pid:
-                    result.gateway_programs.setdefault(key, []).append(pid)
-                anc.add(ref, problem, found=True)
-                continue
-            if ref.group != GATEWAY_GROUP or ref.kind not in ("HTTPRoute", "GRPCRoute"):
-                anc.add(ref, problem, found=False, why=f"target kind {ref.group}/{ref.kind} is not supported")
-                continue
-            entry = edits.writable((ref.kind, policy.namespace, ref.name))
-            irs = [ir for _, ir in entry.routes] if entry else []
-            if ref.section_name is not None:
-                irs = [ir for ir in irs if getattr(ir, "rule_name", None) == ref.section_name]
-            if not irs:
-                anc.add(ref, problem, found=False)
-                continue
-            level = LEVEL_RULE if ref.section_name else LEVEL_ROUTE
-            for ir in irs:
-                _attach(ir, policy, pid, broken, level, age, per_route, route_irs)
-                if policy.spec.tracing is not None and not broken:
-                    ranked = (level, -age, route_tracing(policy.spec.tracing))
+                    _fail(ir)
+                    continue
+                route_irs[id(ir)] = ir
+                if pid is not None and program is not None:
+                    programs.setdefault(id(ir), []).append((target.level, age, pid))
+                attachments.setdefault(id(ir), []).append(_Attachment(target.level, age, ti, settings))
+                if policy.spec.tracing is not None:
+                    ranked = (target.level, -age, route_tracing(policy.spec.tracing))
                     if id(ir) not in tracing or ranked[:2] > tracing[id(ir)][:2]:
                         tracing[id(ir)] = ranked
-                        route_irs[id(ir)] = ir
-            anc.add(ref, problem, found=True)
+        reports.append((Ancestors(policy, opts), problem, targets, settings.names()))
+    _fail_invalid(resources, edits, gateways, result)
+    applied: dict[tuple[int, int], set[str]] = {}  # (policy, target) -> settings it decided somewhere
+    for key, items in attachments.items():
+        ir = route_irs[key]
+        for a in sorted(items, key=lambda a: (-a.level, a.policy)):  # most specific, then oldest, first
+            applied.setdefault((a.policy, a.target), set()).update(fill(ir, a.settings))
+    for key, ordered in programs.items():
+        route_ext(route_irs[key]).programs = [p for _, _, p in sorted(ordered)]
+    for key, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
+        route_ext(route_irs[key]).tracing = chosen
+    for pi, (anc, problem, targets, names) in enumerate(reports):
+        for ti, t in enumerate(targets):
+            overridden = (names and t.found and t.level > LEVEL_LISTENER and not problem
+                          and policies[pi].spec.transformation is None and not applied.get((pi, ti)))
+            anc.add(t.ref, problem, t.found, t.why,
+                    overridden=f"every setting ({', '.join(names)}) is set by the rule itself or a more specific "
+                               f"or older policy" if overridden else "")
         statuses.append(anc.status())
-    for ir_id, items in per_route.items():
-        ext = route_ext(route_irs[ir_id])
-        ext.programs = [pid for _, _, pid in sorted(items)]
-    for ir_id, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
-        route_ext(route_irs[ir_id]).tracing = chosen
     return edits.result(entries)
 
 
-def _attach(ir, policy, pid, broken, level, age, per_route, route_irs) -> None:
+def _shared_port(target: Target, gateways: dict) -> str:
+    """A listener-level rate limit is the bucket of the listener's connection manager; HTTP listeners on one
+    port share one, so the limit cannot be the listener's own."""
+    state = gateways[target.gateway]
+    mine = next(ls for ls in state.listeners if ls.name == target.ref.section_name)
+    others = [ls.name for ls in state.listeners if ls is not mine and ls.bind_port == mine.bind_port
+              and mine.spec.protocol == "HTTP"]
+    if not others:
+        return ""
+    return (f"spec.rateLimit: listener {mine.name} shares port {mine.spec.port} with {', '.join(others)}, and so "
+            "its connection manager: a listener-level rate limit needs a port of its own (or target the Gateway)")
+
+
+def _attach_gateway(target: Target, policy, pid, settings: TrafficSettings, broken: bool, problem: str,
+                    result: PolicyResult) -> None:
+    key = target.gateway
+    assert key is not None  # a Gateway or listener target names its Gateway
+    listener = target.ref.section_name or ""
     if broken:
-        ir.backends, ir.direct_response_status = [], 500
+        where = f"{policy.KIND} {policy.namespace}/{policy.name}: {problem}"
+        if listener:
+            result.listener_fail[(*key, listener)] = where
+        else:
+            result.gateway_fail[key] = where
         return
-    if policy.spec.timeout is not None and ir.backends:
-        ir.timeout_ms = policy.spec.timeout * 1000
-    if pid:
-        per_route.setdefault(id(ir), []).append((level, age, pid))
-        route_irs[id(ir)] = ir
+    if pid and not listener:
+        result.gateway_programs.setdefault(key, []).append(pid)
+    if settings.names():
+        result.layers.setdefault(key, {}).setdefault(listener, []).append(settings)
+    if settings.rate_limit is not None:
+        result.rate_limits.setdefault(key, {}).setdefault(listener, settings.rate_limit)
+
+
+def _fail_invalid(resources, edits: RouteEdits, gateways: dict, result: PolicyResult) -> None:
+    """A RoutePolicy / TrafficPolicy that failed validation still names its targets: they answer 500 (its
+    status says why: translate/invalid.py), since whatever it was meant to enforce cannot be."""
+    for inv in resources.invalid:
+        if inv.kind not in ("RoutePolicy", "TrafficPolicy"):
+            continue
+        why = f"{inv.kind} {inv.namespace}/{inv.name} is invalid"
+        for ref in raw_target_refs(inv.raw):
+            group, kind = ref.get("group", GATEWAY_GROUP), ref["kind"]
+            section = ref.get("sectionName") if isinstance(ref.get("sectionName"), str) else None
+            if (group, kind) == (GATEWAY_GROUP, "Gateway") and (inv.namespace, ref["name"]) in gateways:
+                if section:
+                    result.listener_fail[(inv.namespace, ref["name"], section)] = why
+                else:
+                    result.gateway_fail[(inv.namespace, ref["name"])] = why
+            elif group == GATEWAY_GROUP and kind in ROUTE_KINDS:
+                for ir in _route_irs(edits, (kind, inv.namespace, ref["name"]), section):
+                    _fail(ir)
+
+
+class ListenerDefaults:
+    """Gateway- and listener-level settings onto the routes of one Gateway listener, while assembling: a route
+    gets a copy with what it lacks (once per listener and route)."""
+
+    def __init__(self, result: PolicyResult) -> None:
+        self.result = result
+        self._done: dict[tuple, RouteIR] = {}
+
+    def __call__(self, gateway: tuple[str, str], listener: str, ir: RouteIR) -> RouteIR:
+        layers = self.result.layers.get(gateway)
+        failed = (*gateway, listener) in self.result.listener_fail
+        if not layers and not failed:
+            return ir
+        memo = (gateway, listener, id(ir))
+        out = self._done.get(memo)
+        if out is None:
+            if failed:
+                out = _copy_ir(ir)
+                _fail(out)
+            else:
+                own, everyone = (layers.get(listener, []), layers.get("", [])) if layers else ([], [])
+                out = with_defaults(ir, [*own, *everyone])
+            self._done[memo] = out
+        return out

@@ -6,6 +6,7 @@ from .. import conditions as c
 
 ATTACHED = "Attached"
 R_TARGET_NOT_FOUND = "TargetNotFound"
+R_OVERRIDDEN = "Overridden"
 
 
 def object_status(obj, status: dict) -> dict:
@@ -19,18 +20,21 @@ class Ancestors:
         self.cond = c.Conditions(policy.generation, opts.transition_time)
         self.items: list[dict] = []
 
-    def add(self, ref, problem: str, found: bool, why: str = "") -> None:
+    def add(self, ref, problem: str, found: bool, why: str = "", overridden: str = "") -> None:
+        """`ref` has group, kind, name, section_name; `overridden`: why nothing of the policy applies there."""
         ancestor = {"group": ref.group, "kind": ref.kind, "name": ref.name, "namespace": self.policy.namespace}
         if ref.section_name:
             ancestor["sectionName"] = ref.section_name
         accepted = (self.cond(c.ACCEPTED, False, c.R_INVALID, problem) if problem
                     else self.cond(c.ACCEPTED, True, c.R_ACCEPTED, "Policy accepted"))
-        if found:
-            attached = self.cond(ATTACHED, True, ATTACHED, "Attached to all targets")
-        else:
+        if not found:
             target = f"{ref.kind} {self.policy.namespace}/{ref.name}" + (
                 f" rule {ref.section_name}" if ref.section_name else "")
             attached = self.cond(ATTACHED, False, R_TARGET_NOT_FOUND, why or f"{target} not found")
+        elif overridden:
+            attached = self.cond(ATTACHED, False, R_OVERRIDDEN, overridden)
+        else:
+            attached = self.cond(ATTACHED, True, ATTACHED, "Attached to all targets")
         self.items.append({"ancestorRef": ancestor, "controllerName": self.opts.controller_name,
                            "conditions": [accepted, attached]})
 

@@ -1,10 +1,14 @@
 """HTTP filters, one module each, in one declared order (Envoy Gateway's `httpfilters` is the model).
 
 A filter module contributes while xDS is generated, never by patching built protos:
-- `hcm_filter(ctx, routes)`: its entry in an HttpConnectionManager's filter list, or None when the routes of
-  that connection manager do not need it (a filter nobody uses costs nothing);
-- `per_route(ctx, route)`: its `typed_per_filter_config` for one route, or None;
+- `hcm_filters(ctx, scope)`: its entries in an HttpConnectionManager's filter list (`scope`: the routes of that
+  connection manager and the Gateway listeners it serves) — none when those routes do not need it (a filter
+  nobody uses costs nothing), several when Envoy needs one instance per configuration (compressors);
+- `per_route(ctx, route)`: its `typed_per_filter_config` entries for one route, by filter name;
 - `resources(ctx)`: xDS resources of its own (e.g. the ECDS config of the rules filter), by type URL.
+
+Filters most routes do not use are listed `disabled` on the connection manager and switched on per route
+(`optional.py`), so a route without the setting never enters them.
 
 `ORDER` is the only place the order is decided: every HttpConnectionManager lists its filters in it.
 """
@@ -19,35 +23,55 @@ from google.protobuf.message import Message
 
 from ...ir import RouteIR
 from ..context import XdsContext
-from . import aws_lambda, cors, router, rules, rules_native
+from . import (
+    aws_lambda,
+    buffer,
+    compressor,
+    cors,
+    decompressor,
+    descriptor_guard,
+    fault,
+    header_mutation,
+    local_ratelimit,
+    router,
+    rules,
+    rules_native,
+    stateful_session,
+)
+from .scope import HcmScope
 
 
 class HttpFilterModule(Protocol):
-    NAME: str
+    def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]: ...
 
-    def hcm_filter(self, ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None: ...
-
-    def per_route(self, ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None: ...
+    def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]: ...
 
     def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]: ...
 
 
-# Decoding order: CORS answers preflights before anything else runs; rules programs see the request before
-# a Lambda invocation rewrites it; the router is last.
-# rules and rules_native are the two builds of one filter: a Gateway gets one of them (GatewayParameters).
-ORDER: tuple[HttpFilterModule, ...] = (cors, rules, rules_native, aws_lambda, router)
+# Decoding order (responses pass them in reverse):
+# - fault injection first: an injected abort or delay happens before any other work;
+# - CORS answers preflights before anything else runs;
+# - the compressor early, so that on the way back it compresses the final response (after rules programs
+#   rewrote it); the decompressor before rules, so programs read a plain request body;
+# - the descriptor guard removes client-sent rate-limit descriptor headers before anything sets them;
+# - TrafficPolicy header modifiers before rules programs (programs see and can override them);
+# - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
+#   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
+# - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, compressor, decompressor, descriptor_guard, header_mutation, rules,
+                                       rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 
-def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR]) -> list[hcm_pb2.HttpFilter]:
-    return [f for f in (m.hcm_filter(ctx, routes) for m in ORDER) if f is not None]
+def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR], listeners: Sequence[str]) -> list[hcm_pb2.HttpFilter]:
+    scope = HcmScope(list(routes), tuple(listeners))
+    return [f for m in ORDER for f in m.hcm_filters(ctx, scope)]
 
 
 def per_route_configs(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
     out = {}
     for module in ORDER:
-        config = module.per_route(ctx, route)
-        if config is not None:
-            out[module.NAME] = config
+        out.update(module.per_route(ctx, route))
     return out
 
 

@@ -2,8 +2,6 @@
 Lambda; each Lambda route carries its own per-route config (ARN, invocation mode, SigV4 credentials)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from envoy.extensions.filters.http.aws_lambda.v3 import aws_lambda_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from google.protobuf import any_pb2
@@ -13,6 +11,7 @@ from ...ir import RouteIR
 from ...ir_ext import LambdaIR
 from ..common import packed
 from ..context import XdsContext
+from .scope import HcmScope
 
 NAME = "envoy.filters.http.aws_lambda"
 CLUSTER_METADATA = "com.amazonaws.lambda"  # aws_lambda acts only on clusters that say they front Lambda
@@ -20,22 +19,22 @@ CLUSTER_METADATA = "com.amazonaws.lambda"  # aws_lambda acts only on clusters th
 _UNUSED_ARN = "arn:aws:lambda:us-east-1:000000000000:function:kgw-unused"
 
 
-def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
+def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
     if not ctx.lambdas:
-        return None
+        return []
     # explicit (unused) credentials: without them Envoy would probe instance metadata at startup
     unused = aws_lambda_pb2.Config(arn=_UNUSED_ARN)
     unused.credentials.access_key_id, unused.credentials.secret_access_key = "unused", "unused"
-    return hcm_pb2.HttpFilter(name=NAME, typed_config=packed(unused))
+    return [hcm_pb2.HttpFilter(name=NAME, typed_config=packed(unused))]
 
 
-def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
+def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
     if route.direct_response_status is not None or route.redirect is not None or not ctx.lambdas:
-        return None
+        return {}
     clusters = [b.cluster for b in route.backends]
     if len(clusters) == 1 and clusters[0] in ctx.lambdas:
-        return packed(route_config(ctx.lambdas[clusters[0]]))
-    return None
+        return {NAME: packed(route_config(ctx.lambdas[clusters[0]]))}
+    return {}
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:

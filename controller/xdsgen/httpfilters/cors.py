@@ -1,8 +1,7 @@
 """CORS (HTTPRoute CORS filter): on a connection manager only where one of its routes uses it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from envoy.config.route.v3 import route_components_pb2 as rc
 from envoy.extensions.filters.http.cors.v3 import cors_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
@@ -13,18 +12,23 @@ from ...envoy_regex import origin_pattern
 from ...ir import CorsIR, RouteIR
 from ..common import packed
 from ..context import XdsContext
+from .scope import HcmScope
 
 NAME = "envoy.filters.http.cors"
+_OFF = packed(rc.FilterConfig(disabled=True))  # a TrafficPolicy `cors.disable`
 
 
-def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
-    if not any(r.cors for r in routes):
-        return None
-    return hcm_pb2.HttpFilter(name=NAME, typed_config=packed(cors_pb2.Cors()))
+def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
+    if not any(r.cors and not r.cors.disabled for r in scope.routes):
+        return []
+    return [hcm_pb2.HttpFilter(name=NAME, typed_config=packed(cors_pb2.Cors()))]
 
 
-def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
-    return cors_config(route.cors) if route.cors and route.direct_response_status is None else None
+def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
+    c = route.cors
+    if c is None or route.direct_response_status is not None:
+        return {}
+    return {NAME: _OFF if c.disabled else cors_config(c)}
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:

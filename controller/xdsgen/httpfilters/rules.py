@@ -23,23 +23,24 @@ from ...ads.types import EXTENSION_CONFIG
 from ...ir import RouteIR
 from ..common import ads_source, packed
 from ..context import XdsContext, programs_of
+from .scope import HcmScope
 
 NAME = "kgw.rules"
 WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
 _DISABLED = packed(rc.FilterConfig(disabled=True))  # packed once: most routes of a Gateway carry it
 
 
-def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
+def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
     if not ctx.program_routes or ctx.native:  # the native build: rules_native.py
-        return None
-    return hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
-        config_source=ads_source(), type_urls=[WASM_TYPE]))
+        return []
+    return [hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
+        config_source=ads_source(), type_urls=[WASM_TYPE]))]
 
 
-def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
+def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
     if ctx.program_routes and route.name not in ctx.program_routes and not ctx.native:
-        return _DISABLED
-    return None
+        return {NAME: _DISABLED}
+    return {}
 
 
 def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:

@@ -7,8 +7,6 @@ rule change is a route update that drains nothing. Routes without programs switc
 filesystem (the deployer's init container, or `kgw up`)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from envoy.config.route.v3 import route_components_pb2 as rc
 from envoy.extensions.dynamic_modules.v3 import dynamic_modules_pb2 as dm_pb2
 from envoy.extensions.filters.http.dynamic_modules.v3 import dynamic_modules_pb2 as dmf_pb2
@@ -23,6 +21,7 @@ from ...ir import RouteIR
 from ..common import packed
 from ..context import XdsContext, programs_of
 from .rules import route_label
+from .scope import HcmScope
 
 NAME = "kgw.native"
 FILTER_NAME = "kgw"  # the name the module is told its filter has
@@ -30,21 +29,21 @@ _MODULE = dm_pb2.DynamicModuleConfig(name=NATIVE_MODULE_NAME, do_not_close=True)
 _DISABLED = packed(rc.FilterConfig(disabled=True))
 
 
-def hcm_filter(ctx: XdsContext, routes: Sequence[RouteIR]) -> hcm_pb2.HttpFilter | None:
+def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
     if not ctx.program_routes or not ctx.native:
-        return None
-    return hcm_pb2.HttpFilter(name=NAME, typed_config=packed(dmf_pb2.DynamicModuleFilter(
-        dynamic_module_config=_MODULE, filter_name=FILTER_NAME)))
+        return []
+    return [hcm_pb2.HttpFilter(name=NAME, typed_config=packed(dmf_pb2.DynamicModuleFilter(
+        dynamic_module_config=_MODULE, filter_name=FILTER_NAME)))]
 
 
-def per_route(ctx: XdsContext, route: RouteIR) -> any_pb2.Any | None:
+def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
     if not ctx.program_routes or not ctx.native:
-        return None
+        return {}
     if route.name not in ctx.program_routes:
-        return _DISABLED
-    return packed(dmf_pb2.DynamicModuleFilterPerRoute(
+        return {NAME: _DISABLED}
+    return {NAME: packed(dmf_pb2.DynamicModuleFilterPerRoute(
         dynamic_module_config=_MODULE, per_route_config_name=FILTER_NAME,
-        filter_config=packed(wrappers_pb2.BytesValue(value=route_programs(ctx, route)))))
+        filter_config=packed(wrappers_pb2.BytesValue(value=route_programs(ctx, route)))))}
 
 
 def route_programs(ctx: XdsContext, route: RouteIR) -> bytes:

@@ -180,3 +180,24 @@ def test_fresh_envoy_gets_an_answer_even_for_an_empty_type():
             assert list(resp.removed_resources) == ["x"]
             await c2.close()
     run(main())
+
+
+def test_an_updated_cluster_gets_its_unchanged_endpoints_again():
+    # Envoy replaces an updated EDS cluster and warms the new one until its endpoints arrive (15 s otherwise)
+    async def main():
+        async with serving() as (cache, server, rec):
+            cache.set_snapshot(NODE, resources(clusters=("a", "b")))
+            c = Client(server.port, delta=True)
+            await c.send(delta_req(T.CLUSTER))
+            await _ack(c, await c.recv())
+            await c.send(delta_req(T.ENDPOINT, subscribe=("a", "b")))
+            await _ack(c, await c.recv())
+            new = resources(clusters=("a", "b"))
+            new[T.CLUSTER]["b"].connect_timeout.seconds = 3  # b changes; every endpoint set stays the same
+            cache.set_snapshot(NODE, new)
+            cds = await c.recv()
+            assert cds.type_url == T.CLUSTER and [r.name for r in cds.resources] == ["b"]
+            eds = await c.recv()
+            assert eds.type_url == T.ENDPOINT and [r.name for r in eds.resources] == ["b"]
+            await c.close()
+    run(main())

@@ -147,3 +147,22 @@ def test_restarted_server_with_fresh_cache_resyncs_without_push():
             await c.close()
             await c2.close()
     run(main())
+
+
+def test_an_updated_cluster_gets_its_unchanged_endpoints_again():
+    # Envoy replaces an updated EDS cluster and warms the new one until its endpoints arrive (15 s otherwise)
+    async def main():
+        async with serving() as (cache, server, rec):
+            cache.set_snapshot(NODE, resources())
+            c = Client(server.port, delta=False)
+            await _subscribe_all(c, cache)
+            new = resources()
+            new[T.CLUSTER]["a"].connect_timeout.seconds = 3  # the endpoints stay the same
+            snap = cache.set_snapshot(NODE, new)
+            cds = await c.recv()
+            assert cds.type_url == T.CLUSTER
+            eds = await c.recv()
+            assert eds.type_url == T.ENDPOINT and unpack_names(eds) == ["a"]
+            assert eds.version_info == snap.versions[T.ENDPOINT]
+            await c.close()
+    run(main())

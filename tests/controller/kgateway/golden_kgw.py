@@ -46,9 +46,8 @@ def _scrub(value):
     return value
 
 
-def run_case(name: str) -> tuple[dict, dict]:
-    """(inputs -> IR golden: errors, statuses of the kgateway kinds and HTTPRoutes, programs, IR;
-    IR -> xDS golden)."""
+def translate_case(name: str):
+    """(parse errors, Translation) of a case, with the last good programs its first line names."""
     text = (TESTDATA / f"{name}.in.yaml").read_text()
     last_good = {}
     first = text.splitlines()[0]
@@ -56,7 +55,13 @@ def run_case(name: str) -> tuple[dict, dict]:
         for pid, src in yaml.safe_load(first.removeprefix("# last_good:")).items():
             last_good[pid] = kgw_rules.compile(src).to_bytes(strip=True)
     resources, errors = parse_files({f"{name}.in.yaml": text})
-    result = translate(resources, TranslateOptions(last_good_programs=last_good))
+    return errors, translate(resources, TranslateOptions(last_good_programs=last_good))
+
+
+def run_case(name: str) -> tuple[dict, dict]:
+    """(inputs -> IR golden: errors, statuses of the kgateway kinds and HTTPRoutes, programs, IR;
+    IR -> xDS golden)."""
+    errors, result = translate_case(name)
     irs = {k: ir.to_dict() for k, ir in result.gateways.items()}
     for ir in irs.values():  # program digests depend on the compiler's output: not part of the golden
         for p in (ir.get("ext") or {}).get("programs", ()):

@@ -8,7 +8,7 @@ import yaml
 
 import kgw_rules
 from kgw_controller.models.kgateway import TransformationPolicy
-from kgw_controller.translate.policies.routepolicy import _compile_transformation
+from kgw_controller.translate.policies.programs import _compile_transformation
 from kgw_rules.engines import get_engine
 from kgw_rules.exchange import Request, Response
 

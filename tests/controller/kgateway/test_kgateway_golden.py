@@ -14,7 +14,8 @@ def test_every_kind_and_error_has_a_case():
     for needed in ("directresponse", "directresponse-conflict", "backend-static", "backend-lambda",
                    "backend-lambda-missing-secret", "routepolicy-rules", "routepolicy-inja",
                    "routepolicy-bad-rules", "routepolicy-bad-template", "routepolicy-unknown-target",
-                   "routepolicy-last-good", "routepolicy-gateway-order", "listener-policies", "gateway-parameters"):
+                   "routepolicy-last-good", "routepolicy-gateway-order", "listener-policies", "gateway-parameters",
+                   "trafficpolicy-route", "trafficpolicy-precedence", "trafficpolicy-invalid", "backendconfigpolicy"):
         assert needed in names, needed
 
 
@@ -27,3 +28,4 @@ def test_golden(name):
     ir_doc, xds_doc = run_case(name)
     check_golden(TESTDATA / f"{name}.ir.yaml", dump(ir_doc))
     check_golden(TESTDATA / f"{name}.xds.yaml", dump(xds_doc))
+

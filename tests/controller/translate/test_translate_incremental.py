@@ -241,3 +241,71 @@ def test_policy_edits_never_reach_stored_translations():
     assert stored and all(ir.ext is None for ir in stored)
     translate(resources, cache=cache)
     assert cache.hits == 1
+
+
+def traffic(name: str, target: str, kind: str = "HTTPRoute", body: str = "retry: {retryOn: [5xx]}") -> str:
+    return f"""\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {{name: {name}, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: {kind}, name: {target}}}]
+  {body}
+"""
+
+
+BACKEND_POLICY = """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: BackendConfigPolicy
+metadata: {name: bcp, namespace: default}
+spec:
+  targetRefs: [{group: "", kind: Service, name: echo}]
+  connectTimeout: %s
+"""
+
+
+def test_incremental_equals_full_with_traffic_policies():
+    """TrafficPolicies (route, GRPCRoute, Gateway level), BackendConfigPolicies and invalid policies edit copies
+    only: route translations are reused and what is stored stays as route translation made it."""
+    files = {
+        "base.yaml": BASE, "services.yaml": SERVICES,
+        "a.yaml": routes(route("r1", "/one"), route("r2", "/two")),
+        "b.yaml": GRPC_ROUTE,
+        "p.yaml": routes(traffic("t1", "r1"), traffic("tg", "g", "GRPCRoute", "timeouts: {request: 2s}"),
+                         traffic("gw", "gw", "Gateway", "faultInjection: {delay: {fixedDelay: 1ms}}")),
+        "bcp.yaml": BACKEND_POLICY % "2s",
+    }
+    steps = [
+        ("unchanged", {}, "hits"),
+        ("targeted route changed", {"a.yaml": routes(route("r1", "/uno"), route("r2", "/two"))}, "hits"),
+        ("backend policy changed", {"bcp.yaml": BACKEND_POLICY % "3s"}, "full"),
+        ("unchanged after backend policy change", {}, "hits"),
+        ("gateway policy changed", {"p.yaml": routes(
+            traffic("t1", "r1"), traffic("tg", "g", "GRPCRoute", "timeouts: {request: 2s}"),
+            traffic("gw", "gw", "Gateway", "timeouts: {request: 9s}"))}, "full"),
+        ("invalid policy added", {"bad.yaml": traffic("bad", "r2", body="jwtAuth: {}")}, "full"),
+        ("route edited beside an invalid policy", {"b.yaml": GRPC_ROUTE.replace("Say", "Shout")}, "hits"),
+        ("policies removed", {"p.yaml": None, "bad.yaml": None, "bcp.yaml": None}, "full"),
+    ]
+    source, cache = FileCache(), TranslateCache()
+    resources, errors = source.parse(files)
+    assert not errors
+    assert _render(translate(resources, cache=cache)) == _render(translate(resources))
+    for name, change, expect in steps:
+        for path, text in change.items():
+            if text is None:
+                files.pop(path)
+            else:
+                files[path] = text
+        resources, errors = source.parse(dict(files))
+        incremental = translate(resources, cache=cache)
+        assert _render(incremental) == _render(translate(resources)), name
+        assert (cache.hits > 0) if expect == "hits" else (cache.hits == 0), name
+        served = {r.name: r for ir in incremental.gateways.values() for r in ir.routes()}
+        if "bad.yaml" in files:
+            assert served["httproute/default/r2/rule/0/match/0"].direct_response_status == 500, name
+        if "p.yaml" in files:
+            assert served["httproute/default/r1/rule/0/match/0"].retry is not None, name
+        stored = [ir for _, entry, _ in cache._entries.values() for _, ir in entry.routes]
+        assert stored and all(ir.retry is None and ir.timeout_ms is None and ir.ext is None
+                              and ir.direct_response_status is None for ir in stored), name

@@ -12,6 +12,7 @@ next to wildcard listeners on one HTTPS port.
 from __future__ import annotations
 
 from hypothesis import strategies as st
+from traffic_strategies import backend_config_policy, traffic_policy
 from xds_strategies_ext import (
     LISTENER_SET_NAMES,
     allowed_listeners,
@@ -177,11 +178,13 @@ def cors():
 
 
 @st.composite
-def http_rule(draw) -> dict:
+def http_rule(draw, name: str | None = None) -> dict:
     matches = draw(st.lists(http_match(), max_size=3))
     # ReplacePrefixMatch needs exactly one match, a PathPrefix (CEL rule)
     prefix_ok = len(matches) == 1 and matches[0].get("path", {}).get("type") == "PathPrefix"
     rule: dict = {"matches": matches} if matches else {}
+    if name:
+        rule["name"] = name
     filters = []
     if draw(st.booleans()):
         filters.append({"type": "RequestHeaderModifier", "requestHeaderModifier": draw(header_modifier())})
@@ -217,6 +220,10 @@ def http_rule(draw) -> dict:
         if draw(st.booleans()):
             rule["timeouts"] = draw(st.sampled_from([{"request": "1s"}, {"request": "10s", "backendRequest": "2s"},
                                                      {"backendRequest": "30s"}, {"request": "0s"}]))
+        if draw(st.booleans()):
+            rule["sessionPersistence"] = draw(st.sampled_from([
+                {}, {"sessionName": "s", "type": "Header"},
+                {"absoluteTimeout": "1h", "cookieConfig": {"lifetimeType": "Permanent"}}, {"idleTimeout": "1m"}]))
     if filters:
         rule["filters"] = filters
     return rule
@@ -224,8 +231,10 @@ def http_rule(draw) -> dict:
 
 @st.composite
 def http_route(draw, name: str, gateways: list[str]) -> dict:
+    rule_names = draw(st.lists(st.sampled_from([None, "a", "b"]), min_size=1, max_size=3).filter(
+        lambda ns: len([n for n in ns if n]) == len({n for n in ns if n})))
     spec: dict = {"parentRefs": draw(_unique_by(lambda r: r["name"], parent_ref(gateways), min_size=1, max_size=2)),
-                  "rules": draw(st.lists(http_rule(), min_size=1, max_size=3))}
+                  "rules": [draw(http_rule(n)) for n in rule_names]}
     hostnames = draw(st.lists(st.sampled_from(ROUTE_HOSTNAMES), max_size=3, unique=True))
     if hostnames:
         spec["hostnames"] = hostnames
@@ -268,7 +277,7 @@ def l4_route(draw, kind: str, name: str, gateways: list[str]) -> dict:
 
 # the kinds a world varies; the rest is fixed_objects()
 VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "BackendTLSPolicy",
-          "HTTPListenerPolicy", "TrafficPolicy"}
+          "HTTPListenerPolicy", "TrafficPolicy", "BackendConfigPolicy"}
 
 
 def fixed_objects() -> list[dict]:
@@ -305,12 +314,16 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
     docs += ca_objects(pem[0])
     docs += [draw(listener_set(n, gateways, listener)) for n in LISTENER_SET_NAMES[:draw(st.integers(0, 2))]]
     docs += [draw(backend_tls_policy(f"p{i}", SERVICES)) for i in range(draw(st.integers(0, 2)))]
-    routes = [f"r{i}" for i in range(draw(st.integers(0, 4)))]
-    docs += [draw(http_route(r, gateways)) for r in routes]
+    http_routes = [draw(http_route(f"r{i}", gateways)) for i in range(draw(st.integers(0, 4)))]
+    docs += http_routes
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
     for kind in ("TLSRoute", "TCPRoute", "UDPRoute"):
         docs += [draw(l4_route(kind, f"{kind.lower()}{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
     docs += [draw(listener_policy(f"telemetry{i}", gateways)) for i in range(draw(st.integers(0, 2)))]
+    routes = [r["metadata"]["name"] for r in http_routes]
     if routes and draw(st.booleans()):
         docs.append(draw(route_tracing_policy("trace", routes)))
+    named = [(r["metadata"]["name"], [x["name"] for x in r["spec"]["rules"] if x.get("name")]) for r in http_routes]
+    docs += [draw(traffic_policy(f"t{i}", gateways, named)) for i in range(draw(st.integers(0, 3)))]
+    docs += [draw(backend_config_policy(f"b{i}")) for i in range(draw(st.integers(1, 2)))]
     return docs

@@ -108,3 +108,16 @@ def test_single_program_config_sees_the_route_name_as_route():
     vm = FilterVM(blob, fuel=False)
     out = vm.exchange(Request(url=b"/"), None)
     assert (b"x-r", b"kgw-test-route") in out.request.headers
+
+
+@pytest.mark.parametrize("key, ok", [(b"tenant", True), (b"plan_2-x", True), (b"k" * 63, True), (b"Tenant", False),
+                                     (b"-x", False), (b"a.b", False), (b"", False), (b"k" * 64, False)])
+def test_descriptor_keys_are_checked_as_the_python_verifier_does(key, ok):
+    from kgw_rules import Program
+    from kgw_rules.wire.opcodes import BY_NAME
+
+    code = bytes([BY_NAME["CONST"].code, 0, BY_NAME["SET_DESC"].code, 0])
+    blob = Program(1, 0, [key], [], (code, b""), 0).to_bytes()
+    assert CFG.configure(blob) is ok
+    if not ok:
+        assert "bad descriptor key" in CFG.last_error()

@@ -33,6 +33,14 @@ def test_fixture_reads_a_file_relative_to_the_test(kgw_rules_filter, tmp_path):
     assert r.request.headers.getall("x-b") == ["b"]
 
 
+def test_descriptors_the_rules_set(kgw_rules_filter):
+    f = kgw_rules_filter('on request { set descriptor "tenant" = split_part(path, "/", 1) }')
+    r = f.request("GET", "/acme/x", headers={"x-kgw-descriptor-plan": "gold", "x-other": "1"})
+    # what a client sent is not removed by the rules (the Gateway removes it before they run: docs/language.md)
+    assert r.request.descriptors == {"tenant": "acme", "plan": "gold"}
+    assert f.request("GET", "/").request.descriptors == {}
+
+
 def test_plugin_is_registered_through_the_entry_point(pytester):
     pytester.makefile(".kgw", api='on request { set header "x-user" = lower(header("x-user-id")) }')
     pytester.makepyfile('''

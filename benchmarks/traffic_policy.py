@@ -1,0 +1,200 @@
+"""What a TrafficPolicy costs Envoy per request: retry + local rate limit + gzip compression on one rule of an
+HTTPRoute, against the rule beside it without a policy (docs/performance.md, "TrafficPolicy").
+
+    .venv/bin/python benchmarks/traffic_policy.py [--quick] [--rounds 12] [--duration 2] [--connections 8]
+
+The xDS is kgw's own: the manifest below is translated (kgw_controller.translate, xdsgen.to_xds) and served
+as a static bootstrap (tests/controller/translate/static_bootstrap.py), so the filters, their order and
+the per-route configs are exactly what a Gateway gets over ADS. One Envoy under test (--concurrency 1);
+the upstream is a second Envoy answering a 1 KiB JSON body by direct_response (its CPU is not counted).
+Variants, loaded one at a time by wrk (1 thread, fixed connections), interleaved in a rotated order per
+round: (a) the rule without a policy, (b) the rule with the policy and a client accepting gzip (every
+response compressed), (c) the same rule with a client that does not accept gzip (retry and rate limit
+only; the compressor passes the response through). Envoy CPU per request = (utime + stime over the wrk
+window) / requests; ratios against (a) of the same round, median over rounds.
+The last line is the one scripts track:
+    traffic-policy: policy_gzip/plain=... policy/plain=...
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "controller" / "translate"))
+
+BODY = ('{"items": [' + ", ".join(f'{{"id": {i}, "name": "item-{i}", "tags": ["a", "b"]}}' for i in range(24))
+        + "]}")
+VARIANTS = {  # name -> (path, request headers)
+    "plain": ("/plain/x", {"accept-encoding": "gzip"}),
+    "policy_gzip": ("/policy/x", {"accept-encoding": "gzip"}),
+    "policy": ("/policy/x", {}),
+}
+LABELS = {"plain": "(a) rule without a policy", "policy_gzip": "(b) retry + rate limit + gzip",
+          "policy": "(c) retry + rate limit (no gzip asked)"}
+
+
+def manifest(upstream_port: int) -> str:
+    return f"""\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {{name: kgw}}
+spec: {{controllerName: kgateway.dev/kgateway}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: gw, namespace: default}}
+spec:
+  gatewayClassName: kgw
+  listeners: [{{name: http, port: 8080, protocol: HTTP}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: up, namespace: default}}
+spec: {{ports: [{{name: http, port: 80, targetPort: {upstream_port}}}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: up-1, namespace: default, labels: {{kubernetes.io/service-name: up}}}}
+addressType: IPv4
+ports: [{{name: http, port: {upstream_port}}}]
+endpoints: [{{addresses: [127.0.0.1]}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: web, namespace: default}}
+spec:
+  parentRefs: [{{name: gw}}]
+  rules:
+  - {{name: plain, matches: [{{path: {{type: PathPrefix, value: /plain}}}}], backendRefs: [{{name: up, port: 80}}]}}
+  - {{name: policy, matches: [{{path: {{type: PathPrefix, value: /policy}}}}], backendRefs: [{{name: up, port: 80}}]}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {{name: policy, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: policy}}]
+  retry: {{retryOn: [5xx, reset], attempts: 3, backoffBaseInterval: 25ms}}
+  rateLimit:
+    local: {{tokenBucket: {{maxTokens: 1000000000, tokensPerFill: 1000000000, fillInterval: 1s}}}}
+  compression:
+    responseCompression: {{libraries: [Gzip]}}
+"""
+
+
+def proxy_config(upstream_port: int, port: int) -> tuple[list[dict], list[dict]]:
+    """kgw's xDS for the manifest as static listeners and clusters, the listener moved to 127.0.0.1:port."""
+    from google.protobuf import json_format
+    from static_bootstrap import static_bootstrap
+
+    from kgw_controller.sources.files import parse_files
+    from kgw_controller.translate import TranslateOptions, translate
+    from kgw_controller.xdsgen import to_xds
+
+    resources, errors = parse_files({"bench.yaml": manifest(upstream_port)})
+    assert not errors, errors
+    result = translate(resources, TranslateOptions())
+    (ir,) = result.gateways.values()
+    boot = json_format.MessageToDict(static_bootstrap(to_xds(ir)), preserving_proto_field_name=True)
+    listeners, clusters = boot["static_resources"]["listeners"], boot["static_resources"]["clusters"]
+    assert len(listeners) == 1, listeners
+    listeners[0]["address"] = {"socket_address": {"address": "127.0.0.1", "port_value": port}}
+    return listeners, clusters
+
+
+def upstream(port: int) -> dict:
+    from benchmarks.dataplane_configs import listener
+
+    ok = {"status": 200, "body": {"inline_string": BODY}}
+    return listener("upstream", port, [{"name": "ok", "match": {"prefix": "/"}, "direct_response": ok,
+                                        "response_headers_to_add": [{"header": {"key": "content-type",
+                                                                                "value": "application/json"}}]}], [])
+
+
+def check(port: int) -> None:
+    """Each variant does its work: (b) is gzip-compressed and rate-limited, (c) rate-limited, (a) neither."""
+    for name, (path, headers) in VARIANTS.items():
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+        with urllib.request.urlopen(req, timeout=5) as r:
+            body, got = r.read(), {k.lower(): v for k, v in r.headers.items()}
+        compressed = got.get("content-encoding") == "gzip"
+        limited = "x-ratelimit-limit" in got
+        text = gzip.decompress(body).decode() if compressed else body.decode()
+        if text != BODY or compressed != (name == "policy_gzip") or limited != name.startswith("policy"):
+            raise SystemExit(f"variant {name}: compressed={compressed} rate-limited={limited} headers={got}")
+
+
+def run(args) -> dict[str, list[dict]]:
+    from benchmarks.dataplane import measure_url
+    from tests.e2e.envoy import Envoy, free_port
+
+    up_port, port = free_port(), free_port()
+    listeners, clusters = proxy_config(up_port, port)
+    results: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    names = list(VARIANTS)
+    with tempfile.TemporaryDirectory(prefix="kgw-traffic-bench-") as tmp:
+        tmpdir = pathlib.Path(tmp)
+        with Envoy([upstream(up_port)], [], tmpdir), Envoy(listeners, clusters, tmpdir) as proxy:
+            pid = proxy.proc.pid
+            assert pathlib.Path(f"/proc/{pid}/comm").read_text().strip() == "envoy"
+            check(port)
+            for v in names:  # warm the connection pools and the compressor
+                path, headers = VARIANTS[v]
+                measure_url(pid, f"http://127.0.0.1:{port}{path}", headers, args.warmup, args.connections)
+            for rnd in range(args.rounds):
+                for v in names[rnd % len(names):] + names[:rnd % len(names)]:
+                    path, headers = VARIANTS[v]
+                    results[v].append(measure_url(pid, f"http://127.0.0.1:{port}{path}", headers, args.duration,
+                                                  args.connections))
+                print(f"round {rnd + 1}/{args.rounds}: " + " ".join(
+                    f"{v}={results[v][-1]['cpu_us']:.1f}us" for v in names), flush=True)
+    return results
+
+
+def report(results: dict[str, list[dict]]) -> str:
+    med = statistics.median
+    base = results["plain"]
+    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in zip(rs, base, strict=True)) for v, rs in results.items()}
+    print(f"\n{'variant':<40} {'CPU us/req':>10} {'ratio':>6} {'+us/req':>8} {'req/s':>8} {'p99 ms':>7}")
+    for v, rs in results.items():
+        extra = med(r["cpu_us"] - b["cpu_us"] for r, b in zip(rs, base, strict=True))
+        print(f"{LABELS[v]:<40} {med(r['cpu_us'] for r in rs):>10.2f} {ratio[v]:>6.2f} {extra:>+8.2f} "
+              f"{med(r['rps'] for r in rs):>8.0f} {med(r['p99'] for r in rs):>7.3f}")
+    return f"traffic-policy: policy_gzip/plain={ratio['policy_gzip']:.2f} policy/plain={ratio['policy']:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.dataplane import preflight
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="5 rounds (about a minute)")
+    ap.add_argument("--rounds", type=int, default=12)
+    ap.add_argument("--duration", type=int, default=2, help="seconds per variant per round")
+    ap.add_argument("--warmup", type=int, default=1, help="seconds per variant before the rounds")
+    ap.add_argument("--connections", type=int, default=8, help="wrk connections (the fixed concurrency)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rounds = 5
+    problem = preflight()
+    if problem:
+        print(f"traffic policy benchmark cannot run: {problem}", file=sys.stderr)
+        return 2
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; {args.rounds} rounds x "
+          f"{args.duration:g} s per variant, wrk -t1 -c{args.connections}", flush=True)
+    t0 = time.time()
+    line = report(run(args))
+    print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
