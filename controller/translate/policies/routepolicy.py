@@ -22,7 +22,7 @@ from ..invalid import raw_target_refs
 from .backends import route_ext
 from .programs import policy_program
 from .status import Ancestors
-from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, ROUTE_KINDS, Target, policy_targets
+from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, ROUTE_KINDS, Target, TargetRef, listener_set_target, policy_targets
 from .telemetry import route_tracing
 from .traffic import TrafficSettings, fill, settings_of, with_defaults
 
@@ -164,33 +164,35 @@ def _shared_port(target: Target, gateways: dict) -> str:
     """A listener-level rate limit is the bucket of the listener's connection manager; HTTP listeners on one
     port share one, so the limit cannot be the listener's own."""
     state = gateways[target.gateway]
-    mine = next(ls for ls in state.listeners if ls.name == target.ref.section_name)
-    others = [ls.name for ls in state.listeners if ls is not mine and ls.bind_port == mine.bind_port
-              and mine.spec.protocol == "HTTP"]
-    if not others:
-        return ""
-    return (f"spec.rateLimit: listener {mine.name} shares port {mine.spec.port} with {', '.join(others)}, and so "
-            "its connection manager: a listener-level rate limit needs a port of its own (or target the Gateway)")
+    for key in target.listeners:
+        mine = next(ls for ls in state.listeners if ls.key == key)
+        others = [ls.key for ls in state.listeners if ls is not mine and ls.bind_port == mine.bind_port
+                  and mine.spec.protocol == "HTTP"]
+        if others:
+            return (f"spec.rateLimit: listener {mine.key} shares port {mine.spec.port} with {', '.join(others)}, and "
+                    "so its connection manager: a listener-level rate limit needs a port of its own (or target the "
+                    "Gateway)")
+    return ""
 
 
 def _attach_gateway(target: Target, policy, pid, settings: TrafficSettings, broken: bool, problem: str,
                     result: PolicyResult) -> None:
     key = target.gateway
     assert key is not None  # a Gateway or listener target names its Gateway
-    listener = target.ref.section_name or ""
     if broken:
         where = f"{policy.KIND} {policy.namespace}/{policy.name}: {problem}"
-        if listener:
+        for listener in target.listeners:
             result.listener_fail[(*key, listener)] = where
-        else:
+        if not target.listeners:
             result.gateway_fail[key] = where
         return
-    if pid and not listener:
+    if pid and not target.listeners:
         result.gateway_programs.setdefault(key, []).append(pid)
-    if settings.names():
-        result.layers.setdefault(key, {}).setdefault(listener, []).append(settings)
-    if settings.rate_limit is not None:
-        result.rate_limits.setdefault(key, {}).setdefault(listener, settings.rate_limit)
+    for listener in target.listeners or ("",):
+        if settings.names():
+            result.layers.setdefault(key, {}).setdefault(listener, []).append(settings)
+        if settings.rate_limit is not None:
+            result.rate_limits.setdefault(key, {}).setdefault(listener, settings.rate_limit)
 
 
 def _fail_invalid(resources, edits: RouteEdits, gateways: dict, result: PolicyResult) -> None:
@@ -208,6 +210,10 @@ def _fail_invalid(resources, edits: RouteEdits, gateways: dict, result: PolicyRe
                     result.listener_fail[(inv.namespace, ref["name"], section)] = why
                 else:
                     result.gateway_fail[(inv.namespace, ref["name"])] = why
+            elif (group, kind) == (GATEWAY_GROUP, "ListenerSet"):
+                target = listener_set_target(TargetRef(group, kind, ref["name"], section), inv.namespace, gateways)
+                for listener in target.listeners if target.found and target.gateway else ():
+                    result.listener_fail[(*target.gateway, listener)] = why
             elif group == GATEWAY_GROUP and kind in ROUTE_KINDS:
                 for ir in _route_irs(edits, (kind, inv.namespace, ref["name"]), section):
                     _fail(ir)
