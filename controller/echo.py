@@ -3,7 +3,8 @@
     python -m kgw_controller.echo --listen 127.0.0.1:3000
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
-before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
+before answering (to hold a request in flight), and so does a `delay` query parameter (`?delay=1s`, `500ms`), as
+the conformance echo server's. Paths under `/retry/` simulate a flaky backend as the
 conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
 A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
 keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
@@ -69,9 +70,9 @@ class EchoHandler(BaseHTTPRequestHandler):
         headers: dict[str, list[str]] = {}
         for name, value in self.headers.items():
             headers.setdefault(name.title(), []).append(value)
-        delay = self.headers.get("X-Echo-Delay-Ms")
-        if delay and delay.isdigit():
-            time.sleep(min(int(delay), MAX_DELAY_MS) / 1000)
+        delay_ms = _delay_ms(self.headers.get("X-Echo-Delay-Ms"), self.path)
+        if delay_ms:
+            time.sleep(min(delay_ms, MAX_DELAY_MS) / 1000)
         payload = {
             "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
             "proto": self.request_version, "headers": headers, **self.identity,
@@ -155,6 +156,21 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
+
+
+def _delay_ms(header: str | None, path: str) -> int:
+    """X-Echo-Delay-Ms, else the `delay` query parameter as a duration with unit ms or s (0: none or bad)."""
+    if header and header.isdigit():
+        return int(header)
+    value = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("delay", [""])[0]
+    for unit, scale in (("ms", 1), ("s", 1000)):
+        number = value.removesuffix(unit)
+        if number != value:
+            try:
+                return int(float(number) * scale)
+            except ValueError:
+                return 0
+    return 0
 
 
 class EchoServer(ThreadingHTTPServer):

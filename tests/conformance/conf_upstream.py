@@ -50,6 +50,11 @@ UPSTREAM_ADDRESSES = {
         "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
         "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata",
         "address-holder", "http-listener-isolation", "http-listener-isolation-with-hostname-intersection"))},
+    # HTTPRoute and GRPCRoute tests (conf_upstream_httproute.py, conf_upstream_grpcroute.py)
+    **{name: f"127.0.1.{10 + i}" for i, name in enumerate((
+        "all-namespaces", "backend-namespaces", "tlsroutes-only",
+        "gateway-with-one-not-matching-port-and-section-name-route", "httproute-listener-hostname-matching",
+        "grpcroute-listener-hostname-matching"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
 VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]
@@ -107,6 +112,9 @@ BASE_GATEWAYS = (
         ("https-with-wildcard-hostname", 443, "HTTPS", "*.wildcard.org", _SAME, _TLS),
         ("https-with-hostname-matching-wildcard", 443, "HTTPS", "fourth-example.wildcard.org", _SAME, _TLS),
     ])
+    + gateway("all-namespaces", [("http", 80, "HTTP", None, "allowedRoutes: {namespaces: {from: All}}")])
+    + gateway("backend-namespaces", [("http", 80, "HTTP", None, "allowedRoutes: {namespaces: {from: Selector, "
+                                      "selector: {matchLabels: {gateway-conformance: backend}}}}")])
 )
 
 HOSTNAME_INTERSECTION = (
