@@ -41,9 +41,10 @@ REQUEST_HEADER_MODIFIER = http_route("request-header-modifier", "".join(
 BACKEND_REQUEST_HEADER_MODIFIER = http_route("request-header-modifier", "".join(
     rule(prefix(path), backends=_v1_with(header_modifier(**mods)))
     for path, mods in [*_CASES, ("/case-insensitivity", _CASE_INSENSITIVITY)]))
-REQUEST_HEADER_MODIFIER_BACKEND_WEIGHTS = http_route("request-header-modifier-backend-weights", rule(backends="[" + ", ".join(
-    f"{{name: infra-backend-v{n}, port: 8080, weight: 10, filters: "
-    f"[{header_modifier(set_=[('Backend', f'infra-backend-v{n}')])}]}}" for n in (1, 2)) + "]"))
+REQUEST_HEADER_MODIFIER_BACKEND_WEIGHTS = http_route("request-header-modifier-backend-weights", rule(
+    backends="[" + ", ".join(
+        f"{{name: infra-backend-v{n}, port: 8080, weight: 10, filters: "
+        f"[{header_modifier(set_=[('Backend', f'infra-backend-v{n}')])}]}}" for n in (1, 2)) + "]"))
 
 
 def _response(**mods) -> str:
