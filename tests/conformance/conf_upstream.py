@@ -57,7 +57,8 @@ UPSTREAM_ADDRESSES = {
         "grpcroute-listener-hostname-matching"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
-VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]
+# as upstream (suite.go: "*", "*.org", "*.wildcard.org"), named hosts kept for clients that check them first
+VALIDITY_HOSTS = ["example.org", "second-example.org", "*.org", "*.wildcard.org"]
 
 _SAME = "allowedRoutes: {namespaces: {from: Same}}"
 _TLS = f"tls: {{certificateRefs: [{{group: \"\", kind: Secret, name: {VALIDITY_CERT}, namespace: {INFRA}}}]}}"
