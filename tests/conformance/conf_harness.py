@@ -26,6 +26,7 @@ from conf_routes import ROUTES
 from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
+from conf_upstream_grpcroute import GATEWAY_MANIFESTS as GRPCROUTE_GATEWAYS
 from conf_upstream_httproute import GATEWAY_MANIFESTS as HTTPROUTE_GATEWAYS
 from conf_upstream_l4 import ALL_L4_MANIFESTS
 from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
@@ -112,7 +113,8 @@ class Harness:
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
                                            *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
                                            *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS,
-                                           *ALL_L4_MANIFESTS, *HTTPROUTE_GATEWAYS]))
+                                           *ALL_L4_MANIFESTS, *HTTPROUTE_GATEWAYS,
+                                           *GRPCROUTE_GATEWAYS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
