@@ -19,7 +19,7 @@ from concurrent import futures
 
 import grpc
 
-from kgw_controller import echo_grpc_proto as pb
+from . import echo_grpc_proto as pb
 
 
 class _Echo(grpc.GenericRpcHandler):

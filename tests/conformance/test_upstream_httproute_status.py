@@ -7,6 +7,7 @@ import pytest
 from conf_assert import assert_latest
 from conf_expect import Expect, accepted, attached, expect_all, not_accepted_anywhere, route_has, zero_routes
 from conf_infra import APP, INFRA, WEB
+from conf_upstream import UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e
 SAME = "same-namespace"
@@ -89,6 +90,10 @@ def test_HTTPRouteReferenceGrant(gw):
             expect_all(gw, SAME, [Expect("/", "web-backend", namespace=WEB)])
         finally:
             gw.apply(grant, None)  # deleted under the live route, as upstream deletes it
+        # eventually consistent, as upstream waits for it: a deletion carries no resourceVersion settle() can
+        # wait for in cluster mode
+        address = UPSTREAM_ADDRESSES[SAME]
+        gw.wait_for(lambda: gw.request(address, "/", address=address).status == 500, what="the grant's deletion")
         expect_all(gw, SAME, [Expect("/", status=500)])
         route_has(gw, "reference-grant", SAME, "ResolvedRefs", "False", "RefNotPermitted")
 
