@@ -6,6 +6,7 @@ Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Ec
 before answering (to hold a request in flight), and so does a `delay` query parameter (`?delay=1s`, `500ms`), as
 the conformance echo server's. Paths under `/retry/` simulate a flaky backend as the
 conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
+A connection that opens with the HTTP/2 preface is served as h2c (prior knowledge; needs the `h2` package).
 A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
 keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
 Envoy discards). Given an `ssl.SSLContext` it serves HTTPS and adds `tls: {serverName, peerCertificates}`
@@ -31,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MAX_DELAY_MS = 60_000
 SEEN_LIMIT = 1000
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
 class EchoHandler(BaseHTTPRequestHandler):
@@ -67,21 +69,15 @@ class EchoHandler(BaseHTTPRequestHandler):
         self._body()  # drain it so the connection stays usable
         if self.path.startswith("/retry/") and self._failed_attempt():
             return
-        headers: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            headers.setdefault(name.title(), []).append(value)
         delay_ms = _delay_ms(self.headers.get("X-Echo-Delay-Ms"), self.path)
         if delay_ms:
             time.sleep(min(delay_ms, MAX_DELAY_MS) / 1000)
-        payload = {
-            "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
-            "proto": self.request_version, "headers": headers, **self.identity,
-        }
+        payload = self._payload(self.path, self.headers.get("Host", ""), self.command, self.request_version,
+                                list(self.headers.items()))
         if isinstance(self.connection, ssl.SSLSocket):
             peer = self.connection.getpeercert(binary_form=True)
             payload["tls"] = {"serverName": getattr(self.connection, "sni", None) or "",
                               "peerCertificates": [ssl.DER_cert_to_PEM_cert(peer)] if peer else []}
-        self.server.seen.append(payload)
         body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -92,6 +88,22 @@ class EchoHandler(BaseHTTPRequestHandler):
                 self.send_header(name.strip(), value.strip())
         self.end_headers()
         self.wfile.write(body)
+
+    def _payload(self, path: str, host: str, method: str, proto: str, header_items: list[tuple[str, str]]) -> dict:
+        """What the echo answers (and keeps in `server.seen`) for one request."""
+        headers: dict[str, list[str]] = {}
+        for name, value in header_items:
+            headers.setdefault(name.title(), []).append(value)
+        payload = {"path": path, "host": host, "method": method, "proto": proto, "headers": headers, **self.identity}
+        self.server.seen.append(payload)
+        return payload
+
+    def handle_one_request(self) -> None:
+        # HTTP/2 prior knowledge (h2c) on the same port, as the conformance echo serves it
+        if self.rfile.peek(len(H2_PREFACE)).startswith(H2_PREFACE[:8]):
+            self.close_connection = True
+            return _serve_h2c(self)
+        super().handle_one_request()
 
     def _failed_attempt(self) -> bool:
         """The conformance echo server's retry simulation: /retry/...?uuid=U&succeedAfter=N[&responseCode=C]
@@ -156,6 +168,38 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
+
+
+def _serve_h2c(handler: EchoHandler) -> None:
+    """Answer every request of one h2c connection with the echo JSON (proto HTTP/2.0)."""
+    from h2.config import H2Configuration
+    from h2.connection import H2Connection
+    from h2.events import ConnectionTerminated, DataReceived, RequestReceived, StreamEnded
+
+    conn = H2Connection(config=H2Configuration(client_side=False, header_encoding="utf-8"))
+    conn.initiate_connection()
+    handler.wfile.write(conn.data_to_send())
+    requests: dict[int, list[tuple[str, str]]] = {}
+    while data := handler.rfile.read1(65535):
+        for event in conn.receive_data(data):
+            if isinstance(event, RequestReceived) and event.stream_id is not None:
+                requests[event.stream_id] = [(str(k), str(v)) for k, v in event.headers or ()]
+            elif isinstance(event, DataReceived) and event.stream_id is not None:
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, StreamEnded) and event.stream_id in requests:
+                items = requests.pop(event.stream_id)
+                pseudo = {k: v for k, v in items if k.startswith(":")}
+                payload = handler._payload(pseudo.get(":path", ""), pseudo.get(":authority", ""),
+                                           pseudo.get(":method", ""), "HTTP/2.0",
+                                           [(k, v) for k, v in items if not k.startswith(":")])
+                body = (json.dumps(payload) + "\n").encode()
+                conn.send_headers(event.stream_id, [(":status", "200"), ("content-type", "application/json"),
+                                                    ("content-length", str(len(body)))])
+                conn.send_data(event.stream_id, body, end_stream=True)
+            elif isinstance(event, ConnectionTerminated):
+                handler.wfile.write(conn.data_to_send())
+                return
+        handler.wfile.write(conn.data_to_send())
 
 
 def _delay_ms(header: str | None, path: str) -> int:

@@ -56,10 +56,6 @@ def test_HTTPRouteServiceTypes(gw):
 
 
 @pytest.mark.skipif(not shutil.which("curl"), reason="curl not installed")
-@pytest.mark.xfail(strict=True, reason=(
-    "harness, not kgw: the upstream echo answers h2c prior knowledge on its port 8081; kgw_controller.echo speaks "
-    "HTTP/1.1 only, so Envoy's h2c connection to it is reset (502). kgw's h2c to a backend is checked by "
-    "test_conf_app_protocol.py against the gRPC echo"))
 def test_HTTPRouteBackendProtocolH2C(gw):
     address = UPSTREAM_ADDRESSES[SAME]
     with gw.applied("upstream-httproute-backend-protocol-h2c.yaml", f.BACKEND_PROTOCOL_H2C):
