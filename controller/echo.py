@@ -18,6 +18,7 @@ import argparse
 import base64
 import collections
 import hashlib
+import io
 import json
 import os
 import socket
@@ -100,7 +101,8 @@ class EchoHandler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         # HTTP/2 prior knowledge (h2c) on the same port, as the conformance echo serves it
-        if self.rfile.peek(len(H2_PREFACE)).startswith(H2_PREFACE[:8]):
+        rfile = self.rfile  # a BufferedReader (StreamRequestHandler.rbufsize -1), which can peek
+        if isinstance(rfile, io.BufferedReader) and rfile.peek(len(H2_PREFACE)).startswith(H2_PREFACE[:8]):
             self.close_connection = True
             return _serve_h2c(self)
         super().handle_one_request()
