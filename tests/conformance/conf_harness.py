@@ -23,7 +23,7 @@ from conf_l4 import CHECKS_HOSTS, PASSTHROUGH_HOSTS, TERMINATE_CERT, TERMINATE_H
 from conf_l4 import addresses as l4_addresses
 from conf_pki import TLS_BACKENDS, make_pki
 from conf_routes import ROUTES
-from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream import UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
 from conf_upstream_grpcroute import GATEWAY_MANIFESTS as GRPCROUTE_GATEWAYS
@@ -111,7 +111,7 @@ class Harness:
         self.pki = make_pki(root / "pki")
         infra += self.pki.manifests
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
-                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
+                                           *ALL_MANIFESTS,
                                            *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS,
                                            *ALL_L4_MANIFESTS, *HTTPROUTE_GATEWAYS,
                                            *GRPCROUTE_GATEWAYS]))
@@ -132,8 +132,7 @@ class Harness:
         self.write("00-l4-backends.yaml", l4)
         # kgw up reads experimental-channel fields; the test API server has the standard-channel CRDs only
         self.experimental_channel = mode == "up"
-        extra = EXPERIMENTAL_MANIFESTS if self.experimental_channel else {}
-        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS, **extra}.items():
+        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS}.items():
             self.write(name, text)
 
     def _start_l4_backends(self, ca) -> str:
