@@ -139,3 +139,21 @@ def zero_routes(gw, gateway: str) -> None:
     """GatewayMustHaveZeroRoutes: no listener, or exactly one with attachedRoutes 0."""
     listeners = attached(gw, gateway)
     assert listeners in ([], [0]), f"{gateway}: attachedRoutes per listener {listeners}"
+
+
+MAX_TEST_RETRIES = 10  # upstream weight.MaxTestRetries: a distribution check is tried up to this many times
+
+
+def weighted(send, weights: dict[str, float], total: int = 500, tolerance: float = 0.05) -> None:
+    """TestWeightedDistribution: `total` requests (send() -> the answering backend), each backend's share
+    within `tolerance` of its weight; as upstream, a miss is tried again, up to MAX_TEST_RETRIES rounds."""
+    misses = []
+    for _ in range(MAX_TEST_RETRIES):
+        seen: dict[str, int] = {}
+        for i in range(total):
+            backend = send(i)
+            seen[backend] = seen.get(backend, 0) + 1
+        if set(seen) <= set(weights) and all(abs(seen.get(b, 0) / total - w) <= tolerance for b, w in weights.items()):
+            return
+        misses.append(seen)
+    raise AssertionError(f"no round within {tolerance}: {misses}")
