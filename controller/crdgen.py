@@ -83,6 +83,8 @@ def _structural(node, defs: dict):
             out[key] = _structural(value, defs)
     if "properties" in out:
         out.setdefault("type", "object")
+    if out.get("x-kubernetes-preserve-unknown-fields") and out.get("additionalProperties") is True:
+        del out["additionalProperties"]  # not structural: the preserve flag already says it
     return out
 
 

@@ -320,7 +320,8 @@ _OPTIONAL = {
     "rule_name", "backend_timeout_ms", "request_headers", "response_headers", "redirect", "rewrite", "mirrors",
     "cors", "retry", "grpc", "websocket", "filter_chains", "secrets", "http2", "env_names",
     "client_validation", "certificate_chain", "private_key", "trusted_ca", "upstream_tls", "unusable", "system_ca",
-    "client_certificate", "stream_chains", "udp_listeners", "udp_clusters",
+    "client_certificate", "stream_chains", "udp_listeners", "udp_clusters", "log_fields", "log_name",
+    "response_trailers", "otel", "tracing",
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

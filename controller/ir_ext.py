@@ -26,12 +26,37 @@ class BackendClusterIR:
     sni: str = ""
     insecure_skip_verify: bool = False
     lambda_: LambdaIR | None = None  # an AWS Lambda Backend: routes to it invoke this function
+    http2: bool = False  # a telemetry collector (gRPC): HTTP/2 with prior knowledge
+
+
+@dataclass
+class CustomTagIR:
+    """A span attribute (Envoy CustomTag): a literal, an environment variable, a request header, or a
+    metadata value; `default` when the source has none (None: no attribute)."""
+
+    tag: str
+    source: str  # "literal" | "environment" | "request_header" | "metadata"
+    value: str  # the literal, the variable name, the header name, or the metadata key
+    default: str | None = None
+    metadata_kind: str = ""  # "request" | "route" | "cluster" | "host" (metadata only)
+    metadata_path: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RouteTracingIR:
+    """TrafficPolicy `tracing` on one route: sampling percentages (None: the listener's) and extra tags."""
+
+    client_sampling: int | None = None
+    random_sampling: int | None = None
+    overall_sampling: int | None = None
+    custom_tags: list[CustomTagIR] = field(default_factory=list)
 
 
 @dataclass
 class RouteExtIR:
     direct_body: str | None = None  # DirectResponse body (with RouteIR.direct_response_status)
     programs: list[str] = field(default_factory=list)  # route- and rule-level program ids, run order
+    tracing: RouteTracingIR | None = None
 
 
 @dataclass
@@ -46,14 +71,66 @@ class ProgramIR:
     blob: bytes = field(default=b"", repr=False)  # stripped bytecode
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
     needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
+    log_fields: tuple[str, ...] = ()  # access-log fields the program may set (`set log`)
+
+
+@dataclass
+class GrpcServiceIR:
+    """Envoy GrpcService (envoy_grpc) to one of the Gateway's telemetry clusters."""
+
+    cluster: str
+    authority: str | None = None
+    max_receive_message_length: int | None = None
+    skip_envoy_headers: bool = False
+    timeout_ms: int | None = None
+    initial_metadata: list[tuple[str, str]] = field(default_factory=list)
+    retry_base_ms: int | None = None  # retry_policy, when set
+    retry_max_ms: int | None = None
+    num_retries: int | None = None
+
+
+@dataclass
+class OtelLogIR:
+    """An OpenTelemetry access log's record: body and attributes are access-log formats inside OTLP
+    AnyValue / KeyValueList JSON."""
+
+    body: str | None = None
+    attributes: dict | None = None  # OTLP KeyValueList as proto3 JSON
+    resource_attributes: dict | None = None
+    disable_builtin_labels: bool = False
 
 
 @dataclass
 class AccessLogIR:
-    path: str
-    text_format: str | None = None
-    json_format: dict[str, str] | None = None
+    sink: str  # "file" | "grpc" (Envoy's gRPC access log service) | "otel" (OTLP logs)
+    path: str = ""  # file
+    text_format: str | None = None  # file
+    json_format: dict[str, str] | None = None  # file
     filter: dict | None = None  # Envoy AccessLogFilter, as a JSON dict
+    grpc: GrpcServiceIR | None = None  # grpc, otel
+    log_name: str = ""  # grpc, otel
+    request_headers: list[str] = field(default_factory=list)  # grpc: additional headers to log
+    response_headers: list[str] = field(default_factory=list)
+    response_trailers: list[str] = field(default_factory=list)
+    log_fields: list[str] = field(default_factory=list)  # grpc: `set log` fields shipped as filter state
+    otel: OtelLogIR | None = None
+
+
+@dataclass
+class TracingIR:
+    """HTTPListenerPolicy `tracing`: Envoy's OpenTelemetry tracer on every connection manager."""
+
+    grpc: GrpcServiceIR
+    service_name: str
+    resource_detectors: list[str] = field(default_factory=list)  # "environment"
+    sampler: str | None = None  # "always_on"; None: Envoy's sampling decision
+    client_sampling: int | None = None  # percentages; None: Envoy's default (100)
+    random_sampling: int | None = None
+    overall_sampling: int | None = None
+    verbose: bool = False
+    max_path_tag_length: int | None = None
+    spawn_upstream_span: bool = False
+    custom_tags: list[CustomTagIR] = field(default_factory=list)
 
 
 @dataclass
@@ -71,5 +148,6 @@ class GatewayExtIR:
     fail_all: str | None = None  # a never-valid Gateway-level policy: every route answers 500
     backend_clusters: list[BackendClusterIR] = field(default_factory=list)
     access_logs: list[AccessLogIR] = field(default_factory=list)
+    tracing: TracingIR | None = None
     buffer_limit_bytes: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)

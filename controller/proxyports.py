@@ -13,7 +13,10 @@ PRIVILEGED_SHIFT = 10000
 # Ports a cluster proxy keeps for itself: Gateway listeners cannot use them there.
 ADMIN_PORT = 19000  # Envoy's admin, loopback only
 READY_PORT = 19001  # /ready (readiness and liveness probes), proxied to the admin endpoint of that name
-RESERVED = {ADMIN_PORT: "the proxy's admin port", READY_PORT: "the proxy's readiness port"}
+METRICS_PORT = 19002  # /stats/prometheus for scrapers, proxied to the admin endpoint of that name
+METRICS_PATH = "/stats/prometheus"
+RESERVED = {ADMIN_PORT: "the proxy's admin port", READY_PORT: "the proxy's readiness port",
+            METRICS_PORT: "the proxy's metrics port"}
 
 
 def proxy_port(port: int, shift_privileged: bool = True) -> int:

@@ -135,6 +135,12 @@ class RemoveQuery(Node):
 
 
 @dataclass
+class SetLog(Node):
+    name: Lit  # as written (case kept): the field's name in access-log formats
+    value: Expr
+
+
+@dataclass
 class SetJson(Node):
     path: Lit
     value: Expr
@@ -182,8 +188,8 @@ class Stop(Node):
     pass
 
 
-Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetJson | RemoveJson | SetField
-        | ReplaceBody | Respond | If | Stop)
+Stmt = (Let | SetHeader | RemoveHeader | RenameHeader | SetQuery | RemoveQuery | SetLog | SetJson | RemoveJson
+        | SetField | ReplaceBody | Respond | If | Stop)
 
 
 @dataclass

@@ -74,7 +74,7 @@ FUNCTION_OPCODES = {
 }
 
 KEYWORDS = frozenset(["on", "request", "response", "let", "set", "add", "remove", "rename", "header", "query", "json",
-                      "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not", "in", "true",
+                      "log", "replace", "with", "to", "respond", "if", "else", "stop", "and", "or", "not", "in", "true",
                       "false", "none"])
 
 RESERVED = frozenset(FIELDS) | frozenset(FUNCTIONS) | KEYWORDS

@@ -64,8 +64,16 @@ class Program(ProgramImage):
     def environment_names(self) -> list[str]:
         """The environment variables the code reads (`env("NAME")`, ENV operands), sorted: what a
         deployment must pass to the filter's VM (Envoy vm_config.environment_variables.host_env_keys)."""
+        return self._operand_names("ENV")
+
+    def log_field_names(self) -> list[str]:
+        """The access-log fields the code may set (`set log NAME`, SET_LOG operands), sorted: what an access
+        log that ships filter state (gRPC ALS) must list."""
+        return self._operand_names("SET_LOG")
+
+    def _operand_names(self, opcode: str) -> list[str]:
         names = {self.constants[ins.operands[0]] for code in self.code for ins in decode_code(code, self.wide)
-                 if ins.op.name == "ENV"}
+                 if ins.op.name == opcode}
         return sorted(n.decode("utf-8", "replace") for n in names if isinstance(n, bytes))
 
     def disassemble(self) -> str:

@@ -149,6 +149,8 @@ class Expect(_Strict):
     request: ExpectRequest | None = None
     response: ExpectResponse | None = None
     local_response: ExpectResponse | None = None
+    log: dict[str, str] = {}  # `set log` fields as the access log sees them when the exchange ends
+    log_absent: list[str] = []  # fields no rule may have set
 
 
 class Case(_Strict):
@@ -331,6 +333,11 @@ def compare(case: Case, outcome: Outcome) -> list[str]:
             _compare_body("local_response", e.local_response, local.body, out)
     elif local is not None and (e.request is not None or e.response is not None) and not out:
         out.append(f"local_response: the rules answered locally ({local.status}) but the case does not expect it")
+    expected_log: list[tuple[str, bytes | None]] = [(n, v.encode()) for n, v in e.log.items()]
+    for name, wanted in expected_log + [(n, None) for n in e.log_absent]:
+        logged = outcome.log_fields.get(name.encode())
+        if wanted != logged:
+            out.append(f"log.{name}: expected {_show(wanted)}, got {_show(logged)}")
     return out
 
 

@@ -9,7 +9,7 @@ from . import ast as A
 from .builtins import RESERVED, SETTABLE
 from .check_expr import ExpressionChecker
 from .diagnostics import Diagnostic, Span
-from .literals import check_header_name, check_json_path
+from .literals import check_header_name, check_json_path, check_log_name
 from .scope import Scope, Symbol
 from .types import BOOL, ERROR, INT, STRING, Type
 from .wire.limits import MAX_REGEXES, MAX_VARIABLES
@@ -177,6 +177,10 @@ class _Checker(ExpressionChecker):
     def check_query_name(self, name: A.Lit) -> None:
         if not name.value:
             self.error(name.span, "a query parameter name cannot be empty")
+
+    def stmt_SetLog(self, s: A.SetLog, scope: Scope, depth: int) -> None:
+        check_log_name(s.name, self.error)
+        self.expect_text(s.value, scope, "`set log`", allow_none=True)
 
     def stmt_SetJson(self, s: A.SetJson, scope: Scope, depth: int) -> None:
         check_json_path(s.path, self.error)

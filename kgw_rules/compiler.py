@@ -107,6 +107,10 @@ class _Emitter:
     def s_RemoveQuery(self, s: A.RemoveQuery) -> None:
         self.emit("DEL_QUERY", self.str_const(s.name.value))
 
+    def s_SetLog(self, s: A.SetLog) -> None:
+        self.expr(s.value)
+        self.emit("SET_LOG", self.str_const(s.name.value))
+
     def s_SetJson(self, s: A.SetJson) -> None:
         self.expr(s.value)
         self.emit("SET_JSON", self.str_const(s.path.value))

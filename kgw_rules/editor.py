@@ -73,7 +73,7 @@ def _statement_expressions(stmts: list[A.Stmt]) -> Iterator[A.Expr]:
                 yield from _statement_expressions(s.orelse.stmts)
         elif isinstance(s, A.Respond):
             yield from ([s.body] if s.body is not None else []) + [v for _, v in s.headers]
-        elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetJson | A.SetField | A.ReplaceBody):
+        elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetLog | A.SetJson | A.SetField | A.ReplaceBody):
             yield s.value
 
 
@@ -165,7 +165,7 @@ def definition(a: Analysis, line: int, col: int) -> Span | None:
 
 
 _STATEMENT_KEYWORDS = ["let", "set", "add", "remove", "rename", "replace", "respond", "if", "else", "stop", "on",
-                       "header", "query", "json", "request", "response", "and", "or", "not", "in", "with", "to",
+                       "header", "query", "json", "log", "request", "response", "and", "or", "not", "in", "with", "to",
                        "true", "false", "none"]
 assert set(_STATEMENT_KEYWORDS) == set(KEYWORDS)
 

@@ -65,7 +65,7 @@ def wasm_available() -> bool:
 def outcome_difference(a: Outcome, b: Outcome) -> list[str]:
     """What differs between two engines' outcomes (the trace is the reference VM's alone)."""
     out = []
-    for field in ("request", "response", "local_response", "skipped"):
+    for field in ("request", "response", "local_response", "skipped", "log_fields"):
         if getattr(a, field) != getattr(b, field):
             out.append(f"engines differ in {field}: ref {getattr(a, field)!r} vs wasm {getattr(b, field)!r}")
     return out

@@ -55,6 +55,7 @@ class Outcome:
     local_response: LocalResponse | None
     skipped: list[str] = field(default_factory=list)
     trace: list[tuple[str, int]] = field(default_factory=list)  # (phase, source line) of statements run
+    log_fields: dict[bytes, bytes] = field(default_factory=dict)  # `set log` fields, as the access log sees them
 
 
 @dataclass

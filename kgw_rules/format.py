@@ -27,6 +27,9 @@ STEP = 2  # spaces per indentation level
 # Binding strength, loosest first; an operand weaker than its slot needs parentheses.
 _OR, _AND, _NOT, _CMP, _ADD, _ATOM = range(1, 7)
 
+# statements with one value expression
+_VALUED = (A.Let, A.SetHeader, A.SetQuery, A.SetLog, A.SetJson, A.SetField, A.ReplaceBody)
+
 
 def format_source(source: str, filename: str = "<string>") -> str:
     """The canonical layout of `source`; raises CompileError when it does not parse."""
@@ -170,6 +173,8 @@ class _Printer:
             return self.expr_line(f"{s.mode} header {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetQuery):
             return self.expr_line(f"set query {raw(s.name)} = ", s.value, "", indent)
+        if isinstance(s, A.SetLog):
+            return self.expr_line(f"set log {raw(s.name)} = ", s.value, "", indent)
         if isinstance(s, A.SetJson):
             return self.expr_line(f"set json {raw(s.path)} = ", s.value, "", indent)
         if isinstance(s, A.SetField):
@@ -347,7 +352,7 @@ class _Printer:
                         walk(s.orelse.stmts)
                 elif isinstance(s, A.Respond):
                     found.extend(([s.body] if s.body else []) + [v for _, v in s.headers])
-                elif isinstance(s, A.Let | A.SetHeader | A.SetQuery | A.SetJson | A.SetField | A.ReplaceBody):
+                elif isinstance(s, _VALUED):
                     found.append(s.value)
 
         for p in program.phases:

@@ -9,6 +9,7 @@ from . import ast as A
 from .builtins import NOT_HEADERS, READ_ONLY_HEADERS
 from .diagnostics import Span
 from .wire.regex import RegexProgram
+from .wire.stats import LOG_FIELD_NAME
 
 _TOKEN = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+\Z")
 
@@ -35,6 +36,12 @@ def check_header_name(name: A.Lit, error: Report, write: bool = True) -> None:
     elif not _TOKEN.match(name.value):
         error(name.span, f"`{name.value}` is not a valid header name",
               "header names are letters, digits and !#$%&'*+-.^_`|~")
+
+
+def check_log_name(name: A.Lit, error: Report) -> None:
+    if not LOG_FIELD_NAME.match(name.value):
+        error(name.span, f"`{name.value}` is not a valid log field name",
+              "log field names are 1 to 128 letters, digits, `_`, `.` and `-`")
 
 
 def check_json_path(path: A.Lit, error: Report) -> None:

@@ -126,6 +126,15 @@ class _Builder(Transformer[Token, Any]):
     def remove_query(self, meta: Meta, c: list[Any]) -> A.RemoveQuery:
         return A.RemoveQuery(self._meta(meta), self._literal_string(c[0], "query names"))
 
+    def set_log(self, meta: Meta, c: list[Any]) -> A.SetLog:
+        return A.SetLog(self._meta(meta), c[0], c[1])
+
+    def log_name(self, meta: Meta, c: list[Any]) -> A.Lit:
+        tok = c[0]
+        if tok.type == "STRING":
+            return self._literal_string(tok, "log field names")
+        return A.Lit(self._tok(tok), str(tok))
+
     def set_json(self, meta: Meta, c: list[Any]) -> A.SetJson:
         return A.SetJson(self._meta(meta), self._literal_string(c[0], "JSON paths"), c[1])
 

@@ -8,7 +8,7 @@ from . import runtime as rt
 from .exchange import Request, Response
 
 SKIP_REASONS = ("header_value", "path", "method", "host", "status", "no_body", "encoded_body", "upgrade", "grpc",
-                "regex_budget", "empty_value")
+                "regex_budget", "empty_value", "log_value")
 # Only the native build reports `empty_value`: Envoy 1.40's dynamic-module ABI cannot write an empty header
 # value (set_header with one removes the header, add_header ignores it), see docs/data-plane.md "Native".
 NATIVE_ONLY_SKIPS = ("empty_value",)

@@ -293,6 +293,14 @@ class _Phase:
             else:
                 new = self.replace(a[0], body, rt.to_str(value))
                 self.write_body(new if new != body else None)
+        elif name == "SET_LOG":
+            value = stack.pop()
+            if value is None:
+                return None
+            value = rt.to_str(value)
+            if not rt.valid_header_value(value):  # a line break would forge lines in a text access log
+                return self.skip("log_value")
+            self.s.log_fields[text(a[0])] = value
         elif name == "RESPOND":
             self.respond(a, stack)
         else:  # pragma: no cover - the verifier admits no other opcode
@@ -328,6 +336,7 @@ class _Stream:
         self.response = response
         self.local: LocalResponse | None = None
         self.skipped: list[str] = []
+        self.log_fields: dict[bytes, bytes] = {}
         self.trace: list[tuple[str, int]] = []
 
 
@@ -342,16 +351,16 @@ def run_exchange(programs: list[Program], request: Request, response: Response |
             if p.code[0]:
                 _Phase(p, 0, stream, v, i).run()
     except _End:
-        return Outcome(None, None, stream.local, stream.skipped, stream.trace)
+        return Outcome(None, None, stream.local, stream.skipped, stream.trace, stream.log_fields)
     if stream.response is None:
-        return Outcome(stream.request, None, None, stream.skipped, stream.trace)
+        return Outcome(stream.request, None, None, stream.skipped, stream.trace, stream.log_fields)
     try:
         for i, (p, v) in enumerate(zip(programs, variables, strict=True)):
             if p.code[1]:
                 _Phase(p, 1, stream, v, i).run()
     except _End:
-        return Outcome(stream.request, None, stream.local, stream.skipped, stream.trace)
-    return Outcome(stream.request, stream.response, None, stream.skipped, stream.trace)
+        return Outcome(stream.request, None, stream.local, stream.skipped, stream.trace, stream.log_fields)
+    return Outcome(stream.request, stream.response, None, stream.skipped, stream.trace, stream.log_fields)
 
 
 def evaluate_constant(code: bytes, constants: list[Constant], regexes: list[RegexProgram]) -> Constant | bool | None:

@@ -1,10 +1,12 @@
 """The bootstrap a proxy pod runs: the `kgw up` bootstrap plus mTLS to the controller's xDS endpoint (by DNS
-name in a cluster), a fixed loopback admin port and a readiness listener the kubelet can probe."""
+name in a cluster), a fixed loopback admin port, a readiness listener the kubelet can probe and a metrics
+listener Prometheus can scrape. Each of the two serves exactly one admin path: the rest of the admin
+interface (config dumps, /quitquitquit, log levels) stays on loopback."""
 from __future__ import annotations
 
 from ..envoy import BootstrapOptions, bootstrap
 from ..netaddr import is_ip
-from ..proxyports import ADMIN_PORT, READY_PORT  # render.py takes them from here too: the deployer's names
+from ..proxyports import ADMIN_PORT, METRICS_PATH, METRICS_PORT, READY_PORT  # render.py takes them from here too
 
 CERT_DIR = "/etc/kgw/xds-tls"  # the Gateway's xDS client Secret is mounted here (tls.crt, tls.key, ca.crt)
 
@@ -23,20 +25,23 @@ def _tls(host: str, cert_dir: str) -> dict:
         }}}
 
 
-def _ready_listener(port: int) -> dict:
-    route = {"match": {"path": "/ready"}, "route": {"cluster": "kgw_admin"}}
-    return {"name": "kgw_ready", "address": {"socket_address": {"address": "0.0.0.0", "port_value": port}},
+def _admin_path_listener(name: str, port: int, path: str) -> dict:
+    """A pod-port listener that proxies one admin path (query string kept) to the loopback admin; any other
+    path gets Envoy's 404."""
+    route = {"match": {"path": path}, "route": {"cluster": "kgw_admin"}}
+    return {"name": name, "address": {"socket_address": {"address": "0.0.0.0", "port_value": port}},
             "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
                          "HttpConnectionManager",
-                "stat_prefix": "kgw_ready",
-                "route_config": {"virtual_hosts": [{"name": "ready", "domains": ["*"], "routes": [route]}]},
+                "stat_prefix": name,
+                "route_config": {"virtual_hosts": [{"name": name, "domains": ["*"], "routes": [route]}]},
                 "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}}]}]}
 
 
 def proxy_bootstrap(namespace: str, name: str, xds_host: str, xds_port: int, *, cert_dir: str = CERT_DIR,
-                    admin_port: int = ADMIN_PORT, ready_port: int = READY_PORT, delta: bool = True) -> dict:
+                    admin_port: int = ADMIN_PORT, ready_port: int = READY_PORT, metrics_port: int = METRICS_PORT,
+                    delta: bool = True) -> dict:
     boot = bootstrap(namespace, name, BootstrapOptions(xds_host=xds_host, xds_port=xds_port, delta=delta,
                                                        admin_port=admin_port))
     xds = boot["static_resources"]["clusters"][0]
@@ -48,5 +53,6 @@ def proxy_bootstrap(namespace: str, name: str, xds_host: str, xds_port: int, *, 
         "cluster_name": "kgw_admin", "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {
             "socket_address": {"address": "127.0.0.1", "port_value": admin_port}}}}]}]}}
     boot["static_resources"]["clusters"].append(admin)
-    boot["static_resources"]["listeners"] = [_ready_listener(ready_port)]
+    boot["static_resources"]["listeners"] = [_admin_path_listener("kgw_ready", ready_port, "/ready"),
+                                             _admin_path_listener("kgw_metrics", metrics_port, METRICS_PATH)]
     return boot

@@ -11,7 +11,7 @@ from typing import Any
 from ..envoy import node_id
 from ..envoy.args import ACCESS_LOG_FLUSH, settings_args
 from ..proxyports import RESERVED, proxy_port
-from .bootstrap import ADMIN_PORT, CERT_DIR, READY_PORT, proxy_bootstrap
+from .bootstrap import ADMIN_PORT, CERT_DIR, METRICS_PATH, METRICS_PORT, READY_PORT, proxy_bootstrap
 
 DEFAULT_IMAGE = "docker.io/envoyproxy/envoy:v1.40.0"
 # The kgw image (the controller's): its wheel holds the native module an init container copies out.
@@ -21,6 +21,10 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "kgw"}
 GATEWAY_LABEL = "gateway.networking.k8s.io/gateway-name"
 DRAIN_SECONDS = 15
 PROXY_UID = 10101
+# The de facto convention Prometheus' kubernetes_sd relabelling (and most charts' scrape configs) reads;
+# GatewayParameters podTemplate.extraAnnotations can override each of them.
+SCRAPE_ANNOTATIONS = {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT),
+                      "prometheus.io/path": METRICS_PATH}
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
     container = {
         "name": "envoy", "image": _image(kube, opts.default_image), "args": args,
         "ports": [{"name": p["name"], "containerPort": p["target"], "protocol": p["protocol"]} for p in ports]
-        + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"}],
+        + [{"name": "ready", "containerPort": READY_PORT, "protocol": "TCP"},
+           {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "env": container_env,
         "resources": {k: v for k, v in resources.items() if v},
         "readinessProbe": {"httpGet": {"path": "/ready", "port": READY_PORT}, "periodSeconds": 5,
@@ -138,7 +143,8 @@ def render(gateway: dict, params: dict, client_tls: dict, opts: DeployOptions,
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": {
             "metadata": {"labels": {**pod.get("extraLabels", {}), **labels},
-                         "annotations": {**infra_annotations, **pod.get("extraAnnotations", {}),
+                         "annotations": {**SCRAPE_ANNOTATIONS, **infra_annotations,
+                                         **pod.get("extraAnnotations", {}),
                                          "kgw.dev/config-checksum": checksum}},
             "spec": {
                 "serviceAccountName": name, "automountServiceAccountToken": False,

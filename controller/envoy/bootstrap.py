@@ -1,7 +1,10 @@
-"""Envoy bootstrap for one Gateway: identity, ADS to the controller, loopback admin, overload protection."""
+"""Envoy bootstrap for one Gateway: identity, ADS to the controller, loopback admin, overload protection, and
+the stats tags that turn the rules filter's per-policy counter names into Prometheus labels."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from kgw_rules.wire import stats as wire_stats
 
 
 def node_id(namespace: str, name: str) -> str:
@@ -37,6 +40,8 @@ def bootstrap(namespace: str, name: str, opts: BootstrapOptions) -> dict:
         },
         "static_resources": {"clusters": [_xds_cluster(opts)]},
         "overload_manager": overload_manager(opts),
+        # kgw_rules_<counter>{policy_kind, policy, route}: docs/data-plane.md, "Metrics"
+        "stats_config": {"stats_tags": wire_stats.stats_tags()},
     }
 
 

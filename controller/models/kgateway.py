@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from .kgateway_telemetry import RouteTracing
 from .meta import Group, K8sModel, Kind, KubeObject, ObjectName, SectionName
 
 KGW_GROUP = "gateway.kgateway.dev"
@@ -94,6 +95,7 @@ class TransformationPolicy(K8sModel):
 class RoutePolicySpec(PolicyTargets):
     transformation: TransformationPolicy | None = None
     timeout: int | None = Field(default=None, ge=0)  # seconds, as in beta1
+    tracing: RouteTracing | None = None  # kgateway TrafficPolicy: overrides of the listener's tracing
 
 
 class RoutePolicy(KubeObject):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from .kgateway import KGW_API, PolicyTargets
+from .kgateway_telemetry import AccessLogGrpcService, OpenTelemetryAccessLogService, Tracing
 from .meta import HeaderName, K8sModel, KubeObject, ObjectName, PortNumber
 
 
@@ -126,26 +127,39 @@ class ResponseFlagFilter(K8sModel):
     flags: list[str] = Field(min_length=1)
 
 
+GrpcStatus = Literal["OK", "CANCELED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+                     "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+                     "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]
+
+
+class GrpcStatusFilter(K8sModel):
+    statuses: list[GrpcStatus] = []
+    exclude: bool | None = None
+
+
+class CELFilter(K8sModel):
+    match: str = Field(min_length=1)
+
+
 class FilterType(K8sModel):
     status_code_filter: ComparisonFilter | None = None
     duration_filter: ComparisonFilter | None = None
+    not_health_check_filter: bool | None = None
+    traceable_filter: bool | None = None
     header_filter: HeaderFilter | None = None
     response_flag_filter: ResponseFlagFilter | None = None
+    grpc_status_filter: GrpcStatusFilter | None = None
+    cel_filter: CELFilter | None = Field(default=None, alias="celFilter")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> FilterType:
-        if sum(v is not None for v in (self.status_code_filter, self.duration_filter, self.header_filter,
-                                       self.response_flag_filter)) != 1:
-            raise ValueError("a filter sets exactly one of statusCodeFilter, durationFilter, headerFilter, "
-                             "responseFlagFilter")
+        if sum(getattr(self, f) is not None for f in FilterType.model_fields) != 1:
+            raise ValueError("a filter sets exactly one of statusCodeFilter, durationFilter, notHealthCheckFilter, "
+                             "traceableFilter, headerFilter, responseFlagFilter, grpcStatusFilter, celFilter")
         return self
 
 
-class AccessLogFilter(K8sModel):
-    status_code_filter: ComparisonFilter | None = None
-    duration_filter: ComparisonFilter | None = None
-    header_filter: HeaderFilter | None = None
-    response_flag_filter: ResponseFlagFilter | None = None
+class AccessLogFilter(FilterType):
     and_filter: list[FilterType] | None = Field(default=None, min_length=2)
     or_filter: list[FilterType] | None = Field(default=None, min_length=2)
 
@@ -170,7 +184,15 @@ class FileSink(K8sModel):
 
 class AccessLog(K8sModel):
     file_sink: FileSink | None = None
+    grpc_service: AccessLogGrpcService | None = None
+    open_telemetry: OpenTelemetryAccessLogService | None = None
     filter: AccessLogFilter | None = None
+
+    @model_validator(mode="after")
+    def _one_sink(self) -> AccessLog:
+        if sum(v is not None for v in (self.file_sink, self.grpc_service, self.open_telemetry)) != 1:
+            raise ValueError("an accessLog entry sets exactly one of fileSink, grpcService, openTelemetry")
+        return self
 
 
 class GatewayTargetsSpec(PolicyTargets):
@@ -183,6 +205,7 @@ class GatewayTargetsSpec(PolicyTargets):
 
 class HTTPListenerPolicySpec(GatewayTargetsSpec):
     access_log: list[AccessLog] = Field(default=[], max_length=16)
+    tracing: Tracing | None = None
 
 
 class HTTPListenerPolicy(KubeObject):

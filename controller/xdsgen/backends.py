@@ -7,9 +7,11 @@ from envoy.config.core.v3 import address_pb2
 from envoy.config.endpoint.v3 import endpoint_components_pb2 as ec
 from envoy.config.endpoint.v3 import endpoint_pb2
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
+from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as hpo
 from google.protobuf import duration_pb2, struct_pb2
 
 from ..ir_ext import BackendClusterIR
+from .clusters import HTTP_PROTOCOL_OPTIONS
 from .httpfilters.aws_lambda import CLUSTER_METADATA as LAMBDA_METADATA
 
 
@@ -23,8 +25,15 @@ def backend_cluster(b: BackendClusterIR) -> cluster_pb2.Cluster:
                                                            endpoints=[ec.LocalityLbEndpoints(lb_endpoints=lb)]),
     )
     if b.tls:
+        tls = tls_pb2.UpstreamTlsContext(sni=b.sni)
+        if b.http2:  # gRPC over TLS negotiates h2
+            tls.common_tls_context.alpn_protocols.append("h2")
         out.transport_socket.name = "envoy.transport_sockets.tls"
-        out.transport_socket.typed_config.Pack(tls_pb2.UpstreamTlsContext(sni=b.sni))
+        out.transport_socket.typed_config.Pack(tls)
+    if b.http2:
+        opts = hpo.HttpProtocolOptions()
+        opts.explicit_http_config.http2_protocol_options.SetInParent()
+        out.typed_extension_protocol_options[HTTP_PROTOCOL_OPTIONS].Pack(opts)
     if b.lambda_ is not None:
         meta = struct_pb2.Struct()
         meta.update({"egress_gateway": True})

@@ -3,7 +3,7 @@
 HTTPS listeners get one filter chain per Gateway listener, picked by SNI, with certificates over SDS; TLS and
 TCP listeners get their chains from streams.py (tcp_proxy), beside HTTPS ones when they share a port. The HTTP
 filters come from httpfilters (one module each, one declared order); listener policies (access logs, buffer
-limits) are read from the Gateway's IR while the protos are built."""
+limits, tracing: telemetry.py) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
 
 from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
@@ -14,7 +14,7 @@ from envoy.extensions.transport_sockets.tls.v3 import common_pb2, secret_pb2, tl
 from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
-from . import httpfilters
+from . import httpfilters, telemetry
 from .accesslog import access_log
 from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
@@ -77,6 +77,8 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
     if ctx.ext is not None:
         hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+        if ctx.ext.tracing is not None:
+            hcm.tracing.CopyFrom(telemetry.hcm_tracing(ctx.ext.tracing))
     return hcm
 
 

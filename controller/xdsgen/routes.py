@@ -8,7 +8,7 @@ from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ListenerIR, MatchIR, RetryIR, RouteIR, StringMatchIR, VirtualHostIR
-from . import httpfilters
+from . import httpfilters, telemetry
 from .context import XdsContext
 from .filters import full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite, redirect_action
 
@@ -129,6 +129,8 @@ def route(ctx: XdsContext, r: RouteIR, listener: ListenerIR, host_has_port: bool
         return out
     for name, config in httpfilters.per_route_configs(ctx, r).items():
         out.typed_per_filter_config[name].CopyFrom(config)
+    if r.ext is not None and r.ext.tracing is not None:  # TrafficPolicy tracing overrides
+        out.tracing.CopyFrom(telemetry.route_tracing(r.ext.tracing))
     if r.direct_response_status is not None:
         out.direct_response.status = r.direct_response_status
         if r.ext is not None and r.ext.direct_body:  # a DirectResponse's body

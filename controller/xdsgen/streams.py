@@ -34,7 +34,7 @@ def tcp_proxy(ctx: XdsContext, route: L4RouteIR | None, stat_prefix: str) -> tcp
     else:  # nothing serves this listener or name (or every weight is 0): close the connection
         out.cluster = INVALID_BACKEND_CLUSTER
     if ctx.ext is not None:
-        out.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+        out.access_log.extend(access_log(log, stream=True) for log in ctx.ext.access_logs)
     return out
 
 

@@ -35,7 +35,7 @@ def udp_proxy(ctx: XdsContext, ir: UdpListenerIR) -> udp_proxy_pb2.UdpProxyConfi
     out = udp_proxy_pb2.UdpProxyConfig(stat_prefix=f"udp-{ir.bind_port}",
                                        matcher=matcher_pb2.Matcher(on_no_match=action))
     if ctx.ext is not None:
-        out.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+        out.access_log.extend(access_log(log, stream=True) for log in ctx.ext.access_logs)
     return out
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..filter import filter_wasm_bytes, wasm_variant_for
 from ..wire.bundle import BundleRoute, encode_bundle
+from ..wire.stats import LOG_FIELD_PREFIX
 from .host import BUF_REQUEST_BODY, BUF_RESPONSE_BODY, MAP_REQUEST, MAP_RESPONSE, ProxyWasmHost, WasmTrap, envoy_order
 
 CONTINUE, STOP_ITERATION = 0, 1
@@ -99,6 +100,7 @@ class FilterVM:
         st.maps.clear()
         st.buffers.clear()
         st.local_reply = None
+        st.filter_state.clear()
         st.properties = {(b"source", b"address"): _client_address(request.client_ip)}
         if xds_route_name is not None:
             st.properties[(b"xds", b"route_name")] = xds_route_name
@@ -115,11 +117,16 @@ class FilterVM:
         return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:]
                 if m.startswith(SKIP_PREFIX)]
 
+    def _log_fields(self) -> dict[bytes, bytes]:
+        prefix = LOG_FIELD_PREFIX.encode()
+        return {k[len(prefix):]: v for k, v in self.host.state.filter_state.items() if k.startswith(prefix)}
+
     def _local(self, phase: str, first_log: int, upstream: Request | None) -> Outcome:
         r = self.host.state.local_reply
         assert r is not None  # callers check that the filter sent one
         local = LocalResponse(r.status, list(r.headers), r.body, phase)
-        return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
+        return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields())
 
     def _run(self, stats: PhaseStats, ctx: int, request: Request, response: Response | None, first_log: int, chunk: int,
              trailers: bool) -> Outcome:
@@ -142,7 +149,8 @@ class FilterVM:
         # continue, so response callbacks find none (the filter keeps its own copy).
         del st.maps[MAP_REQUEST]
         if response is None:
-            return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log))
+            return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields())
         st.maps[MAP_RESPONSE] = envoy_order([(b":status", str(response.status).encode()), *response.headers])
         has_body = response.body is not None
         held = self._cb(stats, "proxy_on_response_headers", ctx, len(st.maps[MAP_RESPONSE]), int(not has_body))
@@ -158,7 +166,8 @@ class FilterVM:
         status = next((v for k, v in pairs if k == b":status"), b"0")
         downstream = Response(status=int(status), headers=[p for p in pairs if not p[0].startswith(b":")],
                               body=st.buffers.get(BUF_RESPONSE_BODY) if has_body else None)
-        return Outcome(request=upstream, response=downstream, local_response=None, skipped=self._skipped(first_log))
+        return Outcome(request=upstream, response=downstream, local_response=None, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields())
 
     def _message_request(self, request: Request, body: bytes | None) -> Request:
         pairs = self.host.state.maps[MAP_REQUEST]

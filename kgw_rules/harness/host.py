@@ -79,6 +79,7 @@ class HostState:
     buffers: dict[int, bytes] = field(default_factory=dict)
     properties: dict[tuple[bytes, ...], bytes] = field(default_factory=dict)
     local_reply: LocalReply | None = None
+    filter_state: dict[bytes, bytes] = field(default_factory=dict)  # proxy_set_property, as Envoy keeps it
 
 
 _ENGINES: dict[bool, wasmtime.Engine] = {}
@@ -295,6 +296,13 @@ class ProxyWasmHost:
         if path not in self.state.properties:
             return NOT_FOUND
         return self._give(self.state.properties[path], out_ptr, out_size)
+
+    def _proxy_set_property(self, ptr: int, size: int, vptr: int, vlen: int) -> int:
+        # Envoy 1.40 keeps the flat path as filter state `wasm.<path>`, mutable, replaced by a later write
+        key, value = self._read(ptr, size), self._read(vptr, vlen)
+        self._log_call("proxy_set_property", key, value)
+        self.state.filter_state[key] = value
+        return OK
 
     def _proxy_send_local_response(self, status: int, dptr: int, dlen: int,
                                    bptr: int, blen: int, hptr: int, hlen: int, grpc: int) -> int:

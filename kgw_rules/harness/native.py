@@ -11,6 +11,7 @@ import sys
 
 from ..exchange import HostContext, LocalResponse, Outcome, Request, Response
 from ..wire.bundle import BundleRoute, encode_bundle
+from ..wire.stats import ENVOY_FILTER_STATE_PREFIX, LOG_FIELD_PREFIX
 from .engine import SKIP_PREFIX, ConfigRefused, StreamStalled
 from .host import envoy_order
 from .native_host import NativeHost, Stream
@@ -64,6 +65,11 @@ class NativeFilter:
             host.call("destroy", ptr)
             host.stream = Stream()
 
+    @staticmethod
+    def _log_fields(st: Stream) -> dict[bytes, bytes]:
+        prefix = (ENVOY_FILTER_STATE_PREFIX + LOG_FIELD_PREFIX).encode()
+        return {k[len(prefix):]: v for k, v in st.filter_state.items() if k.startswith(prefix)}
+
     def _skipped(self, first_log: int) -> list[str]:
         return [m[len(SKIP_PREFIX):].split(":", 1)[0] for _, m in self.host.logs[first_log:]
                 if m.startswith(SKIP_PREFIX)]
@@ -109,7 +115,8 @@ class NativeFilter:
             raise StreamStalled("request headers held on a request without body")
         upstream = self._upstream(st, request, body)
         if response is None:
-            return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log))
+            return Outcome(request=upstream, response=None, local_response=None, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields(st))
         st.maps[RESPONSE_HEADER] = envoy_order([(b":status", str(response.status).encode()), *response.headers])
         held = self.host.call("response_headers", envoy, ptr, response.body is None)
         if st.local is not None:
@@ -124,13 +131,15 @@ class NativeFilter:
         pairs = st.maps[RESPONSE_HEADER]
         status = next((v for k, v in pairs if k == b":status"), b"0")
         downstream = Response(status=int(status), headers=[p for p in pairs if not p[0].startswith(b":")], body=rbody)
-        return Outcome(request=upstream, response=downstream, local_response=None, skipped=self._skipped(first_log))
+        return Outcome(request=upstream, response=downstream, local_response=None, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields(st))
 
     def _local(self, st: Stream, phase: str, first_log: int, upstream: Request | None) -> Outcome:
         r = st.local
         assert r is not None
         local = LocalResponse(r.status, list(r.headers), r.body, phase)
-        return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log))
+        return Outcome(request=upstream, response=None, local_response=local, skipped=self._skipped(first_log),
+                       log_fields=self._log_fields(st))
 
     @staticmethod
     def _upstream(st: Stream, request: Request, body: bytes | None) -> Request:

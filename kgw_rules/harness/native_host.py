@@ -48,6 +48,7 @@ TABLE = [
     ("route_config", CB(P, P)), ("define_counter", CB(U32, P, P, SZ, ctypes.POINTER(SZ))),
     ("increment_counter", CB(U32, P, SZ, U64)), ("config_increment_counter", CB(U32, P, SZ, U64)),
     ("env", CB(B, P, SZ, ctypes.POINTER(Buf))), ("random", CB(B, P, SZ)),
+    ("set_filter_state", CB(B, P, P, SZ, P, SZ)),
 ]
 
 
@@ -92,6 +93,7 @@ class Stream:
     local: LocalResponse | None = None
     route_cache_cleared: int = 0
     keep: list[object] = field(default_factory=list)
+    filter_state: dict[bytes, bytes] = field(default_factory=dict)  # set_filter_state_bytes, by key
 
 
 class NativeHost:
@@ -272,6 +274,10 @@ class NativeHost:
                        dp: int | None, dl: int) -> None:
         headers = [(_bytes(hs[i].kp, hs[i].kl), _bytes(hs[i].vp, hs[i].vl)) for i in range(n)]
         self.stream.local = LocalResponse(status, headers, _bytes(bp, bl), "")
+
+    def _set_filter_state(self, f: int | None, kp: int | None, kl: int, vp: int | None, vl: int) -> bool:
+        self.stream.filter_state[_bytes(kp, kl)] = _bytes(vp, vl)
+        return True
 
     def _clear_route_cache(self, f: int | None) -> None:
         self.stream.route_cache_cleared += 1

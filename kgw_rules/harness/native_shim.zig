@@ -28,6 +28,7 @@ pub const Table = extern struct {
     config_increment_counter: *const fn (P, usize, u64) callconv(.c) u32,
     env: *const fn (?[*]const u8, usize, *Buf) callconv(.c) bool,
     random: *const fn (?[*]u8, usize) callconv(.c) bool,
+    set_filter_state: *const fn (P, ?[*]const u8, usize, ?[*]const u8, usize) callconv(.c) bool,
 };
 
 export var kgw_shim_table: Table = undefined;
@@ -100,4 +101,7 @@ export fn envoy_dynamic_module_callback_http_filter_increment_counter(f: P, id: 
 }
 export fn envoy_dynamic_module_callback_http_filter_config_increment_counter(c: P, id: usize, _: ?*anyopaque, _: usize, v: u64) u32 {
     return kgw_shim_table.config_increment_counter(c, id, v);
+}
+export fn envoy_dynamic_module_callback_http_set_filter_state_bytes(f: P, key: Buf, value: Buf) bool {
+    return kgw_shim_table.set_filter_state(f, key.ptr, key.len, value.ptr, value.len);
 }

@@ -134,6 +134,8 @@ _ROWS = [
     (0x6D, "REPLACE_BODY", "u8", 1, 0, "both", "pop with; replace every match of regex u8 in the body"),
     (0x6E, "RESPOND", "u16u8u8", -1, 0, "both",
      "pop body when u8b, then u8a (name, value) pairs; answer locally with status u16 and end all rules"),
+    (0x6F, "SET_LOG", "k", 1, 0, "both",
+     "pop value; set access-log field k to its text (none leaves it; Envoy filter state wasm.kgw.<k>)"),
 ]
 
 OPS: tuple[Op, ...] = tuple(Op(*row) for row in _ROWS)

@@ -11,7 +11,7 @@ from .opcodes import BY_CODE, FIELDS, RESPONSE_ONLY_FIELDS, Op, operand_struct, 
 from .regex import RegexProgram
 
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV"}
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV", "SET_LOG"}
 # Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
 # fields), and the two engines would treat hand-made ones differently.
 _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR", "REN_HDR"}

@@ -126,14 +126,14 @@ class Envoy:
 
     def __init__(self, listeners: list[dict], clusters: list[dict], workdir: pathlib.Path,
                  log_level: str = "warn", wasm_debug: bool = False, dynamic: dict | None = None,
-                 native: bool = False):
+                 native: bool = False, extra_args: tuple[str, ...] = ()):
         self.admin = free_port()
         self.workdir = workdir
         self.config = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": self.admin}}},
                        "static_resources": {"listeners": listeners, "clusters": clusters},
                        "node": {"id": "e2e", "cluster": "e2e"}}
         self.args = ["--log-level", log_level, "--concurrency", "1", "--base-id", str(self.admin),
-                     "--disable-hot-restart"]
+                     "--disable-hot-restart", *extra_args]
         if wasm_debug:  # the filter's skip lines are debug-level, under the component of its build
             self.args += ["--component-log-level", "dynamic_modules:debug" if native else "wasm:debug"]
         self.env = None

@@ -5,15 +5,19 @@ keyed by route name, and an upstream that records what it received and answers t
 What is observed becomes a `kgw_rules.exchange.Outcome`, so `outcome_difference` compares it with the
 reference VM and the wasmtime harness field by field. `skipped` comes from the filter's debug log
 (`kgw skipped: <code>: ...`), attributed to a case by a marker request sent after it (Envoy runs one
-worker, so log lines arrive in request order)."""
+worker, so log lines arrive in request order). `log_fields` come from a JSON access log that prints every
+`set log` field any program names, as an HTTPListenerPolicy format would (`%FILTER_STATE(wasm.kgw.NAME:PLAIN)%`,
+the key both builds write)."""
 from __future__ import annotations
 
+import json
 import pathlib
 import time
 
 import kgw_rules
 from kgw_rules.exchange import LocalResponse, Outcome, Request, Response
 from kgw_rules.wire import BundleRoute, encode_bundle
+from kgw_rules.wire.stats import log_field_format
 
 from . import envoy as E
 from .wire import Message, Upstream, encode, request
@@ -55,6 +59,10 @@ class VectorEnvoy:
                               for r in bundle_routes}
         self.upstream = Upstream(self._respond)
         self.workdir = workdir
+        self.log_fields = sorted({f for blob in programs.values()
+                                  for f in kgw_rules.Program.from_bytes(blob).log_field_names()})
+        self.fields_log = workdir / "fields.log"
+        self.fields_seen = 0  # bytes of it already read: cases run in order
         self.seen: dict[int, Message] = {}
 
     def _respond(self, msg: Message):
@@ -71,11 +79,16 @@ class VectorEnvoy:
         self.upstream.__enter__()
         self.http, self.https = E.free_port(), E.free_port()
         filters = [E.native_filter()] if self.native else [E.kgw_filter(self.plugin)]
-        listeners = [E.listener("http", self.http, self._routes(), filters),
-                     E.listener("https", self.https, self._routes(), filters,
+        fields = {"case": f"%REQ({CASE_HEADER.decode()})%", **{f: log_field_format(f) for f in self.log_fields}}
+        logs = {"access_log": [{"name": "envoy.access_loggers.file", "typed_config": {
+            "@type": E.T + "envoy.extensions.access_loggers.file.v3.FileAccessLog", "path": str(self.fields_log),
+            "log_format": {"json_format": fields}}}]}
+        listeners = [E.listener("http", self.http, self._routes(), filters, **logs),
+                     E.listener("https", self.https, self._routes(), filters, **logs,
                                 scheme_header_transformation={"scheme_to_overwrite": "https"})]
         self.envoy = E.Envoy(listeners, [E.cluster("upstream", self.upstream.port)], self.workdir,
-                             log_level="error", wasm_debug=True, native=self.native).__enter__()
+                             log_level="error", wasm_debug=True, native=self.native,
+                             extra_args=("--file-flush-interval-msec", "5")).__enter__()
         self.markers = 0
         return self
 
@@ -113,6 +126,23 @@ class VectorEnvoy:
             time.sleep(0.002)
         return lines[:-3]
 
+    def _log_fields(self, i: int) -> dict[bytes, bytes]:
+        """The case's access-log line (written when its stream ends, flushed every 5 ms): the fields set."""
+        deadline = time.time() + 5
+        while True:
+            if self.fields_log.exists():
+                with self.fields_log.open("rb") as f:
+                    f.seek(self.fields_seen)
+                    complete = f.read().rpartition(b"\n")[0]
+                for line in complete.splitlines():
+                    self.fields_seen += len(line) + 1
+                    entry = json.loads(line)
+                    if entry.pop("case") == str(i):
+                        return {k.encode(): v.encode() for k, v in entry.items() if v is not None}
+            if time.time() > deadline:
+                raise AssertionError(f"no access-log line for case {i} in {self.fields_log}")
+            time.sleep(0.005)
+
     def run(self, i: int) -> Outcome:
         _, req, resp = self.cases[i]
         start = len(self.envoy.log)
@@ -126,6 +156,7 @@ class VectorEnvoy:
         port = self.https if req.scheme == b"https" else self.http
         reply = request(port, raw, source_ip=req.client_ip.decode(), head=req.method == b"HEAD")
         skipped = self._log_after_marker(start)
+        log_fields = self._log_fields(i)
         seen = self.seen.pop(i, None)
         upstream = None if seen is None else self._upstream_request(seen, req)
         headers = [(k, v) for k, v in reply.headers if k not in ENVOY_RESPONSE_HEADERS]
@@ -133,8 +164,8 @@ class VectorEnvoy:
             # Envoy frames a local reply itself: content-length and `connection: close` are not the rules'
             headers = [(k, v) for k, v in headers if k not in (b"content-length", b"connection")]
             local = LocalResponse(reply.status, headers, reply.body or b"", "request")
-            return Outcome(upstream, None, local, skipped)
-        return Outcome(upstream, Response(reply.status, headers, _body(reply)), None, skipped)
+            return Outcome(upstream, None, local, skipped, log_fields=log_fields)
+        return Outcome(upstream, Response(reply.status, headers, _body(reply)), None, skipped, log_fields=log_fields)
 
     @staticmethod
     def _upstream_request(seen: Message, req: Request) -> Request:

@@ -108,6 +108,7 @@ def statements(phase: str, depth: int = 2) -> st.SearchStrategy[list[str]]:
         st.sampled_from(JSON_PATHS).map(lambda p: f'remove json "{p}"'),
         st.tuples(st.sampled_from(REGEXES), s).map(lambda t: f'replace body r"{t[0]}" with {t[1]}'),
         s.map(lambda v: f"set body = {v}"),
+        st.tuples(st.sampled_from(["user", "tier.a", "x-y"]), s).map(lambda t: f"set log {t[0]} = {t[1]}"),
         st.just("stop"),
         st.tuples(st.integers(200, 599), s, header, s).map(
             lambda t: f'respond {t[0]} {t[1]} {{ header {t[2]} = {t[3]} }}'),

@@ -58,14 +58,15 @@ class Controller:
                 self.proc.wait(5)
 
 
-def localize(bootstrap: dict, cert_dir: Path, ready_port: int) -> dict:
+def localize(bootstrap: dict, cert_dir: Path, ready_port: int, metrics_port: int | None = None) -> dict:
     """The pod's bootstrap, run on this machine: certificate files from a temp dir instead of the Secret
-    mount, an ephemeral admin port, and the readiness listener on loopback."""
+    mount, an ephemeral admin port, and the readiness and metrics listeners on loopback."""
     text = json.dumps(bootstrap).replace("/etc/kgw/xds-tls", str(cert_dir))
     boot = json.loads(text)
     boot["admin"]["address"]["socket_address"]["port_value"] = 0
+    ports = {"kgw_ready": ready_port, "kgw_metrics": metrics_port or free_port()}
     for lis in boot["static_resources"]["listeners"]:
-        lis["address"]["socket_address"].update(address="127.0.0.1", port_value=ready_port)
+        lis["address"]["socket_address"].update(address="127.0.0.1", port_value=ports[lis["name"]])
     return boot
 
 
@@ -79,8 +80,8 @@ class LocalEnvoy:
         cert_dir.mkdir(exist_ok=True)
         for k, v in tls_secret_data.items():
             (cert_dir / k).write_bytes(base64.b64decode(v))
-        self.ready_port = free_port()
-        boot = localize(json.loads(bootstrap_json), cert_dir, self.ready_port)
+        self.ready_port, self.metrics_port = free_port(), free_port()
+        boot = localize(json.loads(bootstrap_json), cert_dir, self.ready_port, self.metrics_port)
         path = workdir / "envoy.json"
         path.write_text(json.dumps(boot))
         self.log = workdir / "envoy.log"

@@ -50,6 +50,7 @@ pub extern fn envoy_dynamic_module_callback_http_send_response(filter: Ptr, stat
 pub extern fn envoy_dynamic_module_callback_http_clear_route_cache(filter: Ptr) void;
 pub extern fn envoy_dynamic_module_callback_http_filter_get_attribute_string(filter: Ptr, id: Attribute, out: *Buffer) bool;
 pub extern fn envoy_dynamic_module_callback_get_most_specific_route_config(filter: Ptr) ?*anyopaque;
+pub extern fn envoy_dynamic_module_callback_http_set_filter_state_bytes(filter: Ptr, key: Buffer, value: Buffer) bool;
 pub extern fn envoy_dynamic_module_callback_http_filter_config_define_counter(config: Ptr, name: Buffer, labels: ?[*]const Buffer, nlabels: usize, id: *usize) u32;
 pub extern fn envoy_dynamic_module_callback_http_filter_increment_counter(filter: Ptr, id: usize, labels: ?[*]const Buffer, nlabels: usize, value: u64) u32;
 pub extern fn envoy_dynamic_module_callback_http_filter_config_increment_counter(config: Ptr, id: usize, labels: ?[*]const Buffer, nlabels: usize, value: u64) u32;

@@ -6,6 +6,7 @@ const strfn = @import("strfn.zig");
 const program = @import("program.zig");
 const mem = @import("mem.zig");
 const host = @import("host.zig");
+const metrics = @import("metrics.zig");
 const wire = @import("wire.zig");
 const Reader = @import("reader.zig").Reader;
 const fail = @import("reader.zig").fail;
@@ -14,6 +15,7 @@ pub const Route = struct {
     xds_name: []const u8, // "" = every route not listed
     route: []const u8, // the `route` value programs see: namespace/name/rule-index
     programs: []const u16,
+    counters: []u32 = &.{}, // metrics.per_policy ids per program (bundles only), defined on first use
 };
 
 pub const Config = struct {
@@ -97,6 +99,8 @@ pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
             if (p.* >= nprog) return fail(reason, "bundle: bad program index");
         }
         rt.programs = list;
+        rt.counters = try a.alloc(u32, n * metrics.per_policy);
+        @memset(rt.counters, metrics.unset);
     }
     if (!r.done()) return fail(reason, "bundle: bytes left over");
     c.ids = ids;

@@ -23,6 +23,7 @@ pub const Exchange = struct {
     route: []const u8,
     client_ip: ?[]const u8 = null,
     local: ?Local = null,
+    labels: ?metrics.Labels = null, // the running program's per-policy counters (bundles only)
 
     /// Headers of the current phase (`header(...)`, `set header`).
     pub fn cur(x: *Exchange) *headers.Map {
@@ -59,9 +60,15 @@ pub const Exchange = struct {
     /// reason codes of kgw_rules/skips.py; the harness reads it back from the log line. Debug level:
     /// hostile input must not flood Envoy's log; the counter is what operators watch.
     pub fn skip(x: *Exchange, code: []const u8, what: []const u8) void {
-        _ = x;
-        metrics.inc(.skipped_writes);
+        metrics.incFor(x.labels, .skipped_writes);
         host.logParts(.debug, &.{ "kgw skipped: ", code, ": ", what });
+    }
+
+    /// `set log`: absent writes nothing; a control byte other than HTAB would forge text log lines.
+    pub fn setLog(x: *Exchange, name: []const u8, v: ?[]const u8) void {
+        const value = v orelse return;
+        if (!strfn.validHeaderValue(value)) return x.skip("log_value", "set log");
+        host.setLogField(name, value);
     }
 
     // Header names here never start with ':' (pseudo-headers): the verifier refuses such operands.

@@ -24,6 +24,8 @@ pub const sendLocalResponse = impl.sendLocalResponse;
 pub const sourceAddress = impl.sourceAddress;
 pub const routeName = impl.routeName;
 pub const increment = impl.increment;
+pub const incrementPolicy = impl.incrementPolicy;
+pub const setLogField = impl.setLogField;
 pub const env = impl.env;
 pub const random = impl.random;
 
@@ -33,14 +35,18 @@ pub fn log(level: LogLevel, msg: []const u8) void {
 
 /// Log a message built from parts, in the arena (the filter has no formatting library on purpose).
 pub fn logParts(level: LogLevel, parts: []const []const u8) void {
-    const a = mem.scratch();
+    log(level, concat(parts) orelse "kgw: out of memory");
+}
+
+/// The parts joined, in the scratch arena.
+pub fn concat(parts: []const []const u8) ?[]u8 {
     var total: usize = 0;
     for (parts) |p| total += p.len;
-    const buf = a.alloc(u8, total) catch return log(level, "kgw: out of memory");
+    const buf = mem.scratch().alloc(u8, total) catch return null;
     var at: usize = 0;
     for (parts) |p| {
         @memcpy(buf[at .. at + p.len], p);
         at += p.len;
     }
-    log(level, buf);
+    return buf;
 }

@@ -9,6 +9,7 @@ const mem = @import("mem.zig");
 const pairs = @import("pairs.zig");
 const metrics = @import("metrics.zig");
 const host = @import("host.zig");
+const wire = @import("wire.zig");
 const Header = pairs.Header;
 const Edit = @import("headers.zig").Edit;
 
@@ -16,7 +17,9 @@ const Edit = @import("headers.zig").Edit;
 pub threadlocal var filter: abi.Ptr = null;
 pub threadlocal var counters: ?*const Counters = null;
 
-pub const Counters = [metrics.names.len]usize;
+/// The totals, then their per-policy twins (labelled policy and route).
+pub const Counters = [2 * metrics.names.len]usize;
+const policy_labels = [_]abi.Buffer{ abi.Buffer.of("policy_kind"), abi.Buffer.of("policy"), abi.Buffer.of("route") };
 
 pub fn log(level: u32, msg: []const u8) void {
     // debug lines (skipped writes) are formatted only when Envoy would print them
@@ -137,10 +140,44 @@ pub fn routeName() ?[]const u8 {
 
 /// Define the counters on a filter configuration (Envoy's main thread, in config_new).
 pub fn defineCounters(config_envoy: abi.Ptr, out: *Counters) void {
-    for (metrics.names, out) |n, *id| {
+    for (metrics.names, 0..) |n, i| {
+        const id = &out[i];
         if (abi.envoy_dynamic_module_callback_http_filter_config_define_counter(config_envoy, abi.Buffer.of(n), null, 0, id) != 0)
             id.* = std.math.maxInt(usize);
+        const twin = &out[metrics.names.len + i];
+        const name = host.concat(&.{ wire.policy_counter_prefix, n[4..] }) orelse "kgw.rules";
+        if (abi.envoy_dynamic_module_callback_http_filter_config_define_counter(config_envoy, abi.Buffer.of(name), &policy_labels, policy_labels.len, twin) != 0)
+            twin.* = std.math.maxInt(usize);
     }
+}
+
+pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {
+    const ids = counters orelse return;
+    const id = ids[metrics.names.len + @intFromEnum(c)];
+    // the labels the wasm build's names get from the bootstrap's stats tags: a program id is Kind/ns/name
+    const cut = std.mem.indexOfScalar(u8, l.policy, '/') orelse 0;
+    const rest = if (cut == 0) l.policy else l.policy[cut + 1 ..];
+    const values = [_]abi.Buffer{ abi.Buffer.of(l.policy[0..cut]), abi.Buffer.of(rest), abi.Buffer.of(l.route) };
+    if (filter == null) return;
+    // As in the wasm build, all of a pair's counters exist from its first run (0 until their event): adding 0
+    // creates a labelled series. The configuration (and its first-run mark) is shared by Envoy's workers.
+    if (@cmpxchgStrong(u32, &l.ids[0], metrics.unset, 0, .monotonic, .monotonic) == null) {
+        for (0..metrics.names.len) |i| {
+            if (i == @intFromEnum(metrics.Counter.verifier_refusals)) continue; // a configuration's, not a program's
+            const other = ids[metrics.names.len + i];
+            if (other != std.math.maxInt(usize))
+                _ = abi.envoy_dynamic_module_callback_http_filter_increment_counter(filter, other, &values, values.len, 0);
+        }
+    }
+    if (id != std.math.maxInt(usize))
+        _ = abi.envoy_dynamic_module_callback_http_filter_increment_counter(filter, id, &values, values.len, 1);
+}
+
+/// `set log NAME`: the same filter state key the wasm build's property becomes (`wasm.kgw.NAME`), so
+/// access-log formats read it alike in both builds.
+pub fn setLogField(name: []const u8, value: []const u8) void {
+    const key = host.concat(&.{ "wasm.", wire.log_field_prefix, name }) orelse return;
+    _ = abi.envoy_dynamic_module_callback_http_set_filter_state_bytes(filter, abi.Buffer.of(key), abi.Buffer.of(value));
 }
 
 pub fn increment(c: metrics.Counter) void {

@@ -10,6 +10,8 @@ const pairs = @import("pairs.zig");
 const Header = pairs.Header;
 const Edit = @import("headers.zig").Edit;
 const metrics = @import("metrics.zig");
+const wire = @import("wire.zig");
+const concat = @import("host.zig").concat;
 
 extern "env" fn proxy_log(level: u32, ptr: [*]const u8, len: usize) u32;
 extern "env" fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
@@ -18,6 +20,7 @@ extern "env" fn proxy_get_header_map_pairs(kind: u32, out_ptr: *?[*]u8, out_len:
 extern "env" fn proxy_add_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_replace_header_map_value(kind: u32, kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_remove_header_map_value(kind: u32, kp: [*]const u8, kl: usize) u32;
+extern "env" fn proxy_set_property(kp: [*]const u8, kl: usize, vp: [*]const u8, vl: usize) u32;
 extern "env" fn proxy_get_property(pp: [*]const u8, pl: usize, out_ptr: *?[*]u8, out_len: *usize) u32;
 extern "env" fn proxy_send_local_response(status: u32, dp: [*]const u8, dl: usize, bp: [*]const u8, bl: usize, hp: [*]const u8, hl: usize, grpc: i32) u32;
 extern "env" fn proxy_define_metric(kind: u32, np: [*]const u8, nl: usize, out_id: *u32) u32;
@@ -133,6 +136,29 @@ pub fn increment(c: metrics.Counter) void {
     defineCounters();
     const id = counter_ids[@intFromEnum(c)];
     if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
+}
+
+/// A program's own counters on its route, under names that carry both: all defined on its first run,
+/// so each reads 0 (rather than missing) until its event happens.
+pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {
+    if (l.ids[0] == metrics.unset) {
+        for (metrics.names, l.ids, 0..) |n, *slot, i| {
+            slot.* = std.math.maxInt(u32);
+            if (i == @intFromEnum(metrics.Counter.verifier_refusals)) continue; // a configuration's, not a program's
+            const name = concat(&.{ wire.policy_counter_prefix, wire.policy_tag, l.policy, wire.tag_end, wire.route_tag, l.route, wire.tag_end, n[4..] }) orelse return;
+            _ = proxy_define_metric(0, name.ptr, name.len, slot);
+        }
+    }
+    const id = l.ids[@intFromEnum(c)];
+    if (id != std.math.maxInt(u32)) _ = proxy_increment_metric(id, 1);
+}
+
+/// `set log NAME`: Envoy keeps the property as filter state `wasm.kgw.NAME`, which access logs read
+/// (%FILTER_STATE(wasm.kgw.NAME:PLAIN)%, gRPC ALS filter_state_objects). A later write replaces it.
+pub fn setLogField(name: []const u8, value: []const u8) void {
+    const key = concat(&.{ wire.log_field_prefix, name }) orelse return;
+    const v: []const u8 = if (value.len == 0) "" else value; // see replaceBody
+    _ = proxy_set_property(key.ptr, key.len, v.ptr, v.len);
 }
 
 /// "K=V\0K=V\0..." as WASI gives it (Envoy: vm_config.environment_variables), read on first use:

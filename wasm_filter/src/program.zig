@@ -147,7 +147,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         var pops: usize = wire.pops[op];
         switch (op) {
             Op.CONST => if (constAt(prog, code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
-            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV => {
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV, Op.SET_LOG => {
                 // header opcodes refuse pseudo-header names: the compiler never emits one
                 const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
                 for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {

@@ -161,15 +161,21 @@ fn runPhase(s: *Stream, phase: usize, body: ?[]const u8) !bool {
         .body = body,
         .route = s.route_value,
     };
-    for (s.route.?.programs, 0..) |pi, k| {
+    const route = s.route.?;
+    for (route.programs, 0..) |pi, k| {
         const p = &cfg.programs[pi];
         if (p.code[phase].len == 0) continue;
-        metrics.inc(.programs_run);
-        if (try vm.run(&x, p, s.vars[k]) == .respond) break;
+        if (!cfg.single) x.labels = .{ .ids = route.counters[k * metrics.per_policy ..][0..metrics.per_policy], .policy = cfg.ids[pi], .route = route.route };
+        metrics.incFor(x.labels, .programs_run);
+        const r = vm.run(&x, p, s.vars[k]) catch |e| {
+            metrics.incPolicy(x.labels, .runtime_errors); // the total is counted where the error lands
+            return e;
+        };
+        if (r == .respond) break;
     }
     if (x.local) |l| {
         s.responded = true;
-        metrics.inc(.local_responses);
+        metrics.incFor(x.labels, .local_responses);
         try host.sendLocalResponse(l.status, "kgw_rules", l.body, l.headers.items);
         return true;
     }

@@ -215,6 +215,7 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.SET_METHOD => try x.setMethod(try value.toStr(a, st.pop())),
             Op.SET_HOST => try x.setHost(try value.toStr(a, st.pop())),
             Op.SET_STATUS => try x.setStatus(value.intOf(st.pop())),
+            Op.SET_LOG => x.setLog(p.consts[k].str, try optStr(a, st.pop())),
             // Body statements: every one the data plane cannot carry out is skipped and counted,
             // even one that would not have changed the bytes (as the reference VM does).
             Op.SET_BODY, Op.SET_JSON, Op.DEL_JSON, Op.REPLACE_BODY => {

@@ -36,6 +36,11 @@ pub const json_max_depth: usize = 64;
 pub const json_max_segments: usize = 64;
 pub const json_max_index_digits: usize = 9;
 pub const field_count: u8 = 9;
+pub const log_field_prefix: []const u8 = "kgw.";
+pub const policy_counter_prefix: []const u8 = "kgw.rules.";
+pub const policy_tag: []const u8 = "policy=.=";
+pub const route_tag: []const u8 = "route=.=";
+pub const tag_end: []const u8 = ";.;";
 
 /// bytecode opcodes
 pub const Op = struct {
@@ -110,6 +115,7 @@ pub const Op = struct {
     pub const DEL_JSON: u8 = 0x6C;
     pub const REPLACE_BODY: u8 = 0x6D;
     pub const RESPOND: u8 = 0x6E;
+    pub const SET_LOG: u8 = 0x6F;
 };
 /// operand bytes after the opcode, indexed by opcode; 255 = unknown opcode
 pub const operand_bytes = [128]u8{
@@ -119,7 +125,7 @@ pub const operand_bytes = [128]u8{
     0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
-    1, 1, 1, 2, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 4, 255,
+    1, 1, 1, 2, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 4, 1,
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// the same in a WIDE program (two-byte constant indexes)
@@ -130,7 +136,7 @@ pub const operand_bytes_wide = [128]u8{
     0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 255, 255, 255, 255, 255, 255,
     0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 255, 255, 255, 255, 255, 255,
-    2, 2, 2, 4, 0, 2, 2, 0, 0, 0, 0, 2, 2, 1, 4, 255,
+    2, 2, 2, 4, 0, 2, 2, 0, 0, 0, 0, 2, 2, 1, 4, 2,
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 /// fixed pops (CONCAT, IN, RESPOND compute theirs)
@@ -141,7 +147,7 @@ pub const pops = [128]u8{
     1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 3, 1, 1, 1, 1, 1,
     1, 2, 1, 1, 1, 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0,
     2, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 0,
+    1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// pushes
@@ -163,7 +169,7 @@ pub const phases = [128]u8{
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0,
-    3, 3, 3, 3, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 0,
+    3, 3, 3, 3, 1, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 /// FIELD operands

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ...ir_ext import GatewayExtIR
 from ...models import KGW_GROUP
-from . import backends
+from . import backends, telemetry
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
 from .routepolicy import PolicyResult, apply_route_policies
@@ -87,6 +87,8 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
+    ext.tracing = settings.tracing
     ext.envoy = envoy_settings(resources, gateway, state.data_plane)
+    telemetry.finish(ir, ext, resources, settings.telemetry)
     if route_ext or ext != GatewayExtIR():
         ir.ext = ext

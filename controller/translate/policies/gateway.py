@@ -1,49 +1,42 @@
-"""Gateway-level kinds: HTTPListenerPolicy (access logs), ListenerPolicy (buffer limit), GatewayParameters
-(Envoy process settings, merged Gateway over GatewayClass over defaults)."""
+"""Gateway-level kinds: HTTPListenerPolicy (access logs and tracing, built in telemetry.py), ListenerPolicy
+(buffer limit), GatewayParameters (Envoy process settings, merged Gateway over GatewayClass over defaults)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir_ext import AccessLogIR, EnvoySettingsIR
+from ...ir_ext import AccessLogIR, EnvoySettingsIR, TracingIR
 from ...models import KGW_GROUP
 from ..gateways import creation_order
 from .status import Ancestors
-
-# Envoy's default text format is kept when stringFormat is not set (a line per request).
-_OPS = {"EQ": "EQ", "GE": "GE", "LE": "LE"}
+from .telemetry import TelemetryClusters, TelemetryResolver
 
 
 @dataclass
 class GatewaySettings:
     access_logs: list[AccessLogIR] = field(default_factory=list)
+    tracing: TracingIR | None = None
+    tracing_from: str = ""  # the policy whose tracing applies (the oldest)
     buffer_limit_bytes: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
+    telemetry: TelemetryClusters = field(default_factory=TelemetryClusters)
 
 
-def _filter_type(f) -> dict:
-    if f.status_code_filter is not None:
-        s = f.status_code_filter
-        return {"status_code_filter": {"comparison": {"op": _OPS[s.op], "value": {"default_value": s.value,
-                                                                                  "runtime_key": "kgw_unused"}}}}
-    if f.duration_filter is not None:
-        s = f.duration_filter
-        return {"duration_filter": {"comparison": {"op": _OPS[s.op], "value": {"default_value": s.value,
-                                                                               "runtime_key": "kgw_unused"}}}}
-    if f.header_filter is not None:
-        h = f.header_filter.header
-        matcher = ({"exact": h.value} if h.type == "Exact" else {"safe_regex": {"regex": h.value}})
-        return {"header_filter": {"header": {"name": h.name.lower(), "string_match": matcher}}}
-    return {"response_flag_filter": {"flags": list(f.response_flag_filter.flags)}}
-
-
-def access_log_filter(f) -> dict | None:
-    if f is None:
-        return None
-    if f.and_filter:
-        return {"and_filter": {"filters": [_filter_type(x) for x in f.and_filter]}}
-    if f.or_filter:
-        return {"or_filter": {"filters": [_filter_type(x) for x in f.or_filter]}}
-    return _filter_type(f)
+def _http_listener_policy(resources, policy, key, settings: GatewaySettings, problems: list[str]) -> None:
+    """Access logs (Envoy's default text format when a file sink sets none) and tracing onto one Gateway."""
+    resolve = TelemetryResolver(resources, policy, settings.telemetry, problems)
+    for i, log in enumerate(policy.spec.access_log):
+        out = resolve.access_log(log, f"spec.accessLog[{i}]")
+        if out is not None:
+            settings.access_logs.append(out)
+    if policy.spec.tracing is None:
+        return
+    if settings.tracing is not None:
+        problems.append(f"spec.tracing: Gateway {key[0]}/{key[1]} already has tracing from {settings.tracing_from} "
+                        "(the oldest policy's applies)")
+        return
+    tracing = resolve.tracing(policy.spec.tracing, "spec.tracing", key)
+    if tracing is not None:
+        settings.tracing, settings.tracing_from = tracing, f"HTTPListenerPolicy {policy.namespace}/{policy.name}"
 
 
 def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> dict[tuple[str, str], GatewaySettings]:
@@ -58,17 +51,12 @@ def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> di
                     anc.add(ref, "", found=False)
                     continue
                 settings = out.setdefault(key, GatewaySettings())
+                problems: list[str] = []  # per target: each Gateway resolves (and may conflict) on its own
                 if kind == "HTTPListenerPolicy":
-                    for log in policy.spec.access_log:
-                        sink = log.file_sink
-                        if sink is None:
-                            continue
-                        settings.access_logs.append(AccessLogIR(
-                            sink.path, sink.string_format, dict(sink.json_format) if sink.json_format else None,
-                            access_log_filter(log.filter)))
+                    _http_listener_policy(resources, policy, key, settings, problems)
                 elif settings.buffer_limit_bytes is None:
                     settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
-                anc.add(ref, "", found=True)
+                anc.add(ref, "; ".join(problems), found=True)
             statuses.append(anc.status())
     return out
 

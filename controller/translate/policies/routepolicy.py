@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import kgw_rules
 from kgw_rules.wire import Needs, program_needs
 
-from ...ir_ext import ProgramIR
+from ...ir_ext import ProgramIR, RouteTracingIR
 from ...models import GATEWAY_GROUP
 from ..gateways import creation_order
 from .backends import route_ext
 from .inja import InjaError
 from .status import Ancestors
+from .telemetry import route_tracing
 from .transform import template_location, transformation_source
 
 LEVEL_GATEWAY, LEVEL_ROUTE, LEVEL_RULE = 0, 1, 2
@@ -43,11 +44,12 @@ def compile_source(source: str, filename: str) -> tuple[bytes | None, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs]:
-    """(digest, environment variable names, callbacks needed) of a program: decoded once per bytecode."""
+def _facts(blob: bytes) -> tuple[str, tuple[str, ...], Needs, tuple[str, ...]]:
+    """(digest, environment variable names, callbacks needed, log field names) of a program: decoded once
+    per bytecode."""
     program = kgw_rules.Program.from_bytes(blob)
     names = tuple(sorted(program.environment_names()))
-    return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program)
+    return hashlib.sha256(blob).hexdigest()[:16], names, program_needs(program), tuple(program.log_field_names())
 
 
 @functools.lru_cache(maxsize=512)
@@ -60,8 +62,9 @@ def _still_valid(blob: bytes) -> bool:
 
 
 def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
-    digest, env_names, needs = _facts(blob)
-    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs)
+    digest, env_names, needs, log_fields = _facts(blob)
+    return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs,
+                     log_fields=log_fields)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
@@ -133,6 +136,7 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                       key=creation_order)
     per_route: dict[int, list[tuple[int, int, str]]] = {}  # id(RouteIR) -> [(level, age, program id)]
     route_irs: dict[int, object] = {}
+    tracing: dict[int, tuple[int, int, RouteTracingIR]] = {}  # id(RouteIR) -> (level, -age, tracing): max wins
     for age, policy in enumerate(policies):
         pid: str | None = None  # the policy's program, if it has one
         anc = Ancestors(policy, opts)
@@ -152,6 +156,10 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
                 result.programs[pid] = program_ir(pid, blob, last_good=bool(problem))
         for ref in policy.spec.targets:
             if ref.group == GATEWAY_GROUP and ref.kind == "Gateway":
+                if policy.spec.tracing is not None:  # as kgateway's CRD rule says
+                    why = ("spec.tracing: only HTTPRoute and GRPCRoute targets take tracing overrides (set it on an "
+                           "HTTPListenerPolicy)")
+                    problem = "; ".join(filter(None, [problem, why]))
                 key = (policy.namespace, ref.name)
                 if key not in gateway_keys:
                     anc.add(ref, problem, found=False)
@@ -175,11 +183,18 @@ def apply_route_policies(resources, entries, gateway_keys, opts, statuses: list,
             level = LEVEL_RULE if ref.section_name else LEVEL_ROUTE
             for ir in irs:
                 _attach(ir, policy, pid, broken, level, age, per_route, route_irs)
+                if policy.spec.tracing is not None and not broken:
+                    ranked = (level, -age, route_tracing(policy.spec.tracing))
+                    if id(ir) not in tracing or ranked[:2] > tracing[id(ir)][:2]:
+                        tracing[id(ir)] = ranked
+                        route_irs[id(ir)] = ir
             anc.add(ref, problem, found=True)
         statuses.append(anc.status())
     for ir_id, items in per_route.items():
         ext = route_ext(route_irs[ir_id])
         ext.programs = [pid for _, _, pid in sorted(items)]
+    for ir_id, (_, _, chosen) in tracing.items():  # the most specific level, then the oldest policy
+        route_ext(route_irs[ir_id]).tracing = chosen
     return edits.result(entries)
 
 

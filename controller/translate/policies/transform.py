@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kgw_rules import Diagnostic
+from kgw_rules.wire import stats as wire_stats
 
 from ...models.kgateway import Transform, TransformationPolicy
 from .inja import InjaError, Line, Origin, Template, _literal, statements
@@ -44,10 +45,6 @@ def _phase(tr: Transform, phase: str) -> list[tuple[str, LineOrigin]]:
     parse_as = tr.body.parse_as if tr.body is not None else "AsString"
     json_ok = parse_as == "AsJson"
     out: list[tuple[str, LineOrigin]] = []
-    if tr.dynamic_metadata:
-        raise InjaError(f"{base}.dynamicMetadata[0]", 1, 1, "dynamicMetadata is not supported by kgw: the proxy-wasm "
-                        "ABI its filter runs on cannot write Envoy dynamic metadata (remove it, or set a header "
-                        "instead)")
     for i, h in enumerate(tr.set):
         where = f"{base}.set[{i}].value"
         name = h.name.lower()
@@ -79,6 +76,18 @@ def _phase(tr: Transform, phase: str) -> list[tuple[str, LineOrigin]]:
         code = _literal(name.lower())
         origin = LineOrigin(f"{base}.remove[{i}]", name, (), f"{base}.remove[{i}]", code)
         out.append((f"  remove header {code}", origin))
+    # proxy-wasm cannot write Envoy dynamic metadata; the entry becomes the log field NAMESPACE.KEY (filter
+    # state), which access-log formats read, %DYNAMIC_METADATA(NAMESPACE:KEY)% included (telemetry.py)
+    for i, md in enumerate(tr.dynamic_metadata):
+        name = f"{md.namespace}.{md.key}"
+        if not wire_stats.LOG_FIELD_NAME.match(name):
+            raise InjaError(f"{base}.dynamicMetadata[{i}]", 1, 1, f"namespace.key `{name}` cannot be a log field: "
+                            "kgw keeps dynamicMetadata as the log field NAMESPACE.KEY, up to 128 letters, digits, "
+                            "`_`, `.` and `-`")
+        where = f"{base}.dynamicMetadata[{i}].value.stringValue"
+        nodes = Template(md.value.string_value, where, json_ok).parse()
+        _lines(out, statements(nodes, lambda e, n=name: f"set log {_literal(n)} = {e}"), where,
+               md.value.string_value)
     # parseAs None: kgateway neither buffers nor transforms the body, and ignores body.value
     if tr.body is not None and tr.body.value is not None and parse_as != "None":
         where = f"{base}.body.value"

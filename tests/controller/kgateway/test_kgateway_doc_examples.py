@@ -152,11 +152,22 @@ def test_parse_as_none_neither_buffers_nor_transforms_the_body():
                     "body.parseAs: AsJson"
 
 
-def test_dynamic_metadata_is_reported_not_dropped():
+def test_dynamic_metadata_becomes_a_log_field():
+    """proxy-wasm cannot write Envoy dynamic metadata: each entry sets the log field NAMESPACE.KEY (filter
+    state, which access-log formats read; telemetry.py maps %DYNAMIC_METADATA(NAMESPACE:KEY)% to it)."""
+    blob = compiled('request:\n  dynamicMetadata:\n  - {namespace: kgateway, key: user, value: {stringValue: '
+                    '"u-{{ header(\\"x-user\\") }}"}}\nresponse:\n  dynamicMetadata:\n  - {namespace: io.solo, '
+                    'key: code, value: {stringValue: "{{ header(\\":status\\") }}"}}\n')
+    assert kgw_rules.Program.from_bytes(blob).log_field_names() == ["io.solo.code", "kgateway.user"]
+    out = get_engine("both")([blob], Request(headers=[(b"x-user", b"ann")]), Response(status=404))
+    assert out.log_fields == {b"kgateway.user": b"u-ann", b"io.solo.code": b"404"}
     error = _error({"request": {"dynamicMetadata": [
-        {"namespace": "kgateway", "key": "user", "value": {"stringValue": '{{ header("x-user") }}'}}]}})
-    assert error.startswith("bad template: spec.transformation.request.dynamicMetadata[0]:1:1: dynamicMetadata "
-                            "is not supported by kgw")
+        {"namespace": "envoy:lb", "key": "user", "value": {"stringValue": "x"}}]}})
+    assert error.startswith("bad template: spec.transformation.request.dynamicMetadata[0]:1:1: namespace.key "
+                            "`envoy:lb.user` cannot be a log field")
+    error = _error({"request": {"dynamicMetadata": [
+        {"namespace": "ns", "key": "k", "value": {"stringValue": "{{ lowr(header(\"a\")) }}"}}]}})
+    assert error.startswith("bad template: spec.transformation.request.dynamicMetadata[0].value.stringValue:1:4:")
 
 
 def test_a_last_good_program_in_an_older_bytecode_format_is_not_served():

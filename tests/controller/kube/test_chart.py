@@ -2,6 +2,8 @@
 API server (applied in the cluster tests' setup, where the controller then runs with the chart's RBAC)."""
 from __future__ import annotations
 
+import json
+
 import kubernetes_validate
 import pytest
 
@@ -82,3 +84,33 @@ def test_rbac_is_exactly_what_the_code_uses():
         ("", "secrets", ()): {"get"},  # the xDS CA
         ("", "configmaps", (PROGRAMS_CONFIGMAP,)): {"get"},
     }
+
+
+def test_monitors_are_off_by_default_and_select_what_the_deployer_renders():
+    from kgw_controller.deployer.render import labels_for
+    from kgw_controller.proxyports import METRICS_PATH
+
+    assert not {"PodMonitor", "ServiceMonitor"} & {d["kind"] for d in render("kgateway-system")}
+    docs = render("kgateway-system", "--set", "monitoring.podMonitor.enabled=true",
+                  "--set", "monitoring.serviceMonitor.enabled=true",
+                  "--set", "monitoring.podMonitor.labels.release=prom",
+                  "--set", "monitoring.dashboard.enabled=true")
+    pm = next(d for d in docs if d["kind"] == "PodMonitor")
+    assert pm["apiVersion"] == "monitoring.coreos.com/v1" and pm["metadata"]["labels"]["release"] == "prom"
+    assert pm["spec"]["namespaceSelector"] == {"any": True}
+    # the selector matches every proxy pod the deployer renders, and the endpoint is its metrics port
+    proxy_labels = labels_for("any-gateway")
+    assert pm["spec"]["selector"]["matchLabels"].items() <= proxy_labels.items()
+    (endpoint,) = pm["spec"]["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", METRICS_PATH)
+    sm = next(d for d in docs if d["kind"] == "ServiceMonitor")
+    svc = next(d for d in docs if d["kind"] == "Service")
+    assert sm["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
+    assert sm["spec"]["endpoints"][0]["port"] in {p["name"] for p in svc["spec"]["ports"]}
+    assert sm["spec"]["endpoints"][0]["path"] == "/metrics"
+    dash = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard"))
+    assert dash["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert json.loads(dash["data"]["kgw.json"]) == json.loads((CHART / "dashboards" / "kgw.json").read_text())
+    for doc in docs:  # the core kinds still validate with the monitoring objects switched on
+        if doc["kind"] in ("ConfigMap", "Service", "Deployment"):
+            kubernetes_validate.validate(doc, "1.30.0", strict=True)

@@ -108,7 +108,7 @@ def test_a_listener_port_whose_proxy_port_is_taken_is_left_out():
     objs = _by_kind(render(gw, {}, {"tls.crt": "a"}, OPTS))
     assert [(p["port"], p["targetPort"]) for p in objs["Service"]["spec"]["ports"]] == [(82, 10082), (9000, 9000)]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
-    assert [p["containerPort"] for p in ports if p["name"] != "ready"] == [10082, 9000]
+    assert [p["containerPort"] for p in ports if p["name"] not in ("ready", "metrics")] == [10082, 9000]
 
 
 def test_infrastructure_labels_and_annotations_reach_every_object_and_the_pods():
@@ -140,5 +140,5 @@ def test_udp_listeners_get_udp_ports_beside_tcp_ones_of_the_same_number():
         ("p53", 53, 10053, "TCP"), ("p53-udp", 53, 10053, "UDP"), ("p7777-udp", 7777, 7777, "UDP"),
         ("p443", 443, 10443, "TCP")]
     ports = objs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["ports"]
-    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] != "ready"] == [
+    assert [(p["containerPort"], p["protocol"]) for p in ports if p["name"] not in ("ready", "metrics")] == [
         (10053, "TCP"), (10053, "UDP"), (7777, "UDP"), (10443, "TCP")]

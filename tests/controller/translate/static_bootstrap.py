@@ -39,6 +39,8 @@ def static_bootstrap(resources: dict) -> bootstrap_pb2.Bootstrap:
     for cluster in resources[CLUSTER].values():
         copy = boot.static_resources.clusters.add()
         copy.CopyFrom(cluster)
+        if cluster.type != cluster_pb2.Cluster.EDS:  # a kgateway Backend: its endpoints are inline already
+            continue
         copy.ClearField("eds_cluster_config")
         copy.type = cluster_pb2.Cluster.STATIC
         copy.load_assignment.CopyFrom(resources[ENDPOINT][cluster.eds_cluster_config.service_name])

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from static_bootstrap import static_bootstrap, throwaway_certificate
 from xds_strategies import GW_API, VARIED, fixed_objects, world
+from xds_strategies_telemetry import KGW_API
 
 from kgw_controller.sources.files import parse_files
 from kgw_controller.translate import translate
@@ -50,6 +51,7 @@ def merged_bootstrap(batch: list[dict]) -> bootstrap_pb2.Bootstrap:
     out = bootstrap_pb2.Bootstrap()
     out.node.id = out.node.cluster = "property"
     secrets: set[str] = set()
+    shared: set[str] = set()  # telemetry clusters: the same fixed Services in every world, referenced by name
     for i, (label, resources) in enumerate(batch.items()):
         boot = static_bootstrap(resources)
         addresses: dict[str, str] = {}
@@ -66,9 +68,14 @@ def merged_bootstrap(batch: list[dict]) -> bootstrap_pb2.Bootstrap:
                     hcm.route_config.name = f"{label}|{hcm.route_config.name}"
                     flt.typed_config.Pack(hcm)
         for cluster in boot.static_resources.clusters:
+            if cluster.name.startswith("telemetry/"):  # access logs and tracers name it: one copy serves all
+                if cluster.name not in shared:
+                    shared.add(cluster.name)
+                    out.static_resources.clusters.append(cluster)
+                continue
             cluster.name = cluster.load_assignment.cluster_name = f"{label}|{cluster.name}"
+            out.static_resources.clusters.append(cluster)
         out.static_resources.listeners.extend(boot.static_resources.listeners)
-        out.static_resources.clusters.extend(boot.static_resources.clusters)
         # every world's Secrets hold the same test certificate, so one copy per name serves all
         out.static_resources.secrets.extend(s for s in boot.static_resources.secrets if s.name not in secrets)
         secrets.update(s.name for s in boot.static_resources.secrets)
@@ -113,3 +120,21 @@ def test_merged_bootstrap_keeps_every_snapshot_apart():
     assert sorted(c.name for c in boot.static_resources.clusters) == ["w0/default/g1|default/web/80",
                                                                       "w1/default/g1|default/web/80"]
     assert envoy_validate(boot, pathlib.Path(tempfile.mkdtemp()) / "b.json").returncode == 0
+
+
+def test_merged_bootstrap_shares_telemetry_clusters(tmp_path):
+    # Two worlds logging and tracing to the same collector Service: its telemetry/ cluster is kept once, under
+    # its own name, so both worlds' access logs and tracers still find it.
+    gw = {"apiVersion": GW_API, "kind": "Gateway", "metadata": {"name": "g1", "namespace": "default"},
+          "spec": {"gatewayClassName": "kgw", "listeners": [{"name": "a", "port": 80, "protocol": "HTTP"}]}}
+    collector = {"backendRef": {"name": "api", "port": 80}}
+    policy = {"apiVersion": KGW_API, "kind": "HTTPListenerPolicy", "metadata": {"name": "t", "namespace": "default"},
+              "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "g1"}],
+                       "accessLog": [{"grpcService": {**collector, "logName": "kgw"}}],
+                       "tracing": {"provider": {"openTelemetry": {"grpcService": collector}}}}}
+    docs = [*fixed_objects(), gw, policy]
+    batch = {f"w{w}/{k}": r for w in (0, 1) for k, r in snapshots(docs).items()}
+    boot = merged_bootstrap(batch)
+    assert [c.name for c in boot.static_resources.clusters] == ["telemetry/default/api/80"]
+    assert len(boot.static_resources.listeners) == 2
+    assert envoy_validate(boot, tmp_path / "b.json").returncode == 0

@@ -1,8 +1,9 @@
 """Hypothesis strategies for random valid Gateway API worlds: Gateways (addresses, HTTP/HTTPS/TLS/TCP/UDP
 listeners sharing ports, hostnames, TLS Passthrough and Terminate, spec.tls), ListenerSets, HTTPRoutes and
 GRPCRoutes (hostnames, parentRefs, matches, every filter kgw implements, timeouts, retries, weights), TLSRoutes,
-TCPRoutes and UDPRoutes (SNI hostnames, weighted backends), Services, BackendTLSPolicies, Secrets, ConfigMaps —
-as manifest dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and TLS parts).
+TCPRoutes and UDPRoutes (SNI hostnames, weighted backends), Services, BackendTLSPolicies, Secrets, ConfigMaps,
+telemetry policies — as manifest dicts that kgw reads like files (xds_strategies_ext.py has the ListenerSet and
+TLS parts, xds_strategies_telemetry.py the access-log and tracing policies).
 
 Values come from small pools so that the interesting collisions happen often: the same hostname on two
 listeners, a route wildcard over a listener name, two Gateways on one address and port, a catch-all `*`
@@ -20,6 +21,7 @@ from xds_strategies_ext import (
     listener_set,
     listener_set_ref,
 )
+from xds_strategies_telemetry import listener_policy, route_tracing_policy
 
 GW_API = "gateway.networking.k8s.io/v1"
 NS = "default"
@@ -265,7 +267,8 @@ def l4_route(draw, kind: str, name: str, gateways: list[str]) -> dict:
 
 
 # the kinds a world varies; the rest is fixed_objects()
-VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "BackendTLSPolicy"}
+VARIED = {"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "BackendTLSPolicy",
+          "HTTPListenerPolicy", "TrafficPolicy"}
 
 
 def fixed_objects() -> list[dict]:
@@ -302,8 +305,12 @@ def world(draw, pem: tuple[str, str]) -> list[dict]:
     docs += ca_objects(pem[0])
     docs += [draw(listener_set(n, gateways, listener)) for n in LISTENER_SET_NAMES[:draw(st.integers(0, 2))]]
     docs += [draw(backend_tls_policy(f"p{i}", SERVICES)) for i in range(draw(st.integers(0, 2)))]
-    docs += [draw(http_route(f"r{i}", gateways)) for i in range(draw(st.integers(0, 4)))]
+    routes = [f"r{i}" for i in range(draw(st.integers(0, 4)))]
+    docs += [draw(http_route(r, gateways)) for r in routes]
     docs += [draw(grpc_route(f"g{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
     for kind in ("TLSRoute", "TCPRoute", "UDPRoute"):
         docs += [draw(l4_route(kind, f"{kind.lower()}{i}", gateways)) for i in range(draw(st.integers(0, 1)))]
+    docs += [draw(listener_policy(f"telemetry{i}", gateways)) for i in range(draw(st.integers(0, 2)))]
+    if routes and draw(st.booleans()):
+        docs.append(draw(route_tracing_policy("trace", routes)))
     return docs
