@@ -3,8 +3,10 @@
     python -m kgw_controller.echo --listen 127.0.0.1:3000
 
 Request header `X-Echo-Set-Header: k:v,k2:v2` sets those response headers; `X-Echo-Delay-Ms: N` waits N ms
-before answering (to hold a request in flight). Paths under `/retry/` simulate a flaky backend as the
+before answering (to hold a request in flight), and so does a `delay` query parameter (`?delay=1s`, `500ms`), as
+the conformance echo server's. Paths under `/retry/` simulate a flaky backend as the
 conformance echo server does (`?uuid=U&succeedAfter=N&responseCode=C`: the first N requests of U fail).
+A connection that opens with the HTTP/2 preface is served as h2c (prior knowledge; needs the `h2` package).
 A GET with `Upgrade: websocket` becomes a WebSocket that echoes every text/binary message back. The server
 keeps the last requests it answered in `server.seen` (tests use it to see mirrored requests, whose answers
 Envoy discards). Given an `ssl.SSLContext` it serves HTTPS and adds `tls: {serverName, peerCertificates}`
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import contextlib
 import hashlib
+import io
 import json
 import os
 import socket
@@ -30,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MAX_DELAY_MS = 60_000
 SEEN_LIMIT = 1000
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
 class EchoHandler(BaseHTTPRequestHandler):
@@ -66,21 +71,15 @@ class EchoHandler(BaseHTTPRequestHandler):
         self._body()  # drain it so the connection stays usable
         if self.path.startswith("/retry/") and self._failed_attempt():
             return
-        headers: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            headers.setdefault(name.title(), []).append(value)
-        delay = self.headers.get("X-Echo-Delay-Ms")
-        if delay and delay.isdigit():
-            time.sleep(min(int(delay), MAX_DELAY_MS) / 1000)
-        payload = {
-            "path": self.path, "host": self.headers.get("Host", ""), "method": self.command,
-            "proto": self.request_version, "headers": headers, **self.identity,
-        }
+        delay_ms = _delay_ms(self.headers.get("X-Echo-Delay-Ms"), self.path)
+        if delay_ms:
+            time.sleep(min(delay_ms, MAX_DELAY_MS) / 1000)
+        payload = self._payload(self.path, self.headers.get("Host", ""), self.command, self.request_version,
+                                list(self.headers.items()))
         if isinstance(self.connection, ssl.SSLSocket):
             peer = self.connection.getpeercert(binary_form=True)
             payload["tls"] = {"serverName": getattr(self.connection, "sni", None) or "",
                               "peerCertificates": [ssl.DER_cert_to_PEM_cert(peer)] if peer else []}
-        self.server.seen.append(payload)
         body = (json.dumps(payload) + "\n").encode() if self.command != "HEAD" else b""
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -91,6 +90,23 @@ class EchoHandler(BaseHTTPRequestHandler):
                 self.send_header(name.strip(), value.strip())
         self.end_headers()
         self.wfile.write(body)
+
+    def _payload(self, path: str, host: str, method: str, proto: str, header_items: list[tuple[str, str]]) -> dict:
+        """What the echo answers (and keeps in `server.seen`) for one request."""
+        headers: dict[str, list[str]] = {}
+        for name, value in header_items:
+            headers.setdefault(name.title(), []).append(value)
+        payload = {"path": path, "host": host, "method": method, "proto": proto, "headers": headers, **self.identity}
+        self.server.seen.append(payload)
+        return payload
+
+    def handle_one_request(self) -> None:
+        # HTTP/2 prior knowledge (h2c) on the same port, as the conformance echo serves it
+        rfile = self.rfile  # a BufferedReader (StreamRequestHandler.rbufsize -1), which can peek
+        if isinstance(rfile, io.BufferedReader) and rfile.peek(len(H2_PREFACE)).startswith(H2_PREFACE[:8]):
+            self.close_connection = True
+            return _serve_h2c(self)
+        super().handle_one_request()
 
     def _failed_attempt(self) -> bool:
         """The conformance echo server's retry simulation: /retry/...?uuid=U&succeedAfter=N[&responseCode=C]
@@ -157,6 +173,53 @@ class EchoHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
 
 
+def _serve_h2c(handler: EchoHandler) -> None:
+    """Answer every request of one h2c connection with the echo JSON (proto HTTP/2.0)."""
+    from h2.config import H2Configuration
+    from h2.connection import H2Connection
+    from h2.events import ConnectionTerminated, DataReceived, RequestReceived, StreamEnded
+
+    conn = H2Connection(config=H2Configuration(client_side=False, header_encoding="utf-8"))
+    conn.initiate_connection()
+    handler.wfile.write(conn.data_to_send())
+    requests: dict[int, list[tuple[str, str]]] = {}
+    while data := handler.rfile.read1(65535):
+        for event in conn.receive_data(data):
+            if isinstance(event, RequestReceived) and event.stream_id is not None:
+                requests[event.stream_id] = [(str(k), str(v)) for k, v in event.headers or ()]
+            elif isinstance(event, DataReceived) and event.stream_id is not None:
+                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, StreamEnded) and event.stream_id in requests:
+                items = requests.pop(event.stream_id)
+                pseudo = {k: v for k, v in items if k.startswith(":")}
+                payload = handler._payload(pseudo.get(":path", ""), pseudo.get(":authority", ""),
+                                           pseudo.get(":method", ""), "HTTP/2.0",
+                                           [(k, v) for k, v in items if not k.startswith(":")])
+                body = (json.dumps(payload) + "\n").encode()
+                conn.send_headers(event.stream_id, [(":status", "200"), ("content-type", "application/json"),
+                                                    ("content-length", str(len(body)))])
+                conn.send_data(event.stream_id, body, end_stream=True)
+            elif isinstance(event, ConnectionTerminated):
+                handler.wfile.write(conn.data_to_send())
+                return
+        handler.wfile.write(conn.data_to_send())
+
+
+def _delay_ms(header: str | None, path: str) -> int:
+    """X-Echo-Delay-Ms, else the `delay` query parameter as a duration with unit ms or s (0: none or bad)."""
+    if header and header.isdigit():
+        return int(header)
+    value = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("delay", [""])[0]
+    for unit, scale in (("ms", 1), ("s", 1000)):
+        number = value.removesuffix(unit)
+        if number != value:
+            try:
+                return int(float(number) * scale)
+            except ValueError:
+                return 0
+    return 0
+
+
 class EchoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -176,7 +239,9 @@ class EchoServer(ThreadingHTTPServer):
                 request = self.tls.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError):
                 return  # e.g. no client certificate where one is required: the handshake failed, nothing to answer
-        super().finish_request(request, client_address)
+        # ConnectionError: the client gave up first (a gateway timeout shorter than a delayed answer)
+        with contextlib.suppress(ConnectionError):
+            super().finish_request(request, client_address)
 
 
 def _remember_sni(sock, server_name, _ctx) -> None:

@@ -100,7 +100,7 @@ class StatusWriter:
     def __init__(self, api: Api, lookup: Callable[[str, str, str], dict | None], controller_name: str):
         self.api, self.lookup, self.controller_name = api, lookup, controller_name
         self.writes = 0  # patches sent, for tests and metrics
-        self._settled: dict[tuple[str, str, str], dict] = {}  # object -> the desired status it shows
+        self._settled: dict[tuple[str, str, str], tuple] = {}  # object -> (its uid, the desired status it shows)
         self._full_pass_at = 0.0
 
     def forget(self) -> None:
@@ -115,22 +115,25 @@ class StatusWriter:
         full = time.monotonic() >= self._full_pass_at
         if full:
             self._full_pass_at = time.monotonic() + self.FULL_PASS_SECONDS
-        settled: dict[tuple[str, str, str], dict] = {}
+        settled: dict[tuple[str, str, str], tuple] = {}
         for entry in statuses:
             kind = _BY_KIND.get(entry["kind"])
             if kind is None:
                 continue
             key = (entry["kind"], entry["namespace"], entry["name"])
-            if not full and self._settled.get(key) == entry["status"]:
-                settled[key] = entry["status"]
-                continue
             current_obj = self.lookup(entry["kind"], entry["namespace"], entry["name"])
             if current_obj is None:  # not (or no longer) in the cache: nothing to write to
+                continue
+            # keyed by uid too: an object deleted and created again under its name (both seen in one round)
+            # has no status yet, even when the translator reports the same one as for the old object
+            shown = ((current_obj.get("metadata") or {}).get("uid"), entry["status"])
+            if not full and self._settled.get(key) == shown:
+                settled[key] = shown
                 continue
             current = current_obj.get("status") or {}
             want = desired_status(entry["status"], current, self.controller_name, when)
             if want is None:
-                settled[key] = entry["status"]
+                settled[key] = shown
                 continue
             # Merge patch: fields we stopped writing are removed explicitly.
             body = {"status": {**{k: None for k in current if k not in want}, **want}}
@@ -138,7 +141,7 @@ class StatusWriter:
                 self.api.request("PATCH", kind.path(entry["namespace"], entry["name"], "status"), body=body,
                                  content_type="application/merge-patch+json")
                 sent += 1
-                settled[key] = entry["status"]
+                settled[key] = shown
             except ApiError as e:
                 if e.status in (404, 409):  # deleted meanwhile / changed meanwhile: the next round settles it
                     log.debug("status of %s %s/%s: %s", entry["kind"], entry["namespace"], entry["name"], e)

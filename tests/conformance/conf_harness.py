@@ -23,9 +23,11 @@ from conf_l4 import CHECKS_HOSTS, PASSTHROUGH_HOSTS, TERMINATE_CERT, TERMINATE_H
 from conf_l4 import addresses as l4_addresses
 from conf_pki import TLS_BACKENDS, make_pki
 from conf_routes import ROUTES
-from conf_upstream import EXPERIMENTAL_MANIFESTS, UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
+from conf_upstream import UPSTREAM_MANIFESTS, VALIDITY_CERT, VALIDITY_HOSTS
 from conf_upstream_addresses import ALL_MANIFESTS as ADDRESS_MANIFESTS
 from conf_upstream_gateway import ALL_MANIFESTS, CERTIFICATE
+from conf_upstream_grpcroute import GATEWAY_MANIFESTS as GRPCROUTE_GATEWAYS
+from conf_upstream_httproute import GATEWAY_MANIFESTS as HTTPROUTE_GATEWAYS
 from conf_upstream_l4 import ALL_L4_MANIFESTS
 from conf_upstream_listenerset import ALL_MANIFESTS as LISTENERSET_MANIFESTS
 from conf_upstream_tls import ALL_MANIFESTS as TLS_MANIFESTS
@@ -109,9 +111,10 @@ class Harness:
         self.pki = make_pki(root / "pki")
         infra += self.pki.manifests
         self.offset = _pick_offset(_bound([infra, *ROUTES.values(), *UPSTREAM_MANIFESTS.values(),
-                                           *EXPERIMENTAL_MANIFESTS.values(), *ALL_MANIFESTS,
+                                           *ALL_MANIFESTS,
                                            *LISTENERSET_MANIFESTS, *TLS_MANIFESTS, *ADDRESS_MANIFESTS,
-                                           *ALL_L4_MANIFESTS]))
+                                           *ALL_L4_MANIFESTS, *HTTPROUTE_GATEWAYS,
+                                           *GRPCROUTE_GATEWAYS]))
         self.http_backends, self.grpc_backends = {}, {}
         for name, (ns, addr, kind) in BACKENDS.items():
             if kind == "grpc":
@@ -129,8 +132,7 @@ class Harness:
         self.write("00-l4-backends.yaml", l4)
         # kgw up reads experimental-channel fields; the test API server has the standard-channel CRDs only
         self.experimental_channel = mode == "up"
-        extra = EXPERIMENTAL_MANIFESTS if self.experimental_channel else {}
-        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS, **extra}.items():
+        for name, text in {**ROUTES, **UPSTREAM_MANIFESTS}.items():
             self.write(name, text)
 
     def _start_l4_backends(self, ca) -> str:

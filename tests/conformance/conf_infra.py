@@ -17,6 +17,10 @@ BACKENDS = {
     "app-backend": (APP, "127.0.0.6", "http"),
     "grpc-infra-backend-v1": (INFRA, "127.0.0.7", "grpc"),
     "grpc-infra-backend-v2": (INFRA, "127.0.0.8", "grpc"),
+    # the upstream base fixtures' other backends (the upstream HTTPRoute and GRPCRoute tests name them)
+    "app-backend-v1": (APP, "127.0.1.2", "http"),
+    "app-backend-v2": (APP, "127.0.1.3", "http"),
+    "grpc-infra-backend-v3": (INFRA, "127.0.1.4", "grpc"),
 }
 
 # Gateway listeners: (name, port, protocol, hostname, extra YAML lines)
@@ -24,7 +28,7 @@ LISTENERS = [
     ("http", 80, "HTTP", None, "allowedRoutes: {namespaces: {from: All}}"),
     ("same-namespace", 81, "HTTP", None, ""),
     ("selector", 82, "HTTP", None,
-     "allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {gateway-conformance: allowed}}}}"),
+     "allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {conformance-selector: allowed}}}}"),
     ("empty-hostname", 83, "HTTP", None, "allowedRoutes: {namespaces: {from: All}}"),
     ("wildcard-example-com", 83, "HTTP", "*.example.com", "allowedRoutes: {namespaces: {from: All}}"),
     ("wildcard-foo-example-com", 83, "HTTP", "*.foo.example.com", "allowedRoutes: {namespaces: {from: All}}"),
@@ -45,11 +49,13 @@ LISTENERS = [
 
 def _service(name: str, ns: str, addr: str, port: int, kind: str) -> str:
     # gRPC backends declare appProtocol kubernetes.io/h2c, so even an HTTPRoute reaches them over HTTP/2;
-    # the http backends get a second port with appProtocol kubernetes.io/ws for WebSocket routes.
+    # the http backends have the upstream base Services' three ports: plain, h2c (prior knowledge) and WebSocket,
+    # all served by the one echo server, as the upstream echo serves them.
     ports = "[{name: grpc, port: 8080, appProtocol: kubernetes.io/h2c}]" if kind == "grpc" else \
-        "[{name: http, port: 8080}, {name: ws, port: 8081, appProtocol: kubernetes.io/ws}]"
+        "[{name: http, port: 8080}, {name: h2c, port: 8081, appProtocol: kubernetes.io/h2c}, " \
+        "{name: ws, port: 8082, appProtocol: kubernetes.io/ws}]"
     slice_ports = f"[{{name: grpc, port: {port}}}]" if kind == "grpc" else \
-        f"[{{name: http, port: {port}}}, {{name: ws, port: {port}}}]"
+        f"[{{name: http, port: {port}}}, {{name: h2c, port: {port}}}, {{name: ws, port: {port}}}]"
     return f"""\
 apiVersion: v1
 kind: Service
@@ -98,11 +104,11 @@ metadata: {{name: {INFRA}}}
 ---
 apiVersion: v1
 kind: Namespace
-metadata: {{name: {WEB}, labels: {{gateway-conformance: allowed}}}}
+metadata: {{name: {WEB}, labels: {{gateway-conformance: backend, conformance-selector: allowed}}}}
 ---
 apiVersion: v1
 kind: Namespace
-metadata: {{name: {APP}}}
+metadata: {{name: {APP}, labels: {{gateway-conformance: backend}}}}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -21,7 +21,7 @@ V2 = "{name: infra-backend-v2, port: 8080}"
 V3 = "{name: infra-backend-v3, port: 8080}"
 
 ROUTES = {
-    "matching.yaml": route("matching", f"""\
+    "matching.yaml": route("core-matching", f"""\
   hostnames: [match.example.com]
   rules:
   - name: exact
@@ -200,7 +200,7 @@ ROUTES = {
   hostnames: [protocols.example.com]
   rules:
   - matches: [{path: {value: /ws}}]
-    backendRefs: [{name: infra-backend-v1, port: 8081}]
+    backendRefs: [{name: infra-backend-v1, port: 8082}]
   - matches: [{path: {value: /}}]
     backendRefs: [{name: grpc-infra-backend-v1, port: 8080}]
 """),

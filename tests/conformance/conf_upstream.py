@@ -50,9 +50,15 @@ UPSTREAM_ADDRESSES = {
         "gateway-client-certificate-unsupported-kind", "gateway-client-certificate-malformed-secret",
         "gateway-client-certificate-missing-reference-grant", "gateway-with-infrastructure-metadata",
         "address-holder", "http-listener-isolation", "http-listener-isolation-with-hostname-intersection"))},
+    # HTTPRoute and GRPCRoute tests (conf_upstream_httproute.py, conf_upstream_grpcroute.py)
+    **{name: f"127.0.1.{10 + i}" for i, name in enumerate((
+        "all-namespaces", "backend-namespaces", "tlsroutes-only",
+        "gateway-with-one-not-matching-port-and-section-name-route", "httproute-listener-hostname-matching",
+        "grpcroute-listener-hostname-matching"))},
 }
 VALIDITY_CERT = "tls-validity-checks-certificate"  # the base fixtures' Secret, made by the harness
-VALIDITY_HOSTS = ["example.org", "second-example.org", "*.wildcard.org"]
+# as upstream (suite.go: "*", "*.org", "*.wildcard.org"), named hosts kept for clients that check them first
+VALIDITY_HOSTS = ["example.org", "second-example.org", "*.org", "*.wildcard.org"]
 
 _SAME = "allowedRoutes: {namespaces: {from: Same}}"
 _TLS = f"tls: {{certificateRefs: [{{group: \"\", kind: Secret, name: {VALIDITY_CERT}, namespace: {INFRA}}}]}}"
@@ -107,6 +113,9 @@ BASE_GATEWAYS = (
         ("https-with-wildcard-hostname", 443, "HTTPS", "*.wildcard.org", _SAME, _TLS),
         ("https-with-hostname-matching-wildcard", 443, "HTTPS", "fourth-example.wildcard.org", _SAME, _TLS),
     ])
+    + gateway("all-namespaces", [("http", 80, "HTTP", None, "allowedRoutes: {namespaces: {from: All}}")])
+    + gateway("backend-namespaces", [("http", 80, "HTTP", None, "allowedRoutes: {namespaces: {from: Selector, "
+                                      "selector: {matchLabels: {gateway-conformance: backend}}}}")])
 )
 
 HOSTNAME_INTERSECTION = (
@@ -190,9 +199,9 @@ CORS = (
             parent=_parent("same-namespace"))
 )
 
+REDIRECT_8080_GATEWAY = gateway("same-namespace-with-http-listener-on-8080", [("http", 8080, "HTTP", None, _SAME)])
 REDIRECT_PORT_AND_SCHEME = (
-    gateway("same-namespace-with-http-listener-on-8080", [("http", 8080, "HTTP", None, _SAME)])
-    + route("http-route-for-listener-on-port-80", _prefix_rules([
+    route("http-route-for-listener-on-port-80", _prefix_rules([
         ("/scheme-nil-and-port-nil", _redirect(hostname="example.org")),
         ("/scheme-nil-and-port-80", _redirect(port=80, hostname="example.org")),
         ("/scheme-nil-and-port-8080", _redirect(port=8080, hostname="example.org")),
@@ -230,15 +239,12 @@ INVALID_PARAMETERS_REF = gateway(
     extra="  infrastructure:\n    parametersRef: {group: invalid.io, kind: InvalidParameters, name: invalid}\n")
 
 UPSTREAM_MANIFESTS = {
-    "upstream-base-gateways.yaml": BASE_GATEWAYS,
+    "upstream-base-gateways.yaml": BASE_GATEWAYS + REDIRECT_8080_GATEWAY,
     "upstream-httproute-hostname-intersection.yaml": HOSTNAME_INTERSECTION,
     "upstream-httproute-listener-port-matching.yaml": LISTENER_PORT_MATCHING,
-    "upstream-httproute-cors.yaml": CORS,
-    "upstream-httproute-redirect-port-and-scheme.yaml": REDIRECT_PORT_AND_SCHEME,
     "upstream-gateway-invalid-parameters-ref.yaml": INVALID_PARAMETERS_REF,
 }
-# Fields of the experimental channel: the cluster tier's API server serves the standard-channel CRDs, which
-# refuse them, so these are served by `kgw up` only (which reads both channels).
-EXPERIMENTAL_MANIFESTS = {
-    "upstream-httproute-retry.yaml": RETRY,
-}
+# The routes of CORS, RedirectPortAndScheme and Retry are on the base Gateways, so, as upstream, they exist
+# only while their test module runs (a module-scoped `Harness.applied`): other tests count the routes
+# attached to `same-namespace`. RETRY has fields of the experimental channel: the cluster tier's API server
+# serves the standard-channel CRDs, which refuse them, so it is applied in `kgw up` only.

@@ -45,7 +45,7 @@ def test_weighted_backends_share_traffic(gw):
 
 
 def test_named_rules_and_partial_failure_status(gw):
-    status = gw.status_of("HTTPRoute", "gateway-conformance-infra", "matching")
+    status = gw.status_of("HTTPRoute", "gateway-conformance-infra", "core-matching")
     conds = {c["type"]: c for c in status["parents"][0]["conditions"]}
     assert conds["Accepted"]["status"] == "True"
     assert (conds["ResolvedRefs"]["status"], conds["ResolvedRefs"]["reason"]) == ("False", "BackendNotFound")

@@ -6,7 +6,7 @@ Header values are checked as upstream does: one of the accepted spellings, white
 from dataclasses import dataclass, field
 
 import pytest
-from conf_upstream import UPSTREAM_ADDRESSES
+from conf_upstream import CORS, UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e
 ADDR = UPSTREAM_ADDRESSES["same-namespace"]
@@ -95,6 +95,12 @@ SIMPLE = [
 
 def _squash(value):
     return "".join(value.split())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _routes(gw):
+    with gw.applied("upstream-httproute-cors.yaml", CORS):
+        yield
 
 
 @pytest.mark.parametrize("case", PREFLIGHTS + SIMPLE, ids=str)

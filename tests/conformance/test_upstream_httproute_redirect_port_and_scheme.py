@@ -6,7 +6,7 @@ Envoy must accept their route tables (this Gateway once made kgw push one with `
 Requests carry the Host a client sends to the bound address and port (with the port), as the upstream suite's do.
 Every expected Location leaves out a port that is the scheme's default, as the spec asks."""
 import pytest
-from conf_upstream import UPSTREAM_ADDRESSES
+from conf_upstream import REDIRECT_PORT_AND_SCHEME, UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e
 HTTP_80, HTTP_8080, HTTPS_443 = (UPSTREAM_ADDRESSES[g] for g in (
@@ -33,6 +33,12 @@ ON_443 = [
     ("/scheme-http-and-port-80", "http://example.org"),
     ("/scheme-http-and-port-8080", "http://example.org:8080"),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _routes(gw):
+    with gw.applied("upstream-httproute-redirect-port-and-scheme.yaml", REDIRECT_PORT_AND_SCHEME):
+        yield
 
 
 @pytest.mark.parametrize("address,port,path,location", [

@@ -6,7 +6,7 @@ spec's SHOULD for connection errors), and the number of tries the backend saw is
 import uuid
 
 import pytest
-from conf_upstream import UPSTREAM_ADDRESSES
+from conf_upstream import RETRY, UPSTREAM_ADDRESSES
 
 pytestmark = pytest.mark.e2e
 ADDR = UPSTREAM_ADDRESSES["same-namespace"]
@@ -47,8 +47,10 @@ def test_HTTPRouteRetry_status_is_accepted(gw):
     assert {c["type"]: c["status"] for c in parent["conditions"]} == {"Accepted": "True", "ResolvedRefs": "True"}
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _experimental_channel(gw):
     if not gw.experimental_channel:
         pytest.skip("HTTPRoute retry is an experimental-channel field: the cluster tier installs the "
                     "standard-channel CRDs, whose schema refuses it")
+    with gw.applied("upstream-httproute-retry.yaml", RETRY):
+        yield

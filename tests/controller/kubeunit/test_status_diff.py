@@ -1,6 +1,6 @@
 """The status writer's decisions, without a server: when to write, which lastTransitionTime to keep, and
 which entries belong to other controllers."""
-from kgw_controller.kube.status import desired_status
+from kgw_controller.kube.status import StatusWriter, desired_status
 
 OURS = "kgateway.dev/kgateway"
 
@@ -35,3 +35,29 @@ def test_other_controllers_parent_entries_are_kept():
     assert out["parents"][0] == theirs and out["parents"][1]["parentRef"] == {"name": "web"}
     # and once written, the same desired status is a no-op
     assert desired_status({"parents": [ours]}, out, OURS, "2026-01-01T00:00:00Z") is None
+
+
+class _RecordingApi:
+    def __init__(self):
+        self.patches = []
+
+    def request(self, method, path, body=None, content_type=None):
+        self.patches.append((method, path, body))
+
+
+def test_an_object_created_again_under_its_name_gets_its_status_even_if_unchanged():
+    # HTTPRouteRequestHeaderModifier and HTTPRouteBackendRequestHeaderModifier (upstream) delete and create
+    # HTTPRoute request-header-modifier: when the controller sees both in one round, the new object (new uid,
+    # no status) must still be written, though the translator reports what it wrote for the old one.
+    objects = {"uid": "old", "status": {}}
+    api = _RecordingApi()
+    writer = StatusWriter(api, lambda kind, ns, name: {"metadata": {"uid": objects["uid"]},
+                                                      "status": objects["status"]}, OURS)
+    writer.FULL_PASS_SECONDS = 3600.0  # only the first round is a full pass
+    entry = {"kind": "HTTPRoute", "namespace": "ns", "name": "r", "status": {"conditions": [cond("Accepted", "True")]}}
+    assert writer.write([entry]) == 1
+    objects["status"] = api.patches[-1][2]["status"]
+    assert writer.write([entry]) == 0  # the same object already shows it: skipped without a patch
+    objects.update(uid="new", status={})
+    assert writer.write([entry]) == 1 and api.patches[-1][1].endswith("/ns/httproutes/r/status")
+
