@@ -279,8 +279,13 @@ class ClusterMode:
                 if all(g["ready"] for g in doc["gateways"].values()) or not need_gateways:
                     return
             time.sleep(0.05)
-        raise AssertionError(f"cluster not settled: targets {self.targets}, controller {json.dumps(doc)[:1500]}\n"
-                             f"{self.controller.logs()}")
+        seen = doc.get("revisions") or {}
+        behind = {k: (rv, seen.get(k)) for k, rv in self.targets.items() if int(seen.get(k) or 0) < rv}
+        waiting = sorted(k for k, g in (doc.get("gateways") or {}).items() if not g.get("ready"))
+        raise AssertionError(f"cluster not settled: revisions behind (ours, controller's) {behind}; generation "
+                             f"{doc.get('generation')}, statuses written for {doc.get('status_generation')}; "
+                             f"proxies not ready {waiting}; local Envoys {sorted(self.envoys)}\n"
+                             f"controller {json.dumps(doc)[:1500]}\n{self.controller.logs()}")
 
     def _sync_envoys(self, gateways: dict) -> None:
         for key in sorted(set(gateways) - set(self.envoys)):

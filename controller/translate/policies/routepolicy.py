@@ -212,8 +212,10 @@ def _fail_invalid(resources, edits: RouteEdits, gateways: dict, result: PolicyRe
                     result.gateway_fail[(inv.namespace, ref["name"])] = why
             elif (group, kind) == (GATEWAY_GROUP, "ListenerSet"):
                 target = listener_set_target(TargetRef(group, kind, ref["name"], section), inv.namespace, gateways)
-                for listener in target.listeners if target.found and target.gateway else ():
-                    result.listener_fail[(*target.gateway, listener)] = why
+                if target.found and target.gateway is not None:
+                    ns, gw_name = target.gateway
+                    for listener in target.listeners:
+                        result.listener_fail[(ns, gw_name, listener)] = why
             elif group == GATEWAY_GROUP and kind in ROUTE_KINDS:
                 for ir in _route_irs(edits, (kind, inv.namespace, ref["name"]), section):
                     _fail(ir)
