@@ -177,12 +177,13 @@ def variant_path(variant: wire_variants.Variant) -> pathlib.Path:
 
 
 def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "ReleaseSmall",
-          variant: wire_variants.Variant = wire_variants.FULL) -> bytes:
+          variant: wire_variants.Variant = wire_variants.FULL, strip: bool = True) -> bytes:
     """Compile the filter (`variant`: which callbacks it exports) into `out` from a private copy of the
     sources; return the bytes.
 
     `optimize="ReleaseSafe"` gives a checked build (bounds, overflow: a bug traps instead of corrupting
-    memory) that the tests run the differential suites on; only ReleaseSmall is shipped."""
+    memory) that the tests run the differential suites on; only ReleaseSmall is shipped. `strip=False`
+    keeps the `name` section (benchmarks/wasm_sizes.py lists function sizes by name)."""
     _require_pinned_zig()
     with tempfile.TemporaryDirectory(prefix="kgw-zig-") as tmp:
         work = pathlib.Path(tmp)
@@ -191,6 +192,8 @@ def build(out: pathlib.Path, wire_source: str | None = None, optimize: str = "Re
         (src / "wire.zig").write_text(wire_source or generate_wire_zig())
         (src / "variant.zig").write_text(wire_variants.variant_zig(variant))
         flags = [optimize if f == "ReleaseSmall" else f for f in ZIG_FLAGS]
+        if not strip:
+            flags = ["-fno-strip" if f == "-fstrip" else f for f in flags]
         cmd = [*zig_command(), "build-exe", "src/main.zig", *flags,
                "--cache-dir", str(work / "cache"), "--global-cache-dir", str(work / "gcache"),
                "-femit-bin=" + str(work / "kgw_filter.wasm"), "--name", "kgw_filter"]

@@ -72,7 +72,7 @@ pub fn decode(raw: []const u8, reason: *[]const u8) !Config {
     if (bytes[4] != wire.bundle_version) return fail(reason, "bundle: unsupported version");
     if (bytes[5] != 0 or bytes[6] != 0 or bytes[7] != 0) return fail(reason, "bundle: reserved bytes");
     const crc = std.mem.readInt(u32, bytes[bytes.len - 4 ..][0..4], .little);
-    if (std.hash.Crc32.hash(bytes[0 .. bytes.len - 4]) != crc) return fail(reason, "bundle: checksum mismatch");
+    if (program.crc32(bytes[0 .. bytes.len - 4]) != crc) return fail(reason, "bundle: checksum mismatch");
     const nprog = std.mem.readInt(u16, bytes[8..10], .little);
     const nroutes = std.mem.readInt(u16, bytes[10..12], .little);
     if (nprog > wire.max_bundle_programs) return fail(reason, "bundle: too many programs");

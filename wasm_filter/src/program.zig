@@ -84,6 +84,17 @@ pub fn crc16(data: []const u8) u16 {
     return crc;
 }
 
+/// CRC-32 (zlib.crc32 in Python) of a bundle, bit by bit for the same reason: std.hash.Crc32's table
+/// is 1 KiB of the module.
+pub fn crc32(data: []const u8) u32 {
+    var crc: u32 = 0xFFFF_FFFF;
+    for (data) |byte| {
+        crc ^= byte;
+        for (0..8) |_| crc = (crc >> 1) ^ (0xEDB8_8320 & (0 -% (crc & 1)));
+    }
+    return ~crc;
+}
+
 fn checkLines(r: *Reader, prog: *const Program) !void {
     const table = try r.blob("truncated line table");
     if (table.len < 4) return r.refuse("truncated line table");

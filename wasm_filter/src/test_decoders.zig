@@ -195,6 +195,14 @@ fn bundleBlob(a: std.mem.Allocator, version: u8, index_b: u16) []const u8 {
     return b.seal();
 }
 
+test "the bit-by-bit CRC-32 of bundles is zlib's (std.hash.Crc32's)" {
+    try testing.expectEqual(@as(u32, 0xCBF43926), program.crc32("123456789")); // the CRC-32 check value
+    try testing.expectEqual(@as(u32, 0), program.crc32(""));
+    var bytes: [300]u8 = undefined;
+    for (&bytes, 0..) |*b, i| b.* = @truncate(i *% 151 +% 7);
+    for ([_]usize{ 1, 2, 31, 255, 300 }) |n| try testing.expectEqual(std.hash.Crc32.hash(bytes[0..n]), program.crc32(bytes[0..n]));
+}
+
 test "a bundle decodes into programs and a route table" {
     var arena = std.heap.ArenaAllocator.init(testing.allocator);
     defer arena.deinit();

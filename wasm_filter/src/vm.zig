@@ -83,69 +83,67 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
             Op.LOAD => st.push(vars[u8a]),
             Op.STORE => vars[u8a] = st.pop(),
             Op.FIELD => st.push(try field(x, u8a)),
-            Op.HDR => st.push(opt(x.header(x.cur(), p.consts[k].str))),
-            Op.HDR_ALL => {
-                const sep = try value.toStr(a, st.pop());
+            // a named read: the value, or none when it is absent
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.ENV => {
                 const name = p.consts[k].str;
-                st.push(opt(try x.cur().joined(a, name, sep)));
+                st.push(opt(switch (op) {
+                    Op.HDR => x.header(x.cur(), name),
+                    Op.HDR_ALL => try x.cur().joined(a, name, try value.toStr(a, st.pop())),
+                    Op.REQ_HDR => x.header(&x.req, name),
+                    Op.QUERY => try query.get(a, x.url(), name),
+                    Op.COOKIE => query.cookie(try x.req.all(a, "cookie"), name),
+                    Op.JSON => try json.get(a, x.body orelse "", name),
+                    else => host.env(name),
+                }));
             },
-            Op.REQ_HDR => st.push(opt(x.header(&x.req, p.consts[k].str))),
-            Op.QUERY => st.push(opt(try query.get(a, x.url(), p.consts[k].str))),
-            Op.COOKIE => st.push(opt(query.cookie(try x.req.all(a, "cookie"), p.consts[k].str))),
-            Op.JSON => st.push(opt(try json.get(a, x.body orelse "", p.consts[k].str))),
-            Op.ENV => st.push(opt(host.env(p.consts[k].str))),
             Op.RANDOM_ID => {
                 var b: [16]u8 = undefined;
                 try host.random(&b); // one 16-byte draw, as the reference VM makes
                 st.push(str(try enc.b64Encode(a, &b, true)));
             },
-            Op.LOWER, Op.UPPER => st.push(str(try strfn.changeCase(a, try value.toStr(a, st.pop()), if (op == Op.LOWER) 'A' else 'a'))),
-            Op.TRIM => st.push(str(strfn.trim(try value.toStr(a, st.pop())))),
-            Op.LEN => st.push(.{ .int = @intCast((try value.toStr(a, st.pop())).len) }),
-            Op.SUBSTR2 => {
-                const start = value.intOf(st.pop());
-                st.push(str(strfn.substr(try value.toStr(a, st.pop()), start, null)));
-            },
-            Op.SUBSTR3 => {
-                const len = value.intOf(st.pop());
-                const start = value.intOf(st.pop());
-                st.push(str(strfn.substr(try value.toStr(a, st.pop()), start, len)));
-            },
-            Op.REPLACE => {
-                const with = try value.toStr(a, st.pop());
+            // one string in, one value out: the operand is popped and converted once for all of them
+            Op.LOWER, Op.UPPER, Op.TRIM, Op.LEN, Op.B64_ENC, Op.B64URL_ENC, Op.B64_DEC, Op.B64URL_DEC, Op.URL_ENC, Op.URL_DEC, Op.TO_INT, Op.TO_STR, Op.SHA256_HEX, Op.JSON_ESCAPE => {
                 const s = try value.toStr(a, st.pop());
-                st.push(str(try replaceAll(x, &p.regexes[u8a], s, with)));
+                st.push(switch (op) {
+                    Op.LOWER, Op.UPPER => str(try strfn.changeCase(a, s, if (op == Op.LOWER) 'A' else 'a')),
+                    Op.TRIM => str(strfn.trim(s)),
+                    Op.LEN => .{ .int = @intCast(s.len) },
+                    Op.B64_ENC, Op.B64URL_ENC => str(try enc.b64Encode(a, s, op == Op.B64URL_ENC)),
+                    Op.B64_DEC, Op.B64URL_DEC => opt(try enc.b64Decode(a, s, op == Op.B64URL_DEC)),
+                    Op.URL_ENC => str(try enc.urlEncode(a, s)),
+                    Op.URL_DEC => opt(try enc.urlDecode(a, s)),
+                    Op.TO_INT => if (strfn.toInt(s)) |n| .{ .int = n } else .none,
+                    Op.TO_STR => str(s),
+                    Op.SHA256_HEX => str(try enc.sha256Hex(a, s)),
+                    else => str(try enc.jsonEscape(a, s)),
+                });
             },
-            Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS => {
-                const needle = try value.toStr(a, st.pop());
+            // a string and one or two arguments pushed after it: popped last argument first
+            Op.SUBSTR2, Op.SUBSTR3, Op.REPLACE, Op.STARTS_WITH, Op.ENDS_WITH, Op.CONTAINS, Op.SPLIT_PART => {
+                const last = st.pop();
+                const middle: Value = if (op == Op.SUBSTR3 or op == Op.SPLIT_PART) st.pop() else .none;
                 const s = try value.toStr(a, st.pop());
-                st.push(boolean(switch (op) {
-                    Op.STARTS_WITH => needle.len <= s.len and strfn.eql(s[0..needle.len], needle),
-                    Op.ENDS_WITH => needle.len <= s.len and strfn.eql(s[s.len - needle.len ..], needle),
-                    else => strfn.contains(s, needle),
-                }));
+                st.push(switch (op) {
+                    Op.SUBSTR2 => str(strfn.substr(s, value.intOf(last), null)),
+                    Op.SUBSTR3 => str(strfn.substr(s, value.intOf(middle), value.intOf(last))),
+                    Op.SPLIT_PART => str(strfn.splitPart(s, try value.toStr(a, middle), value.intOf(last))),
+                    Op.REPLACE => str(try replaceAll(x, &p.regexes[u8a], s, try value.toStr(a, last))),
+                    else => blk: {
+                        const needle = try value.toStr(a, last);
+                        break :blk boolean(switch (op) {
+                            Op.STARTS_WITH => needle.len <= s.len and strfn.eql(s[0..needle.len], needle),
+                            Op.ENDS_WITH => needle.len <= s.len and strfn.eql(s[s.len - needle.len ..], needle),
+                            else => strfn.contains(s, needle),
+                        });
+                    },
+                });
             },
-            Op.SPLIT_PART => {
-                const n = value.intOf(st.pop());
-                const sep = try value.toStr(a, st.pop());
-                st.push(str(strfn.splitPart(try value.toStr(a, st.pop()), sep, n)));
-            },
-            Op.B64_ENC => st.push(str(try enc.b64Encode(a, try value.toStr(a, st.pop()), false))),
-            Op.B64URL_ENC => st.push(str(try enc.b64Encode(a, try value.toStr(a, st.pop()), true))),
-            Op.B64_DEC => st.push(opt(try enc.b64Decode(a, try value.toStr(a, st.pop()), false))),
-            Op.B64URL_DEC => st.push(opt(try enc.b64Decode(a, try value.toStr(a, st.pop()), true))),
-            Op.URL_ENC => st.push(str(try enc.urlEncode(a, try value.toStr(a, st.pop())))),
-            Op.URL_DEC => st.push(opt(try enc.urlDecode(a, try value.toStr(a, st.pop())))),
             Op.DEFAULT => {
                 const b = st.pop();
                 const v = st.pop();
                 st.push(if (v == .none) b else v);
             },
             Op.EXISTS => st.push(boolean(st.pop() != .none)),
-            Op.TO_INT => st.push(if (strfn.toInt(try value.toStr(a, st.pop()))) |n| .{ .int = n } else .none),
-            Op.TO_STR => st.push(str(try value.toStr(a, st.pop()))),
-            Op.SHA256_HEX => st.push(str(try enc.sha256Hex(a, try value.toStr(a, st.pop())))),
-            Op.JSON_ESCAPE => st.push(str(try enc.jsonEscape(a, try value.toStr(a, st.pop())))),
             Op.CONCAT => {
                 const n: usize = u8a;
                 const parts = try a.alloc([]const u8, n);
@@ -202,27 +200,38 @@ pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
                 st.len -= n + 1;
                 st.push(boolean(hit));
             },
-            Op.SET_HDR => try x.setHeader(p.consts[k].str, try optStr(a, st.pop())),
-            Op.ADD_HDR => try x.addHeader(p.consts[k].str, try optStr(a, st.pop())),
+            // a named write of a popped value (none: remove)
+            Op.SET_HDR, Op.ADD_HDR, Op.SET_QUERY, Op.SET_LOG, Op.SET_DESC => {
+                const name = p.consts[k].str;
+                const v = try optStr(a, st.pop());
+                switch (op) {
+                    Op.SET_HDR => try x.setHeader(name, v),
+                    Op.ADD_HDR => try x.addHeader(name, v),
+                    Op.SET_QUERY => try x.setQuery(name, v),
+                    Op.SET_LOG => x.setLog(name, v),
+                    // the local rate limit reads the descriptor from this header (the controller sets it
+                    // up); an empty descriptor is none: Envoy would count "" as a value of its own
+                    else => try x.setHeader(
+                        try std.mem.concat(a, u8, &.{ wire.descriptor_header_prefix, name }),
+                        if (v != null and v.?.len == 0) null else v,
+                    ),
+                }
+            },
             Op.DEL_HDR => try x.removeHeader(p.consts[k].str),
             Op.REN_HDR => {
                 const to = program.constAt(p, code, operand_at + @as(usize, if (p.wide) 2 else 1));
                 try x.renameHeader(p.consts[k].str, p.consts[to].str);
             },
-            Op.SET_DESC => {
-                // the local rate limit reads the descriptor from this header (the controller sets it up)
-                const name = try std.mem.concat(a, u8, &.{ wire.descriptor_header_prefix, p.consts[k].str });
-                const v = try optStr(a, st.pop());
-                // an empty descriptor is none: Envoy would count "" as a value of its own
-                try x.setHeader(name, if (v != null and v.?.len == 0) null else v);
+            Op.SET_PATH, Op.SET_METHOD, Op.SET_HOST => {
+                const v = try value.toStr(a, st.pop());
+                try switch (op) {
+                    Op.SET_PATH => x.setPath(v),
+                    Op.SET_METHOD => x.setMethod(v),
+                    else => x.setHost(v),
+                };
             },
-            Op.SET_PATH => try x.setPath(try value.toStr(a, st.pop())),
-            Op.SET_QUERY => try x.setQuery(p.consts[k].str, try optStr(a, st.pop())),
             Op.DEL_QUERY => try x.removeQuery(p.consts[k].str),
-            Op.SET_METHOD => try x.setMethod(try value.toStr(a, st.pop())),
-            Op.SET_HOST => try x.setHost(try value.toStr(a, st.pop())),
             Op.SET_STATUS => try x.setStatus(value.intOf(st.pop())),
-            Op.SET_LOG => x.setLog(p.consts[k].str, try optStr(a, st.pop())),
             // Body statements: every one the data plane cannot carry out is skipped and counted,
             // even one that would not have changed the bytes (as the reference VM does).
             Op.SET_BODY, Op.SET_JSON, Op.DEL_JSON, Op.REPLACE_BODY => {
