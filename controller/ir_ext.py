@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
+from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, JwtIR
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -54,6 +55,12 @@ class RouteExtIR:
     internal_redirect: InternalRedirectIR | None = None
     stat_prefix: str | None = None
     auto_host_rewrite: bool | None = None
+    # security settings (ir_security.py), each from the most specific policy that sets it
+    jwt: JwtIR | None = None
+    basic_auth: BasicAuthIR | None = None
+    api_key_auth: ApiKeyAuthIR | None = None
+    rbac: CidrAuthorizationIR | None = None
+    acl: AclIR | None = None
 
 
 @dataclass

@@ -98,6 +98,7 @@ class Resources:
     endpoint_slices: Mapping[Key, EndpointSlice] = dataclasses.field(default_factory=_empty)
     namespaces: Mapping[Key, Namespace] = dataclasses.field(default_factory=_empty)
     secrets: Mapping[Key, Secret] = dataclasses.field(default_factory=_empty)
+    config_maps: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     # kgateway extension kinds (docs/kgateway-api.md)
     route_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     traffic_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
@@ -107,6 +108,7 @@ class Resources:
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     backend_config_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    gateway_extensions: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
     # (kind, ns, name) -> "file" (messages)
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
@@ -148,6 +150,7 @@ _FIELDS = {
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters", "BackendConfigPolicy": "backend_config_policies",
+    "ConfigMap": "config_maps", "GatewayExtension": "gateway_extensions",
 }
 
 

@@ -91,3 +91,10 @@ READ_ONLY_HEADERS = {
     "content-length": "content-length is maintained by the filter",
     "transfer-encoding": "transfer-encoding is maintained by Envoy",
 }
+
+# Headers that carry a verified identity from Envoy's authentication filters to rules (docs/security.md): the
+# JWT filter's payload (base64url JSON), the basic-auth user (kgateway's header, also sent upstream) and the
+# API-key client id. The controller removes them from what clients send; rules read them through the
+# identity functions (`jwt_claim`, `basic_auth_user`, `api_key_client`) and can never write them.
+IDENTITY_HEADERS = {"jwt": "x-kgw-jwt-payload", "basic_auth": "x-envoy-basic-auth-user",
+                    "api_key": "x-kgw-api-key-client"}

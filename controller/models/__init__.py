@@ -5,6 +5,7 @@ from .backendconfig import BackendConfigPolicy
 from .core import (
     NAMESPACE_NAME_LABEL,
     SERVICE_NAME_LABEL,
+    ConfigMap,
     Endpoint,
     EndpointSlice,
     Namespace,
@@ -18,16 +19,17 @@ from .httproute import HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteRule
 from .kgateway import KGW_API, KGW_GROUP, DirectResponse, RoutePolicy, TrafficPolicy
 from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, ListenerPolicy
 from .meta import KubeObject, LabelSelector, ObjectMeta
+from .security import GatewayExtension
 
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
 KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
     RoutePolicy, TrafficPolicy, DirectResponse, Backend, HTTPListenerPolicy, ListenerPolicy, GatewayParameters,
-    BackendConfigPolicy,
+    BackendConfigPolicy, GatewayExtension,
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
     GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, Service, EndpointSlice, Namespace, Secret,
-    *KGATEWAY_KINDS,
+    ConfigMap, *KGATEWAY_KINDS,
 )
 MODELS: dict[tuple[str, str], type[KubeObject]] = {(v, m.KIND): m for m in KINDS for v in m.API_VERSIONS}
 # kind -> model, to recognise "a kind we read, at an apiVersion we do not serve"
@@ -36,7 +38,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
-    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS",
+    "Backend", "BackendConfigPolicy", "ConfigMap", "DirectResponse", "GatewayExtension", "GatewayParameters",
+    "HTTPListenerPolicy", "KGATEWAY_KINDS",
     "KGW_API", "KGW_GROUP",
     "ListenerPolicy", "RoutePolicy", "TrafficPolicy",
     "BY_KIND_GROUP", "Endpoint", "EndpointSlice", "GATEWAY_GROUP", "GRPCRoute", "Gateway", "GatewayClass",

@@ -1,4 +1,4 @@
-"""The core kinds kgw reads: Service, EndpointSlice (discovery.k8s.io/v1), Namespace, Secret."""
+"""The core kinds kgw reads: Service, EndpointSlice (discovery.k8s.io/v1), Namespace, Secret, ConfigMap."""
 from __future__ import annotations
 
 import base64
@@ -94,3 +94,11 @@ class Secret(CoreObject):
             except binascii.Error:
                 raise ValueError(f"data[{key}]: illegal base64 data") from None
         return data
+
+
+class ConfigMap(CoreObject):
+    """Read for JWKS that GatewayExtensions keep in a ConfigMap (data key `jwks`)."""
+
+    API_VERSIONS = ("v1",)
+    KIND = "ConfigMap"
+    data: dict[str, str] = {}

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-_SECURITY = "an authentication/authorization policy; kgw does not implement kgateway's security policies yet"
+_SECURITY = "an authentication/authorization policy kgw does not implement yet (docs/security.md)"
+_CEL = ("CEL expressions need a CEL parser in the controller (Envoy's RBAC takes checked expressions); kgw "
+        "matches client addresses (allowedCIDRs, blockedCIDRs) — use a rules program for other conditions")
+_DENY_RESPONSE = ("kgw's ACL answers Envoy's RBAC 403; a custom deny response is not implemented (a rules "
+                  "program with `respond` and `in_cidr(client_ip, ...)` can answer as you like)")
+_GWE = ("kgw implements GatewayExtensions of type JWT only; {what} needs an external service kgw does not "
+        "configure")
 _EXTENSION = ("needs a GatewayExtension (an external gRPC service), a kind kgw does not read; kgw rules "
               "programs (`transformation.rules`) run in the proxy instead")
 
@@ -17,13 +23,10 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.extAuth": _EXTENSION,
         "spec.rateLimit.global": "global rate limiting needs a rate limit service (a GatewayExtension, a kind "
                                  "kgw does not read); `rateLimit.local` is supported",
-        "spec.rbac": _SECURITY,
-        "spec.jwtAuth": _SECURITY,
-        "spec.basicAuth": _SECURITY,
-        "spec.apiKeyAuth": _SECURITY,
         "spec.oauth2": _SECURITY,
-        "spec.acl": _SECURITY,
         "spec.csrf": _SECURITY,
+        "spec.rbac.policy.matchExpressions": _CEL,
+        "spec.acl.denyResponse": _DENY_RESPONSE,
         "spec.tracing": "route tracing overrides need a listener-level tracing provider, which kgw does not "
                         "configure",
         "spec.headerModifiers.filterStage": "kgw applies header modifiers at one fixed stage (before the "
@@ -37,6 +40,9 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.headerModifiers.response.add[].secretRef": "header values from Secrets are not implemented; set "
                                                         "`value`",
     }.items()},
+    **{("GatewayExtension", f"spec.{field}"): _GWE.format(what=what) for field, what in (
+        ("extAuth", "external authorization"), ("extProc", "external processing"),
+        ("rateLimit", "global rate limiting"), ("oauth2", "OAuth2"))},
     ("BackendConfigPolicy", "spec.tls"): "TLS origination from a BackendConfigPolicy is not implemented; kgw's "
                                          "Backend `static.tls` covers SNI and skip-verify",
     ("BackendConfigPolicy", "spec.loadBalancer.zoneAware"): "zone-aware routing needs the proxy's own zone, which "

@@ -20,6 +20,7 @@ from ..ir_ext import AccessLogIR
 from . import httpfilters
 from .common import ads_source, packed
 from .context import XdsContext
+from .httpfilters import identity
 
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
@@ -81,6 +82,8 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
     if ctx.ext is not None:
         hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+    if identity.needs_strip([r for vh in vhosts for r in vh.routes]):
+        hcm.early_header_mutation_extensions.append(identity.early_strip())
     return hcm
 
 

@@ -15,6 +15,7 @@ from .backendconfig import BackendPolicies, apply_backend_policies, fitted
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
 from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
+from .security import extension_status_problem
 from .status import simple_status
 
 backends.register()
@@ -47,6 +48,8 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
                 for ref in _direct_responses(getattr(backend, "filters", ())):
                     conflicts.setdefault((e.route.namespace, ref.name), []).append(
                         f"is a backendRef filter on {route} rules[{ri}].backendRefs[{bi}], which kgw refuses")
+    for _, ext in sorted(resources.gateway_extensions.items()):
+        statuses.append(simple_status(ext, opts, extension_status_problem(ext, resources)))
     for key, dr in sorted(resources.direct_responses.items()):
         where = conflicts.get(key)
         problem = "; ".join(where) + " (those rules answer 500)" if where else ""
@@ -82,12 +85,14 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
         if route.ext is not None:
             route_ext = True
             used.update(route.ext.programs)
-        for b in route.backends:
-            if b.cluster and b.cluster.startswith("backend/") and b.cluster not in clusters:
-                ns, name = b.cluster.split("/")[1:3]
-                cluster, _ = backend_cluster(resources, ns, name)
+        jwks_clusters = [p.remote_cluster for p in route.ext.jwt.providers
+                         if p.remote_cluster] if route.ext and route.ext.jwt else []
+        for cname in [b.cluster for b in route.backends] + jwks_clusters:
+            if cname and cname.startswith("backend/") and cname not in clusters:
+                ns, bname = cname.split("/")[1:3]
+                cluster, _ = backend_cluster(resources, ns, bname)
                 if cluster is not None:
-                    clusters[b.cluster] = cluster
+                    clusters[cluster.name] = cluster
     ext.programs = [state.policies.programs[p] for p in sorted(used)]
     for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
         c.policy = fitted(state.backend_policies.for_service(c.service_namespace, c.service_name), c.http2, False)

@@ -43,8 +43,10 @@ VALID = {
     "GatewayParameters": ({"kube": {"deployment": {"replicas": 1}}}, ["kube", "deployment"]),
     "BackendConfigPolicy": ({"targetRefs": [{"group": "", "kind": "Service", "name": "s"}],
                              "outlierDetection": {"consecutive5xx": 1}}, ["outlierDetection"]),
+    "GatewayExtension": ({"jwt": {"providers": [{"name": "p", "jwks": {"local": {"inline": "{}"}}}]}},
+                         ["jwt", "providers", 0, "jwks"]),
 }
-CORE = {"Service", "EndpointSlice", "Namespace", "Secret"}
+CORE = {"Service", "EndpointSlice", "Namespace", "Secret", "ConfigMap"}
 
 
 def _doc(kind: str, spec: dict) -> dict:

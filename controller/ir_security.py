@@ -1,0 +1,70 @@
+"""IR of the security settings of a route (kgateway TrafficPolicy jwtAuth, basicAuth, apiKeyAuth, rbac, acl).
+Credentials (htpasswd hashes, API keys) are kept out of `repr`, so they never reach a log line or an error."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class JwtProviderIR:
+    name: str  # "<namespace>/<GatewayExtension>/<provider>": unique across the Gateway
+    issuer: str = ""
+    audiences: list[str] = field(default_factory=list)
+    local_jwks: str | None = None  # a key set (JWKS, one JWK or PEM), already checked
+    remote_url: str | None = None
+    remote_cluster: str | None = None  # the Backend's cluster the JWKS is fetched through
+    cache_duration_ms: int | None = None
+    header: str | None = None  # where the token is; all None: `authorization: Bearer ...` (Envoy's default)
+    prefix: str | None = None
+    query: str | None = None
+    claims_to_headers: list[tuple[str, str]] = field(default_factory=list)  # (claim, header)
+    forward_token: bool = False
+
+
+@dataclass
+class JwtIR:
+    requirement: str = ""  # "<namespace>/<GatewayExtension>": the providers, OR-ed
+    providers: list[JwtProviderIR] = field(default_factory=list)
+    allow_missing: bool = False  # validationMode AllowMissing: no token passes; a bad token does not
+    disabled: bool = False
+
+
+@dataclass
+class BasicAuthIR:
+    htpasswd: str = field(default="", repr=False)
+    disabled: bool = False
+
+
+@dataclass
+class ApiKeySourceIR:
+    header: str | None = None
+    query: str | None = None
+    cookie: str | None = None
+
+
+@dataclass
+class ApiKeyAuthIR:
+    credentials: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (client id, key)
+    sources: list[ApiKeySourceIR] = field(default_factory=list)
+    forward_credential: bool = False
+    client_id_header: str | None = None
+    disabled: bool = False
+
+
+@dataclass
+class CidrAuthorizationIR:
+    """rbac: allow (or deny) by client address. `allow`: the addresses the policy matches (empty: every
+    address); `block`: always denied."""
+
+    action: str = "Allow"  # "Allow" | "Deny"
+    allow: list[str] = field(default_factory=list)
+    block: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AclIR:
+    """acl, flattened by longest prefix (translate/policies/acl.py): the addresses whose verdict is not the
+    default action."""
+
+    default_allow: bool = True
+    exceptions: list[str] = field(default_factory=list)

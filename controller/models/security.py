@@ -1,0 +1,226 @@
+"""kgateway's security settings: TrafficPolicy `jwtAuth`, `basicAuth`, `apiKeyAuth`, `rbac`, `acl` and the
+GatewayExtension kind that declares JWT providers (newest kgateway API: `jwt_types.go`,
+`gateway_extensions_types.go`, `basic_auth_types.go`, `traffic_policy_types.go`, `shared/rbac.go`,
+`shared/acl_types.go` in kgateway-dev/kgateway). Fields kgw leaves out are not modelled: unsupported.py says
+why (CEL `matchExpressions`, extAuth/extProc/rateLimit/oauth2 extensions, ACL deny-response customisation).
+
+kgw extensions are marked: a JWKS from a Secret (kgateway reads ConfigMaps only)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .gateway import SecretObjectReference
+from .httproute import BackendObjectReference
+from .meta import Duration, HeaderName, K8sModel, KubeObject, NamespaceName, ObjectName
+from .traffic import PolicyDisable
+
+Text2048 = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+def _exactly_one(model: K8sModel, *fields: str) -> None:
+    if sum(getattr(model, f) is not None for f in fields) != 1:
+        aliases = [type(model).model_fields[f].alias or f for f in fields]
+        raise ValueError(f"set exactly one of {', '.join(aliases)}")
+
+
+class NamespacedObjectReference(K8sModel):
+    name: ObjectName
+    namespace: NamespaceName | None = None
+
+
+class LocalObjectReference(K8sModel):
+    name: ObjectName
+
+
+# --- JWT -------------------------------------------------------------------------------------------------
+
+class HeaderSource(K8sModel):
+    header: Text2048
+    prefix: Text2048 | None = None
+
+
+class JWTTokenSource(K8sModel):
+    header: HeaderSource | None = None
+    query_parameter: Text2048 | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JWTTokenSource:
+        _exactly_one(self, "header", "query_parameter")
+        return self
+
+
+class JWTClaimToHeader(K8sModel):
+    name: Text2048
+    header: Text2048
+
+
+class LocalJWKS(K8sModel):
+    inline: Annotated[str, StringConstraints(min_length=1, max_length=16384)] | None = None
+    config_map_ref: LocalObjectReference | None = None  # data key `jwks`, the GatewayExtension's namespace
+    secret_ref: LocalObjectReference | None = None  # kgw: data key `jwks`, the GatewayExtension's namespace
+
+    @model_validator(mode="after")
+    def _one(self) -> LocalJWKS:
+        _exactly_one(self, "inline", "config_map_ref", "secret_ref")
+        return self
+
+
+class RemoteJWKS(K8sModel):
+    url: Text2048
+    backend_ref: BackendObjectReference
+    cache_duration: Duration | None = None
+
+
+class JWKS(K8sModel):
+    local: LocalJWKS | None = None
+    remote: RemoteJWKS | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JWKS:
+        _exactly_one(self, "local", "remote")
+        return self
+
+
+class NamedJWTProvider(K8sModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    issuer: Annotated[str, StringConstraints(max_length=2048)] = ""
+    audiences: list[str] | None = Field(default=None, min_length=1, max_length=32)
+    token_source: JWTTokenSource | None = None
+    claims_to_headers: list[JWTClaimToHeader] | None = Field(default=None, min_length=1, max_length=32)
+    jwks: JWKS
+    forward_token: bool | None = None
+
+
+class JWT(K8sModel):
+    validation_mode: Literal["Strict", "AllowMissing"] | None = None
+    providers: list[NamedJWTProvider] = Field(default=[], max_length=32)
+
+    @model_validator(mode="after")
+    def _unique(self) -> JWT:
+        names = [p.name for p in self.providers]
+        if len(set(names)) != len(names):
+            raise ValueError("provider names must be unique")
+        return self
+
+
+class GatewayExtensionSpec(K8sModel):
+    type: Literal["ExtAuth", "ExtProc", "RateLimit", "JWT", "OAuth2"] | None = None  # deprecated in kgateway
+    jwt: JWT | None = None
+
+    @model_validator(mode="after")
+    def _jwt(self) -> GatewayExtensionSpec:
+        if self.jwt is None:
+            raise ValueError("set jwt (the only extension kgw implements)")
+        if self.type not in (None, "JWT"):
+            raise ValueError(f"type {self.type} needs the {self.type[0].lower() + self.type[1:]} field; "
+                             "kgw implements jwt only")
+        return self
+
+
+class GatewayExtension(KubeObject):
+    API_VERSIONS = ("gateway.kgateway.dev/v1alpha1",)
+    KIND = "GatewayExtension"
+    spec: GatewayExtensionSpec
+
+
+class JWTAuth(K8sModel):
+    extension_ref: NamespacedObjectReference | None = None
+    disable: PolicyDisable | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> JWTAuth:
+        _exactly_one(self, "extension_ref", "disable")
+        return self
+
+
+# --- basic auth, API keys ---------------------------------------------------------------------------------
+
+class SecretReference(K8sModel):
+    name: ObjectName
+    namespace: NamespaceName | None = None
+    key: Annotated[str, StringConstraints(min_length=1)] = ".htpasswd"
+
+
+class BasicAuthPolicy(K8sModel):
+    users: list[str] | None = Field(default=None, min_length=1, max_length=256)
+    secret_ref: SecretReference | None = None
+    disable: PolicyDisable | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> BasicAuthPolicy:
+        _exactly_one(self, "users", "secret_ref", "disable")
+        return self
+
+
+Name256 = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class APIKeySource(K8sModel):
+    header: Name256 | None = None
+    query: Name256 | None = None
+    cookie: Name256 | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> APIKeySource:
+        if self.header is None and self.query is None and self.cookie is None:
+            raise ValueError("set at least one of header, query, cookie")
+        return self
+
+
+class SecretSelector(K8sModel):
+    match_labels: dict[str, str]
+
+
+class APIKeyAuth(K8sModel):
+    key_sources: list[APIKeySource] = Field(default=[], max_length=16)
+    forward_credential: bool | None = None
+    client_id_header: HeaderName | None = None
+    secret_ref: SecretObjectReference | None = None
+    secret_selector: SecretSelector | None = None
+    disable: PolicyDisable | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> APIKeyAuth:
+        _exactly_one(self, "secret_ref", "secret_selector", "disable")
+        return self
+
+
+# --- authorization by client address ----------------------------------------------------------------------
+
+class AuthorizationPolicy(K8sModel):
+    allowed_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="allowedCIDRs")
+    blocked_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="blockedCIDRs")
+
+    @model_validator(mode="after")
+    def _some(self) -> AuthorizationPolicy:
+        if self.allowed_cidrs is None and self.blocked_cidrs is None:
+            raise ValueError("at least one of matchExpressions, allowedCIDRs, or blockedCIDRs must be specified")
+        return self
+
+
+class Authorization(K8sModel):
+    policy: AuthorizationPolicy
+    action: Literal["Allow", "Deny"] = "Allow"
+
+
+class ACLRule(K8sModel):
+    name: Annotated[str, StringConstraints(max_length=256)] | None = None
+    cidrs: list[str] = Field(min_length=1, max_length=256)
+    action: Literal["allow", "deny"]
+
+
+class ACLPolicy(K8sModel):
+    default_action: Literal["allow", "deny"]
+    rules: list[ACLRule] = Field(default=[], max_length=256)
+
+
+class SecurityFields(K8sModel):
+    """The security fields of TrafficPolicySpec (docs/security.md)."""
+
+    jwt_auth: JWTAuth | None = None
+    basic_auth: BasicAuthPolicy | None = None
+    api_key_auth: APIKeyAuth | None = None
+    rbac: Authorization | None = None
+    acl: ACLPolicy | None = None
