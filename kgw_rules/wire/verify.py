@@ -10,8 +10,14 @@ from .limits import MAX_STACK
 from .opcodes import BY_CODE, FIELDS, RESPONSE_ONLY_FIELDS, Op, operand_struct, variable_pops
 from .regex import RegexProgram
 
+
+def valid_range_constant(const: bytes) -> bool:
+    """IN_CIDR's constant: 4 or 16 network bytes, then a prefix length that fits them."""
+    return len(const) in (5, 17) and const[-1] <= (len(const) - 1) * 8
+
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV"}
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV",
+                   "JSON_OF", "IN_CIDR"}
 # Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
 # fields), and the two engines would treat hand-made ones differently.
 _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR", "REN_HDR"}
@@ -64,6 +70,8 @@ def _check_operands(ins: Instruction, phase: str, constants: Sequence[bytes | in
                 raise VerifyError(f"{where}: operand {index} is not a string constant")
             if name in _HEADER_OPERAND and text.startswith(b":"):
                 raise VerifyError(f"{where}: header name {text!r} is a pseudo-header")
+            if name == "IN_CIDR" and not valid_range_constant(text):
+                raise VerifyError(f"{where}: constant {index} is not a range (4 or 16 bytes and a prefix length)")
     if name in ("LOAD", "STORE") and ops[0] >= nvars:
         raise VerifyError(f"{where}: variable {ops[0]} out of range")
     if name in _REGEX_OPERAND:

@@ -40,7 +40,7 @@ spec:
 
 def jwt_yaml(jwks: dict, rules: str) -> str:
     """Two GatewayExtensions over the same keys (one Strict, one AllowMissing, the latter reading them from a
-    ConfigMap); the strict route also runs `rules` (a program that must never see a refused request)."""
+    ConfigMap); both routes also run `rules` (a program that must never see a refused request)."""
     inline = json.dumps(json.dumps(jwks))
     indented = "".join(f"      {line}\n" for line in rules.splitlines())
     return f"""\
@@ -77,7 +77,11 @@ data:
   jwtAuth: {{extensionRef: {{name: strict}}}}
   transformation:
     rules: |
-{indented}""") + _policy("jwtopt", "jwtopt", "  jwtAuth: {extensionRef: {name: optional}}\n")
+{indented}""") + _policy("jwtopt", "jwtopt", f"""\
+  jwtAuth: {{extensionRef: {{name: optional}}}}
+  transformation:
+    rules: |
+{indented}""")
 
 
 def basic_yaml(lines: list[str]) -> str:

@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 RULES = """\
 on request {
   set header x-rules-saw = "request"
+  set header x-rules-sub = default(jwt_claim("sub"), "none")
+  set header x-rules-tenant = default(jwt_claim("org.tenant"), "none")
 }
 on response {
   set header x-rules-saw = "response"
@@ -50,11 +52,12 @@ def test_jwt(deployed):
     d.start()
     d.wait_status("/open", 200)
 
-    good = key.sign(claims(ISSUER, AUDIENCE, sub="alice"))
+    good = key.sign(claims(ISSUER, AUDIENCE, sub="alice", org={"tenant": "acme"}))
     status, body, headers = d.get("/jwt/x", headers=_bearer(good))
     assert status == 200, body
     seen = _upstream(body)
     assert seen["x-sub"] == ["alice"] and seen["x-rules-saw"] == ["request"]
+    assert seen["x-rules-sub"] == ["alice"] and seen["x-rules-tenant"] == ["acme"]  # jwt_claim(): verified claims
     assert "authorization" not in seen  # forwardToken unset: the token stays at the gateway
     assert "x-kgw-jwt-payload" not in seen  # the identity header is the rules filter's, never the upstream's
     assert {k.lower() for k in headers} >= {"x-rules-saw"}
@@ -80,11 +83,14 @@ def test_jwt(deployed):
     assert len(d.echo.seen) == before  # nothing refused reached the backend
     assert d.get("/open")[0] == 200  # other routes unaffected
 
-    # AllowMissing: no token passes, a bad one does not; a forged identity header is dropped at the edge
+    # AllowMissing: no token passes (rules see no claims), a bad one does not; a forged identity header is
+    # dropped at the edge, so a rule never reads an identity nobody verified
     status, body, _ = d.get("/jwtopt/x", headers={"x-kgw-jwt-payload": "eyJzdWIiOiJtYWxsb3J5In0"})
-    assert status == 200 and "x-kgw-jwt-payload" not in _upstream(body)
+    seen = _upstream(body)
+    assert status == 200 and "x-kgw-jwt-payload" not in seen and seen["x-rules-sub"] == ["none"]
     assert d.get("/jwtopt/x", headers=_bearer(other.sign(claims(ISSUER, AUDIENCE))))[0] == 401
-    assert d.get("/jwtopt/x", headers=_bearer(good))[0] == 200
+    status, body, _ = d.get("/jwtopt/x", headers=_bearer(good))
+    assert status == 200 and _upstream(body)["x-rules-sub"] == ["alice"]
 
     ext = d.status_of("GatewayExtension", "default", "strict")["conditions"][0]
     assert (ext["type"], ext["status"]) == ("Accepted", "True")
