@@ -101,6 +101,8 @@ class GatewayExtIR:
     backend_clusters: list[BackendClusterIR] = field(default_factory=list)
     access_logs: list[AccessLogIR] = field(default_factory=list)
     buffer_limit_bytes: int | None = None
+    use_remote_address: bool | None = None  # ListenerPolicy httpSettings; None: kgw's edge defaults
+    xff_num_trusted_hops: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     # local rate limits shared by every route of a Gateway ("") or of one of its listeners (by name), from
     # Gateway- and listener-level TrafficPolicies: one token bucket per connection manager

@@ -82,6 +82,11 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         hcm.upgrade_configs.add(upgrade_type="websocket", enabled=wrappers_pb2.BoolValue(value=False))
     if ctx.ext is not None:
         hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
+        # ListenerPolicy httpSettings: behind a load balancer, trust its x-forwarded-for hops (client_ip, ACL)
+        if ctx.ext.use_remote_address is not None:
+            hcm.use_remote_address.value = ctx.ext.use_remote_address
+        if ctx.ext.xff_num_trusted_hops is not None:
+            hcm.xff_num_trusted_hops = ctx.ext.xff_num_trusted_hops
     if identity.needs_strip([r for vh in vhosts for r in vh.routes]):
         hcm.early_header_mutation_extensions.append(identity.early_strip())
     return hcm

@@ -101,6 +101,7 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
+    ext.use_remote_address, ext.xff_num_trusted_hops = settings.use_remote_address, settings.xff_num_trusted_hops
     ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))
     if route_ext or ext != GatewayExtIR():

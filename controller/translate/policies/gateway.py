@@ -1,5 +1,5 @@
-"""Gateway-level kinds: HTTPListenerPolicy (access logs), ListenerPolicy (buffer limit), GatewayParameters
-(Envoy process settings, merged Gateway over GatewayClass over defaults)."""
+"""Gateway-level kinds: HTTPListenerPolicy (access logs), ListenerPolicy (buffer limit, client address),
+GatewayParameters (Envoy process settings, merged Gateway over GatewayClass over defaults)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,6 +17,8 @@ _OPS = {"EQ": "EQ", "GE": "GE", "LE": "LE"}
 class GatewaySettings:
     access_logs: list[AccessLogIR] = field(default_factory=list)
     buffer_limit_bytes: int | None = None
+    use_remote_address: bool | None = None  # ListenerPolicy default.httpSettings (None: kgw's edge default)
+    xff_num_trusted_hops: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
 
 
@@ -66,8 +68,14 @@ def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> di
                         settings.access_logs.append(AccessLogIR(
                             sink.path, sink.string_format, dict(sink.json_format) if sink.json_format else None,
                             access_log_filter(log.filter)))
-                elif settings.buffer_limit_bytes is None:
-                    settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
+                else:
+                    if settings.buffer_limit_bytes is None:
+                        settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
+                    http = policy.spec.default.http_settings if policy.spec.default else None
+                    if http is not None and settings.use_remote_address is None:
+                        settings.use_remote_address = http.use_remote_address
+                    if http is not None and settings.xff_num_trusted_hops is None:
+                        settings.xff_num_trusted_hops = http.xff_num_trusted_hops
                 anc.add(ref, "", found=True)
             statuses.append(anc.status())
     return out

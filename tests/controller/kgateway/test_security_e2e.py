@@ -5,6 +5,7 @@ a Secret, API keys selected by label and rotated by editing a Secret, an ACL by 
 credential in any status."""
 import base64
 import json
+import time
 
 import pytest
 from jwt_keys import KeyPair, claims, unsigned
@@ -151,3 +152,57 @@ def test_basic_auth_api_keys_and_acl(deployed):
         ("TrafficPolicy", "basic"), ("TrafficPolicy", "keys"), ("TrafficPolicy", "acl"))])
     for secret in ("wonderland", "key-a-1", "key-a-2", "key-b", sha_line("alice", "wonderland").split(":", 1)[1]):
         assert secret not in text
+
+
+CLIENT_RULES = """\
+on request {
+  set header x-client = client_ip
+  set header x-documentation-net = str(in_cidr(client_ip, "203.0.113.0/24"))
+}"""
+
+
+def test_client_address_behind_a_load_balancer(deployed):
+    """Without a ListenerPolicy kgw is the edge (x-forwarded-for is not trusted); with xffNumTrustedHops: 1
+    the hop before the gateway is the client, for rules (client_ip, in_cidr) and the ACL alike."""
+    d = deployed
+    d.write("sec.yaml", route_yaml() + "---\n" + acl_yaml("allow", [("203.0.113.0/24", "deny")])
+            + _open_rules(CLIENT_RULES))
+    d.start()
+    d.wait_status("/open", 200)
+    xff = {"X-Forwarded-For": "203.0.113.7"}
+    status, body, _ = d.get("/open/x", headers=xff)
+    seen = _upstream(body)
+    assert status == 200 and seen["x-client"] == ["127.0.0.1"] and seen["x-documentation-net"] == ["false"]
+    assert d.get("/acl/x", headers=xff)[0] == 200
+
+    d.write("listener.yaml", """\
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: ListenerPolicy
+metadata: {name: behind-lb, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  default:
+    httpSettings: {useRemoteAddress: true, xffNumTrustedHops: 1}
+""")
+    d.settle()
+    deadline = time.monotonic() + 10  # Envoy replaces the listener (its connection manager changed)
+    while d.get("/acl/x", headers=xff)[0] != 403:  # the ACL sees the client behind the balancer
+        assert time.monotonic() < deadline, "the ACL never saw the client behind the load balancer"
+        time.sleep(0.05)
+    status, body, _ = d.get("/open/x", headers=xff)
+    seen = _upstream(body)
+    assert status == 200 and seen["x-client"] == ["203.0.113.7"] and seen["x-documentation-net"] == ["true"]
+    assert d.get("/acl/x", headers={"X-Forwarded-For": "198.51.100.1"})[0] == 200
+
+
+def _open_rules(rules: str) -> str:
+    indented = "".join(f"      {line}\n" for line in rules.splitlines())
+    return f"""---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {{name: open, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: open}}]
+  transformation:
+    rules: |
+{indented}"""
