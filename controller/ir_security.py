@@ -10,7 +10,7 @@ class JwtProviderIR:
     name: str  # "<namespace>/<GatewayExtension>/<provider>": unique across the Gateway
     issuer: str = ""
     audiences: list[str] = field(default_factory=list)
-    local_jwks: str | None = None  # a key set (JWKS, one JWK or PEM), already checked
+    local_jwks: str | None = field(default=None, repr=False)  # a key set (JWKS or PEM; from a Secret maybe), checked
     remote_url: str | None = None
     remote_cluster: str | None = None  # the Backend's cluster the JWKS is fetched through
     cache_duration_ms: int | None = None

@@ -147,9 +147,11 @@ def test_basic_auth_api_keys_and_acl(deployed):
     d.settle()
     d.wait_status("/acl/x", 403)
 
-    # no credential in any status
+    # no credential in any status (nor, under kgw up, anywhere in /status)
     text = json.dumps([d.status_of(k, "default", n) for k, n in (
         ("TrafficPolicy", "basic"), ("TrafficPolicy", "keys"), ("TrafficPolicy", "acl"))])
+    if d.mode.name == "up":
+        text += json.dumps(d.mode.admin("/status")[1])
     for secret in ("wonderland", "key-a-1", "key-a-2", "key-b", sha_line("alice", "wonderland").split(":", 1)[1]):
         assert secret not in text
 

@@ -138,3 +138,14 @@ def test_a_huge_inline_jwks_is_refused_by_the_schema_not_parsed():
            "spec": {"jwt": {"providers": [{"name": "p", "jwks": {"local": {"inline": "x" * (1 << 20)}}}]}}}
     _, errors = Resources.from_objects([ext])
     assert [e.field for e in errors] == ["spec.jwt.providers[0].jwks.local.inline"]
+
+
+def test_the_filter_order_is_authentication_authorization_rules_rate_limit_router():
+    from kgw_controller.xdsgen import httpfilters as hf
+
+    names = [getattr(m, "__name__", getattr(m, "name", "")).rsplit(".", 1)[-1] for m in hf.ORDER]
+    want = ["cors", "jwt_authn", "basic_auth", "api_key_auth", "acl", "rbac", "rules", "local_ratelimit",
+            "router"]
+    positions = [names.index(n) for n in want]
+    assert positions == sorted(positions), names
+    assert names[-1] == "router"
