@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
-from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, JwtIR
+from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, ExtAuthIR, JwtIR
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -37,6 +37,7 @@ class BackendClusterIR:
     tls: bool = False
     sni: str = ""
     insecure_skip_verify: bool = False
+    http2: bool = False  # a gRPC authorization service: HTTP/2 with prior knowledge
     lambda_: LambdaIR | None = None  # an AWS Lambda Backend: routes to it invoke this function
     policy: ClusterPolicyIR | None = None  # BackendConfigPolicy settings
 
@@ -57,6 +58,7 @@ class RouteExtIR:
     auto_host_rewrite: bool | None = None
     # security settings (ir_security.py), each from the most specific policy that sets it
     jwt: JwtIR | None = None
+    ext_auth: ExtAuthIR | None = None
     basic_auth: BasicAuthIR | None = None
     api_key_auth: ApiKeyAuthIR | None = None
     rbac: CidrAuthorizationIR | None = None

@@ -68,3 +68,41 @@ class AclIR:
 
     default_allow: bool = True
     exceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtAuthServiceIR:
+    """A GatewayExtension's authorization service: one ext_authz filter per extension on a connection manager."""
+
+    extension: str  # "<namespace>/<name>"
+    cluster: str  # a kgateway Backend's cluster ("backend/<ns>/<name>")
+    grpc: bool = False
+    authority: str | None = None
+    timeout_ms: int = 2000  # kgateway's HTTPDefaultTimeout
+    path_prefix: str = ""
+    headers_to_add: list[tuple[str, str]] = field(default_factory=list)
+    headers_to_backend: list[str] = field(default_factory=list)
+    headers_to_client: list[str] = field(default_factory=list)
+    headers_to_client_on_success: list[str] = field(default_factory=list)
+    headers_to_forward: list[str] = field(default_factory=list)
+    fail_open: bool = False
+    clear_route_cache: bool = False
+    status_on_error: int = 403
+    stat_prefix: str | None = None
+    percentage_enabled: int | None = None
+    body: ExtAuthBodyIR | None = None
+
+
+@dataclass
+class ExtAuthBodyIR:
+    max_bytes: int
+    allow_partial: bool = False
+    pack_as_bytes: bool = False
+
+
+@dataclass
+class ExtAuthIR:
+    service: ExtAuthServiceIR | None = None
+    context_extensions: dict[str, str] = field(default_factory=dict)
+    body: ExtAuthBodyIR | None = None  # the policy's withRequestBody (over the extension's)
+    disabled: bool = False

@@ -1,8 +1,8 @@
 """kgateway's security settings: TrafficPolicy `jwtAuth`, `basicAuth`, `apiKeyAuth`, `rbac`, `acl` and the
 GatewayExtension kind that declares JWT providers (newest kgateway API: `jwt_types.go`,
-`gateway_extensions_types.go`, `basic_auth_types.go`, `traffic_policy_types.go`, `shared/rbac.go`,
+`gateway_extensions_types.go`, `ext_auth_types.go`, `basic_auth_types.go`, `traffic_policy_types.go`, `shared/rbac.go`,
 `shared/acl_types.go` in kgateway-dev/kgateway). Fields kgw leaves out are not modelled: unsupported.py says
-why (CEL `matchExpressions`, extAuth/extProc/rateLimit/oauth2 extensions, ACL deny-response customisation).
+why (CEL `matchExpressions`, extProc/rateLimit/oauth2 extensions, ext auth retries, ACL deny responses).
 
 kgw extensions are marked: a JWKS from a Secret (kgateway reads ConfigMaps only)."""
 from __future__ import annotations
@@ -105,17 +105,78 @@ class JWT(K8sModel):
         return self
 
 
+# --- external authorization ------------------------------------------------------------------------------
+
+class ExtGrpcService(K8sModel):
+    backend_ref: BackendObjectReference
+    authority: str | None = None
+    request_timeout: Duration | None = None
+
+
+class AuthorizationRequest(K8sModel):
+    headers_to_add: dict[str, str] = {}
+
+
+class AuthorizationResponse(K8sModel):
+    headers_to_backend: list[str] = []
+    headers_to_client: list[str] = []
+    headers_to_client_on_success: list[str] = []
+
+
+class ExtHttpService(K8sModel):
+    backend_ref: BackendObjectReference
+    path_prefix: str = ""
+    request_timeout: Duration | None = None
+    authorization_request: AuthorizationRequest | None = None
+    authorization_response: AuthorizationResponse | None = None
+
+
+class ExtAuthBufferSettings(K8sModel):
+    max_request_bytes: int = Field(ge=1, le=2147483647)
+    allow_partial_message: bool = False
+    pack_as_bytes: bool = False
+
+
+class ExtAuthProvider(K8sModel):
+    grpc_service: ExtGrpcService | None = None
+    http_service: ExtHttpService | None = None
+    headers_to_forward: list[str] = []
+    fail_open: bool = False
+    clear_route_cache: bool = False
+    with_request_body: ExtAuthBufferSettings | None = None
+    status_on_error: int = Field(default=403, ge=100, le=511)
+    stat_prefix: Annotated[str, StringConstraints(min_length=1)] | None = None
+    percentage_enabled: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one(self) -> ExtAuthProvider:
+        _exactly_one(self, "grpc_service", "http_service")
+        return self
+
+
+class ExtAuthPolicy(K8sModel):
+    extension_ref: NamespacedObjectReference | None = None
+    with_request_body: ExtAuthBufferSettings | None = None
+    context_extensions: dict[str, str] = {}
+    disable: PolicyDisable | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ExtAuthPolicy:
+        _exactly_one(self, "extension_ref", "disable")
+        return self
+
+
 class GatewayExtensionSpec(K8sModel):
     type: Literal["ExtAuth", "ExtProc", "RateLimit", "JWT", "OAuth2"] | None = None  # deprecated in kgateway
     jwt: JWT | None = None
+    ext_auth: ExtAuthProvider | None = None
 
     @model_validator(mode="after")
-    def _jwt(self) -> GatewayExtensionSpec:
-        if self.jwt is None:
-            raise ValueError("set jwt (the only extension kgw implements)")
-        if self.type not in (None, "JWT"):
-            raise ValueError(f"type {self.type} needs the {self.type[0].lower() + self.type[1:]} field; "
-                             "kgw implements jwt only")
+    def _one(self) -> GatewayExtensionSpec:
+        if (self.jwt is None) == (self.ext_auth is None):
+            raise ValueError("set exactly one of jwt, extAuth (the extensions kgw implements)")
+        if self.type is not None and self.type != ("JWT" if self.jwt is not None else "ExtAuth"):
+            raise ValueError(f"type {self.type} does not match the extension that is set")
         return self
 
 
@@ -220,6 +281,7 @@ class SecurityFields(K8sModel):
     """The security fields of TrafficPolicySpec (docs/security.md)."""
 
     jwt_auth: JWTAuth | None = None
+    ext_auth: ExtAuthPolicy | None = None
     basic_auth: BasicAuthPolicy | None = None
     api_key_auth: APIKeyAuth | None = None
     rbac: Authorization | None = None

@@ -81,12 +81,18 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.gateway_programs = list(state.policies.gateway_programs.get(key, ()))
     ext.fail_all = state.policies.gateway_fail.get(key)
     used, clusters, route_ext = set(ext.gateway_programs), {}, False
+    grpc_clusters: set[str] = set()  # Backends a gRPC authorization service is reached through
     for route in ir.routes():
         if route.ext is not None:
             route_ext = True
             used.update(route.ext.programs)
         jwks_clusters = [p.remote_cluster for p in route.ext.jwt.providers
                          if p.remote_cluster] if route.ext and route.ext.jwt else []
+        authz = route.ext.ext_auth.service if route.ext and route.ext.ext_auth else None
+        if authz is not None:
+            jwks_clusters.append(authz.cluster)
+            if authz.grpc:
+                grpc_clusters.add(authz.cluster)
         for cname in [b.cluster for b in route.backends] + jwks_clusters:
             if cname and cname.startswith("backend/") and cname not in clusters:
                 ns, bname = cname.split("/")[1:3]
@@ -97,7 +103,8 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
         c.policy = fitted(state.backend_policies.for_service(c.service_namespace, c.service_name), c.http2, False)
     for name, b in clusters.items():
-        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), False, b.dns)
+        b.http2 = name in grpc_clusters
+        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), b.http2, b.dns)
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes

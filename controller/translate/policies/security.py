@@ -10,7 +10,18 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from ...ir_security import AclIR, ApiKeyAuthIR, ApiKeySourceIR, BasicAuthIR, CidrAuthorizationIR, JwtIR, JwtProviderIR
+from ...ir_security import (
+    AclIR,
+    ApiKeyAuthIR,
+    ApiKeySourceIR,
+    BasicAuthIR,
+    CidrAuthorizationIR,
+    ExtAuthBodyIR,
+    ExtAuthIR,
+    ExtAuthServiceIR,
+    JwtIR,
+    JwtProviderIR,
+)
 from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
 from .acl import Network, flatten, parse_cidr
@@ -24,11 +35,12 @@ _HTPASSWD = re.compile(r"^([^:\s]+):\{SHA\}([A-Za-z0-9+/]{27}=)$")
 @dataclass
 class SecuritySettings:
     jwt: JwtIR | None = None
+    ext_auth: ExtAuthIR | None = None
     basic_auth: BasicAuthIR | None = None
     api_key_auth: ApiKeyAuthIR | None = None
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
-    remote_clusters: list[str] = field(default_factory=list)  # Backends JWKS are fetched through
+    remote_clusters: list[str] = field(default_factory=list)  # Backends JWKS and authorization go through
 
 
 def secret_text(secret, key: str) -> str | None:
@@ -111,6 +123,67 @@ def _local_jwks(local, ns: str, resources, where: str, problems: list[str]) -> t
     return text, f"{where}.secretRef (Secret {ns}/{name})"
 
 
+def _body(b) -> ExtAuthBodyIR | None:
+    return ExtAuthBodyIR(b.max_request_bytes, b.allow_partial_message, b.pack_as_bytes) if b is not None else None
+
+
+def extension_ext_auth(ext, resources, problems: list[str]) -> ExtAuthServiceIR | None:
+    """A GatewayExtension's authorization service, reached through a kgateway Backend (as remote JWKS are)."""
+    p = ext.spec.ext_auth
+    grpc = p.grpc_service is not None
+    svc = p.grpc_service if grpc else p.http_service
+    where = f"spec.extAuth.{'grpcService' if grpc else 'httpService'}.backendRef"
+    ref = svc.backend_ref
+    if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
+        problems.append(f"{where}: kgw reaches authorization services through a kgateway Backend (group "
+                        f"{KGW_GROUP}, kind Backend), not a {ref.kind}")
+        return None
+    ns = ref.namespace or ext.namespace
+    _, why = backend_cluster(resources, ns, ref.name)
+    if why:
+        problems.append(f"{where}: {why}")
+        return None
+    out = ExtAuthServiceIR(f"{ext.namespace}/{ext.name}", backend_cluster_name(ns, ref.name), grpc,
+                           headers_to_forward=[h.lower() for h in p.headers_to_forward], fail_open=p.fail_open,
+                           clear_route_cache=p.clear_route_cache, status_on_error=p.status_on_error,
+                           stat_prefix=p.stat_prefix, percentage_enabled=p.percentage_enabled,
+                           body=_body(p.with_request_body))
+    if svc.request_timeout:
+        out.timeout_ms = duration_ms(svc.request_timeout)
+    if grpc:
+        out.authority = p.grpc_service.authority
+    else:
+        http = p.http_service
+        out.path_prefix = http.path_prefix
+        if http.authorization_request is not None:
+            out.headers_to_add = sorted((k.lower(), v) for k, v in http.authorization_request.headers_to_add.items())
+        r = http.authorization_response
+        if r is not None:
+            out.headers_to_backend = [h.lower() for h in r.headers_to_backend]
+            out.headers_to_client = [h.lower() for h in r.headers_to_client]
+            out.headers_to_client_on_success = [h.lower() for h in r.headers_to_client_on_success]
+    return out
+
+
+def _ext_auth(spec, policy, resources, problems: list[str]) -> ExtAuthIR | None:
+    ea = spec.ext_auth
+    if ea.disable is not None:
+        return ExtAuthIR(disabled=True)
+    ref = ea.extension_ref
+    ns = ref.namespace or policy.namespace
+    ext = resources.gateway_extensions.get((ns, ref.name))
+    if ext is None or ext.spec.ext_auth is None:
+        problems.append(f"spec.extAuth.extensionRef: GatewayExtension {ns}/{ref.name} "
+                        + ("not found" if ext is None else "is not of type ExtAuth"))
+        return None
+    mine: list[str] = []
+    service = extension_ext_auth(ext, resources, mine)
+    if service is None:
+        problems.append(f"spec.extAuth.extensionRef: GatewayExtension {ns}/{ref.name} is invalid ({'; '.join(mine)})")
+        return None
+    return ExtAuthIR(service, dict(sorted(ea.context_extensions.items())), _body(ea.with_request_body))
+
+
 def _jwt(spec, policy, resources, problems: list[str]) -> JwtIR | None:
     ja = spec.jwt_auth
     if ja.disable is not None:
@@ -118,8 +191,9 @@ def _jwt(spec, policy, resources, problems: list[str]) -> JwtIR | None:
     ref = ja.extension_ref
     ns = ref.namespace or policy.namespace
     ext = resources.gateway_extensions.get((ns, ref.name))
-    if ext is None:
-        problems.append(f"spec.jwtAuth.extensionRef: GatewayExtension {ns}/{ref.name} not found")
+    if ext is None or ext.spec.jwt is None:
+        problems.append(f"spec.jwtAuth.extensionRef: GatewayExtension {ns}/{ref.name} "
+                        + ("not found" if ext is None else "is not of type JWT"))
         return None
     mine: list[str] = []
     out = extension_jwt(ext, resources, mine, "")
@@ -254,6 +328,10 @@ def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
         out.jwt = _jwt(spec, policy, resources, problems)
         if out.jwt is not None:
             out.remote_clusters = [p.remote_cluster for p in out.jwt.providers if p.remote_cluster]
+    if spec.ext_auth is not None:
+        out.ext_auth = _ext_auth(spec, policy, resources, problems)
+        if out.ext_auth is not None and out.ext_auth.service is not None:
+            out.remote_clusters.append(out.ext_auth.service.cluster)
     if spec.basic_auth is not None:
         out.basic_auth = _basic(spec, policy, resources, problems)
     if spec.api_key_auth is not None:
@@ -267,6 +345,9 @@ def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
 
 def extension_status_problem(ext, resources) -> str:
     problems: list[str] = []
-    extension_jwt(ext, resources, problems, "")
+    if ext.spec.jwt is not None:
+        extension_jwt(ext, resources, problems, "")
+    else:
+        extension_ext_auth(ext, resources, problems)
     return "; ".join(problems)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ...envoy_regex import regex_problem
 from ...ir import CorsIR, RetryIR, RouteIR
 from ...ir_ext import RouteExtIR
-from ...ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, JwtIR
+from ...ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, ExtAuthIR, JwtIR
 from ...ir_traffic import (
     BufferIR,
     CompressionIR,
@@ -54,6 +54,7 @@ class TrafficSettings:
     auto_host_rewrite: bool | None = None
     # security (security.py)
     jwt: JwtIR | None = None
+    ext_auth: ExtAuthIR | None = None
     basic_auth: BasicAuthIR | None = None
     api_key_auth: ApiKeyAuthIR | None = None
     rbac: CidrAuthorizationIR | None = None

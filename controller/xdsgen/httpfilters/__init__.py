@@ -31,6 +31,7 @@ from . import (
     compressor,
     cors,
     decompressor,
+    ext_authz,
     fault,
     header_mutation,
     jwt_authn,
@@ -55,7 +56,8 @@ class HttpFilterModule(Protocol):
 # Decoding order (responses pass them in reverse):
 # - fault injection first: an injected abort or delay happens before any other work;
 # - CORS answers preflights before anything else runs (a preflight carries no credentials);
-# - authentication (JWT, basic auth, API keys), then authorization (ACL, RBAC by client address): a request
+# - authentication (JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
+#   client address; the external service runs after JWT, so it can see the verified claims' headers): a request
 #   they refuse is answered there, so no later filter -- rules programs included -- sees it, and their 401/403
 #   passes back only through the filters before them (docs/security.md, "Filter order");
 # - the compressor early, so that on the way back it compresses the final response (after rules programs
@@ -64,9 +66,9 @@ class HttpFilterModule(Protocol):
 # - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
-ORDER: tuple[HttpFilterModule, ...] = (fault, cors, jwt_authn, basic_auth, api_key_auth, acl, rbac, compressor,
-                                       decompressor, header_mutation, rules, rules_native, local_ratelimit, buffer,
-                                       stateful_session, aws_lambda, router)
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, jwt_authn, basic_auth, api_key_auth, ext_authz, acl, rbac,
+                                       compressor, decompressor, header_mutation, rules, rules_native,
+                                       local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 
 def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR], listeners: Sequence[str]) -> list[hcm_pb2.HttpFilter]:
