@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
-from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, ExtAuthIR, JwtIR
+from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, CsrfIR, ExtAuthIR, JwtIR
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -63,6 +63,7 @@ class RouteExtIR:
     api_key_auth: ApiKeyAuthIR | None = None
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
+    csrf: CsrfIR | None = None
 
 
 @dataclass

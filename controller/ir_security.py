@@ -106,3 +106,14 @@ class ExtAuthIR:
     context_extensions: dict[str, str] = field(default_factory=dict)
     body: ExtAuthBodyIR | None = None  # the policy's withRequestBody (over the extension's)
     disabled: bool = False
+
+
+@dataclass
+class CsrfIR:
+    """csrf: mutating requests whose Origin is neither the destination nor an additional origin are refused
+    (403) on `enabled_percent` of requests, or only counted on `shadow_percent`."""
+
+    enabled_percent: int = 100
+    shadow_percent: int = 0
+    # (exact | prefix | suffix | contains | safe_regex, value, ignore case)
+    origins: list[tuple[str, str, bool]] = field(default_factory=list)

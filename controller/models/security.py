@@ -277,6 +277,34 @@ class ACLPolicy(K8sModel):
     rules: list[ACLRule] = Field(default=[], max_length=256)
 
 
+# --- CSRF ------------------------------------------------------------------------------------------------
+
+class StringMatcher(K8sModel):
+    exact: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    contains: str | None = None
+    safe_regex: str | None = None
+    ignore_case: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> StringMatcher:
+        _exactly_one(self, "exact", "prefix", "suffix", "contains", "safe_regex")
+        return self
+
+
+class CSRFPolicy(K8sModel):
+    percentage_enabled: int | None = Field(default=None, ge=0, le=100)
+    percentage_shadowed: int | None = Field(default=None, ge=0, le=100)
+    additional_origins: list[StringMatcher] = Field(default=[], max_length=16)
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> CSRFPolicy:
+        if self.percentage_enabled is not None and self.percentage_shadowed is not None:
+            raise ValueError("set at most one of percentageEnabled, percentageShadowed")
+        return self
+
+
 class SecurityFields(K8sModel):
     """The security fields of TrafficPolicySpec (docs/security.md)."""
 
@@ -286,3 +314,4 @@ class SecurityFields(K8sModel):
     api_key_auth: APIKeyAuth | None = None
     rbac: Authorization | None = None
     acl: ACLPolicy | None = None
+    csrf: CSRFPolicy | None = None

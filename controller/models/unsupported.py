@@ -23,7 +23,6 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.rateLimit.global": "global rate limiting needs a rate limit service (a GatewayExtension, a kind "
                                  "kgw does not read); `rateLimit.local` is supported",
         "spec.oauth2": _SECURITY,
-        "spec.csrf": _SECURITY,
         "spec.rbac.policy.matchExpressions": _CEL,
         "spec.acl.denyResponse": _DENY_RESPONSE,
         "spec.tracing": "route tracing overrides need a listener-level tracing provider, which kgw does not "

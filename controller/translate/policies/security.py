@@ -10,12 +10,14 @@ import base64
 import re
 from dataclasses import dataclass, field
 
+from ...envoy_regex import regex_problem
 from ...ir_security import (
     AclIR,
     ApiKeyAuthIR,
     ApiKeySourceIR,
     BasicAuthIR,
     CidrAuthorizationIR,
+    CsrfIR,
     ExtAuthBodyIR,
     ExtAuthIR,
     ExtAuthServiceIR,
@@ -40,6 +42,7 @@ class SecuritySettings:
     api_key_auth: ApiKeyAuthIR | None = None
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
+    csrf: CsrfIR | None = None
     remote_clusters: list[str] = field(default_factory=list)  # Backends JWKS and authorization go through
 
 
@@ -321,6 +324,24 @@ def _acl(spec, problems: list[str]) -> AclIR:
     return AclIR(default_allow, [str(n) for n in flatten(rules, default_allow)])
 
 
+def _csrf(spec, problems: list[str]) -> CsrfIR:
+    c = spec.csrf
+    out = CsrfIR()
+    if c.percentage_shadowed is not None:  # shadow mode: evaluate and count, never refuse
+        out.enabled_percent, out.shadow_percent = 0, c.percentage_shadowed
+    elif c.percentage_enabled is not None:
+        out.enabled_percent = c.percentage_enabled
+    for i, m in enumerate(c.additional_origins):
+        kind = next(k for k in ("exact", "prefix", "suffix", "contains", "safe_regex") if getattr(m, k) is not None)
+        value = getattr(m, kind)
+        if kind == "safe_regex":
+            problem = regex_problem(value)
+            if problem:
+                problems.append(f"spec.csrf.additionalOrigins[{i}].safeRegex: {problem}")
+        out.origins.append((kind, value, m.ignore_case))
+    return out
+
+
 def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
     spec, problems = policy.spec, list[str]()
     out = SecuritySettings()
@@ -340,6 +361,8 @@ def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
         out.rbac = _rbac(spec, problems)
     if spec.acl is not None:
         out.acl = _acl(spec, problems)
+    if spec.csrf is not None:
+        out.csrf = _csrf(spec, problems)
     return out, problems
 
 

@@ -30,6 +30,7 @@ from . import (
     buffer,
     compressor,
     cors,
+    csrf,
     decompressor,
     ext_authz,
     fault,
@@ -57,7 +58,7 @@ class HttpFilterModule(Protocol):
 # - fault injection first: an injected abort or delay happens before any other work;
 # - CORS answers preflights before anything else runs (a preflight carries no credentials);
 # - authentication (JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
-#   client address; the external service runs after JWT, so it can see the verified claims' headers): a request
+#   client address, CSRF by origin; the external service runs after JWT, so it sees the claims' headers): a request
 #   they refuse is answered there, so no later filter -- rules programs included -- sees it, and their 401/403
 #   passes back only through the filters before them (docs/security.md, "Filter order");
 # - the compressor early, so that on the way back it compresses the final response (after rules programs
@@ -67,7 +68,7 @@ class HttpFilterModule(Protocol):
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
 ORDER: tuple[HttpFilterModule, ...] = (fault, cors, jwt_authn, basic_auth, api_key_auth, ext_authz, acl, rbac,
-                                       compressor, decompressor, header_mutation, rules, rules_native,
+                                       csrf, compressor, decompressor, header_mutation, rules, rules_native,
                                        local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 

@@ -4,6 +4,7 @@ AllowMissing, a rules program that never sees a refused request and cannot rewri
 a Secret, API keys selected by label and rotated by editing a Secret, an ACL by longest prefix; and no
 credential in any status."""
 import base64
+import http.client
 import json
 import time
 
@@ -208,3 +209,35 @@ spec:
   transformation:
     rules: |
 {indented}"""
+
+
+def _post(d, path: str, origin: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", d.gw_port, timeout=5)
+    try:
+        conn.request("POST", path, body=b"x", headers={"Origin": origin, "Content-Type": "text/plain"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def test_csrf(deployed):
+    d = deployed
+    d.write("sec.yaml", route_yaml() + """---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: csrf, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: acl}]
+  csrf:
+    additionalOrigins: [{exact: app.example}, {suffix: .partner.example, ignoreCase: true}]  # host[:port]
+""")
+    d.start()
+    d.wait_status("/open", 200)
+    assert _post(d, "/acl/x", "http://evil.example") == 403
+    assert _post(d, "/acl/x", f"http://127.0.0.1:{d.gw_port}") == 200  # the destination itself
+    assert _post(d, "/acl/x", "https://app.example") == 200
+    assert _post(d, "/acl/x", "https://shop.PARTNER.example") == 200
+    assert _post(d, "/open/x", "http://evil.example") == 200  # only the route with the policy
+    assert d.get("/acl/x", headers={"Origin": "http://evil.example"})[0] == 200  # GET is not a mutation

@@ -144,8 +144,8 @@ def test_the_filter_order_is_authentication_authorization_rules_rate_limit_route
     from kgw_controller.xdsgen import httpfilters as hf
 
     names = [getattr(m, "__name__", getattr(m, "name", "")).rsplit(".", 1)[-1] for m in hf.ORDER]
-    want = ["cors", "jwt_authn", "basic_auth", "api_key_auth", "ext_authz", "acl", "rbac", "rules", "local_ratelimit",
-            "router"]
+    want = ["cors", "jwt_authn", "basic_auth", "api_key_auth", "ext_authz", "acl", "rbac", "csrf", "rules",
+            "local_ratelimit", "router"]
     positions = [names.index(n) for n in want]
     assert positions == sorted(positions), names
     assert names[-1] == "router"
