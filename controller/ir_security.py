@@ -53,12 +53,15 @@ class ApiKeyAuthIR:
 
 @dataclass
 class CidrAuthorizationIR:
-    """rbac: allow (or deny) by client address. `allow`: the addresses the policy matches (empty: every
-    address); `block`: always denied."""
+    """rbac: the policy matches a request from one of `allow` (empty: any address) whose method is one of
+    `methods` (empty: any) and that has every header condition (name, values; no values: present). `Allow`
+    lets through only matching requests, `Deny` refuses them; `block` addresses are always refused."""
 
     action: str = "Allow"  # "Allow" | "Deny"
     allow: list[str] = field(default_factory=list)
     block: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    headers: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass

@@ -250,14 +250,30 @@ class APIKeyAuth(K8sModel):
 
 # --- authorization by client address ----------------------------------------------------------------------
 
+class HeaderCondition(K8sModel):
+    """kgw extension, Envoy Gateway's shape (SecurityPolicy authorization principal headers): the header is
+    present with one of `values` (any value when none are listed)."""
+
+    name: HeaderName
+    values: list[str] = Field(default=[], max_length=16)
+
+
+HTTPMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+
 class AuthorizationPolicy(K8sModel):
     allowed_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="allowedCIDRs")
     blocked_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="blockedCIDRs")
+    # kgw extensions in Envoy Gateway's shape (its authorization rules' operation.methods, principal.headers),
+    # CEL-free conditions AND-ed with the addresses
+    methods: list[HTTPMethod] | None = Field(default=None, min_length=1, max_length=9)
+    headers: list[HeaderCondition] | None = Field(default=None, min_length=1, max_length=16)
 
     @model_validator(mode="after")
     def _some(self) -> AuthorizationPolicy:
-        if self.allowed_cidrs is None and self.blocked_cidrs is None:
-            raise ValueError("at least one of matchExpressions, allowedCIDRs, or blockedCIDRs must be specified")
+        if all(v is None for v in (self.allowed_cidrs, self.blocked_cidrs, self.methods, self.headers)):
+            raise ValueError("at least one of matchExpressions, allowedCIDRs, blockedCIDRs, methods or headers "
+                             "must be specified")
         return self
 
 

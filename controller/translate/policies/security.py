@@ -299,7 +299,8 @@ def _rbac(spec, problems: list[str]) -> CidrAuthorizationIR:
     p = spec.rbac.policy
     return CidrAuthorizationIR(spec.rbac.action,
                                _cidrs(p.allowed_cidrs or [], "spec.rbac.policy.allowedCIDRs", problems),
-                               _cidrs(p.blocked_cidrs or [], "spec.rbac.policy.blockedCIDRs", problems))
+                               _cidrs(p.blocked_cidrs or [], "spec.rbac.policy.blockedCIDRs", problems),
+                               list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()])
 
 
 def _acl(spec, problems: list[str]) -> AclIR:

@@ -241,3 +241,42 @@ spec:
     assert _post(d, "/acl/x", "https://shop.PARTNER.example") == 200
     assert _post(d, "/open/x", "http://evil.example") == 200  # only the route with the policy
     assert d.get("/acl/x", headers={"Origin": "http://evil.example"})[0] == 200  # GET is not a mutation
+
+
+def test_rbac_by_address_method_and_header(deployed):
+    d = deployed
+    d.write("sec.yaml", route_yaml() + """---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: rbac, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: acl}]
+  rbac:
+    action: Allow
+    policy:
+      allowedCIDRs: [127.0.0.0/8]
+      methods: [GET]
+      headers: [{name: x-tenant, values: [acme, beta]}]
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: blocked, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: basic}]
+  rbac: {action: Deny, policy: {blockedCIDRs: [127.0.0.1/32]}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {name: elsewhere, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: keys}]
+  rbac: {action: Deny, policy: {blockedCIDRs: [192.0.2.0/24]}}
+""")
+    d.start()
+    d.wait_status("/open", 200)
+    assert d.get("/acl/x", headers={"x-tenant": "acme"})[0] == 200
+    assert d.get("/acl/x", headers={"x-tenant": "evil"})[0] == 403
+    assert d.get("/acl/x")[0] == 403
+    assert _post(d, "/acl/x", f"http://127.0.0.1:{d.gw_port}") == 403  # POST is not an allowed method
+    assert d.get("/basic/x")[0] == 403  # the client's own address is blocked
+    assert d.get("/keys/x")[0] == 200  # blocked elsewhere: everything else passes
