@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .types import BOOL, INT, OPT_INT, OPT_STRING, STRING, Type
-from .wire.opcodes import JWT_PAYLOAD_HEADER
+from .wire.opcodes import IDENTITY_HEADERS
 
 # Readable fields, their type, and the phase they belong to (None: both).
 FIELDS: dict[str, tuple[Type, str | None]] = {
@@ -96,11 +96,6 @@ READ_ONLY_HEADERS = {
     "transfer-encoding": "transfer-encoding is maintained by Envoy",
 }
 
-# Headers that carry a verified identity from Envoy's authentication filters to rules (docs/security.md): the
-# JWT filter's payload (base64url JSON), the basic-auth user (kgateway's header, also sent upstream) and the
-# API-key client id. The controller removes them from what clients send; rules read them through the
-# identity functions (`jwt_claim`, `basic_auth_user`, `api_key_client`) and can never write them.
-IDENTITY_HEADERS = {"jwt": JWT_PAYLOAD_HEADER, "basic_auth": "x-envoy-basic-auth-user",
-                    "api_key": "x-kgw-api-key-client"}
+# The identity headers (kgw_rules.wire.opcodes.IDENTITY_HEADERS, docs/security.md) are read-only for rules.
 READ_ONLY_HEADERS.update({name: "it carries a verified identity, set by the gateway's authentication filters"
                           for name in IDENTITY_HEADERS.values()})

@@ -14,10 +14,11 @@ docs/architecture.md ("Byte formats") maps each format to its doc and its Zig tw
 """
 from .bundle import BundleRoute, decode_config, encode_bundle
 from .errors import BundleError, RegexFormatError, VerifyError
+from .opcodes import IDENTITY_HEADERS
 from .program import LineEntry, ProgramImage, decode_program, encode_program
 from .regex import RegexProgram, decode_regex, encode_regex
 from .variants import VARIANTS, Needs, Variant, program_needs, variant_for
 
-__all__ = ["VARIANTS", "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage", "RegexFormatError",
+__all__ = ["IDENTITY_HEADERS", "VARIANTS", "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage", "RegexFormatError",
            "RegexProgram", "Variant", "VerifyError", "decode_config", "decode_program", "decode_regex", "encode_bundle",
            "encode_program", "encode_regex", "program_needs", "variant_for"]

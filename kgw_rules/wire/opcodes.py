@@ -56,6 +56,12 @@ RESPONSE_ONLY_FIELDS = frozenset({"status"})
 # jwt_claim() reads the verified JWT payload from this request header (base64url JSON), which only Envoy's JWT
 # filter sets: the controller removes it from what clients send (docs/security.md, "Identity in rules").
 JWT_PAYLOAD_HEADER = "x-kgw-jwt-payload"
+# Every header that carries a verified identity from Envoy's authentication filters to rules: the JWT payload,
+# the basic-auth user (kgateway's header, also sent upstream) and the API-key client id. The controller
+# removes them from what clients send; rules read them (jwt_claim, basic_auth_user, api_key_client) and can
+# never write them.
+IDENTITY_HEADERS = {"jwt": JWT_PAYLOAD_HEADER, "basic_auth": "x-envoy-basic-auth-user",
+                    "api_key": "x-kgw-api-key-client"}
 
 _ROWS = [
     # control flow: jumps are forward-only, offsets count from the end of the jump instruction

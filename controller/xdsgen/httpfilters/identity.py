@@ -1,14 +1,14 @@
 """The headers that carry a verified identity from an authentication filter to the rules filter (and to the
 upstream), and the connection manager's early removal of the same names from what clients send, so a rule
 never reads an identity nobody verified (docs/security.md, "Identity in rules"). The names are the rules
-language's (kgw_rules.builtins.IDENTITY_HEADERS)."""
+language's (kgw_rules.wire.IDENTITY_HEADERS)."""
 from __future__ import annotations
 
 from envoy.config.common.mutation_rules.v3 import mutation_rules_pb2
 from envoy.config.core.v3 import extension_pb2
 from envoy.extensions.http.early_header_mutation.header_mutation.v3 import header_mutation_pb2
 
-from kgw_rules.builtins import IDENTITY_HEADERS
+from kgw_rules.wire import IDENTITY_HEADERS
 
 from ...ir import RouteIR
 from ..common import packed
