@@ -19,6 +19,7 @@ from .program import LineEntry, ProgramImage, decode_program, encode_program
 from .regex import RegexProgram, decode_regex, encode_regex
 from .variants import VARIANTS, Needs, Variant, program_needs, variant_for
 
-__all__ = ["IDENTITY_HEADERS", "VARIANTS", "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage", "RegexFormatError",
+__all__ = ["IDENTITY_HEADERS", "VARIANTS",
+           "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage", "RegexFormatError",
            "RegexProgram", "Variant", "VerifyError", "decode_config", "decode_program", "decode_regex", "encode_bundle",
            "encode_program", "encode_regex", "program_needs", "variant_for"]
