@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .builtins import IDENTITY_HEADERS
 from .exchange import HostContext, Outcome, Request, Response
+from .wire.opcodes import IDENTITY_HEADERS
 
 Marks = dict[tuple[str | int, ...], Any]  # YAML path -> ruamel.yaml mark of its node
 M = TypeVar("M", bound=BaseModel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import struct
 
 from . import ast as A
-from .builtins import FUNCTION_OPCODES, IDENTITY_HEADERS
+from .builtins import FUNCTION_OPCODES
 from .bytecode import Decision, Program
 from .checker import Checked
 from .diagnostics import Diagnostic, Span
@@ -12,7 +12,7 @@ from .literals import literal_text
 from .runtime.cidr import range_constant
 from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, FLAG_WIDE
 from .wire.limits import MAX_CODE_BYTES, MAX_CONSTANTS
-from .wire.opcodes import BY_NAME, FIELDS, operand_struct
+from .wire.opcodes import BY_NAME, FIELDS, IDENTITY_HEADERS, operand_struct
 from .wire.program import Constant, LineEntry, is_wide
 from .wire.regex import RegexProgram, encode_regex
 from .wire.verify import check_code
