@@ -19,9 +19,10 @@ from .models import KGATEWAY_KINDS, KGW_GROUP, KubeObject
 
 _PLURALS = {"GatewayParameters": "gatewayparameters", "RoutePolicy": "routepolicies",
             "TrafficPolicy": "trafficpolicies", "HTTPListenerPolicy": "httplistenerpolicies",
-            "ListenerPolicy": "listenerpolicies", "BackendConfigPolicy": "backendconfigpolicies"}
+            "ListenerPolicy": "listenerpolicies", "BackendConfigPolicy": "backendconfigpolicies",
+            "GatewayExtension": "gatewayextensions"}
 _SHORT = {"DirectResponse": ["dr"], "Backend": ["be"], "GatewayParameters": ["gwp"], "TrafficPolicy": ["tp"],
-          "RoutePolicy": ["rtp"], "BackendConfigPolicy": ["bcp"]}
+          "RoutePolicy": ["rtp"], "BackendConfigPolicy": ["bcp"], "GatewayExtension": ["gwe"]}
 _POLICY_COLUMNS = [
     {"name": "Accepted", "type": "string",
      "jsonPath": ".status.ancestors[*].conditions[?(@.type=='Accepted')].status"},
@@ -34,6 +35,9 @@ _COLUMNS = {
                 {"name": "Accepted", "type": "string", "jsonPath": ".status.conditions[?(@.type=='Accepted')].status"}],
     "DirectResponse": [{"name": "Status", "type": "integer", "jsonPath": ".spec.status"}],
     "GatewayParameters": [],
+    "GatewayExtension": [{"name": "Type", "type": "string", "jsonPath": ".spec.type"},
+                         {"name": "Accepted", "type": "string",
+                          "jsonPath": ".status.conditions[?(@.type=='Accepted')].status"}],
 }
 _DROP = {"title"}
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
+from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, CsrfIR, ExtAuthIR, JwtIR
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -36,8 +37,8 @@ class BackendClusterIR:
     tls: bool = False
     sni: str = ""
     insecure_skip_verify: bool = False
+    http2: bool = False  # a gRPC service (authorization, telemetry collector): HTTP/2 with prior knowledge
     lambda_: LambdaIR | None = None  # an AWS Lambda Backend: routes to it invoke this function
-    http2: bool = False  # a telemetry collector (gRPC): HTTP/2 with prior knowledge
     policy: ClusterPolicyIR | None = None  # BackendConfigPolicy settings
 
 
@@ -79,6 +80,14 @@ class RouteExtIR:
     internal_redirect: InternalRedirectIR | None = None
     stat_prefix: str | None = None
     auto_host_rewrite: bool | None = None
+    # security settings (ir_security.py), each from the most specific policy that sets it
+    jwt: JwtIR | None = None
+    ext_auth: ExtAuthIR | None = None
+    basic_auth: BasicAuthIR | None = None
+    api_key_auth: ApiKeyAuthIR | None = None
+    rbac: CidrAuthorizationIR | None = None
+    acl: AclIR | None = None
+    csrf: CsrfIR | None = None
 
 
 @dataclass
@@ -172,6 +181,8 @@ class GatewayExtIR:
     access_logs: list[AccessLogIR] = field(default_factory=list)
     tracing: TracingIR | None = None
     buffer_limit_bytes: int | None = None
+    use_remote_address: bool | None = None  # ListenerPolicy httpSettings; None: kgw's edge defaults
+    xff_num_trusted_hops: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     # local rate limits shared by every route of a Gateway ("") or of one of its listeners (by name), from
     # Gateway- and listener-level TrafficPolicies: one token bucket per connection manager

@@ -119,6 +119,7 @@ class Resources:
     listener_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     gateway_parameters: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     backend_config_policies: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
+    gateway_extensions: Mapping[Key, Any] = dataclasses.field(default_factory=_empty)
     invalid: tuple[InvalidObject, ...] = ()
     # (kind, ns, name) -> "file" (messages)
     origins: Mapping[tuple[str, str, str], str] = dataclasses.field(default_factory=_empty)
@@ -162,6 +163,7 @@ _FIELDS = {
     "RoutePolicy": "route_policies", "TrafficPolicy": "traffic_policies", "DirectResponse": "direct_responses",
     "Backend": "backends", "HTTPListenerPolicy": "http_listener_policies", "ListenerPolicy": "listener_policies",
     "GatewayParameters": "gateway_parameters", "BackendConfigPolicy": "backend_config_policies",
+    "GatewayExtension": "gateway_extensions",
 }
 
 

@@ -63,6 +63,19 @@ FUNCTION_DOCS: dict[str, tuple[str, str]] = {
     "random_id": ("random_id() -> string",
                   "16 fresh random bytes as 22 characters of unpadded base64url; every call draws anew. Not allowed "
                   "in a top-level `let`."),
+    "jwt_claim": ('jwt_claim("path") -> string?',
+                  "A claim of the JWT the gateway's jwtAuth verified (path like `json()`: `\"org.tenant\"`, "
+                  "`\"roles[0]\"`): strings unquoted, other values as compact JSON; absent when no token was "
+                  "verified or the claim is missing. Not allowed in a top-level `let`."),
+    "basic_auth_user": ("basic_auth_user() -> string?",
+                        "The user the gateway's basicAuth verified; absent otherwise. Not allowed in a top-level "
+                        "`let`."),
+    "api_key_client": ("api_key_client() -> string?",
+                       "The client id of the API key the gateway's apiKeyAuth verified; absent otherwise. Not "
+                       "allowed in a top-level `let`."),
+    "in_cidr": ('in_cidr(ip, "range") -> bool',
+                "Is the address text ip (IPv4 or IPv6) inside the literal range (`\"10.0.0.0/8\"`, "
+                "`\"2001:db8::/32\"`, one address)? false for text that is no address or of the other family."),
 }
 
 FIELD_DOCS: dict[str, tuple[str, str]] = {

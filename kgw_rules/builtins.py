@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .types import BOOL, INT, OPT_INT, OPT_STRING, STRING, Type
+from .wire.opcodes import IDENTITY_HEADERS
 
 # Readable fields, their type, and the phase they belong to (None: both).
 FIELDS: dict[str, tuple[Type, str | None]] = {
@@ -19,7 +20,7 @@ SETTABLE: dict[str, tuple[Type, str | None]] = {
 }
 
 # Parameter kinds: "s" text (string or string?; absent reads as ""), "i" int, "any" any value,
-# "lit" a literal name (header, query, cookie) or JSON path, "re" a regex literal.
+# "lit" a literal name (header, query, cookie), JSON path or CIDR range, "re" a regex literal.
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -61,6 +62,9 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     _f("int", ["s"], OPT_INT), _f("str", ["any"], STRING),
     _f("sha256_hex", ["s"], STRING), _f("json_escape", ["s"], STRING),
     _f("env", ["lit"], OPT_STRING, reads="env"), _f("random_id", [], STRING, reads="random"),
+    _f("jwt_claim", ["lit"], OPT_STRING, reads="identity"),
+    _f("basic_auth_user", [], OPT_STRING, reads="identity"), _f("api_key_client", [], OPT_STRING, reads="identity"),
+    _f("in_cidr", ["s", "lit"], BOOL),
 ]}
 
 # Simple one-operand or fixed-operand functions map straight onto an opcode.
@@ -91,3 +95,7 @@ READ_ONLY_HEADERS = {
     "content-length": "content-length is maintained by the filter",
     "transfer-encoding": "transfer-encoding is maintained by Envoy",
 }
+
+# The identity headers (kgw_rules.wire.opcodes.IDENTITY_HEADERS, docs/security.md) are read-only for rules.
+READ_ONLY_HEADERS.update({name: "it carries a verified identity, set by the gateway's authentication filters"
+                          for name in IDENTITY_HEADERS.values()})

@@ -17,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .exchange import HostContext, Outcome, Request, Response
-from .wire.opcodes import DESCRIPTOR_HEADER_PREFIX
+from .wire.opcodes import DESCRIPTOR_HEADER_PREFIX, IDENTITY_HEADERS
 
 Marks = dict[tuple[str | int, ...], Any]  # YAML path -> ruamel.yaml mark of its node
 M = TypeVar("M", bound=BaseModel)
@@ -83,6 +83,25 @@ def _headers(value: dict[str, HeaderValues]) -> list[tuple[bytes, bytes]]:
     return out
 
 
+class Identity(_Strict):
+    """What the gateway's authentication filters verified about the request (docs/language.md, "Identity"):
+    the JWT's claims, the basic-auth user, the API key's client id. Given here, a case needs no token."""
+
+    jwt: dict[str, Any] | None = None
+    basic_auth_user: str | None = None
+    api_key_client: str | None = None
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        out = []
+        if self.jwt is not None:
+            payload = json.dumps(self.jwt, separators=(",", ":"), ensure_ascii=False).encode()
+            out.append((IDENTITY_HEADERS["jwt"].encode(), base64.urlsafe_b64encode(payload).rstrip(b"=")))
+        for key, value in (("basic_auth", self.basic_auth_user), ("api_key", self.api_key_client)):
+            if value is not None:
+                out.append((IDENTITY_HEADERS[key].encode(), value.encode("utf-8")))
+        return out
+
+
 class RequestSpec(_Body):
     method: str = "GET"
     path: str = "/"
@@ -91,10 +110,20 @@ class RequestSpec(_Body):
     client_ip: str = "127.0.0.1"
     route: str = "default/test/0"
     headers: dict[str, HeaderValues] = {}
+    identity: Identity | None = None
+
+    @field_validator("headers")
+    @classmethod
+    def _no_identity_headers(cls, value: dict[str, HeaderValues]) -> dict[str, HeaderValues]:
+        for name in value:
+            if name.lower() in IDENTITY_HEADERS.values():
+                raise ValueError(f"{name} carries a verified identity: give it with `identity:` (the gateway "
+                                 "removes it from what clients send)")
+        return value
 
     def build(self) -> Request:
         body = self.body_bytes()
-        headers = _headers(self.headers)
+        headers = _headers(self.headers) + (self.identity.headers() if self.identity else [])
         if body is not None and not any(k in (b"content-length", b"transfer-encoding") for k, _ in headers):
             headers.append((b"content-length", str(len(body)).encode()))  # as any HTTP client sends it
         return Request(self.method.encode(), self.path.encode(), self.host.encode(), self.scheme.encode(),
@@ -191,14 +220,16 @@ def _scalar(node: ScalarNode) -> Any:
 
 
 def _plain(node: Node, marks: Marks, path: tuple[str | int, ...], typed: bool = False) -> Any:
-    """YAML node -> data with every scalar a string, except under `json` keys; records each path's mark."""
+    """YAML node -> data with every scalar a string, except under `json` keys and `identity.jwt` (JSON data);
+    records each path's mark."""
     marks[path] = node.start_mark
     if isinstance(node, MappingNode):
         out = {}
         for key_node, value_node in node.value:
             key = key_node.value
             marks[path + (key,)] = key_node.start_mark
-            out[key] = _plain(value_node, marks, path + (key,), typed=typed or key == "json")
+            data = key == "json" or path[-1:] == ("identity",) and key == "jwt"
+            out[key] = _plain(value_node, marks, path + (key,), typed=typed or data)
         return out
     if isinstance(node, SequenceNode):
         return [_plain(item, marks, path + (i,), typed) for i, item in enumerate(node.value)]

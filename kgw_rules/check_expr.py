@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from . import ast as A
 from .builtins import FIELDS, FUNCTIONS
 from .literals import check_header_name, check_json_path, compile_regex_literal, literal_text
+from .runtime.cidr import parse_cidr
 from .scope import Scope
 from .types import BOOL, ERROR, INT, NONE, REGEX, STRING, Type, join
 
@@ -211,7 +212,8 @@ class ExpressionChecker:
                 self.expr(a, scope)
             return self.error(e.span, f"`{e.fn}` takes {fn.arity_text()}, found {n}")
         if fn.reads and self.phase is None:
-            what = {"env": "the filter's environment", "random": "a random draw per request"}.get(
+            what = {"env": "the filter's environment", "random": "a random draw per request",
+                    "identity": "the request's verified identity"}.get(
                 fn.reads, "the request")
             return self.error(e.span, f"top-level `let` must be a constant; `{e.fn}()` depends on {what}",
                               "move it into `on request`")
@@ -245,13 +247,17 @@ class ExpressionChecker:
             text = literal_text(arg)
             if text is None:
                 self.expr(arg, scope)
-                what = "JSON paths" if call.fn == "json" else "names"
+                what = {"json": "JSON paths", "jwt_claim": "JSON paths", "in_cidr": "ranges"}.get(call.fn, "names")
+                hint = 'write in_cidr(ip, "10.0.0.0/8")' if call.fn == "in_cidr" else f'write {call.fn}("...")'
                 return self.error(arg.span, f"{call.fn}() takes a literal: {what} are literals without interpolation",
-                                  f'write {call.fn}("...")')
+                                  hint)
             if call.fn in ("header", "header_all", "request_header"):
                 check_header_name(A.Lit(arg.span, text.lower()), self.error, write=False)
-            elif call.fn == "json":
+            elif call.fn in ("json", "jwt_claim"):
                 check_json_path(A.Lit(arg.span, text), self.error)
+            elif call.fn == "in_cidr" and parse_cidr(text.encode()) is None:
+                self.error(arg.span, f"{text!r} is not an IP address or CIDR range",
+                           'write "10.0.0.0/8", "2001:db8::/32" or one address')
             elif call.fn == "env" and ("=" in text or "\0" in text):  # environ entries are NAME=value
                 self.error(arg.span, "an environment variable name cannot contain `=` or NUL")
             elif not text:

@@ -9,9 +9,10 @@ from .bytecode import Decision, Program
 from .checker import Checked
 from .diagnostics import Diagnostic, Span
 from .literals import literal_text
+from .runtime.cidr import range_constant
 from .wire.flags import FLAG_LINES, FLAG_REQUEST, FLAG_REQUEST_BODY, FLAG_RESPONSE, FLAG_RESPONSE_BODY, FLAG_WIDE
 from .wire.limits import MAX_CODE_BYTES, MAX_CONSTANTS
-from .wire.opcodes import BY_NAME, FIELDS, operand_struct
+from .wire.opcodes import BY_NAME, FIELDS, IDENTITY_HEADERS, operand_struct
 from .wire.program import Constant, LineEntry, is_wide
 from .wire.regex import RegexProgram, encode_regex
 from .wire.verify import check_code
@@ -20,6 +21,8 @@ _SET_FIELD = {"path": "SET_PATH", "method": "SET_METHOD", "host": "SET_HOST", "s
               "body": "SET_BODY"}
 _LOOKUP = {"header": "HDR", "header_all": "HDR_ALL", "request_header": "REQ_HDR", "query": "QUERY",
            "cookie": "COOKIE", "json": "JSON", "env": "ENV"}
+# identity functions without arguments: the request header an authentication filter sets (docs/security.md)
+_IDENTITY_READS = {"basic_auth_user": IDENTITY_HEADERS["basic_auth"], "api_key_client": IDENTITY_HEADERS["api_key"]}
 Folded = Constant | bool | None  # the value of a top-level `let`
 _HEADER_LOOKUPS = {"header", "header_all", "request_header"}
 
@@ -252,6 +255,23 @@ class _Emitter:
         self.emit("CONCAT", len(e.operands))
 
     def e_Call(self, e: A.Call) -> None:
+        if e.fn in _IDENTITY_READS:
+            self.emit("REQ_HDR", self.str_const(_IDENTITY_READS[e.fn]))
+            return
+        if e.fn == "in_cidr":
+            cidr = literal_text(e.args[1])
+            const = range_constant(cidr.encode()) if cidr is not None else None
+            assert const is not None  # the checker requires a literal range that parses
+            self.expr(e.args[0])
+            self.emit("IN_CIDR", self.pools.const(const))
+            return
+        if e.fn == "jwt_claim":  # the JWT filter's payload header, base64url-decoded, then the JSON path
+            path = literal_text(e.args[0])
+            assert path is not None  # the checker requires a literal path
+            self.emit("REQ_HDR", self.str_const(IDENTITY_HEADERS["jwt"]))
+            self.emit("B64URL_DEC")
+            self.emit("JSON_OF", self.str_const(path))
+            return
         if e.fn in _LOOKUP:
             name = literal_text(e.args[0])
             assert name is not None  # the checker requires a literal name

@@ -14,6 +14,7 @@ from . import runtime as rt
 from .bytecode import Program
 from .exchange import Headers, HostContext, LocalResponse, Outcome, Request, Response
 from .regex import replace_all_budgeted, search
+from .runtime.cidr import in_range
 from .skips import body_write_blocker, valid_host, valid_method
 from .wire.flags import FLAG_WIDE
 from .wire.opcodes import BY_CODE, DESCRIPTOR_HEADER_PREFIX, FIELDS, operand_struct
@@ -215,6 +216,10 @@ class _Phase:
             stack.append(rt.cookie_get(rt.get_all(req.headers, b"cookie"), text(a[0])))
         elif name == "JSON":
             stack.append(rt.json_get(self.msg.body or b"", text(a[0])))
+        elif name == "IN_CIDR":
+            stack.append(in_range(rt.to_str(stack.pop()), text(a[0])))
+        elif name == "JSON_OF":
+            stack.append(rt.json_get(rt.to_str(stack.pop()), text(a[0])))
         elif name == "ENV":
             stack.append(self.s.host.env.get(text(a[0])))
         elif name == "RANDOM_ID":  # the filter: one random_get of 16 bytes, the same draw

@@ -25,7 +25,8 @@ def hcm_defaults() -> dict:
 
 
 # Protobuf maps: their iteration order changes from process to process; dumps sort them.
-_MAPS = {"typedPerFilterConfig", "typedExtensionProtocolOptions", "filterMetadata"}
+_MAPS = {"typedPerFilterConfig", "typedExtensionProtocolOptions", "filterMetadata", "providers", "requirementMap",
+         "policies", "contextExtensions"}
 
 
 def _factor(node, defaults: dict):

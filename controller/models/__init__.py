@@ -22,11 +22,12 @@ from .kgateway_infra import Backend, GatewayParameters, HTTPListenerPolicy, List
 from .l4route import L4_ROUTES, L4BackendRef, L4RouteSpec, TCPRoute, TLSRoute, UDPRoute
 from .listenerset import ListenerSet
 from .meta import KubeObject, LabelSelector, ObjectMeta
+from .security import GatewayExtension
 
 # kgateway's extension kinds (gateway.kgateway.dev/v1alpha1); crdgen renders their CRDs.
 KGATEWAY_KINDS: tuple[type[KubeObject], ...] = (
     RoutePolicy, TrafficPolicy, DirectResponse, Backend, HTTPListenerPolicy, ListenerPolicy, GatewayParameters,
-    BackendConfigPolicy,
+    BackendConfigPolicy, GatewayExtension,
 )
 
 KINDS: tuple[type[KubeObject], ...] = (
@@ -42,7 +43,8 @@ BY_KIND_GROUP: dict[tuple[str, str], type[KubeObject]] = {
 }
 
 __all__ = [
-    "Backend", "BackendConfigPolicy", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "KGATEWAY_KINDS",
+    "Backend", "BackendConfigPolicy", "ConfigMap", "DirectResponse", "GatewayExtension", "GatewayParameters",
+    "HTTPListenerPolicy", "KGATEWAY_KINDS",
     "KGW_API", "KGW_GROUP",
     "L4BackendRef", "L4RouteSpec", "L4_ROUTES", "ListenerPolicy", "ROUTE_KINDS", "RoutePolicy", "TCPRoute", "TLSRoute",
     "TrafficPolicy", "UDPRoute",

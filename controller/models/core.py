@@ -1,4 +1,4 @@
-"""The core kinds kgw reads: Service, EndpointSlice (discovery.k8s.io/v1), Namespace, Secret."""
+"""The core kinds kgw reads: Service, EndpointSlice (discovery.k8s.io/v1), Namespace, Secret, ConfigMap."""
 from __future__ import annotations
 
 import base64
@@ -96,8 +96,9 @@ class Secret(CoreObject):
         return data
 
 
-class ConfigMap(KubeObject):
-    """CA certificates (`ca.crt`) for BackendTLSPolicy and frontend client certificate validation."""
+class ConfigMap(CoreObject):
+    """CA certificates (`ca.crt`) for BackendTLSPolicy and frontend client certificate validation, and JWKS that
+    GatewayExtensions keep in a ConfigMap (data key `jwks`)."""
 
     API_VERSIONS = ("v1",)
     KIND = "ConfigMap"

@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints, model_validator
 from .httproute import duration_ms
 from .kgateway_telemetry import RouteTracing
 from .meta import Group, K8sModel, Kind, KubeObject, ObjectName, SectionName
+from .security import SecurityFields
 from .traffic import ROUTE_ONLY, TrafficFields
 
 KGW_GROUP = "gateway.kgateway.dev"
@@ -103,7 +104,7 @@ class TransformationPolicy(K8sModel):
         return self
 
 
-class RoutePolicySpec(TrafficFields, PolicyTargets):
+class RoutePolicySpec(TrafficFields, SecurityFields, PolicyTargets):
     target_selectors: list[LocalPolicyTargetSelector] = Field(default=[], max_length=16)
     transformation: TransformationPolicy | None = None
     timeout: int | None = Field(default=None, ge=0)  # seconds, as in beta1 (v2: timeouts.request)

@@ -214,8 +214,21 @@ class HTTPListenerPolicy(KubeObject):
     spec: HTTPListenerPolicySpec
 
 
+class HTTPSettings(K8sModel):
+    """The client-address settings of kgateway's newest `ListenerConfig.httpSettings` (docs/security.md): the
+    address `client_ip`, the ACL and RBAC see. Its other fields are not implemented (reported as unknown)."""
+
+    use_remote_address: bool | None = None  # kgw's default: true (the edge)
+    xff_num_trusted_hops: int | None = Field(default=None, ge=0, le=2147483647)
+
+
+class ListenerConfig(K8sModel):
+    http_settings: HTTPSettings | None = None
+
+
 class ListenerPolicySpec(GatewayTargetsSpec):
     per_connection_buffer_limit_bytes: int | None = Field(default=None, ge=0, le=2147483647)
+    default: ListenerConfig | None = None
 
 
 class ListenerPolicy(KubeObject):

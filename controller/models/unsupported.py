@@ -6,24 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-_SECURITY = "an authentication/authorization policy; kgw does not implement kgateway's security policies yet"
-_EXTENSION = ("needs a GatewayExtension (an external gRPC service), a kind kgw does not read; kgw rules "
-              "programs (`transformation.rules`) run in the proxy instead")
+_SECURITY = "an authentication/authorization policy kgw does not implement yet (docs/security.md)"
+_CEL = ("CEL expressions need a CEL parser in the controller (Envoy's RBAC takes checked expressions); kgw "
+        "matches client addresses (allowedCIDRs, blockedCIDRs) — use a rules program for other conditions")
+_DENY_RESPONSE = ("kgw's ACL answers Envoy's RBAC 403; a custom deny response is not implemented (a rules "
+                  "program with `respond` and `in_cidr(client_ip, ...)` can answer as you like)")
+_GWE = ("kgw implements GatewayExtensions of type JWT and ExtAuth; {what} needs an external service kgw does "
+        "not configure")
+_EXTENSION = ("needs a GatewayExtension of type ExtProc (an external processing service), which kgw does not "
+              "configure; kgw rules programs (`transformation.rules`) run in the proxy instead")
 
 # (kind, field path with `[]` for list items) -> why kgw leaves it out
 UNSUPPORTED: dict[tuple[str, str], str] = {
     **{(kind, path): why for kind in ("TrafficPolicy", "RoutePolicy") for path, why in {
         "spec.extProc": _EXTENSION,
-        "spec.extAuth": _EXTENSION,
         "spec.rateLimit.global": "global rate limiting needs a rate limit service (a GatewayExtension, a kind "
                                  "kgw does not read); `rateLimit.local` is supported",
-        "spec.rbac": _SECURITY,
-        "spec.jwtAuth": _SECURITY,
-        "spec.basicAuth": _SECURITY,
-        "spec.apiKeyAuth": _SECURITY,
         "spec.oauth2": _SECURITY,
-        "spec.acl": _SECURITY,
-        "spec.csrf": _SECURITY,
+        "spec.rbac.policy.matchExpressions": _CEL,
+        "spec.acl.denyResponse": _DENY_RESPONSE,
         "spec.headerModifiers.filterStage": "kgw applies header modifiers at one fixed stage (before the "
                                             "rules filter)",
         "spec.headerModifiers.request.set[].secretRef": "header values from Secrets are not implemented; set "
@@ -35,6 +36,11 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.headerModifiers.response.add[].secretRef": "header values from Secrets are not implemented; set "
                                                         "`value`",
     }.items()},
+    **{("GatewayExtension", f"spec.{field}"): _GWE.format(what=what) for field, what in (
+        ("extProc", "external processing"),
+        ("rateLimit", "global rate limiting"), ("oauth2", "OAuth2"))},
+    **{("GatewayExtension", f"spec.extAuth.{svc}.retry"): "retries of the authorization service are not "
+       "implemented (Envoy's ext_authz retries only its HTTP service)" for svc in ("grpcService", "httpService")},
     ("BackendConfigPolicy", "spec.tls"): "TLS origination from a BackendConfigPolicy is not implemented; kgw's "
                                          "Backend `static.tls` covers SNI and skip-verify",
     ("BackendConfigPolicy", "spec.loadBalancer.zoneAware"): "zone-aware routing needs the proxy's own zone, which "

@@ -38,7 +38,7 @@ def backend_cluster(b: BackendClusterIR) -> cluster_pb2.Cluster:
         meta = struct_pb2.Struct()
         meta.update({"egress_gateway": True})
         out.metadata.filter_metadata[LAMBDA_METADATA].CopyFrom(meta)
-    opts = protocol_options(False, b.policy)
+    opts = protocol_options(b.http2, b.policy)
     if opts is not None:
         out.typed_extension_protocol_options[HTTP_PROTOCOL_OPTIONS].Pack(opts)
     apply_policy(out, b.policy, dns=b.dns)

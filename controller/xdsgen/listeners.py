@@ -18,6 +18,7 @@ from . import httpfilters, telemetry
 from .accesslog import access_log
 from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
+from .httpfilters import identity
 from .streams import stream_chain
 
 HCM = hcm_pb2.HttpConnectionManager
@@ -81,6 +82,13 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
         hcm.access_log.extend(access_log(log) for log in ctx.ext.access_logs)
         if ctx.ext.tracing is not None:
             hcm.tracing.CopyFrom(telemetry.hcm_tracing(ctx.ext.tracing))
+        # ListenerPolicy httpSettings: behind a load balancer, trust its x-forwarded-for hops (client_ip, ACL)
+        if ctx.ext.use_remote_address is not None:
+            hcm.use_remote_address.value = ctx.ext.use_remote_address
+        if ctx.ext.xff_num_trusted_hops is not None:
+            hcm.xff_num_trusted_hops = ctx.ext.xff_num_trusted_hops
+    if identity.needs_strip([r for vh in vhosts for r in vh.routes]):
+        hcm.early_header_mutation_extensions.append(identity.early_strip())
     return hcm
 
 

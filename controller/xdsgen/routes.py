@@ -2,6 +2,7 @@
 routes in precedence order, filters as route fields."""
 from __future__ import annotations
 
+from envoy.config.core.v3 import base_pb2
 from envoy.config.route.v3 import route_components_pb2 as rc
 from envoy.config.route.v3 import route_pb2
 from envoy.type.matcher.v3 import regex_pb2, string_pb2
@@ -12,6 +13,8 @@ from . import httpfilters, telemetry
 from .common import duration
 from .context import XdsContext
 from .filters import full_path_regex, header_options, keeps_request_port, mirror_policy, prefix_rewrite, redirect_action
+from .httpfilters import identity
+from .httpfilters.api_key_auth import api_keys
 from .route_traffic import retry_policy, route_traffic
 
 # Weighted entries for invalid backendRefs point here. No such cluster exists, and
@@ -132,6 +135,22 @@ def route(ctx: XdsContext, r: RouteIR, listener: ListenerIR, host_has_port: bool
     if r.response_headers:
         out.response_headers_to_add.extend(header_options(r.response_headers))
         out.response_headers_to_remove.extend(r.response_headers.remove)
+    keys = api_keys(r)
+    if keys is not None and keys.client_id_header:
+        # copied before the virtual host removes the internal header (routes are evaluated first)
+        out.request_headers_to_add.add(
+            header=base_pb2.HeaderValue(key=keys.client_id_header, value=f"%REQ({identity.API_KEY_CLIENT})%"),
+            append_action=base_pb2.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD)
+    return out
+
+
+def _internal_headers(vh: VirtualHostIR) -> list[str]:
+    """Identity headers only the rules filter reads: never sent upstream."""
+    out = []
+    if any(r.ext is not None and r.ext.jwt is not None for r in vh.routes):
+        out.append(identity.JWT_PAYLOAD)
+    if any(api_keys(r) is not None for r in vh.routes):
+        out.append(identity.API_KEY_CLIENT)
     return out
 
 
@@ -147,7 +166,8 @@ def route_configuration(ctx: XdsContext, name: str, listener: ListenerIR,
         ignore_port_in_host_matching=True,
         virtual_hosts=[
             rc.VirtualHost(name=vh.name, domains=vh.domains,
-                           routes=[x for r in vh.routes for x in routes(ctx, r, listener)])
+                           routes=[x for r in vh.routes for x in routes(ctx, r, listener)],
+                           request_headers_to_remove=_internal_headers(vh))
             for vh in vhosts
         ],
     )

@@ -14,12 +14,12 @@ docs/architecture.md ("Byte formats") maps each format to its doc and its Zig tw
 """
 from .bundle import BundleRoute, decode_config, encode_bundle
 from .errors import BundleError, RegexFormatError, VerifyError
-from .opcodes import DESCRIPTOR_HEADER_PREFIX, descriptor_header, descriptor_key_ok
+from .opcodes import DESCRIPTOR_HEADER_PREFIX, IDENTITY_HEADERS, descriptor_header, descriptor_key_ok
 from .program import LineEntry, ProgramImage, decode_program, encode_program
 from .regex import RegexProgram, decode_regex, encode_regex
 from .variants import VARIANTS, Needs, Variant, program_needs, variant_for
 
-__all__ = ["DESCRIPTOR_HEADER_PREFIX", "VARIANTS", "BundleError", "BundleRoute", "LineEntry", "Needs", "ProgramImage",
-           "RegexFormatError", "RegexProgram", "Variant", "VerifyError", "decode_config", "decode_program",
-           "decode_regex", "descriptor_header", "descriptor_key_ok", "encode_bundle", "encode_program",
-           "encode_regex", "program_needs", "variant_for"]
+__all__ = ["DESCRIPTOR_HEADER_PREFIX", "IDENTITY_HEADERS", "VARIANTS", "BundleError", "BundleRoute", "LineEntry",
+           "Needs", "ProgramImage", "RegexFormatError", "RegexProgram", "Variant", "VerifyError", "decode_config",
+           "decode_program", "decode_regex", "descriptor_header", "descriptor_key_ok", "encode_bundle",
+           "encode_program", "encode_regex", "program_needs", "variant_for"]

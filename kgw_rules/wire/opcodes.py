@@ -70,6 +70,15 @@ def descriptor_key_ok(key: bytes) -> bool:
 # Request fields pushed by FIELD u8.  "status" is response-only; "body" is the current phase's body.
 FIELDS = ("path", "method", "host", "scheme", "url", "status", "body", "route", "client_ip")
 RESPONSE_ONLY_FIELDS = frozenset({"status"})
+# jwt_claim() reads the verified JWT payload from this request header (base64url JSON), which only Envoy's JWT
+# filter sets: the controller removes it from what clients send (docs/security.md, "Identity in rules").
+JWT_PAYLOAD_HEADER = "x-kgw-jwt-payload"
+# Every header that carries a verified identity from Envoy's authentication filters to rules: the JWT payload,
+# the basic-auth user (kgateway's header, also sent upstream) and the API-key client id. The controller
+# removes them from what clients send; rules read them (jwt_claim, basic_auth_user, api_key_client) and can
+# never write them.
+IDENTITY_HEADERS = {"jwt": JWT_PAYLOAD_HEADER, "basic_auth": "x-envoy-basic-auth-user",
+                    "api_key": "x-kgw-api-key-client"}
 
 _ROWS = [
     # control flow: jumps are forward-only, offsets count from the end of the jump instruction
@@ -96,6 +105,7 @@ _ROWS = [
     (0x26, "JSON", "k", 0, 1, "both", "field at JSON path constant k of the current body, or none"),
     # reads of the host (the VM's environment, read once per VM; WASI in the filter)
     (0x27, "ENV", "k", 0, 1, "both", "environment variable named by string constant k, or none"),
+    (0x28, "JSON_OF", "k", 1, 1, "both", "pop text; field at JSON path k of it (as JSON does for the body), or none"),
     # pure functions
     (0x30, "LOWER", "", 1, 1, "both", "ASCII lower case"),
     (0x31, "UPPER", "", 1, 1, "both", "ASCII upper case"),
@@ -123,6 +133,8 @@ _ROWS = [
     (0x47, "CONCAT", "u8", -1, 1, "both", "pop u8 values, push the concatenation of their texts"),
     (0x48, "ADD", "", 2, 1, "both", "64-bit wrapping integer addition"),
     (0x49, "RANDOM_ID", "", 0, 1, "both", "16 random bytes as 22 characters of unpadded base64url"),
+    (0x4A, "IN_CIDR", "k", 1, 1, "both",
+     "pop address text; true when it parses and lies in range constant k (4 or 16 network bytes, prefix length)"),
     # comparisons and logic
     (0x50, "EQ", "", 2, 1, "both", "equal"),
     (0x51, "NE", "", 2, 1, "both", "not equal"),

@@ -19,8 +19,14 @@ from .opcodes import (
 )
 from .regex import RegexProgram
 
+
+def valid_range_constant(const: bytes) -> bool:
+    """IN_CIDR's constant: 4 or 16 network bytes, then a prefix length that fits them."""
+    return len(const) in (5, 17) and const[-1] <= (len(const) - 1) * 8
+
 STRING_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "QUERY", "COOKIE", "JSON", "SET_HDR", "ADD_HDR", "DEL_HDR",
-                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV", "SET_LOG", "SET_DESC"}
+                   "REN_HDR", "SET_QUERY", "DEL_QUERY", "SET_JSON", "DEL_JSON", "ENV", "SET_LOG", "SET_DESC",
+                   "JSON_OF", "IN_CIDR"}
 # Header names of these must not start with ':' -- the compiler never emits one (pseudo-headers are
 # fields), and the two engines would treat hand-made ones differently.
 _HEADER_OPERAND = {"HDR", "HDR_ALL", "REQ_HDR", "SET_HDR", "ADD_HDR", "DEL_HDR", "REN_HDR"}
@@ -76,6 +82,8 @@ def _check_operands(ins: Instruction, phase: str, constants: Sequence[bytes | in
             if name == "SET_DESC" and not descriptor_key_ok(text):
                 raise VerifyError(f"{where}: descriptor key {text!r} is not [a-z0-9][a-z0-9_-]* of at most "
                                   f"{MAX_DESCRIPTOR_KEY} bytes")
+            if name == "IN_CIDR" and not valid_range_constant(text):
+                raise VerifyError(f"{where}: constant {index} is not a range (4 or 16 bytes and a prefix length)")
     if name in ("LOAD", "STORE") and ops[0] >= nvars:
         raise VerifyError(f"{where}: variable {ops[0]} out of range")
     if name in _REGEX_OPERAND:

@@ -168,7 +168,7 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
         var pops: usize = wire.pops[op];
         switch (op) {
             Op.CONST => if (constAt(prog, code, pc + 1) >= prog.consts.len) return fail(reason, "constant out of range"),
-            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV, Op.SET_LOG, Op.SET_DESC => {
+            Op.HDR, Op.HDR_ALL, Op.REQ_HDR, Op.QUERY, Op.COOKIE, Op.JSON, Op.SET_HDR, Op.ADD_HDR, Op.DEL_HDR, Op.REN_HDR, Op.SET_QUERY, Op.DEL_QUERY, Op.SET_JSON, Op.DEL_JSON, Op.ENV, Op.SET_LOG, Op.SET_DESC, Op.JSON_OF, Op.IN_CIDR => {
                 // header opcodes refuse pseudo-header names: the compiler never emits one
                 const is_header = op <= Op.REQ_HDR or (op >= Op.SET_HDR and op <= Op.REN_HDR);
                 for (0..@as(usize, 1) + @intFromBool(op == Op.REN_HDR)) |k| {
@@ -177,6 +177,8 @@ fn checkCode(al: std.mem.Allocator, prog: *Program, phase: usize, reason: *[]con
                     const s = prog.consts[idx].str;
                     if (is_header and s.len > 0 and s[0] == ':') return fail(reason, "pseudo-header name");
                     if (op == Op.SET_DESC and !descriptorKeyOk(s)) return fail(reason, "bad descriptor key");
+                    // a range: 4 or 16 network bytes and a prefix length that fits (cidr.zig)
+                    if (op == Op.IN_CIDR and !(s.len == 5 and s[4] <= 32 or s.len == 17 and s[16] <= 128)) return fail(reason, "range");
                 }
             },
             Op.LOAD, Op.STORE => if (code[pc + 1] >= prog.nvars) return fail(reason, "variable out of range"),

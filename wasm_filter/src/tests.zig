@@ -10,4 +10,5 @@ test {
     _ = @import("reader.zig");
     _ = @import("test_decoders.zig");
     _ = @import("test_vm.zig");
+    _ = @import("cidr.zig");
 }

@@ -15,6 +15,7 @@ from .backendconfig import BackendPolicies, apply_backend_policies, fitted
 from .backends import backend_cluster
 from .gateway import GatewaySettings, apply_listener_policies, envoy_settings
 from .routepolicy import ListenerDefaults, PolicyResult, apply_route_policies
+from .security import extension_status_problem
 from .status import simple_status
 
 backends.register()
@@ -47,6 +48,8 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
                 for ref in _direct_responses(getattr(backend, "filters", ())):
                     conflicts.setdefault((e.route.namespace, ref.name), []).append(
                         f"is a backendRef filter on {route} rules[{ri}].backendRefs[{bi}], which kgw refuses")
+    for _, ext in sorted(resources.gateway_extensions.items()):
+        statuses.append(simple_status(ext, opts, extension_status_problem(ext, resources)))
     for key, dr in sorted(resources.direct_responses.items()):
         where = conflicts.get(key)
         problem = "; ".join(where) + " (those rules answer 500)" if where else ""
@@ -78,25 +81,35 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.gateway_programs = list(state.policies.gateway_programs.get(key, ()))
     ext.fail_all = state.policies.gateway_fail.get(key)
     used, clusters, route_ext = set(ext.gateway_programs), {}, False
+    grpc_clusters: set[str] = set()  # Backends a gRPC authorization service is reached through
     for route in ir.routes():
         if route.ext is not None:
             route_ext = True
             used.update(route.ext.programs)
-        for b in route.backends:
-            if b.cluster and b.cluster.startswith("backend/") and b.cluster not in clusters:
-                ns, name = b.cluster.split("/")[1:3]
-                cluster, _ = backend_cluster(resources, ns, name)
+        jwks_clusters = [p.remote_cluster for p in route.ext.jwt.providers
+                         if p.remote_cluster] if route.ext and route.ext.jwt else []
+        authz = route.ext.ext_auth.service if route.ext and route.ext.ext_auth else None
+        if authz is not None:
+            jwks_clusters.append(authz.cluster)
+            if authz.grpc:
+                grpc_clusters.add(authz.cluster)
+        for cname in [b.cluster for b in route.backends] + jwks_clusters:
+            if cname and cname.startswith("backend/") and cname not in clusters:
+                ns, bname = cname.split("/")[1:3]
+                cluster, _ = backend_cluster(resources, ns, bname)
                 if cluster is not None:
-                    clusters[b.cluster] = cluster
+                    clusters[cluster.name] = cluster
     ext.programs = [state.policies.programs[p] for p in sorted(used)]
     for c in ir.clusters:  # each Gateway's ClusterIRs are its own objects (assemble makes them)
         c.policy = fitted(state.backend_policies.for_service(c.service_namespace, c.service_name), c.http2, False)
     for name, b in clusters.items():
-        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), False, b.dns)
+        b.http2 = name in grpc_clusters
+        b.policy = fitted(state.backend_policies.for_backend(*name.split("/")[1:3]), b.http2, b.dns)
     ext.backend_clusters = [clusters[n] for n in sorted(clusters)]
     settings = state.settings.get(key, GatewaySettings())
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
     ext.tracing = settings.tracing
+    ext.use_remote_address, ext.xff_num_trusted_hops = settings.use_remote_address, settings.xff_num_trusted_hops
     ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     telemetry.finish(ir, ext, resources, settings.telemetry)
     ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))

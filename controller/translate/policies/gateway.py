@@ -1,5 +1,6 @@
 """Gateway-level kinds: HTTPListenerPolicy (access logs and tracing, built in telemetry.py), ListenerPolicy
-(buffer limit), GatewayParameters (Envoy process settings, merged Gateway over GatewayClass over defaults)."""
+(buffer limit, client address), GatewayParameters (Envoy process settings, merged Gateway over GatewayClass over
+defaults)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ class GatewaySettings:
     tracing: TracingIR | None = None
     tracing_from: str = ""  # the policy whose tracing applies (the oldest)
     buffer_limit_bytes: int | None = None
+    use_remote_address: bool | None = None  # ListenerPolicy default.httpSettings (None: kgw's edge default)
+    xff_num_trusted_hops: int | None = None
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     telemetry: TelemetryClusters = field(default_factory=TelemetryClusters)
 
@@ -54,8 +57,14 @@ def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> di
                 problems: list[str] = []  # per target: each Gateway resolves (and may conflict) on its own
                 if kind == "HTTPListenerPolicy":
                     _http_listener_policy(resources, policy, key, settings, problems)
-                elif settings.buffer_limit_bytes is None:
-                    settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
+                else:
+                    if settings.buffer_limit_bytes is None:
+                        settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
+                    http = policy.spec.default.http_settings if policy.spec.default else None
+                    if http is not None and settings.use_remote_address is None:
+                        settings.use_remote_address = http.use_remote_address
+                    if http is not None and settings.xff_num_trusted_hops is None:
+                        settings.xff_num_trusted_hops = http.xff_num_trusted_hops
                 anc.add(ref, "; ".join(problems), found=True)
             statuses.append(anc.status())
     return out

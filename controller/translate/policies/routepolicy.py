@@ -21,6 +21,7 @@ from ..gateways import creation_order
 from ..invalid import raw_target_refs
 from .backends import route_ext
 from .programs import policy_program
+from .security import security_settings
 from .status import Ancestors
 from .targets import LEVEL_GATEWAY, LEVEL_LISTENER, ROUTE_KINDS, Target, TargetRef, listener_set_target, policy_targets
 from .telemetry import route_tracing
@@ -105,6 +106,10 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
         if pid is not None and program is not None:
             result.programs[pid] = program
         settings, problems = settings_of(policy.spec)
+        security, security_problems = security_settings(policy, resources)
+        problems += security_problems
+        for name in ("jwt", "ext_auth", "basic_auth", "api_key_auth", "rbac", "acl", "csrf"):
+            setattr(settings, name, getattr(security, name))
         targets = policy_targets(policy, resources, gateways, routes)
         listener_targets = [t for t in targets if t.found and t.level == LEVEL_LISTENER]
         if policy.spec.transformation is not None and listener_targets:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ...envoy_regex import regex_problem
 from ...ir import CorsIR, RetryIR, RouteIR
 from ...ir_ext import RouteExtIR
+from ...ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, CsrfIR, ExtAuthIR, JwtIR
 from ...ir_traffic import (
     BufferIR,
     CompressionIR,
@@ -51,6 +52,14 @@ class TrafficSettings:
     internal_redirect: InternalRedirectIR | None = None
     stat_prefix: str | None = None  # a template: {{route_name}}, {{route_namespace}}, {{rule_name}}
     auto_host_rewrite: bool | None = None
+    # security (security.py)
+    jwt: JwtIR | None = None
+    ext_auth: ExtAuthIR | None = None
+    basic_auth: BasicAuthIR | None = None
+    api_key_auth: ApiKeyAuthIR | None = None
+    rbac: CidrAuthorizationIR | None = None
+    acl: AclIR | None = None
+    csrf: CsrfIR | None = None
 
     def names(self) -> list[str]:
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None]

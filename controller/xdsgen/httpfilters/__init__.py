@@ -24,20 +24,26 @@ from google.protobuf.message import Message
 from ...ir import RouteIR
 from ..context import XdsContext
 from . import (
+    api_key_auth,
     aws_lambda,
+    basic_auth,
     buffer,
     compressor,
     cors,
+    csrf,
     decompressor,
     descriptor_guard,
+    ext_authz,
     fault,
     header_mutation,
+    jwt_authn,
     local_ratelimit,
     router,
     rules,
     rules_native,
     stateful_session,
 )
+from .rbac import acl, rbac
 from .scope import HcmScope
 
 
@@ -51,7 +57,11 @@ class HttpFilterModule(Protocol):
 
 # Decoding order (responses pass them in reverse):
 # - fault injection first: an injected abort or delay happens before any other work;
-# - CORS answers preflights before anything else runs;
+# - CORS answers preflights before anything else runs (a preflight carries no credentials);
+# - authentication (JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
+#   client address, CSRF by origin; the external service runs after JWT, so it sees the claims' headers): a request
+#   they refuse is answered there, so no later filter -- rules programs included -- sees it, and their 401/403
+#   passes back only through the filters before them (docs/security.md, "Filter order");
 # - the compressor early, so that on the way back it compresses the final response (after rules programs
 #   rewrote it); the decompressor before rules, so programs read a plain request body;
 # - the descriptor guard removes client-sent rate-limit descriptor headers before anything sets them;
@@ -59,7 +69,8 @@ class HttpFilterModule(Protocol):
 # - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
-ORDER: tuple[HttpFilterModule, ...] = (fault, cors, compressor, decompressor, descriptor_guard, header_mutation, rules,
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, jwt_authn, basic_auth, api_key_auth, ext_authz, acl, rbac,
+                                       csrf, compressor, decompressor, descriptor_guard, header_mutation, rules,
                                        rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 

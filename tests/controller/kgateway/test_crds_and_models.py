@@ -33,7 +33,7 @@ def test_kgw_crds_prints_every_crd(capsys):
     docs = [d for d in yaml.safe_load_all(capsys.readouterr().out) if d]
     assert sorted(d["spec"]["names"]["kind"] for d in docs) == sorted(
         ["Backend", "DirectResponse", "GatewayParameters", "HTTPListenerPolicy", "ListenerPolicy", "RoutePolicy",
-         "TrafficPolicy", "BackendConfigPolicy"])
+         "TrafficPolicy", "BackendConfigPolicy", "GatewayExtension"])
 
 
 def _one(obj):

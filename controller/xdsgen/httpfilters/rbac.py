@@ -1,0 +1,121 @@
+"""TrafficPolicy `acl` and `rbac`: two instances of Envoy's RBAC filter, each listed off and switched on per
+route. Both test the client address Envoy resolved (`remote_ip`: the x-forwarded-for hop the listener trusts,
+see ListenerPolicy httpSettings), the same address rules read as `client_ip`. ACL first: longest-prefix
+verdicts, flattened at translation into the addresses that differ from the default action."""
+from __future__ import annotations
+
+import ipaddress
+
+from envoy.config.core.v3 import address_pb2
+from envoy.config.rbac.v3 import rbac_pb2 as rbac_config
+from envoy.config.route.v3 import route_components_pb2
+from envoy.extensions.filters.http.rbac.v3 import rbac_pb2
+from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
+from envoy.type.matcher.v3 import string_pb2
+from google.protobuf import any_pb2, wrappers_pb2
+from google.protobuf.message import Message
+
+from ...ir import RouteIR
+from ..context import XdsContext
+from .optional import listed_off, switched_on
+from .scope import HcmScope
+
+ACL_NAME = "kgw.acl"
+RBAC_NAME = "kgw.rbac"
+_ALLOW, _DENY = rbac_config.RBAC.ALLOW, rbac_config.RBAC.DENY
+
+
+def _ip(cidr: str) -> rbac_config.Principal:
+    net = ipaddress.ip_network(cidr)
+    return rbac_config.Principal(remote_ip=address_pb2.CidrRange(
+        address_prefix=str(net.network_address), prefix_len=wrappers_pb2.UInt32Value(value=net.prefixlen)))
+
+
+def _any_of(cidrs: list[str]) -> rbac_config.Principal:
+    if len(cidrs) == 1:
+        return _ip(cidrs[0])
+    return rbac_config.Principal(or_ids=rbac_config.Principal.Set(ids=[_ip(c) for c in cidrs]))
+
+
+def _rules(action: int, principal: rbac_config.Principal | None,
+           permission: rbac_config.Permission | None = None) -> rbac_pb2.RBACPerRoute:
+    """One policy matching `principal` and `permission` (None: any request; no principal: no policy at all,
+    so ALLOW denies everything and DENY nothing)."""
+    rules = rbac_config.RBAC(action=action)
+    if principal is not None:
+        rules.policies["kgw"].CopyFrom(rbac_config.Policy(
+            permissions=[permission or rbac_config.Permission(any=True)], principals=[principal]))
+    return rbac_pb2.RBACPerRoute(rbac=rbac_pb2.RBAC(rules=rules))
+
+
+def _header(name: str, values: list[str]) -> rbac_config.Permission:
+    if not values:
+        return rbac_config.Permission(header=route_components_pb2.HeaderMatcher(name=name, present_match=True))
+    matchers = [rbac_config.Permission(header=route_components_pb2.HeaderMatcher(
+        name=name, string_match=string_pb2.StringMatcher(exact=v))) for v in values]
+    return matchers[0] if len(matchers) == 1 else rbac_config.Permission(
+        or_rules=rbac_config.Permission.Set(rules=matchers))
+
+
+def _permission(methods: list[str], headers: list[tuple[str, list[str]]]) -> rbac_config.Permission | None:
+    """The request conditions (method, headers), AND-ed; None when there are none."""
+    parts = [_header(name, values) for name, values in headers]
+    if methods:
+        parts.insert(0, _header(":method", methods))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else rbac_config.Permission(and_rules=rbac_config.Permission.Set(rules=parts))
+
+
+def acl_config(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
+    acl = route.ext.acl if route.ext else None
+    if acl is None:
+        return None
+    if acl.default_allow:  # deny the exceptions
+        return _rules(_DENY, _any_of(acl.exceptions) if acl.exceptions else None)
+    return _rules(_ALLOW, _any_of(acl.exceptions) if acl.exceptions else None)
+
+
+def rbac_config_of(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
+    r = route.ext.rbac if route.ext else None
+    if r is None:
+        return None
+    permission = _permission(r.methods, r.headers)
+    anyone = rbac_config.Principal(any=True)
+    if r.action == "Allow":  # matching requests from allowed addresses (any when none is listed), not blocked
+        parts = []
+        if r.allow:
+            parts.append(_any_of(r.allow))
+        if r.block:
+            parts.append(rbac_config.Principal(not_id=_any_of(r.block)))
+        principal = (anyone if not parts else parts[0] if len(parts) == 1 else
+                     rbac_config.Principal(and_ids=rbac_config.Principal.Set(ids=parts)))
+        return _rules(_ALLOW, principal, permission)
+    # Deny: matching requests (from the listed addresses, or any), and every request from a blocked address
+    matched = bool(r.allow) or permission is not None  # only blockedCIDRs: nothing but them is refused
+    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission)
+    if r.block:
+        out.rbac.rules.policies["kgw-blocked"].CopyFrom(rbac_config.Policy(
+            permissions=[rbac_config.Permission(any=True)], principals=[_any_of(r.block)]))
+    return out
+
+
+class _Instance:
+    def __init__(self, name: str, build) -> None:
+        self.name, self.build = name, build
+
+    def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
+        if not any(self.build(r) is not None for r in scope.routes):
+            return []
+        return [listed_off(self.name, rbac_pb2.RBAC())]
+
+    def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
+        config = self.build(route)
+        return {self.name: switched_on(config)} if config is not None else {}
+
+    def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]:
+        return {}
+
+
+acl = _Instance(ACL_NAME, acl_config)
+rbac = _Instance(RBAC_NAME, rbac_config_of)
