@@ -99,7 +99,8 @@ def apply_retrying(api, obj: dict, timeout: float = 60) -> None:
             apply(api, obj)
             return
         except ApiError as e:
-            if e.status not in (0, 429, 500, 503, 504) or time.monotonic() > deadline:
+            # 404: a restarted API server serves CRD kinds (HTTPRoute) only once it has read the CRDs again
+            if e.status not in (0, 404, 429, 500, 503, 504) or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
