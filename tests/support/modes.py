@@ -172,6 +172,7 @@ class ClusterMode:
         self.targets: dict[str, int] = {}  # kind -> resourceVersion of our newest write of that kind
         self.controller: Controller | None = None
         self.envoys: dict[str, LocalEnvoy] = {}
+        self.envoy_uids: dict[str, str] = {}  # key -> the uid of the Deployment its local Envoy stands for
         self._starts = 0
         self._envoys_started = 0
         self._ensure_namespace(CONTROLLER_NAMESPACE)
@@ -288,6 +289,13 @@ class ClusterMode:
                              f"controller {json.dumps(doc)[:1500]}\n{self.controller.logs()}")
 
     def _sync_envoys(self, gateways: dict) -> None:
+        # A Gateway deleted and applied again between two looks keeps its key but gets a new Deployment (in a
+        # cluster: new pods); its old local Envoy is replaced, as the pod would be.
+        for key in sorted(k for k, g in gateways.items() if k in self.envoys and not g["ready"]):
+            ns, name = key.split("/", 1)
+            deployment = get(self.api, kind_of({"apiVersion": "apps/v1", "kind": "Deployment"}), ns, name)
+            if deployment is not None and deployment["metadata"]["uid"] != self.envoy_uids.get(key):
+                self.envoys.pop(key).stop()
         for key in sorted(set(gateways) - set(self.envoys)):
             ns, name = key.split("/", 1)
             cm = get(self.api, kind_of({"apiVersion": "v1", "kind": "ConfigMap"}), ns, f"{name}-bootstrap")
@@ -300,6 +308,7 @@ class ClusterMode:
             workdir = self.root / "envoys" / f"{ns}-{name}-{self._starts}-{self._envoys_started}"
             workdir.mkdir(parents=True)
             self.envoys[key] = LocalEnvoy(workdir, cm["data"]["envoy.json"], secret["data"], args)
+            self.envoy_uids[key] = deployment["metadata"]["uid"]
         for key in sorted(set(self.envoys) - set(gateways)):
             self.envoys.pop(key).stop()
 
