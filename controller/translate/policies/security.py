@@ -168,16 +168,24 @@ def extension_ext_auth(ext, resources, problems: list[str]) -> ExtAuthServiceIR 
     return out
 
 
+def _extension(where: str, ns: str, name: str, resources, attr: str, type_name: str, problems: list[str]):
+    """The GatewayExtension a policy's `extensionRef` names, if it exists and is of the wanted type."""
+    ext = resources.gateway_extensions.get((ns, name))
+    if ext is None or getattr(ext.spec, attr) is None:
+        problems.append(f"{where}.extensionRef: GatewayExtension {ns}/{name} "
+                        + ("not found" if ext is None else f"is not of type {type_name}"))
+        return None
+    return ext
+
+
 def _ext_auth(spec, policy, resources, problems: list[str]) -> ExtAuthIR | None:
     ea = spec.ext_auth
     if ea.disable is not None:
         return ExtAuthIR(disabled=True)
     ref = ea.extension_ref
     ns = ref.namespace or policy.namespace
-    ext = resources.gateway_extensions.get((ns, ref.name))
-    if ext is None or ext.spec.ext_auth is None:
-        problems.append(f"spec.extAuth.extensionRef: GatewayExtension {ns}/{ref.name} "
-                        + ("not found" if ext is None else "is not of type ExtAuth"))
+    ext = _extension("spec.extAuth", ns, ref.name, resources, "ext_auth", "ExtAuth", problems)
+    if ext is None:
         return None
     mine: list[str] = []
     service = extension_ext_auth(ext, resources, mine)
@@ -193,10 +201,8 @@ def _jwt(spec, policy, resources, problems: list[str]) -> JwtIR | None:
         return JwtIR(disabled=True)
     ref = ja.extension_ref
     ns = ref.namespace or policy.namespace
-    ext = resources.gateway_extensions.get((ns, ref.name))
-    if ext is None or ext.spec.jwt is None:
-        problems.append(f"spec.jwtAuth.extensionRef: GatewayExtension {ns}/{ref.name} "
-                        + ("not found" if ext is None else "is not of type JWT"))
+    ext = _extension("spec.jwtAuth", ns, ref.name, resources, "jwt", "JWT", problems)
+    if ext is None:
         return None
     mine: list[str] = []
     out = extension_jwt(ext, resources, mine, "")
