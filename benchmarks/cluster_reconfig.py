@@ -25,37 +25,15 @@ sys.path.insert(0, str(REPO))
 from kgw_controller import echo  # noqa: E402
 from tests.support.apiserver import ApiServer, binaries_missing, free_port  # noqa: E402
 from tests.support.kubehelp import HERE, api_for, apply, install_crds  # noqa: E402
+from tests.support.manifests import gateway_yaml, service_yaml  # noqa: E402
 from tests.support.modes import ClusterMode  # noqa: E402
 
 NS = "bench"
 
 
 def gateway(port: int, backend_port: int) -> str:
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: bench}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: bench, namespace: {NS}}}
-spec:
-  gatewayClassName: bench
-  listeners: [{{name: http, port: {port}, protocol: HTTP}}]
----
-apiVersion: v1
-kind: Service
-metadata: {{name: echo, namespace: {NS}}}
-spec: {{ports: [{{name: http, port: 80}}]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: echo-1, namespace: {NS}, labels: {{kubernetes.io/service-name: echo}}}}
-addressType: IPv4
-ports: [{{name: http, port: {backend_port}}}]
-endpoints: [{{addresses: [127.0.0.1]}}]
-"""
+    return gateway_yaml([("http", port, "HTTP")], name="bench", namespace=NS, gateway_class="bench") + "---\n" \
+        + service_yaml("echo", backend_port, namespace=NS)
 
 
 def route(n: int, path: str) -> dict:

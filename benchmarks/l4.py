@@ -27,67 +27,30 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from google.protobuf import json_format  # noqa: E402
-
 from benchmarks.dataplane import cpu_seconds  # noqa: E402
-from kgw_controller.sources.files import parse_files  # noqa: E402
-from kgw_controller.translate import translate  # noqa: E402
-from kgw_controller.xdsgen import CLUSTER, ENDPOINT, LISTENER, to_xds  # noqa: E402
+from benchmarks.kgw_static import static_config  # noqa: E402
+from benchmarks.measure import interleaved_rounds, per_round_ratios  # noqa: E402
 from tests.e2e.envoy import Envoy, free_port  # noqa: E402
+from tests.support.manifests import gateway_yaml, service_yaml  # noqa: E402
 
 MB = 1024 * 1024
 
 
 def _manifests(listen_port: int, sink_port: int) -> str:
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: bench, namespace: default}}
-spec:
-  gatewayClassName: kgw
-  listeners: [{{name: tcp, port: {listen_port}, protocol: TCP}}]
----
-apiVersion: v1
-kind: Service
-metadata: {{name: sink, namespace: default}}
-spec: {{ports: [{{name: tcp, port: 80}}]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: sink-1, namespace: default, labels: {{kubernetes.io/service-name: sink}}}}
-addressType: IPv4
-ports: [{{name: tcp, port: {sink_port}}}]
-endpoints: [{{addresses: [127.0.0.1]}}]
----
+    return "---\n".join([gateway_yaml([("tcp", listen_port, "TCP")], name="bench"),
+                          service_yaml("sink", sink_port, port_name="tcp"), """\
 apiVersion: gateway.networking.k8s.io/v1
 kind: TCPRoute
-metadata: {{name: bulk, namespace: default}}
+metadata: {name: bulk, namespace: default}
 spec:
-  parentRefs: [{{name: bench}}]
-  rules: [{{backendRefs: [{{name: sink, port: 80}}]}}]
-"""
+  parentRefs: [{name: bench}]
+  rules: [{backendRefs: [{name: sink, port: 80}]}]
+"""])
 
 
 def envoy_config(listen_port: int, sink_port: int) -> tuple[list[dict], list[dict]]:
     """kgw's own Listener and Cluster for the benchmark Gateway, as static resources."""
-    resources, errors = parse_files({"bench.yaml": _manifests(listen_port, sink_port)})
-    assert not errors, errors
-    (ir,) = translate(resources).gateways.values()
-    xds = to_xds(ir)
-    listeners = [json_format.MessageToDict(lis) for lis in xds[LISTENER].values()]
-    clusters = []
-    for name, cluster in xds[CLUSTER].items():
-        static = json_format.MessageToDict(cluster)
-        static.pop("edsClusterConfig")
-        static["type"] = "STATIC"
-        static["loadAssignment"] = json_format.MessageToDict(xds[ENDPOINT][name])
-        clusters.append(static)
-    return listeners, clusters
+    return static_config(_manifests(listen_port, sink_port), listen_port)
 
 
 def _sink(port: int, ready, received) -> None:
@@ -156,20 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     sink.start()
     ready.wait(10)
     listeners, clusters = envoy_config(listen_port, sink_port)
-    rows: dict[str, list[dict]] = {"direct": [], "envoy": []}
     try:
         with tempfile.TemporaryDirectory() as tmp, Envoy(listeners, clusters, pathlib.Path(tmp)) as envoy:
-            for r in range(args.rounds):
-                order = ["direct", "envoy"] if r % 2 == 0 else ["envoy", "direct"]
-                for variant in order:
-                    port, pid = (sink_port, None) if variant == "direct" else (listen_port, envoy.proc.pid)
-                    rows[variant].append(measure(port, received, args.seconds, args.connections, args.chunk, pid))
+            targets = {"direct": (sink_port, None), "envoy": (listen_port, envoy.proc.pid)}
+            rows = interleaved_rounds(list(targets), args.rounds, lambda v: measure(
+                targets[v][0], received, args.seconds, args.connections, args.chunk, targets[v][1]))
             tcp_stats = {k: v for k, v in envoy.stats("tcp.").items() if k.endswith("downstream_cx_total")}
     finally:
         sink.terminate()
     direct = statistics.median(x["mb_per_s"] for x in rows["direct"])
     via = statistics.median(x["mb_per_s"] for x in rows["envoy"])
-    ratios = [e["mb_per_s"] / d["mb_per_s"] for d, e in zip(rows["direct"], rows["envoy"], strict=True)]
+    ratios = per_round_ratios(rows, "envoy", "direct", "mb_per_s")
     cpu = statistics.median(x["cpu_ms_per_mb"] for x in rows["envoy"])
     print(json.dumps({"rounds": args.rounds, "seconds": args.seconds, "connections": args.connections,
                       "chunk": args.chunk, "direct_mb_per_s": round(direct, 1), "envoy_mb_per_s": round(via, 1),

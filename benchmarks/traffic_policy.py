@@ -29,7 +29,6 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "controller" / "translate"))
 
 BODY = ('{"items": [' + ", ".join(f'{{"id": {i}, "name": "item-{i}", "tags": ["a", "b"]}}' for i in range(24))
         + "]}")
@@ -42,72 +41,28 @@ LABELS = {"plain": "(a) rule without a policy", "policy_gzip": "(b) retry + rate
           "policy": "(c) retry + rate limit (no gzip asked)"}
 
 
-def manifest(upstream_port: int) -> str:
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: default}}
-spec:
-  gatewayClassName: kgw
-  listeners: [{{name: http, port: 8080, protocol: HTTP}}]
----
-apiVersion: v1
-kind: Service
-metadata: {{name: up, namespace: default}}
-spec: {{ports: [{{name: http, port: 80, targetPort: {upstream_port}}}]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: up-1, namespace: default, labels: {{kubernetes.io/service-name: up}}}}
-addressType: IPv4
-ports: [{{name: http, port: {upstream_port}}}]
-endpoints: [{{addresses: [127.0.0.1]}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {{name: web, namespace: default}}
-spec:
-  parentRefs: [{{name: gw}}]
-  rules:
-  - {{name: plain, matches: [{{path: {{type: PathPrefix, value: /plain}}}}], backendRefs: [{{name: up, port: 80}}]}}
-  - {{name: policy, matches: [{{path: {{type: PathPrefix, value: /policy}}}}], backendRefs: [{{name: up, port: 80}}]}}
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: policy, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: policy}}]
-  retry: {{retryOn: [5xx, reset], attempts: 3, backoffBaseInterval: 25ms}}
+POLICY = """\
+  retry: {retryOn: [5xx, reset], attempts: 3, backoffBaseInterval: 25ms}
   rateLimit:
-    local: {{tokenBucket: {{maxTokens: 1000000000, tokensPerFill: 1000000000, fillInterval: 1s}}}}
+    local: {tokenBucket: {maxTokens: 1000000000, tokensPerFill: 1000000000, fillInterval: 1s}}
   compression:
-    responseCompression: {{libraries: [Gzip]}}
+    responseCompression: {libraries: [Gzip]}
 """
+
+
+def manifest(upstream_port: int) -> str:
+    from tests.support.manifests import gateway_yaml, prefix_rules_route, service_yaml, traffic_policy_yaml
+
+    return "---\n".join([gateway_yaml([("http", 8080, "HTTP")]), service_yaml("up", upstream_port),
+                          prefix_rules_route("web", ("plain", "policy"), backend="up"),
+                          traffic_policy_yaml("policy", "web", "policy", POLICY)])
 
 
 def proxy_config(upstream_port: int, port: int) -> tuple[list[dict], list[dict]]:
     """kgw's xDS for the manifest as static listeners and clusters, the listener moved to 127.0.0.1:port."""
-    from google.protobuf import json_format
-    from static_bootstrap import static_bootstrap
+    from benchmarks.kgw_static import static_config
 
-    from kgw_controller.sources.files import parse_files
-    from kgw_controller.translate import TranslateOptions, translate
-    from kgw_controller.xdsgen import to_xds
-
-    resources, errors = parse_files({"bench.yaml": manifest(upstream_port)})
-    assert not errors, errors
-    result = translate(resources, TranslateOptions())
-    (ir,) = result.gateways.values()
-    boot = json_format.MessageToDict(static_bootstrap(to_xds(ir)), preserving_proto_field_name=True)
-    listeners, clusters = boot["static_resources"]["listeners"], boot["static_resources"]["clusters"]
-    assert len(listeners) == 1, listeners
-    listeners[0]["address"] = {"socket_address": {"address": "127.0.0.1", "port_value": port}}
-    return listeners, clusters
+    return static_config(manifest(upstream_port), port)
 
 
 def upstream(port: int) -> dict:
@@ -134,35 +89,37 @@ def check(port: int) -> None:
 
 def run(args) -> dict[str, list[dict]]:
     from benchmarks.dataplane import measure_url
+    from benchmarks.measure import interleaved_rounds
     from tests.e2e.envoy import Envoy, free_port
 
     up_port, port = free_port(), free_port()
     listeners, clusters = proxy_config(up_port, port)
-    results: dict[str, list[dict]] = {v: [] for v in VARIANTS}
-    names = list(VARIANTS)
     with tempfile.TemporaryDirectory(prefix="kgw-traffic-bench-") as tmp:
         tmpdir = pathlib.Path(tmp)
         with Envoy([upstream(up_port)], [], tmpdir), Envoy(listeners, clusters, tmpdir) as proxy:
             pid = proxy.proc.pid
             assert pathlib.Path(f"/proc/{pid}/comm").read_text().strip() == "envoy"
             check(port)
-            for v in names:  # warm the connection pools and the compressor
+
+            def load(v: str, seconds: int) -> dict:
                 path, headers = VARIANTS[v]
-                measure_url(pid, f"http://127.0.0.1:{port}{path}", headers, args.warmup, args.connections)
-            for rnd in range(args.rounds):
-                for v in names[rnd % len(names):] + names[:rnd % len(names)]:
-                    path, headers = VARIANTS[v]
-                    results[v].append(measure_url(pid, f"http://127.0.0.1:{port}{path}", headers, args.duration,
-                                                  args.connections))
-                print(f"round {rnd + 1}/{args.rounds}: " + " ".join(
-                    f"{v}={results[v][-1]['cpu_us']:.1f}us" for v in names), flush=True)
-    return results
+                return measure_url(pid, f"http://127.0.0.1:{port}{path}", headers, seconds, args.connections)
+
+            def progress(rnd: int, results: dict[str, list[dict]]) -> None:
+                print(f"round {rnd + 1}/{args.rounds}: "
+                      + " ".join(f"{v}={rs[-1]['cpu_us']:.1f}us" for v, rs in results.items()), flush=True)
+
+            for v in VARIANTS:  # warm the connection pools and the compressor
+                load(v, args.warmup)
+            return interleaved_rounds(list(VARIANTS), args.rounds, lambda v: load(v, args.duration), progress)
 
 
 def report(results: dict[str, list[dict]]) -> str:
+    from benchmarks.measure import median_ratio
+
     med = statistics.median
     base = results["plain"]
-    ratio = {v: med(r["cpu_us"] / b["cpu_us"] for r, b in zip(rs, base, strict=True)) for v, rs in results.items()}
+    ratio = {v: median_ratio(results, v, "plain", "cpu_us") for v in results}
     print(f"\n{'variant':<40} {'CPU us/req':>10} {'ratio':>6} {'+us/req':>8} {'req/s':>8} {'p99 ms':>7}")
     for v, rs in results.items():
         extra = med(r["cpu_us"] - b["cpu_us"] for r, b in zip(rs, base, strict=True))

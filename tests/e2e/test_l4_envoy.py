@@ -18,6 +18,7 @@ from kgw_controller.embedded import EmbeddedUp
 from kgw_controller.runner import UpOptions
 from tests.conformance.conf_certs import make_ca, make_leaf
 from tests.support.apiserver import free_port
+from tests.support.manifests import gateway_yaml
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 GATEWAY = "127.0.0.61"
@@ -27,24 +28,11 @@ BACKEND, BACKEND_2 = "127.0.0.62", "127.0.0.63"
 def _manifests(tls_port: int, tcp_port: int, udp_port: int, terminate: tuple[str, str], log: Path) -> str:
     def indent(text: str) -> str:
         return "\n".join("    " + line for line in text.strip().splitlines())
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: l4, namespace: default}}
-spec:
-  gatewayClassName: kgw
-  addresses: [{{type: IPAddress, value: {GATEWAY}}}]
-  listeners:
-  - {{name: pass, port: 8443, protocol: TLS, hostname: db.example.com, tls: {{mode: Passthrough}}}}
-  - {{name: term, port: 8443, protocol: TLS, hostname: edge.example.com, tls: {{certificateRefs: [{{name: edge}}]}}}}
-  - {{name: tcp, port: 9000, protocol: TCP}}
-  - {{name: udp, port: 9000, protocol: UDP}}
----
+    return gateway_yaml([
+        "name: pass, port: 8443, protocol: TLS, hostname: db.example.com, tls: {mode: Passthrough}",
+        "name: term, port: 8443, protocol: TLS, hostname: edge.example.com, tls: {certificateRefs: [{name: edge}]}",
+        ("tcp", 9000, "TCP"), ("udp", 9000, "UDP")],
+        name="l4", spec_extra=f"  addresses: [{{type: IPAddress, value: {GATEWAY}}}]\n") + f"""---
 apiVersion: v1
 kind: Secret
 metadata: {{name: edge, namespace: default}}

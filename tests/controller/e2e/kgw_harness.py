@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kgw_controller import echo
 from kgw_controller.runner import UpOptions
+from tests.support import manifests
 
 DECLARED_PORT = 8080
 
@@ -35,53 +36,17 @@ def gateway_yaml(parameters: str | None = None) -> str:
     """The GatewayClass and Gateway `gw`; `parameters` names a GatewayParameters for its Envoy."""
     infrastructure = ("  infrastructure:\n    parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, "
                       f"name: {parameters}}}\n") if parameters else ""
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: default}}
-spec:
-  gatewayClassName: kgw
-{infrastructure}  listeners:
-  - {{name: http, port: {DECLARED_PORT}, protocol: HTTP}}
-"""
+    return manifests.gateway_yaml([("http", DECLARED_PORT, "HTTP")], spec_extra=infrastructure)
 
 
 def backend_yaml(echo_port: int, name: str = "echo") -> str:
-    return f"""\
-apiVersion: v1
-kind: Service
-metadata: {{name: {name}, namespace: default}}
-spec:
-  ports: [{{name: http, port: 80, targetPort: {echo_port}}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: {name}-1, namespace: default, labels: {{kubernetes.io/service-name: {name}}}}}
-addressType: IPv4
-ports: [{{name: http, port: {echo_port}}}]
-endpoints:
-- addresses: [127.0.0.1]
-"""
+    return manifests.service_yaml(name, echo_port)
 
 
 def route_yaml(name: str, *prefixes: str, backend: str = "echo") -> str:
     matches = "\n".join(f"    - path: {{type: PathPrefix, value: {p}}}" for p in prefixes)
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {{name: {name}, namespace: default}}
-spec:
-  parentRefs: [{{name: gw}}]
-  rules:
-  - matches:
-{matches}
-    backendRefs: [{{name: {backend}, port: 80}}]
-"""
+    rule = f"  - matches:\n{matches}\n    backendRefs: [{{name: {backend}, port: 80}}]\n"
+    return manifests.http_route_yaml(name, rule)
 
 
 class Setup:

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 
+from tests.support.manifests import prefix_rules_route, rules_transformation, traffic_policy_yaml
+
 ISSUER, AUDIENCE = "https://issuer.test", "api"
 
 
@@ -14,35 +16,23 @@ def sha_line(user: str, password: str) -> str:
 
 
 def route_yaml() -> str:
-    rules = "".join(f"  - {{name: {n}, matches: [{{path: {{type: PathPrefix, value: /{n}}}}}], "
-                    f"backendRefs: [{{name: echo, port: 80}}]}}\n"
-                    for n in ("jwt", "jwtopt", "basic", "keys", "acl", "open"))
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {{name: sec, namespace: default}}
-spec:
-  parentRefs: [{{name: gw}}]
-  rules:
-{rules}"""
+    return prefix_rules_route("sec", ("jwt", "jwtopt", "basic", "keys", "acl", "open"))
+
+
+def policy_yaml(name: str, section: str, body: str) -> str:
+    """The TrafficPolicy `name` on rule `section` of the route `sec`; `body`: its spec after targetRefs."""
+    return traffic_policy_yaml(name, "sec", section, body)
 
 
 def _policy(name: str, section: str, body: str) -> str:
-    return f"""\
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: {name}, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: {section}}}]
-{body}"""
+    return "---\n" + policy_yaml(name, section, body)
 
 
 def jwt_yaml(jwks: dict, rules: str) -> str:
     """Two GatewayExtensions over the same keys (one Strict, one AllowMissing, the latter reading them from a
     ConfigMap); both routes also run `rules` (a program that must never see a refused request)."""
     inline = json.dumps(json.dumps(jwks))
-    indented = "".join(f"      {line}\n" for line in rules.splitlines())
+    transformation = rules_transformation(rules)
     return f"""\
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: GatewayExtension
@@ -73,15 +63,8 @@ kind: ConfigMap
 metadata: {{name: jwks, namespace: default}}
 data:
   jwks: {inline}
-""" + _policy("jwt", "jwt", f"""\
-  jwtAuth: {{extensionRef: {{name: strict}}}}
-  transformation:
-    rules: |
-{indented}""") + _policy("jwtopt", "jwtopt", f"""\
-  jwtAuth: {{extensionRef: {{name: optional}}}}
-  transformation:
-    rules: |
-{indented}""")
+""" + _policy("jwt", "jwt", "  jwtAuth: {extensionRef: {name: strict}}\n" + transformation) \
+        + _policy("jwtopt", "jwtopt", "  jwtAuth: {extensionRef: {name: optional}}\n" + transformation)
 
 
 def basic_yaml(lines: list[str]) -> str:
@@ -104,14 +87,14 @@ stringData: {json.dumps(keys)}
 """
 
 
-KEYS_POLICY = _policy("keys", "keys", """\
+KEYS_POLICY = policy_yaml("keys", "keys", """\
   apiKeyAuth:
     secretSelector: {matchLabels: {kgw-test/api-keys: "yes"}}
     keySources: [{header: x-api-key}]
     clientIdHeader: x-client-id
-""")[4:]
+""")
 
 
 def acl_yaml(default: str, rules: list[tuple[str, str]]) -> str:
     items = "".join(f"    - {{cidrs: [{c}], action: {a}}}\n" for c, a in rules)
-    return _policy("acl", "acl", f"  acl:\n    defaultAction: {default}\n    rules:\n{items}")[4:]
+    return policy_yaml("acl", "acl", f"  acl:\n    defaultAction: {default}\n    rules:\n{items}")

@@ -18,9 +18,12 @@ from security_manifests import (
     basic_yaml,
     jwt_yaml,
     keys_secret_yaml,
+    policy_yaml,
     route_yaml,
     sha_line,
 )
+
+from tests.support.manifests import rules_transformation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -199,16 +202,7 @@ spec:
 
 
 def _open_rules(rules: str) -> str:
-    indented = "".join(f"      {line}\n" for line in rules.splitlines())
-    return f"""---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: open, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: open}}]
-  transformation:
-    rules: |
-{indented}"""
+    return "---\n" + policy_yaml("open", "open", rules_transformation(rules))
 
 
 def _post(d, path: str, origin: str) -> int:
@@ -224,15 +218,10 @@ def _post(d, path: str, origin: str) -> int:
 
 def test_csrf(deployed):
     d = deployed
-    d.write("sec.yaml", route_yaml() + """---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {name: csrf, namespace: default}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: acl}]
+    d.write("sec.yaml", route_yaml() + "---\n" + policy_yaml("csrf", "acl", """\
   csrf:
     additionalOrigins: [{exact: app.example}, {suffix: .partner.example, ignoreCase: true}]  # host[:port]
-""")
+"""))
     d.start()
     d.wait_status("/open", 200)
     assert _post(d, "/acl/x", "http://evil.example") == 403
@@ -245,33 +234,15 @@ spec:
 
 def test_rbac_by_address_method_and_header(deployed):
     d = deployed
-    d.write("sec.yaml", route_yaml() + """---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {name: rbac, namespace: default}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: acl}]
+    d.write("sec.yaml", "---\n".join([route_yaml(), policy_yaml("rbac", "acl", """\
   rbac:
     action: Allow
     policy:
       allowedCIDRs: [127.0.0.0/8]
       methods: [GET]
       headers: [{name: x-tenant, values: [acme, beta]}]
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {name: blocked, namespace: default}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: basic}]
-  rbac: {action: Deny, policy: {blockedCIDRs: [127.0.0.1/32]}}
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {name: elsewhere, namespace: default}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: keys}]
-  rbac: {action: Deny, policy: {blockedCIDRs: [192.0.2.0/24]}}
-""")
+"""), policy_yaml("blocked", "basic", "  rbac: {action: Deny, policy: {blockedCIDRs: [127.0.0.1/32]}}\n"),
+        policy_yaml("elsewhere", "keys", "  rbac: {action: Deny, policy: {blockedCIDRs: [192.0.2.0/24]}}\n")]))
     d.start()
     d.wait_status("/open", 200)
     assert d.get("/acl/x", headers={"x-tenant": "acme"})[0] == 200

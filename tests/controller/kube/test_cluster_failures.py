@@ -17,6 +17,7 @@ from kgw_controller.kube.api import ApiError
 from tests.support.apiserver import free_port
 from tests.support.chart import install as install_chart
 from tests.support.kubehelp import apply, get, kind_of, wait_for
+from tests.support.manifests import gateway_yaml, service_yaml
 from tests.support.modes import CONTROLLER_NAMESPACE, ClusterMode, server_docs
 from tests.support.procs import Controller
 
@@ -26,31 +27,8 @@ LEASE = kind_of({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease"})
 
 
 def gateway(name: str, port: int, backend_port: int) -> str:
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: {name}}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: {name}, namespace: {NS}}}
-spec:
-  gatewayClassName: {name}
-  listeners: [{{name: http, port: {port}, protocol: HTTP}}]
----
-apiVersion: v1
-kind: Service
-metadata: {{name: echo, namespace: {NS}}}
-spec: {{ports: [{{name: http, port: 80}}]}}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: echo-1, namespace: {NS}, labels: {{kubernetes.io/service-name: echo}}}}
-addressType: IPv4
-ports: [{{name: http, port: {backend_port}}}]
-endpoints: [{{addresses: [127.0.0.1]}}]
-"""
+    return gateway_yaml([("http", port, "HTTP")], name=name, namespace=NS, gateway_class=name) + "---\n" \
+        + service_yaml("echo", backend_port, namespace=NS)
 
 
 def route(gw: str, name: str, path: str) -> dict:

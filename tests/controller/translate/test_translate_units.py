@@ -125,20 +125,8 @@ def test_cluster_proxies_keep_their_admin_and_readiness_ports():
     from kgw_controller.proxyports import READY_PORT
     from kgw_controller.sources.files import parse_files
     from kgw_controller.translate import TranslateOptions, translate
-    text = f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {{name: kgw}}
-spec: {{controllerName: kgateway.dev/kgateway}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: default}}
-spec:
-  gatewayClassName: kgw
-  listeners:
-  - {{name: ready, port: {READY_PORT}, protocol: HTTP}}
-"""
+    from tests.support.manifests import gateway_yaml
+    text = gateway_yaml([("ready", READY_PORT, "HTTP")])
     resources, _ = parse_files({"gw.yaml": text})
     status = next(s["status"] for s in translate(resources, TranslateOptions(shift_privileged_ports=True)).statuses
                   if s["kind"] == "Gateway")
