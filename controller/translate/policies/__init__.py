@@ -93,6 +93,8 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
             jwks_clusters.append(authz.cluster)
             if authz.grpc:
                 grpc_clusters.add(authz.cluster)
+        if route.ext and route.ext.oauth2:  # the token endpoint's Backend
+            jwks_clusters.append(route.ext.oauth2.cluster)
         for cname in [b.cluster for b in route.backends] + jwks_clusters:
             if cname and cname.startswith("backend/") and cname not in clusters:
                 ns, bname = cname.split("/")[1:3]
