@@ -2,8 +2,8 @@
 `oauth2.go` in kgateway-dev/kgateway `api/v1alpha1/kgateway`). Envoy's oauth2 filter runs the OIDC
 authorization-code flow; docs/security.md says what kgw does with each field.
 
-Left out (unsupported.py says why): `jwt` (verifying the tokens the flow obtained). `issuerURI` is modelled, but
-kgw does not discover endpoints from it: translation refuses a provider that leaves them to discovery."""
+Left out (unsupported.py says why): `jwt` (verifying the tokens the flow obtained). Endpoints left to
+`issuerURI` are discovered by the control plane (controller/oidc_discovery.py)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal

@@ -3,10 +3,12 @@ as kgateway translates it: the token endpoint through a kgateway Backend, the cl
 `clientSecretRef` names (key `client-secret`), cookie names unique to the extension, the callback path taken
 from `redirectURI`.
 
-kgw differences (docs/security.md): endpoints are not discovered from `issuerURI` (a provider that needs
-discovery is refused, naming the field), and the key that signs the session cookies is the Secret
-`oauth2-hmac-secret` (key `hmac-secret`) in the GatewayExtension's namespace (kgateway keeps one in its own
-namespace; `kgw up` has none). Problems name the field and never quote a secret."""
+Endpoints left out are taken from the issuer's discovery document, which the control plane reads (as
+kgateway's does: controller/oidc_discovery.py) and hands in as `TranslateOptions.oidc`; until it has been
+read, or when it cannot be, the provider is invalid and says why. kgw difference (docs/security.md): the key
+that signs the session cookies is the Secret `oauth2-hmac-secret` (key `hmac-secret`) in the
+GatewayExtension's namespace (kgateway keeps one in its own namespace; `kgw up` has none). Problems name the
+field and never quote a secret."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +18,7 @@ import re
 from ...envoy_regex import regex_problem
 from ...ir_security import OAuth2IR
 from ...models import KGW_GROUP
+from ..options import OidcConfiguration, OidcConfigurations
 from .backends import backend_cluster, backend_cluster_name
 
 CLIENT_SECRET_KEY = "client-secret"
@@ -94,16 +97,49 @@ def _cookies(p, extension: str, out: OAuth2IR, problems: list[str]) -> None:
     out.disable_refresh_token_cookie = bool(c.disable_refresh_token_set_cookie)
 
 
-def extension_oauth2(ext, resources, problems: list[str]) -> OAuth2IR | None:
+def discovery_key(ext, resources) -> tuple[str, bool] | None:
+    """(issuer URI, skip TLS verification) when the provider leaves an endpoint to discovery (kgateway
+    discovers when any of authorizationEndpoint, tokenEndpoint, endSessionEndpoint is unset), else None. The
+    issuer is read directly by the control plane, verified unless the provider's Backend skips verification."""
+    p = ext.spec.oauth2
+    if p is None or p.issuer_uri is None or None not in (p.authorization_endpoint, p.token_endpoint,
+                                                         p.end_session_endpoint):
+        return None
+    ref = p.backend_ref
+    backend, _ = backend_cluster(resources, ref.namespace or ext.namespace, ref.name) \
+        if (ref.group, ref.kind) == (KGW_GROUP, "Backend") else (None, "")
+    return p.issuer_uri, bool(backend and backend.insecure_skip_verify)
+
+
+def _endpoints(ext, resources, oidc: OidcConfigurations, problems: list[str]) -> tuple[str, str, str]:
+    """(authorization, token, end session) endpoints: the provider's own, else discovered."""
+    p = ext.spec.oauth2
+    key = discovery_key(ext, resources)
+    found = oidc.get(key, OidcConfiguration()) if key is not None else OidcConfiguration()
+    out = (p.authorization_endpoint or found.authorization_endpoint, p.token_endpoint or found.token_endpoint,
+           p.end_session_endpoint or found.end_session_endpoint)
+    if key is not None and found.error:
+        problems.append(f"spec.oauth2.issuerURI: OpenID discovery failed: {found.error} (retried)")
+    elif key is not None and not (out[0] and out[1]):
+        problems.append(f"spec.oauth2.issuerURI: the OpenID configuration of {key[0]} has not been discovered yet"
+                        if not (found.authorization_endpoint or found.token_endpoint) else
+                        f"spec.oauth2.issuerURI: the OpenID configuration of {key[0]} has no "
+                        + " and ".join(f for f, v in (("authorization_endpoint", out[0]),
+                                                      ("token_endpoint", out[1])) if not v))
+    return out
+
+
+def extension_oauth2(ext, resources, oidc: OidcConfigurations, problems: list[str]) -> OAuth2IR | None:
     """The OAuth2 provider of a GatewayExtension (None, with problems naming the fields, when unusable)."""
     p, ns = ext.spec.oauth2, ext.namespace
     extension = f"{ns}/{ext.name}"
     mine: list[str] = []
-    if p.authorization_endpoint is None or p.token_endpoint is None:
-        missing = " and ".join(f for f, v in (("authorizationEndpoint", p.authorization_endpoint),
-                                              ("tokenEndpoint", p.token_endpoint)) if v is None)
-        mine.append(f"spec.oauth2.issuerURI: kgw does not discover endpoints from the issuer (OpenID Connect "
-                    f"discovery); set {missing}")
+    authorization, token, end_session = _endpoints(ext, resources, oidc, mine)
+    if "openid" not in (p.scopes or ()):  # Envoy refuses RP-initiated logout outside OpenID Connect
+        if p.end_session_endpoint is not None:
+            mine.append("spec.oauth2.endSessionEndpoint: needs `openid` in scopes (logout at the provider is "
+                        "OpenID Connect's)")
+        end_session = ""  # a discovered one is used with the openid scope only
     ref = p.backend_ref
     cluster = ""
     if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
@@ -121,10 +157,10 @@ def extension_oauth2(ext, resources, problems: list[str]) -> OAuth2IR | None:
     if not p.logout_path.startswith("/"):
         mine.append(f"spec.oauth2.logoutPath: {p.logout_path!r} is not a path (a path starts with /)")
     uri, path = _redirect(p, mine)
-    out = OAuth2IR(extension, cluster, p.token_endpoint or "", p.authorization_endpoint or "",
+    out = OAuth2IR(extension, cluster, token, authorization,
                    p.credentials.client_id, f"oauth2/client_secret/{ns}/{secret_name}",
                    f"oauth2/hmac_secret/{ns}/{HMAC_SECRET}", uri, path, p.logout_path,
-                   end_session_endpoint=p.end_session_endpoint or "",
+                   end_session_endpoint=end_session,
                    forward_access_token=bool(p.forward_access_token), scopes=list(p.scopes or ()),
                    client_secret=client_secret, hmac_secret=hmac)
     _cookies(p, extension, out, mine)
@@ -137,7 +173,8 @@ def extension_oauth2(ext, resources, problems: list[str]) -> OAuth2IR | None:
     return None if mine else out
 
 
-def oauth2_setting(spec, policy, resources, extension, problems: list[str]) -> OAuth2IR | None:
+def oauth2_setting(spec, policy, resources, oidc: OidcConfigurations, extension,
+                   problems: list[str]) -> OAuth2IR | None:
     """TrafficPolicy `oauth2`: the provider of the GatewayExtension it references (`extension` looks it up)."""
     ref = spec.oauth2.extension_ref
     ns = ref.namespace or policy.namespace
@@ -145,7 +182,7 @@ def oauth2_setting(spec, policy, resources, extension, problems: list[str]) -> O
     if ext is None:
         return None
     mine: list[str] = []
-    out = extension_oauth2(ext, resources, mine)
+    out = extension_oauth2(ext, resources, oidc, mine)
     if out is None:
         problems.append(f"spec.oauth2.extensionRef: GatewayExtension {ns}/{ref.name} is invalid ({'; '.join(mine)})")
     return out

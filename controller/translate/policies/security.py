@@ -28,6 +28,7 @@ from ...ir_security import (
 )
 from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
+from ..options import NO_OIDC, OidcConfigurations
 from .acl import Network, flatten, parse_cidr
 from .backends import backend_cluster, backend_cluster_name
 from .jwks import jwks_problem
@@ -353,7 +354,7 @@ def _csrf(spec, problems: list[str]) -> CsrfIR:
     return out
 
 
-def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
+def security_settings(policy, resources, oidc: OidcConfigurations = NO_OIDC) -> tuple[SecuritySettings, list[str]]:
     spec, problems = policy.spec, list[str]()
     out = SecuritySettings()
     if spec.jwt_auth is not None:
@@ -375,18 +376,18 @@ def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
     if spec.csrf is not None:
         out.csrf = _csrf(spec, problems)
     if spec.oauth2 is not None:
-        out.oauth2 = oauth2_setting(spec, policy, resources, _extension, problems)
+        out.oauth2 = oauth2_setting(spec, policy, resources, oidc, _extension, problems)
         if out.oauth2 is not None:
             out.remote_clusters.append(out.oauth2.cluster)
     return out, problems
 
 
-def extension_status_problem(ext, resources) -> str:
+def extension_status_problem(ext, resources, oidc: OidcConfigurations = NO_OIDC) -> str:
     problems: list[str] = []
     if ext.spec.jwt is not None:
         extension_jwt(ext, resources, problems, "")
     elif ext.spec.oauth2 is not None:
-        extension_oauth2(ext, resources, problems)
+        extension_oauth2(ext, resources, oidc, problems)
     else:
         extension_ext_auth(ext, resources, problems)
     return "; ".join(problems)

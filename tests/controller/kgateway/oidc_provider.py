@@ -1,8 +1,9 @@
 """A loopback OpenID Connect identity provider for the OAuth2 end-to-end tests: HTTPS on 127.0.0.1 with a
 certificate made in the test, `/authorize` (no login page: it sends the browser straight back with a code and
 the state), `/token` (the authorization-code grant: checks the client id and secret and the PKCE verifier,
-answers an opaque access token and an RS256-signed ID token) and `/logout` (RP-initiated logout). No discovery
-document: kgw does not read one. Every request is kept in `requests` for the test to inspect."""
+answers an opaque access token and an RS256-signed ID token), `/logout` (RP-initiated logout) and the
+discovery document `/.well-known/openid-configuration` (404 while `discoverable` is False). Every request is
+kept in `requests` for the test to inspect."""
 from __future__ import annotations
 
 import base64
@@ -72,6 +73,7 @@ class OidcProvider:
         self.grants: dict[str, Grant] = {}
         self.issued: list[tuple[str, str]] = []  # (access token, ID token) handed out
         self.requests: list[Seen] = []
+        self.discoverable = True
         self.lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="kgw-idp-")
         cert, key = _certificate(Path(self._dir.name))
@@ -105,6 +107,14 @@ class OidcProvider:
                                       q.get("code_challenge", ""), q.get("code_challenge_method", ""))
         back = f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
         return 302, {"Location": back}, b""
+
+    def discovery(self) -> tuple[int, dict, bytes]:
+        if not self.discoverable:
+            return 404, {}, b""
+        doc = {"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
+               "token_endpoint": f"{self.url}/token", "end_session_endpoint": f"{self.url}/logout",
+               "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"]}
+        return 200, {"Content-Type": "application/json"}, json.dumps(doc).encode()
 
     def token(self, form: dict[str, str], headers: dict[str, str]) -> tuple[int, dict, bytes]:
         def error(status: int, what: str) -> tuple[int, dict, bytes]:
@@ -157,6 +167,8 @@ def _handler(idp: OidcProvider) -> type[BaseHTTPRequestHandler]:
             seen = self._seen()
             if seen.path == "/authorize":
                 self._answer(*idp.authorize(seen.query))
+            elif seen.path == "/.well-known/openid-configuration":
+                self._answer(*idp.discovery())
             elif seen.path == "/logout":
                 self._answer(200, {"Content-Type": "text/plain"}, b"logged out at the identity provider")
             else:

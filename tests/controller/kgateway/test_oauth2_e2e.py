@@ -3,8 +3,8 @@
 client_id, redirect_uri, state and a PKCE challenge; the provider's redirect back; the code exchanged at the
 token endpoint with the client secret from the Secret; session cookies), the access token forwarded upstream,
 tampered cookies refused, logout, a 401 instead of a redirect for API callers, the client secret rotated by
-editing its Secret, a missing Secret reported by field with the route answering 500, and no secret in any
-status."""
+editing its Secret, a missing Secret reported by field with the route answering 500, no secret in any status;
+and endpoints discovered from the issuer by the control plane, retried until the provider answers."""
 from __future__ import annotations
 
 import base64
@@ -31,7 +31,7 @@ def idp():
 
 def manifests(idp: OidcProvider, client_secret: str, hmac_key: bytes) -> str:
     rules = "".join(f"  - {{name: {n}, matches: [{{path: {{type: PathPrefix, value: /{n}}}}}], "
-                    f"backendRefs: [{{name: echo, port: 80}}]}}\n" for n in ("app", "open", "bad"))
+                    f"backendRefs: [{{name: echo, port: 80}}]}}\n" for n in ("app", "open", "bad", "disc"))
     return f"""\
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -85,6 +85,24 @@ spec:
     authorizationEndpoint: {idp.url}/authorize
     tokenEndpoint: {idp.url}/token
     credentials: {{clientID: {CLIENT_ID}, clientSecretRef: {{name: nowhere}}}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayExtension
+metadata: {{name: discovered, namespace: default}}
+spec:
+  oauth2:
+    backendRef: {{group: gateway.kgateway.dev, kind: Backend, name: idp}}
+    issuerURI: {idp.url}
+    scopes: [openid]
+    redirectURI: "%REQ(x-forwarded-proto)%://%REQ(:authority)%/disc/callback"
+    credentials: {{clientID: {CLIENT_ID}, clientSecretRef: {{name: idp-client}}}}
+---
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: TrafficPolicy
+metadata: {{name: disc, namespace: default}}
+spec:
+  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: disc}}]
+  oauth2: {{extensionRef: {{name: discovered}}}}
 ---
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: TrafficPolicy
@@ -143,7 +161,7 @@ class Browser:
         return resp.status, body, out
 
 
-def login(b: Browser, idp: OidcProvider, path: str) -> dict[str, str]:
+def login(b: Browser, idp: OidcProvider, path: str, callback: str = "/app/callback") -> dict[str, str]:
     """Walk the flow from `path` to the page itself; returns the authorization request's query."""
     status, _, headers = b.get(path)
     assert status == 302, status
@@ -152,9 +170,9 @@ def login(b: Browser, idp: OidcProvider, path: str) -> dict[str, str]:
     query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
     status, _, headers = b.get(headers["location"][0])  # the provider sends the browser back with a code
     assert status == 302, status
-    callback = headers["location"][0]
-    assert callback.startswith(f"http://127.0.0.1:{b.gw_port}/app/callback?code="), callback
-    status, body, headers = b.get(callback)  # Envoy exchanges the code, sets its cookies, back to the page
+    back = headers["location"][0]
+    assert back.startswith(f"http://127.0.0.1:{b.gw_port}{callback}?code="), back
+    status, body, headers = b.get(back)  # Envoy exchanges the code, sets its cookies, back to the page
     assert status == 302, (status, body)
     assert headers["location"][0].endswith(path), headers["location"]
     return query
@@ -253,3 +271,26 @@ def test_authorization_code_flow(deployed, idp):
         text += json.dumps(d.mode.admin("/status")[1])
     for secret in (client_secret, idp.client_secret, base64.b64encode(hmac_key).decode(), hmac_key.hex()):
         assert secret not in text
+
+
+def test_endpoints_discovered_from_the_issuer(deployed, idp):
+    d = deployed
+    idp.discoverable = False  # the provider does not answer discovery at first
+    d.write("oauth2.yaml", manifests(idp, idp.client_secret, secrets.token_bytes(32)))
+    d.start()
+    d.wait_status("/open", 200)
+    assert d.get("/disc/x")[0] == 500  # never served unprotected while the endpoints are unknown
+    ext = d.status_of("GatewayExtension", "default", "discovered")["conditions"][0]
+    assert ext["status"] == "False" and ext["message"] == (
+        f"spec.oauth2.issuerURI: OpenID discovery failed: {idp.url}/.well-known/openid-configuration answered 404 "
+        "(retried)"), ext
+
+    idp.discoverable = True  # retried with backoff: picked up without any change to the manifests
+    d.wait_status("/disc/x", 302, timeout=20)
+    b = Browser(d.gw_port)
+    query = login(b, idp, "/disc/x", callback="/disc/callback")
+    assert query["redirect_uri"] == f"http://127.0.0.1:{d.gw_port}/disc/callback"
+    assert b.get("/disc/x")[0] == 200
+    d.settle()
+    ext = d.status_of("GatewayExtension", "default", "discovered")["conditions"][0]
+    assert (ext["type"], ext["status"]) == ("Accepted", "True"), ext
