@@ -276,8 +276,9 @@ def test_authorization_code_flow(deployed, idp):
 def test_endpoints_discovered_from_the_issuer(deployed, idp):
     d = deployed
     idp.discoverable = False  # the provider does not answer discovery at first
+    d.start()  # the policies arrive at a running Gateway (its Envoy fetches the new SDS secrets)
     d.write("oauth2.yaml", manifests(idp, idp.client_secret, secrets.token_bytes(32)))
-    d.start()
+    d.settle()
     d.wait_status("/open", 200)
     assert d.get("/disc/x")[0] == 500  # never served unprotected while the endpoints are unknown
     ext = d.status_of("GatewayExtension", "default", "discovered")["conditions"][0]
