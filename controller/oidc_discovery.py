@@ -137,7 +137,11 @@ async def refreshed(source, discovery: OidcDiscovery) -> AsyncIterator:
     """`source`'s snapshots, and its last one again whenever a discovery result changes."""
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()
-    discovery.on_change = lambda: loop.call_soon_threadsafe(wake.set)
+
+    def changed() -> None:  # from a reader thread
+        loop.call_soon_threadsafe(wake.set)
+
+    discovery.on_change = changed
     snapshots = aiter(source)
     following = asyncio.ensure_future(anext(snapshots))
     waiting: asyncio.Future | None = None
