@@ -3,8 +3,9 @@
 client_id, redirect_uri, state and a PKCE challenge; the provider's redirect back; the code exchanged at the
 token endpoint with the client secret from the Secret; session cookies), the access token forwarded upstream,
 tampered cookies refused, logout, a 401 instead of a redirect for API callers, the client secret rotated by
-editing its Secret, a missing Secret reported by field with the route answering 500, no secret in any status;
-and endpoints discovered from the issuer by the control plane, retried until the provider answers."""
+editing its Secret, sessions ended by a new cookie key, a missing Secret reported by field with the route
+answering 500, no secret in any status; and endpoints discovered from the issuer by the control plane,
+retried until the provider answers."""
 from __future__ import annotations
 
 import base64
@@ -12,6 +13,7 @@ import http.client
 import json
 import secrets
 import ssl
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -262,6 +264,15 @@ def test_authorization_code_flow(deployed, idp):
     login(b, idp, "/app/page")
     assert idp.token_requests()[-1].form["client_secret"] == idp.client_secret
     assert b.get("/app/page")[0] == 200
+    # a new cookie key ends every session
+    old_key, hmac_key = hmac_key, secrets.token_bytes(32)
+    d.write("oauth2.yaml", manifests(idp, idp.client_secret, hmac_key))
+    d.settle()
+    d.wait_status("/open", 200)
+    deadline = time.monotonic() + 10  # SDS delivers the new key
+    while b.get("/app/page")[0] != 302:
+        assert time.monotonic() < deadline, "the session outlived its cookie key"
+        time.sleep(0.05)
 
     # no secret in any status (nor, under kgw up, anywhere in /status)
     text = json.dumps([d.status_of(k, "default", n) for k, n in (
@@ -269,7 +280,7 @@ def test_authorization_code_flow(deployed, idp):
         ("TrafficPolicy", "bad"))])
     if d.mode.name == "up":
         text += json.dumps(d.mode.admin("/status")[1])
-    for secret in (client_secret, idp.client_secret, base64.b64encode(hmac_key).decode(), hmac_key.hex()):
+    for secret in (client_secret, idp.client_secret, *(base64.b64encode(k).decode() for k in (old_key, hmac_key))):
         assert secret not in text
 
 
