@@ -74,6 +74,7 @@ class OidcProvider:
         self.issued: list[tuple[str, str]] = []  # (access token, ID token) handed out
         self.requests: list[Seen] = []
         self.discoverable = True
+        self.jwt_access_tokens = False  # opaque access tokens unless set: then signed like the ID token
         self.lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="kgw-idp-")
         cert, key = _certificate(Path(self._dir.name))
@@ -133,7 +134,8 @@ class OidcProvider:
             return error(400, "invalid_grant")
         if grant.challenge and (grant.method != "S256" or _pkce(form.get("code_verifier", "")) != grant.challenge):
             return error(400, "invalid_grant")  # PKCE: the verifier must hash to the challenge
-        access = "at-" + secrets.token_urlsafe(24)
+        access = (self.key.sign(claims(self.url, self.client_id, sub="alice", scope=grant.scope))
+                  if self.jwt_access_tokens else "at-" + secrets.token_urlsafe(24))
         id_token = self.key.sign(claims(self.url, self.client_id, sub="alice", email="alice@example.test"))
         with self.lock:
             self.issued.append((access, id_token))

@@ -5,7 +5,7 @@ token endpoint with the client secret from the Secret; session cookies), the acc
 tampered cookies refused, logout, a 401 instead of a redirect for API callers, the client secret rotated by
 editing its Secret, sessions ended by a new cookie key, a missing Secret reported by field with the route
 answering 500, no secret in any status; and endpoints discovered from the issuer by the control plane,
-retried until the provider answers."""
+retried until the provider answers, its access tokens then verified by a jwtAuth policy on the same route."""
 from __future__ import annotations
 
 import base64
@@ -97,7 +97,21 @@ spec:
     issuerURI: {idp.url}
     scopes: [openid]
     redirectURI: "%REQ(x-forwarded-proto)%://%REQ(:authority)%/disc/callback"
+    forwardAccessToken: true
     credentials: {{clientID: {CLIENT_ID}, clientSecretRef: {{name: idp-client}}}}
+---
+# the provider's access tokens verified as JWTs: jwtAuth runs after oauth2, on the token it forwards
+apiVersion: gateway.kgateway.dev/v1alpha1
+kind: GatewayExtension
+metadata: {{name: idp-jwt, namespace: default}}
+spec:
+  jwt:
+    providers:
+    - name: idp
+      issuer: {idp.url}
+      audiences: [{CLIENT_ID}]
+      claimsToHeaders: [{{name: sub, header: x-sub}}]
+      jwks: {{local: {{inline: {json.dumps(json.dumps(idp.key.jwks()))}}}}}
 ---
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: TrafficPolicy
@@ -105,6 +119,7 @@ metadata: {{name: disc, namespace: default}}
 spec:
   targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: disc}}]
   oauth2: {{extensionRef: {{name: discovered}}}}
+  jwtAuth: {{extensionRef: {{name: idp-jwt}}}}
 ---
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: TrafficPolicy
@@ -287,6 +302,7 @@ def test_authorization_code_flow(deployed, idp):
 def test_endpoints_discovered_from_the_issuer(deployed, idp):
     d = deployed
     idp.discoverable = False  # the provider does not answer discovery at first
+    idp.jwt_access_tokens = True
     d.start()  # the policies arrive at a running Gateway (its Envoy fetches the new SDS secrets)
     d.write("oauth2.yaml", manifests(idp, idp.client_secret, secrets.token_bytes(32)))
     d.settle()
@@ -302,7 +318,10 @@ def test_endpoints_discovered_from_the_issuer(deployed, idp):
     b = Browser(d.gw_port)
     query = login(b, idp, "/disc/x", callback="/disc/callback")
     assert query["redirect_uri"] == f"http://127.0.0.1:{d.gw_port}/disc/callback"
-    assert b.get("/disc/x")[0] == 200
+    status, body, _ = b.get("/disc/x")
+    assert status == 200 and _upstream_headers(body)["x-sub"] == ["alice"], body  # the JWT filter verified it
+    # a request bringing its own (unsigned) token but no session never reaches the JWT filter: off to log in
+    assert Browser(d.gw_port).get("/disc/x", headers={"Authorization": "Bearer x.y.z"})[0] == 302
     d.settle()
     ext = d.status_of("GatewayExtension", "default", "discovered")["conditions"][0]
     assert (ext["type"], ext["status"]) == ("Accepted", "True"), ext
