@@ -9,6 +9,7 @@ result changes, so both modes translate again through their one loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -139,7 +140,8 @@ async def refreshed(source, discovery: OidcDiscovery) -> AsyncIterator:
     wake = asyncio.Event()
 
     def changed() -> None:  # from a reader thread
-        loop.call_soon_threadsafe(wake.set)
+        with contextlib.suppress(RuntimeError):  # the loop closed while the reader was reading: nobody waits
+            loop.call_soon_threadsafe(wake.set)
 
     discovery.on_change = changed
     snapshots = aiter(source)
