@@ -335,6 +335,7 @@ _OPTIONAL = {
     "retry_on", "per_try_timeout_ms", "host_predicates", "idle_timeout_ms", "session", "policy", "rate_limit",
     "compression", "fault", "buffer", "header_mutation", "path_regex", "internal_redirect", "stat_prefix",
     "auto_host_rewrite", "rate_limits", "disabled",
+    "oauth2",  # security settings added later: only where used
 }
 _NEVER_DUMPED = {"blob", "ref"}  # ProgramIR bytecode: dumps show its sha256; RouteIR.ref: its name says it
 

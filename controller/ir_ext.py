@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 
 from kgw_rules.wire import Needs
 
-from .ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, CsrfIR, ExtAuthIR, JwtIR
+from .ir_security import (
+    AclIR,
+    ApiKeyAuthIR,
+    BasicAuthIR,
+    CidrAuthorizationIR,
+    CsrfIR,
+    ExtAuthIR,
+    JwtIR,
+    OAuth2IR,
+)
 from .ir_traffic import (
     BufferIR,
     ClusterPolicyIR,
@@ -88,6 +97,7 @@ class RouteExtIR:
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
     csrf: CsrfIR | None = None
+    oauth2: OAuth2IR | None = None
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""IR of the security settings of a route (kgateway TrafficPolicy jwtAuth, basicAuth, apiKeyAuth, rbac, acl).
+"""IR of the security settings of a route (kgateway TrafficPolicy jwtAuth, basicAuth, apiKeyAuth, rbac, acl,
+oauth2).
 Credentials (htpasswd hashes, API keys) are kept out of `repr`, so they never reach a log line or an error."""
 from __future__ import annotations
 
@@ -120,3 +121,33 @@ class CsrfIR:
     shadow_percent: int = 0
     # (exact | prefix | suffix | contains | safe_regex, value, ignore case)
     origins: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class OAuth2IR:
+    """oauth2: a GatewayExtension's OAuth2 provider, one Envoy oauth2 filter per extension on a connection
+    manager. The two secrets reach Envoy over SDS (`*_sds` names); their values stay out of `repr`."""
+
+    extension: str  # "<namespace>/<name>"
+    cluster: str  # the Backend the token endpoint is reached through
+    token_endpoint: str
+    authorization_endpoint: str
+    client_id: str
+    client_secret_sds: str
+    hmac_sds: str
+    redirect_uri: str
+    redirect_path: str  # the path of redirect_uri: Envoy's callback matcher
+    logout_path: str
+    end_session_endpoint: str = ""
+    forward_access_token: bool = False
+    scopes: list[str] = field(default_factory=list)
+    cookie_names: dict[str, str] = field(default_factory=dict)  # Envoy CookieNames field -> cookie name
+    cookie_domain: str = ""
+    same_site: str | None = None  # "Lax" | "Strict" | "None"
+    disable_access_token_cookie: bool = False
+    disable_id_token_cookie: bool = False
+    disable_refresh_token_cookie: bool = False
+    # (header, "Exact" | "RegularExpression", value): requests that match get a 401 instead of a redirect
+    deny_redirect: list[tuple[str, str, str]] = field(default_factory=list)
+    client_secret: str = field(default="", repr=False)
+    hmac_secret: str = field(default="", repr=False)

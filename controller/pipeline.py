@@ -22,6 +22,7 @@ from .admin import Metrics
 from .ads import SnapshotCache, short
 from .envoy import node_id
 from .ir import GatewayIR
+from .oidc_discovery import OidcDiscovery
 from .resources import Resources, SourceError
 from .sources.watch import SourceSnapshot
 from .translate import TranslateCache, TranslateOptions, Translation, translate
@@ -65,6 +66,9 @@ class Pipeline:
         # Unchanged routes reuse their last translation when nothing else changed (translate/incremental.py).
         # Only apply() uses it, and applies are serial.
         self.translate_cache = TranslateCache()
+        # OAuth2 providers' endpoints from their issuers: the mode's loop re-applies the last snapshot when one
+        # changes (oidc_discovery.refreshed); close() stops its readers.
+        self.discovery = OidcDiscovery()
         # Test hook: rewrite a Gateway's xDS before it is published (e.g. to provoke a NACK).
         self.xds_hook: Callable[[str, XdsResources], XdsResources] | None = None
         self.generation = 0
@@ -78,7 +82,8 @@ class Pipeline:
 
     def build(self, snap: SourceSnapshot) -> tuple[Translation, dict[str, XdsResources]]:
         """Blocking and pure but for the translate cache: translation and xDS of every Gateway."""
-        opts = dataclasses.replace(self.options, last_good_programs=self.programs.last_good())
+        opts = dataclasses.replace(self.options, last_good_programs=self.programs.last_good(),
+                                   oidc=self.discovery.configurations(snap.resources))
         translation = translate(snap.resources, opts, cache=self.translate_cache)
         out = {}
         for key, ir in translation.gateways.items():

@@ -22,6 +22,7 @@ from .ads import Observer, SnapshotCache, XdsServer, short
 from .envoy import BootstrapOptions, EnvoyManager, bootstrap, find_envoy
 from .envoy.args import settings_args
 from .ir import GatewayIR
+from .oidc_discovery import refreshed
 from .pipeline import Pipeline, gateway_node
 from .program_store import ProgramStore
 from .sources.watch import DirectorySource, Source, SourceSnapshot
@@ -152,7 +153,7 @@ class Runner(Observer):
         self.envoys = EnvoyManager(self.state.envoy_dir, envoy, o.envoy_log_level, on_exit=self._envoy_exited)
         self.say(f"kgw: reading {o.directory} (state in {self.state.path}); "
                  f"xDS on {self.xds.address} ({'delta' if o.delta else 'sotw'})")
-        snapshots = aiter(self.source)
+        snapshots = aiter(refreshed(self.source, self.pipeline.discovery))
         t0 = time.perf_counter()
         await self.apply(await anext(snapshots))
         await self._wait_started(t0)
@@ -188,6 +189,7 @@ class Runner(Observer):
     async def _shutdown(self) -> None:
         if isinstance(self.source, DirectorySource):
             self.source.stop()
+        await asyncio.to_thread(self.pipeline.discovery.close)
         if self.envoys:
             await self.envoys.stop_all()
         await self.xds.stop(0.2)

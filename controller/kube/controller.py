@@ -15,6 +15,7 @@ from ..ads import SnapshotCache, XdsServer
 from ..deployer.apply import Deployer, gateway_address
 from ..deployer.render import DeployOptions
 from ..leader import LeaderElector
+from ..oidc_discovery import refreshed
 from ..pipeline import Pipeline
 from ..translate import TranslateOptions
 from ..xds_auth import AuthenticatedAdsServicer, server_credentials
@@ -155,6 +156,7 @@ class ClusterController:
 
     async def _shutdown(self) -> None:
         self.source.stop()
+        await asyncio.to_thread(self.pipeline.discovery.close)
         if self.elector:
             await asyncio.to_thread(self.elector.stop)
         if self.xds:
@@ -171,7 +173,7 @@ class ClusterController:
 
     # --- following the cluster -----------------------------------------------------------------------
     async def _follow(self) -> None:
-        async for snap in self.source:
+        async for snap in refreshed(self.source, self.pipeline.discovery):
             if await self.pipeline.apply(snap) is None:
                 # e.g. the programs ConfigMap could not be read: try the same inputs again soon
                 asyncio.get_running_loop().call_later(2.0, self.source.poke)

@@ -66,6 +66,15 @@ Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,5}(h|m|s|ms)){1,
 Timestamp = Annotated[str, BeforeValidator(_timestamp)]
 
 
+class NamespacedObjectReference(K8sModel):
+    name: ObjectName
+    namespace: NamespaceName | None = None
+
+
+class LocalObjectReference(K8sModel):
+    name: ObjectName
+
+
 class ObjectMeta(CoreModel):
     name: ObjectName
     namespace: NamespaceName | None = None

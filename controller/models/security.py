@@ -2,7 +2,8 @@
 GatewayExtension kind that declares JWT providers (newest kgateway API: `jwt_types.go`,
 `gateway_extensions_types.go`, `ext_auth_types.go`, `basic_auth_types.go`, `traffic_policy_types.go`, `shared/rbac.go`,
 `shared/acl_types.go` in kgateway-dev/kgateway). Fields kgw leaves out are not modelled: unsupported.py says
-why (CEL `matchExpressions`, extProc/rateLimit/oauth2 extensions, ext auth retries, ACL deny responses).
+why (CEL `matchExpressions`, extProc/rateLimit extensions, ext auth retries, ACL deny responses). OAuth2 is
+in oauth2.py.
 
 kgw extensions are marked: a JWKS from a Secret (kgateway reads ConfigMaps only)."""
 from __future__ import annotations
@@ -13,7 +14,17 @@ from pydantic import Field, StringConstraints, model_validator
 
 from .gateway import SecretObjectReference
 from .httproute import BackendObjectReference
-from .meta import Duration, HeaderName, K8sModel, KubeObject, NamespaceName, ObjectName
+from .meta import (
+    Duration,
+    HeaderName,
+    K8sModel,
+    KubeObject,
+    LocalObjectReference,
+    NamespacedObjectReference,
+    NamespaceName,
+    ObjectName,
+)
+from .oauth2 import OAuth2Policy, OAuth2Provider
 from .traffic import PolicyDisable
 
 Text2048 = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
@@ -23,15 +34,6 @@ def _exactly_one(model: K8sModel, *fields: str) -> None:
     if sum(getattr(model, f) is not None for f in fields) != 1:
         aliases = [type(model).model_fields[f].alias or f for f in fields]
         raise ValueError(f"set exactly one of {', '.join(aliases)}")
-
-
-class NamespacedObjectReference(K8sModel):
-    name: ObjectName
-    namespace: NamespaceName | None = None
-
-
-class LocalObjectReference(K8sModel):
-    name: ObjectName
 
 
 # --- JWT -------------------------------------------------------------------------------------------------
@@ -170,12 +172,15 @@ class GatewayExtensionSpec(K8sModel):
     type: Literal["ExtAuth", "ExtProc", "RateLimit", "JWT", "OAuth2"] | None = None  # deprecated in kgateway
     jwt: JWT | None = None
     ext_auth: ExtAuthProvider | None = None
+    oauth2: OAuth2Provider | None = None
 
     @model_validator(mode="after")
     def _one(self) -> GatewayExtensionSpec:
-        if (self.jwt is None) == (self.ext_auth is None):
-            raise ValueError("set exactly one of jwt, extAuth (the extensions kgw implements)")
-        if self.type is not None and self.type != ("JWT" if self.jwt is not None else "ExtAuth"):
+        kinds = {"JWT": self.jwt, "ExtAuth": self.ext_auth, "OAuth2": self.oauth2}
+        set_ = [k for k, v in kinds.items() if v is not None]
+        if len(set_) != 1:
+            raise ValueError("set exactly one of jwt, extAuth, oauth2 (the extensions kgw implements)")
+        if self.type is not None and self.type != set_[0]:
             raise ValueError(f"type {self.type} does not match the extension that is set")
         return self
 
@@ -331,3 +336,4 @@ class SecurityFields(K8sModel):
     rbac: Authorization | None = None
     acl: ACLPolicy | None = None
     csrf: CSRFPolicy | None = None
+    oauth2: OAuth2Policy | None = None

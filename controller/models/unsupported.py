@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-_SECURITY = "an authentication/authorization policy kgw does not implement yet (docs/security.md)"
 _CEL = ("CEL expressions need a CEL parser in the controller (Envoy's RBAC takes checked expressions); kgw "
         "matches client addresses (allowedCIDRs, blockedCIDRs) — use a rules program for other conditions")
 _DENY_RESPONSE = ("kgw's ACL answers Envoy's RBAC 403; a custom deny response is not implemented (a rules "
                   "program with `respond` and `in_cidr(client_ip, ...)` can answer as you like)")
-_GWE = ("kgw implements GatewayExtensions of type JWT and ExtAuth; {what} needs an external service kgw does "
-        "not configure")
+_GWE = ("kgw implements GatewayExtensions of type JWT, ExtAuth and OAuth2; {what} needs an external service kgw "
+        "does not configure")
 _EXTENSION = ("needs a GatewayExtension of type ExtProc (an external processing service), which kgw does not "
               "configure; kgw rules programs (`transformation.rules`) run in the proxy instead")
 
@@ -22,7 +21,6 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.extProc": _EXTENSION,
         "spec.rateLimit.global": "global rate limiting needs a rate limit service (a GatewayExtension, a kind "
                                  "kgw does not read); `rateLimit.local` is supported",
-        "spec.oauth2": _SECURITY,
         "spec.rbac.policy.matchExpressions": _CEL,
         "spec.acl.denyResponse": _DENY_RESPONSE,
         "spec.headerModifiers.filterStage": "kgw applies header modifiers at one fixed stage (before the "
@@ -38,7 +36,11 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
     }.items()},
     **{("GatewayExtension", f"spec.{field}"): _GWE.format(what=what) for field, what in (
         ("extProc", "external processing"),
-        ("rateLimit", "global rate limiting"), ("oauth2", "OAuth2"))},
+        ("rateLimit", "global rate limiting"))},
+    ("GatewayExtension", "spec.oauth2.jwt"): "verifying the flow's tokens as JWTs is not implemented "
+                                             "(Envoy's oauth2 filter does not); set forwardAccessToken and add a "
+                                             "jwtAuth policy: the JWT filter runs after oauth2 and verifies the "
+                                             "access token it forwards",
     **{("GatewayExtension", f"spec.extAuth.{svc}.retry"): "retries of the authorization service are not "
        "implemented (Envoy's ext_authz retries only its HTTP service)" for svc in ("grpcService", "httpService")},
     ("BackendConfigPolicy", "spec.tls"): "TLS origination from a BackendConfigPolicy is not implemented; kgw's "

@@ -3,8 +3,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from ..ir import GatewayIR
+
+
+@dataclass(frozen=True)
+class OidcConfiguration:
+    """What an OpenID provider's discovery document said (controller/oidc_discovery.py), or why it could not
+    be read (`error`; "" and no endpoints: not answered yet)."""
+
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    end_session_endpoint: str = ""
+    error: str = ""
+
+
+# (issuer URI, skip TLS verification) -> its configuration, as discovered when the translation starts
+OidcConfigurations = Mapping[tuple[str, bool], OidcConfiguration]
+NO_OIDC: OidcConfigurations = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,9 @@ class TranslateOptions:
     # Not part of equality: it only stands in for a policy that does not compile, and the translate cache
     # compares options to decide whether route translations can be reused (routes never read it).
     last_good_programs: Mapping[str, bytes] = field(default_factory=dict, compare=False)
+    # OAuth2 providers' endpoints discovered from their issuerURI (the control plane reads them, as kgateway's
+    # does); part of equality: a new discovery result changes the translation.
+    oidc: OidcConfigurations = field(default_factory=dict, hash=False)
 
 
 @dataclass

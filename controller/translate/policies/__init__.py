@@ -49,7 +49,7 @@ def _object_statuses(resources, entries, opts, statuses: list) -> None:
                     conflicts.setdefault((e.route.namespace, ref.name), []).append(
                         f"is a backendRef filter on {route} rules[{ri}].backendRefs[{bi}], which kgw refuses")
     for _, ext in sorted(resources.gateway_extensions.items()):
-        statuses.append(simple_status(ext, opts, extension_status_problem(ext, resources)))
+        statuses.append(simple_status(ext, opts, extension_status_problem(ext, resources, opts.oidc)))
     for key, dr in sorted(resources.direct_responses.items()):
         where = conflicts.get(key)
         problem = "; ".join(where) + " (those rules answer 500)" if where else ""
@@ -93,6 +93,8 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
             jwks_clusters.append(authz.cluster)
             if authz.grpc:
                 grpc_clusters.add(authz.cluster)
+        if route.ext and route.ext.oauth2:  # the token endpoint's Backend
+            jwks_clusters.append(route.ext.oauth2.cluster)
         for cname in [b.cluster for b in route.backends] + jwks_clusters:
             if cname and cname.startswith("backend/") and cname not in clusters:
                 ns, bname = cname.split("/")[1:3]

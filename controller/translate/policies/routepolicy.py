@@ -106,9 +106,9 @@ def apply_route_policies(resources, entries, gateways: dict, opts, statuses: lis
         if pid is not None and program is not None:
             result.programs[pid] = program
         settings, problems = settings_of(policy.spec)
-        security, security_problems = security_settings(policy, resources)
+        security, security_problems = security_settings(policy, resources, opts.oidc)
         problems += security_problems
-        for name in ("jwt", "ext_auth", "basic_auth", "api_key_auth", "rbac", "acl", "csrf"):
+        for name in ("jwt", "ext_auth", "basic_auth", "api_key_auth", "rbac", "acl", "csrf", "oauth2"):
             setattr(settings, name, getattr(security, name))
         targets = policy_targets(policy, resources, gateways, routes)
         listener_targets = [t for t in targets if t.found and t.level == LEVEL_LISTENER]

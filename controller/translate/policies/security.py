@@ -1,5 +1,6 @@
 """A TrafficPolicy's security fields -> typed IR settings (controller/ir_security.py), resolving what they
-refer to: GatewayExtensions (JWT providers), Secrets (htpasswd, API keys) and ConfigMaps (JWKS).
+refer to: GatewayExtensions (JWT providers, OAuth2 providers: oauth2.py), Secrets (htpasswd, API keys) and
+ConfigMaps (JWKS).
 
 Problems name the field and never quote a credential: statuses are read by more people than Secrets are.
 A policy with a problem is not applied and its routes answer 500 (routepolicy.py), so a route never looks
@@ -23,12 +24,15 @@ from ...ir_security import (
     ExtAuthServiceIR,
     JwtIR,
     JwtProviderIR,
+    OAuth2IR,
 )
 from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
+from ..options import NO_OIDC, OidcConfigurations
 from .acl import Network, flatten, parse_cidr
 from .backends import backend_cluster, backend_cluster_name
 from .jwks import jwks_problem
+from .oauth2 import extension_oauth2, oauth2_setting
 
 # Envoy's basic_auth reads htpasswd lines `user:{SHA}<base64 of a SHA-1 digest>` and nothing else
 _HTPASSWD = re.compile(r"^([^:\s]+):\{SHA\}([A-Za-z0-9+/]{27}=)$")
@@ -43,6 +47,7 @@ class SecuritySettings:
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
     csrf: CsrfIR | None = None
+    oauth2: OAuth2IR | None = None
     remote_clusters: list[str] = field(default_factory=list)  # Backends JWKS and authorization go through
 
 
@@ -349,7 +354,7 @@ def _csrf(spec, problems: list[str]) -> CsrfIR:
     return out
 
 
-def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
+def security_settings(policy, resources, oidc: OidcConfigurations = NO_OIDC) -> tuple[SecuritySettings, list[str]]:
     spec, problems = policy.spec, list[str]()
     out = SecuritySettings()
     if spec.jwt_auth is not None:
@@ -370,13 +375,19 @@ def security_settings(policy, resources) -> tuple[SecuritySettings, list[str]]:
         out.acl = _acl(spec, problems)
     if spec.csrf is not None:
         out.csrf = _csrf(spec, problems)
+    if spec.oauth2 is not None:
+        out.oauth2 = oauth2_setting(spec, policy, resources, oidc, _extension, problems)
+        if out.oauth2 is not None:
+            out.remote_clusters.append(out.oauth2.cluster)
     return out, problems
 
 
-def extension_status_problem(ext, resources) -> str:
+def extension_status_problem(ext, resources, oidc: OidcConfigurations = NO_OIDC) -> str:
     problems: list[str] = []
     if ext.spec.jwt is not None:
         extension_jwt(ext, resources, problems, "")
+    elif ext.spec.oauth2 is not None:
+        extension_oauth2(ext, resources, oidc, problems)
     else:
         extension_ext_auth(ext, resources, problems)
     return "; ".join(problems)

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from ...envoy_regex import regex_problem
 from ...ir import CorsIR, RetryIR, RouteIR
 from ...ir_ext import RouteExtIR
-from ...ir_security import AclIR, ApiKeyAuthIR, BasicAuthIR, CidrAuthorizationIR, CsrfIR, ExtAuthIR, JwtIR
+from ...ir_security import (
+    AclIR,
+    ApiKeyAuthIR,
+    BasicAuthIR,
+    CidrAuthorizationIR,
+    CsrfIR,
+    ExtAuthIR,
+    JwtIR,
+    OAuth2IR,
+)
 from ...ir_traffic import (
     BufferIR,
     CompressionIR,
@@ -60,6 +69,7 @@ class TrafficSettings:
     rbac: CidrAuthorizationIR | None = None
     acl: AclIR | None = None
     csrf: CsrfIR | None = None
+    oauth2: OAuth2IR | None = None
 
     def names(self) -> list[str]:
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) is not None]

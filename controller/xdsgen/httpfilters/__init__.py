@@ -38,6 +38,7 @@ from . import (
     header_mutation,
     jwt_authn,
     local_ratelimit,
+    oauth2,
     router,
     rules,
     rules_native,
@@ -58,7 +59,8 @@ class HttpFilterModule(Protocol):
 # Decoding order (responses pass them in reverse):
 # - fault injection first: an injected abort or delay happens before any other work;
 # - CORS answers preflights before anything else runs (a preflight carries no credentials);
-# - authentication (JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
+# - authentication (the OAuth2 flow first, as in Envoy Gateway, so the JWT filter can verify the access token
+#   it forwards; then JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
 #   client address, CSRF by origin; the external service runs after JWT, so it sees the claims' headers): a request
 #   they refuse is answered there, so no later filter -- rules programs included -- sees it, and their 401/403
 #   passes back only through the filters before them (docs/security.md, "Filter order");
@@ -69,8 +71,8 @@ class HttpFilterModule(Protocol):
 # - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
-ORDER: tuple[HttpFilterModule, ...] = (fault, cors, jwt_authn, basic_auth, api_key_auth, ext_authz, acl, rbac,
-                                       csrf, compressor, decompressor, descriptor_guard, header_mutation, rules,
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, oauth2, jwt_authn, basic_auth, api_key_auth, ext_authz, acl,
+                                       rbac, csrf, compressor, decompressor, descriptor_guard, header_mutation, rules,
                                        rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
 
 

@@ -84,11 +84,11 @@ kind: TrafficPolicy
 metadata: {name: jwt, namespace: default}
 spec:
   targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: secured}]
-  oauth2: {extensionRef: {name: idp}}
+  extProc: {extensionRef: {name: idp}}
 """)
     d.wait_status("/secured/retry", 500)
     cond = d.status_of("TrafficPolicy", "default", "jwt")["ancestors"][0]["conditions"][0]
-    assert cond["status"] == "False" and "spec.oauth2: not supported by kgw" in cond["message"], cond
+    assert cond["status"] == "False" and "spec.extProc: not supported by kgw" in cond["message"], cond
 
 
 class _Failing(echo.EchoHandler):

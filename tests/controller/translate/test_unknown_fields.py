@@ -94,14 +94,14 @@ def test_unknown_fields_are_refused_with_their_path(kind):
 
 
 def test_invalid_policies_report_on_their_targets():
-    doc = _doc("TrafficPolicy", {"targetRefs": [ROUTE_REF, GATEWAY_REF], "oauth2": {"extensionRef": {"name": "o"}}})
+    doc = _doc("TrafficPolicy", {"targetRefs": [ROUTE_REF, GATEWAY_REF], "extProc": {"extensionRef": {"name": "o"}}})
     res, _ = Resources.from_objects([doc])
     [status] = [s for s in translate(res).statuses if s["kind"] == "TrafficPolicy"]
     assert status["apiVersion"] == KGW
     assert [a["ancestorRef"]["kind"] for a in status["status"]["ancestors"]] == ["HTTPRoute", "Gateway"]
     accepted = status["status"]["ancestors"][0]["conditions"][0]
     assert (accepted["status"], accepted["reason"]) == ("False", "Invalid")
-    assert "spec.oauth2: not supported by kgw" in accepted["message"]
+    assert "spec.extProc: not supported by kgw" in accepted["message"]
     other, _ = Resources.from_objects([_doc("Backend", {"type": "Static", "static": {"hosts": [], "x": 1}})])
     [status] = [s for s in translate(other).statuses if s["kind"] == "Backend"]
     assert status["status"]["conditions"][0]["reason"] == "Invalid"
