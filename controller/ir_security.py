@@ -55,7 +55,8 @@ class ApiKeyAuthIR:
 @dataclass
 class CidrAuthorizationIR:
     """rbac: the policy matches a request from one of `allow` (empty: any address) whose method is one of
-    `methods` (empty: any) and that has every header condition (name, values; no values: present). `Allow`
+    `methods` (empty: any), that has every header condition (name, values; no values: present) and for which
+    one of the CEL `expressions` is true (none: no such condition). `Allow`
     lets through only matching requests, `Deny` refuses them; `block` addresses are always refused."""
 
     action: str = "Allow"  # "Allow" | "Deny"
@@ -63,6 +64,7 @@ class CidrAuthorizationIR:
     block: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     headers: list[tuple[str, list[str]]] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)  # CEL matchExpressions (any of them), checked
 
 
 @dataclass

@@ -11,6 +11,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 
+from ... import cel
 from ...envoy_regex import regex_problem
 from ...ir_security import (
     AclIR,
@@ -308,10 +309,15 @@ def _api_keys(spec, policy, resources, problems: list[str]) -> ApiKeyAuthIR | No
 
 def _rbac(spec, problems: list[str]) -> CidrAuthorizationIR:
     p = spec.rbac.policy
+    for i, text in enumerate(p.match_expressions or ()):
+        why = cel.problem(text)
+        if why:
+            problems.append(f"spec.rbac.policy.matchExpressions[{i}]: {why}")
     return CidrAuthorizationIR(spec.rbac.action,
                                _cidrs(p.allowed_cidrs or [], "spec.rbac.policy.allowedCIDRs", problems),
                                _cidrs(p.blocked_cidrs or [], "spec.rbac.policy.blockedCIDRs", problems),
-                               list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()])
+                               list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()],
+                               list(p.match_expressions or ()))
 
 
 def _acl(spec, problems: list[str]) -> AclIR:

@@ -15,6 +15,7 @@ from envoy.type.matcher.v3 import string_pb2
 from google.protobuf import any_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
+from ... import cel
 from ...ir import RouteIR
 from ..context import XdsContext
 from .optional import listed_off, switched_on
@@ -38,13 +39,16 @@ def _any_of(cidrs: list[str]) -> rbac_config.Principal:
 
 
 def _rules(action: int, principal: rbac_config.Principal | None,
-           permission: rbac_config.Permission | None = None) -> rbac_pb2.RBACPerRoute:
-    """One policy matching `principal` and `permission` (None: any request; no principal: no policy at all,
-    so ALLOW denies everything and DENY nothing)."""
+           permission: rbac_config.Permission | None = None, expressions: list[str] = ()) -> rbac_pb2.RBACPerRoute:
+    """One policy matching `principal`, `permission` and one of the CEL `expressions` (None: any request; no
+    principal: no policy at all, so ALLOW denies everything and DENY nothing)."""
     rules = rbac_config.RBAC(action=action)
     if principal is not None:
-        rules.policies["kgw"].CopyFrom(rbac_config.Policy(
-            permissions=[permission or rbac_config.Permission(any=True)], principals=[principal]))
+        policy = rbac_config.Policy(permissions=[permission or rbac_config.Permission(any=True)],
+                                    principals=[principal])
+        if expressions:  # Envoy evaluates the parsed AST; an evaluation error is "no match"
+            policy.condition.CopyFrom(cel.any_of([cel.parse(text) for text in expressions]))
+        rules.policies["kgw"].CopyFrom(policy)
     return rbac_pb2.RBACPerRoute(rbac=rbac_pb2.RBAC(rules=rules))
 
 
@@ -90,10 +94,10 @@ def rbac_config_of(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
             parts.append(rbac_config.Principal(not_id=_any_of(r.block)))
         principal = (anyone if not parts else parts[0] if len(parts) == 1 else
                      rbac_config.Principal(and_ids=rbac_config.Principal.Set(ids=parts)))
-        return _rules(_ALLOW, principal, permission)
+        return _rules(_ALLOW, principal, permission, r.expressions)
     # Deny: matching requests (from the listed addresses, or any), and every request from a blocked address
-    matched = bool(r.allow) or permission is not None  # only blockedCIDRs: nothing but them is refused
-    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission)
+    matched = bool(r.allow) or permission is not None or bool(r.expressions)  # only blockedCIDRs: only them
+    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission, r.expressions)
     if r.block:
         out.rbac.rules.policies["kgw-blocked"].CopyFrom(rbac_config.Policy(
             permissions=[rbac_config.Permission(any=True)], principals=[_any_of(r.block)]))
