@@ -193,6 +193,7 @@ class GatewayExtIR:
     buffer_limit_bytes: int | None = None
     use_remote_address: bool | None = None  # ListenerPolicy httpSettings; None: kgw's edge defaults
     xff_num_trusted_hops: int | None = None
+    xff_trusted_cidrs: list[str] = field(default_factory=list)  # kgw: peers whose x-forwarded-for is believed
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     # local rate limits shared by every route of a Gateway ("") or of one of its listeners (by name), from
     # Gateway- and listener-level TrafficPolicies: one token bucket per connection manager

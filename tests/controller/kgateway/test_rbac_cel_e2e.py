@@ -1,10 +1,9 @@
 """rbac `matchExpressions` (CEL, parsed by the controller into the AST Envoy's RBAC filter evaluates) through a
 real Envoy, in both modes: allowed and denied by path, by header, by a verified JWT claim (dynamic metadata of
 the JWT filter) and by source address; an expression that does not parse is reported with its column."""
-import http.client
-
 import pytest
 from jwt_keys import KeyPair, claims
+from security_client import send
 from security_manifests import AUDIENCE, ISSUER, jwt_yaml, route_yaml
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -12,16 +11,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 CLAIM = 'metadata.filter_metadata["envoy.filters.http.jwt_authn"]["payload"]'
 
 
-def request(d, path: str, method: str = "GET", headers: dict | None = None, source: str = "127.0.0.1") -> int:
-    """The status of one request sent from `source` (any 127/8 address is this host)."""
-    conn = http.client.HTTPConnection("127.0.0.1", d.gw_port, timeout=5, source_address=(source, 0))
-    try:
-        conn.request(method, path, headers=headers or {})
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
+def request(d, path: str, **kw) -> int:
+    return send(d.gw_port, path, **kw)[0]
 
 
 def _rbac(name: str, section: str, body: str) -> str:
