@@ -74,6 +74,19 @@ class AclIR:
 
     default_allow: bool = True
     exceptions: list[str] = field(default_factory=list)
+    deny: AclDenyIR | None = None  # denyResponse
+
+
+@dataclass
+class AclDenyIR:
+    """acl.denyResponse: the status and headers of a refusal. `denied` is every refused address by the label
+    of the rule that decided it (its name, "rule" when unnamed, "default" for the default action); one label
+    ("") when no header names the rule."""
+
+    status: int = 403
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    blocked_by_header: str | None = None
+    denied: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass

@@ -298,9 +298,27 @@ class ACLRule(K8sModel):
     action: Literal["allow", "deny"]
 
 
+class ACLResponseHeader(K8sModel):
+    name: HeaderName
+    value: Annotated[str, StringConstraints(max_length=4096)]
+
+
+class ACLDenyResponse(K8sModel):
+    status_code: int | None = Field(default=None, ge=100, le=599)
+    headers: list[ACLResponseHeader] = Field(default=[], max_length=16)
+    add_blocked_by_header: HeaderName | None = None  # its value: the deciding rule's name, "rule" or "default"
+
+    @model_validator(mode="after")
+    def _some(self) -> ACLDenyResponse:
+        if self.status_code is None and not self.headers and self.add_blocked_by_header is None:
+            raise ValueError("set at least one of statusCode, headers, addBlockedByHeader")
+        return self
+
+
 class ACLPolicy(K8sModel):
     default_action: Literal["allow", "deny"]
     rules: list[ACLRule] = Field(default=[], max_length=256)
+    deny_response: ACLDenyResponse | None = None
 
 
 # --- CSRF ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from envoy.extensions.transport_sockets.tls.v3 import common_pb2, secret_pb2, tl
 from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
-from . import httpfilters, telemetry
+from . import deny_responses, httpfilters, telemetry
 from .accesslog import access_log
 from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
@@ -95,6 +95,9 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
             # Envoy refuses the detection extension beside use_remote_address or xff_num_trusted_hops
             hcm.use_remote_address.value, hcm.xff_num_trusted_hops = False, 0
             hcm.original_ip_detection_extensions.append(trusted_xff(ctx.ext.xff_trusted_cidrs))
+    replies = deny_responses.local_reply_config([r for vh in vhosts for r in vh.routes])
+    if replies is not None:
+        hcm.local_reply_config.CopyFrom(replies)
     if identity.needs_strip([r for vh in vhosts for r in vh.routes]):
         hcm.early_header_mutation_extensions.append(identity.early_strip())
     return hcm

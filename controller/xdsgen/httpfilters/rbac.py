@@ -4,7 +4,9 @@ see ListenerPolicy httpSettings), the same address rules read as `client_ip`. AC
 verdicts, flattened at translation into the addresses that differ from the default action."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 
 from envoy.config.core.v3 import address_pb2
 from envoy.config.rbac.v3 import rbac_pb2 as rbac_config
@@ -17,6 +19,7 @@ from google.protobuf.message import Message
 
 from ... import cel
 from ...ir import RouteIR
+from ...ir_security import AclDenyIR, AclIR
 from ..context import XdsContext
 from .optional import listed_off, switched_on
 from .scope import HcmScope
@@ -71,10 +74,34 @@ def _permission(methods: list[str], headers: list[tuple[str, list[str]]]) -> rba
     return parts[0] if len(parts) == 1 else rbac_config.Permission(and_rules=rbac_config.Permission.Set(rules=parts))
 
 
+def deny_policy_id(deny: AclDenyIR, label: str) -> str:
+    """The RBAC policy that refuses with one deny response (and rule label): the connection manager's local
+    reply mapper finds the refusal by it, in the response code details Envoy writes."""
+    key = json.dumps([deny.status, deny.headers, deny.blocked_by_header, label])
+    return "kgw-acl-deny-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _denials(acl: AclIR) -> list[tuple[str, rbac_config.Principal]]:
+    """(label, the addresses refused under it)."""
+    assert acl.deny is not None
+    if acl.deny.blocked_by_header:
+        return [(label, _any_of(cidrs)) for label, cidrs in acl.deny.denied]
+    if acl.default_allow:
+        return [("", _any_of(acl.exceptions))] if acl.exceptions else []
+    return [("", rbac_config.Principal(not_id=_any_of(acl.exceptions)) if acl.exceptions
+             else rbac_config.Principal(any=True))]
+
+
 def acl_config(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
     acl = route.ext.acl if route.ext else None
     if acl is None:
         return None
+    if acl.deny is not None:  # DENY policies named by deny response, so the refusal's answer can be mapped
+        rules = rbac_config.RBAC(action=_DENY)
+        for label, principal in _denials(acl):
+            rules.policies[deny_policy_id(acl.deny, label)].CopyFrom(rbac_config.Policy(
+                permissions=[rbac_config.Permission(any=True)], principals=[principal]))
+        return rbac_pb2.RBACPerRoute(rbac=rbac_pb2.RBAC(rules=rules))
     if acl.default_allow:  # deny the exceptions
         return _rules(_DENY, _any_of(acl.exceptions) if acl.exceptions else None)
     return _rules(_ALLOW, _any_of(acl.exceptions) if acl.exceptions else None)
