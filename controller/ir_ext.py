@@ -113,6 +113,7 @@ class ProgramIR:
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
     needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
     log_fields: tuple[str, ...] = ()  # access-log fields the program may set (`set log`)
+    before_auth: bool = False  # transformation.filterStage {stage: AuthN, predicate: Before} (kgw extension)
 
 
 @dataclass
