@@ -13,9 +13,8 @@ import functools
 from collections.abc import Callable
 
 from google.api.expr.v1alpha1 import syntax_pb2
+from google.api.expr.v1alpha1.syntax_pb2 import Expr
 from lark import Token, Tree
-
-Expr = syntax_pb2.Expr
 
 # The attributes Envoy gives CEL expressions (docs: "Attributes"); anything else is an evaluation error
 ENVOY_ATTRIBUTES = frozenset({"request", "response", "connection", "upstream", "source", "destination",
@@ -236,7 +235,8 @@ class _Builder:
 
     def _literal(self, t: Tree) -> Expr:
         from celpy.evaluation import celbytes, celstr
-        tok: Token = t.children[0]
+        tok = t.children[0]
+        assert isinstance(tok, Token)
         c, v = syntax_pb2.Constant(), tok.value
         if tok.type == "INT_LIT":
             c.int64_value = int(v, 0) if not v.lstrip("-").startswith("0x") else int(v, 16)
@@ -255,7 +255,8 @@ class _Builder:
         return self._new(const_expr=c)
 
     @staticmethod
-    def _macro(name: Token) -> None:
-        if name in _COMPREHENSIONS:
-            raise CelError(name.column or 1, f"{name}() is a comprehension, which Envoy's CEL runtime has switched off "
+    def _macro(name) -> None:
+        if str(name) in _COMPREHENSIONS:
+            raise CelError(getattr(name, "column", None) or 1,
+                           f"{name}() is a comprehension, which Envoy's CEL runtime has switched off "
                            "(\"Comprehension support is disabled\"); test membership with `in`")

@@ -22,7 +22,8 @@ CEL_FILTER = "envoy.access_loggers.extension_filters.cel"
 
 
 def _mapper(policy_id: str, deny: AclDenyIR, label: str) -> hcm_pb2.ResponseMapper:
-    when = cel_pb2.ExpressionFilter(expression=f'response.code_details == "rbac_access_denied_matched_policy[{policy_id}]"')
+    details = f"rbac_access_denied_matched_policy[{policy_id}]"
+    when = cel_pb2.ExpressionFilter(expression=f'response.code_details == "{details}"')
     out = hcm_pb2.ResponseMapper(
         filter=accesslog_pb2.AccessLogFilter(extension_filter=accesslog_pb2.ExtensionFilter(
             name=CEL_FILTER, typed_config=packed(when))),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from envoy.config.core.v3 import address_pb2, base_pb2, extension_pb2 as typed_config_pb2, protocol_pb2
+from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
+from envoy.config.core.v3 import extension_pb2 as typed_config_pb2
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections.abc import Sequence
 
 from envoy.config.core.v3 import address_pb2
 from envoy.config.rbac.v3 import rbac_pb2 as rbac_config
@@ -42,7 +43,8 @@ def _any_of(cidrs: list[str]) -> rbac_config.Principal:
 
 
 def _rules(action: int, principal: rbac_config.Principal | None,
-           permission: rbac_config.Permission | None = None, expressions: list[str] = ()) -> rbac_pb2.RBACPerRoute:
+           permission: rbac_config.Permission | None = None,
+           expressions: Sequence[str] = ()) -> rbac_pb2.RBACPerRoute:
     """One policy matching `principal`, `permission` and one of the CEL `expressions` (None: any request; no
     principal: no policy at all, so ALLOW denies everything and DENY nothing)."""
     rules = rbac_config.RBAC(action=action)
