@@ -39,14 +39,27 @@ def _parser():
     return CELParser()
 
 
+# Envoy parses its configuration with protobuf's nesting limit: measured with Envoy 1.40, an RBAC condition
+# nested 57 messages deep still loads from a static bootstrap and 59 does not (each CEL operation is two
+# levels: Expr, then Call or Select); kgw keeps a margin for the messages around it
+MAX_DEPTH = 50
+
+
 def parse(text: str) -> Expr:
     """The Expr of one CEL expression, or CelError (column counted from 1 on the expression's line)."""
     from celpy.celparser import CELParseError
     try:
         tree = _parser().parse(text)
+        out = _Builder().expr(tree)
     except CELParseError as e:
         raise _syntax_error(text, e) from None
-    return _Builder().expr(tree)
+    except RecursionError:
+        raise CelError(1, "the expression nests too deeply") from None
+    depth = _depth(out)
+    if depth > MAX_DEPTH:
+        raise CelError(1, f"the expression nests too deeply for Envoy ({depth} levels of its AST, at most "
+                          f"{MAX_DEPTH}): split it into several matchExpressions")
+    return out
 
 
 def problem(text: str) -> str | None:
@@ -58,14 +71,39 @@ def problem(text: str) -> str | None:
 
 
 def any_of(exprs: list[Expr]) -> Expr:
-    """`e1 || e2 || ...` with ids renumbered so they stay unique across the joined expressions."""
-    out = Expr()
-    out.CopyFrom(exprs[0])
-    for e in exprs[1:]:
-        joined = Expr(call_expr=Expr.Call(function="_||_", args=[out, e]))
-        out = joined
+    """`e1 || e2 || ...`, balanced (as deep as log2 of the count), with ids renumbered so they stay unique
+    across the joined expressions."""
+    out = _balanced("_||_", list(exprs), Expr)
     _renumber(out, iter(range(1, 1 << 62)))
     return out
+
+
+def _balanced(function: str, operands: list, make) -> Expr:
+    """A chain of one associative operator as a balanced tree, as cel-go builds `&&` and `||` (a long chain
+    would otherwise nest past Envoy's limit)."""
+    if len(operands) == 1:
+        out = Expr()
+        out.CopyFrom(operands[0])
+        return out
+    mid = len(operands) // 2
+    return make(call_expr=Expr.Call(function=function, args=[_balanced(function, operands[:mid], make),
+                                                            _balanced(function, operands[mid:], make)]))
+
+
+def _depth(e: Expr) -> int:
+    """Message nesting of an Expr (an operation is two levels: the Expr and its Call or Select)."""
+    kind = e.WhichOneof("expr_kind")
+    subs: list = []
+    if kind == "call_expr":
+        subs = ([e.call_expr.target] if e.call_expr.HasField("target") else []) + list(e.call_expr.args)
+    elif kind == "select_expr":
+        subs = [e.select_expr.operand]
+    elif kind == "list_expr":
+        subs = list(e.list_expr.elements)
+    elif kind == "struct_expr":
+        subs = [en.value for en in e.struct_expr.entries]
+        subs += [en.map_key for en in e.struct_expr.entries if en.HasField("map_key")]
+    return 1 + (1 + max(map(_depth, subs)) if subs else 0)
 
 
 def _renumber(e: Expr, ids) -> None:
@@ -135,9 +173,13 @@ class _Builder:
         return self._call("_?_:_", [self.expr(c) for c in t.children])
 
     def _binary_chain(self, t: Tree, function: str) -> Expr:
-        if len(t.children) == 1:
-            return self.expr(t.children[0])
-        return self._call(function, [self.expr(c) for c in t.children])
+        """`a || b || c` (left-recursive in the grammar) as a balanced tree of its operands."""
+        operands = []
+        while len(t.children) == 2:
+            operands.append(t.children[1])
+            t = t.children[0]
+        operands.append(t.children[0])
+        return _balanced(function, [self.expr(c) for c in reversed(operands)], self._new)
 
     def _conditionalor(self, t: Tree) -> Expr:
         return self._binary_chain(t, "_||_")

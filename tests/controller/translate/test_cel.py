@@ -75,3 +75,40 @@ def _walk(d):
 ])
 def test_problems_name_the_column(text, message):
     assert message in (cel.problem(text) or "")
+
+
+def test_long_chains_are_balanced_and_deep_nesting_is_refused():
+    chain = cel.parse(" || ".join(f'request.path == "/p{i}"' for i in range(256)))
+    assert cel._depth(chain) <= 2 * 9 + 5  # log2(256) levels of `||`, then the comparison
+    assert "nests too deeply for Envoy" in cel.problem("!" * 30 + "request.path == '/'")
+    assert cel.problem("(" * 5000 + "request.path" + ")" * 5000) == "column 1: the expression nests too deeply"
+
+
+@pytest.mark.e2e
+def test_envoy_loads_a_long_balanced_chain_and_the_deepest_nesting_allowed(tmp_path):
+    """The limit (MAX_DEPTH) is below what Envoy 1.40 loads, measured in a static bootstrap."""
+    import json
+    import subprocess
+
+    from kgw_controller.envoy import find_envoy
+
+    deepest = "!" * ((cel.MAX_DEPTH - 5) // 2) + 'request.path.startsWith("/x")'
+    for text in (" || ".join(f'request.path == "/p{i}"' for i in range(256)), deepest):
+        condition = json_format.MessageToDict(cel.parse(text))
+        rbac = {"@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC", "rules": {
+            "action": "DENY", "policies": {"p": {"permissions": [{"any": True}], "principals": [{"any": True}],
+                                                 "condition": condition}}}}
+        hcm = {"@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3."
+                        "HttpConnectionManager", "stat_prefix": "x",
+               "route_config": {"virtual_hosts": [{"name": "v", "domains": ["*"], "routes": [
+                   {"match": {"prefix": "/"}, "direct_response": {"status": 200}}]}]},
+               "http_filters": [{"name": "rbac", "typed_config": rbac}, {"name": "router", "typed_config": {
+                   "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}
+        config = {"static_resources": {"listeners": [{"name": "l", "address": {"socket_address": {
+            "address": "127.0.0.1", "port_value": 1}}, "filter_chains": [{"filters": [
+                {"name": "hcm", "typed_config": hcm}]}]}]}}
+        path = tmp_path / "bootstrap.json"
+        path.write_text(json.dumps(config))
+        proc = subprocess.run([find_envoy(), "--mode", "validate", "-c", str(path), "-l", "error"],
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0, proc.stderr[-500:]
