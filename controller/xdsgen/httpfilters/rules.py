@@ -45,9 +45,9 @@ class WasmRules:
         if not self._routes(ctx) or ctx.native:  # the native build: rules_native.py
             return []
         if self.before_auth:
-            # inline, not over ECDS: Envoy 1.40 on one ADS stream refuses a second ECDS resource of this type
-            # ("Unexpected resource name in ExtensionConfigDS response"), so a change of these programs
-            # updates the listener
+            # inline, not over ECDS: measured, Envoy 1.40 refused a second ECDS resource of this type sent by
+            # kgw's delta ADS server beside the first ("Unexpected resource name in ExtensionConfigDS
+            # response"); so a change of these programs updates the listener
             return [hcm_pb2.HttpFilter(name=self.name, typed_config=self._config(ctx).typed_config)]
         return [hcm_pb2.HttpFilter(name=self.name, config_discovery=config_source_pb2.ExtensionConfigSource(
             config_source=ads_source(), type_urls=[WASM_TYPE]))]
