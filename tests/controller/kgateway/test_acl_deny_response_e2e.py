@@ -3,20 +3,13 @@ naming the rule that decided it (longest prefix; "rule" when unnamed, "default" 
 ACL without one still answers Envoy's 403, and an allowed request is untouched."""
 import pytest
 from security_client import send
-from security_manifests import route_yaml
+from security_manifests import policy_yaml, route_yaml
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 
 def _acl(name: str, section: str, body: str) -> str:
-    return f"""---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: {name}, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: {section}}}]
-  acl:
-{body}"""
+    return "---\n" + policy_yaml(name, section, "  acl:\n" + body)
 
 
 POLICIES = _acl("labelled", "acl", """\

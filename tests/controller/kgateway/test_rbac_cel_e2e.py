@@ -4,7 +4,7 @@ the JWT filter) and by source address; an expression that does not parse is repo
 import pytest
 from jwt_keys import KeyPair, claims
 from security_client import send
-from security_manifests import AUDIENCE, ISSUER, jwt_yaml, route_yaml
+from security_manifests import AUDIENCE, ISSUER, jwt_yaml, policy_yaml, route_yaml
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -16,14 +16,7 @@ def request(d, path: str, **kw) -> int:
 
 
 def _rbac(name: str, section: str, body: str) -> str:
-    return f"""---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: {name}, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: {section}}}]
-  rbac:
-{body}"""
+    return "---\n" + policy_yaml(name, section, "  rbac:\n" + body)
 
 
 POLICIES = _rbac("cel-allow", "jwtopt", f"""\

@@ -7,7 +7,9 @@ import json
 import pytest
 from jwt_keys import KeyPair, claims
 from security_client import send
-from security_manifests import AUDIENCE, ISSUER, jwt_yaml, route_yaml
+from security_manifests import AUDIENCE, ISSUER, jwt_yaml, policy_yaml, route_yaml
+
+from tests.support.manifests import rules_transformation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -37,17 +39,10 @@ on response {
 
 
 def _early(section: str) -> str:
-    indented = "".join(f"      {line}\n" for line in REWRITE.splitlines())
-    return f"""---
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: early-{section}, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sec, sectionName: {section}}}]
-  transformation:
-    filterStage: {{stage: AuthN, predicate: Before}}
-    rules: |
-{indented}"""
+    """REWRITE on rule `section`, placed before authentication."""
+    transformation = rules_transformation(REWRITE).replace(
+        "  transformation:\n", "  transformation:\n    filterStage: {stage: AuthN, predicate: Before}\n", 1)
+    return "---\n" + policy_yaml(f"early-{section}", section, transformation)
 
 
 def test_a_program_before_authentication_rewrites_the_401(deployed):
