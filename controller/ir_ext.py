@@ -113,6 +113,7 @@ class ProgramIR:
     env_names: tuple[str, ...] = ()  # process environment variables the program reads with env()
     needs: Needs = Needs()  # the filter callbacks it needs beyond the request headers (wasm build choice)
     log_fields: tuple[str, ...] = ()  # access-log fields the program may set (`set log`)
+    before_auth: bool = False  # transformation.filterStage {stage: AuthN, predicate: Before} (kgw extension)
 
 
 @dataclass
@@ -193,6 +194,7 @@ class GatewayExtIR:
     buffer_limit_bytes: int | None = None
     use_remote_address: bool | None = None  # ListenerPolicy httpSettings; None: kgw's edge defaults
     xff_num_trusted_hops: int | None = None
+    xff_trusted_cidrs: list[str] = field(default_factory=list)  # kgw: peers whose x-forwarded-for is believed
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     # local rate limits shared by every route of a Gateway ("") or of one of its listeners (by name), from
     # Gateway- and listener-level TrafficPolicies: one token bucket per connection manager

@@ -55,7 +55,8 @@ class ApiKeyAuthIR:
 @dataclass
 class CidrAuthorizationIR:
     """rbac: the policy matches a request from one of `allow` (empty: any address) whose method is one of
-    `methods` (empty: any) and that has every header condition (name, values; no values: present). `Allow`
+    `methods` (empty: any), that has every header condition (name, values; no values: present) and for which
+    one of the CEL `expressions` is true (none: no such condition). `Allow`
     lets through only matching requests, `Deny` refuses them; `block` addresses are always refused."""
 
     action: str = "Allow"  # "Allow" | "Deny"
@@ -63,6 +64,7 @@ class CidrAuthorizationIR:
     block: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     headers: list[tuple[str, list[str]]] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)  # CEL matchExpressions (any of them), checked
 
 
 @dataclass
@@ -72,6 +74,19 @@ class AclIR:
 
     default_allow: bool = True
     exceptions: list[str] = field(default_factory=list)
+    deny: AclDenyIR | None = None  # denyResponse
+
+
+@dataclass
+class AclDenyIR:
+    """acl.denyResponse: the status and headers of a refusal. `denied` is every refused address by the label
+    of the rule that decided it (its name, "rule" when unnamed, "default" for the default action); one label
+    ("") when no header names the rule."""
+
+    status: int = 403
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    blocked_by_header: str | None = None
+    denied: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass

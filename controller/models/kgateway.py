@@ -91,11 +91,32 @@ class Transform(K8sModel):
     dynamic_metadata: list[DynamicMetadataTransformation] = Field(default=[], max_length=16)
 
 
+class FilterStageSpec(K8sModel):
+    """kgateway's `shared.FilterStageSpec` (a place in the HTTP filter chain). kgw runs transformations at its
+    usual place (after authorization) or, with this, before authentication: only `{stage: AuthN, predicate:
+    Before}` is accepted (docs/security.md, "Filter order")."""
+
+    stage: Literal["Fault", "AuthN", "AuthZ", "RateLimit", "Route"]
+    predicate: Literal["Before", "During", "After"] = "During"
+    weight: int = 0
+
+    @model_validator(mode="after")
+    def _before_auth_only(self) -> FilterStageSpec:
+        if (self.stage, self.predicate, self.weight) != ("AuthN", "Before", 0):
+            raise ValueError("kgw places a transformation at its usual stage (after authorization; leave "
+                             "filterStage unset) or before authentication ({stage: AuthN, predicate: Before}), "
+                             "nowhere else")
+        return self
+
+
 class TransformationPolicy(K8sModel):
     # kgw: a rules program (docs/language.md); exclusive with kgateway's template form below.
     rules: str | None = Field(default=None, max_length=65536)
     request: Transform | None = None
     response: Transform | None = None
+    # kgw extension in kgateway's FilterStageSpec shape: before authentication, the program's response phase
+    # sees the 401/403 of the authentication and authorization filters (docs/security.md)
+    filter_stage: FilterStageSpec | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> TransformationPolicy:

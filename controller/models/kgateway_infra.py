@@ -214,12 +214,36 @@ class HTTPListenerPolicy(KubeObject):
     spec: HTTPListenerPolicySpec
 
 
+class XForwardedFor(K8sModel):
+    trusted_cidrs: list[str] = Field(min_length=1, max_length=256, alias="trustedCIDRs")
+
+
+class ClientIPDetection(K8sModel):
+    """kgw extension in Envoy Gateway's shape (ClientTrafficPolicy `clientIPDetection.xForwardedFor`): the
+    x-forwarded-for entries added by peers in `trustedCIDRs` are skipped; the first address from the right
+    that is not trusted is the client."""
+
+    x_forwarded_for: XForwardedFor
+
+
 class HTTPSettings(K8sModel):
     """The client-address settings of kgateway's newest `ListenerConfig.httpSettings` (docs/security.md): the
     address `client_ip`, the ACL and RBAC see. Its other fields are not implemented (reported as unknown)."""
 
     use_remote_address: bool | None = None  # kgw's default: true (the edge)
     xff_num_trusted_hops: int | None = Field(default=None, ge=0, le=2147483647)
+    client_ip_detection: ClientIPDetection | None = Field(default=None, alias="clientIPDetection")  # kgw
+
+    @model_validator(mode="after")
+    def _one_way(self) -> HTTPSettings:
+        # Envoy refuses to mix its original-IP detection extension with either (measured with Envoy 1.40)
+        if self.client_ip_detection is not None and self.xff_num_trusted_hops:
+            raise ValueError("set xffNumTrustedHops or clientIPDetection.xForwardedFor.trustedCIDRs, not both "
+                             "(Envoy trusts either a number of hops or the addresses of trusted peers)")
+        if self.client_ip_detection is not None and self.use_remote_address:
+            raise ValueError("clientIPDetection.xForwardedFor.trustedCIDRs decides the client address itself: "
+                             "leave useRemoteAddress unset (Envoy refuses to mix the two)")
+        return self
 
 
 class ListenerConfig(K8sModel):

@@ -2,8 +2,7 @@
 GatewayExtension kind that declares JWT providers (newest kgateway API: `jwt_types.go`,
 `gateway_extensions_types.go`, `ext_auth_types.go`, `basic_auth_types.go`, `traffic_policy_types.go`, `shared/rbac.go`,
 `shared/acl_types.go` in kgateway-dev/kgateway). Fields kgw leaves out are not modelled: unsupported.py says
-why (CEL `matchExpressions`, extProc/rateLimit extensions, ext auth retries, ACL deny responses). OAuth2 is
-in oauth2.py.
+why (extProc/rateLimit extensions, ext auth retries). OAuth2 is in oauth2.py.
 
 kgw extensions are marked: a JWKS from a Secret (kgateway reads ConfigMaps only)."""
 from __future__ import annotations
@@ -266,7 +265,12 @@ class HeaderCondition(K8sModel):
 HTTPMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
 
+CELExpression = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
+
+
 class AuthorizationPolicy(K8sModel):
+    # CEL over Envoy's request attributes, OR-ed among themselves (controller/cel.py checks and parses them)
+    match_expressions: list[CELExpression] | None = Field(default=None, min_length=1, max_length=256)
     allowed_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="allowedCIDRs")
     blocked_cidrs: list[str] | None = Field(default=None, min_length=1, max_length=256, alias="blockedCIDRs")
     # kgw extensions in Envoy Gateway's shape (its authorization rules' operation.methods, principal.headers),
@@ -276,7 +280,8 @@ class AuthorizationPolicy(K8sModel):
 
     @model_validator(mode="after")
     def _some(self) -> AuthorizationPolicy:
-        if all(v is None for v in (self.allowed_cidrs, self.blocked_cidrs, self.methods, self.headers)):
+        if all(v is None for v in (self.match_expressions, self.allowed_cidrs, self.blocked_cidrs, self.methods,
+                                   self.headers)):
             raise ValueError("at least one of matchExpressions, allowedCIDRs, blockedCIDRs, methods or headers "
                              "must be specified")
         return self
@@ -293,9 +298,27 @@ class ACLRule(K8sModel):
     action: Literal["allow", "deny"]
 
 
+class ACLResponseHeader(K8sModel):
+    name: HeaderName
+    value: Annotated[str, StringConstraints(max_length=4096)]
+
+
+class ACLDenyResponse(K8sModel):
+    status_code: int | None = Field(default=None, ge=100, le=599)
+    headers: list[ACLResponseHeader] = Field(default=[], max_length=16)
+    add_blocked_by_header: HeaderName | None = None  # its value: the deciding rule's name, "rule" or "default"
+
+    @model_validator(mode="after")
+    def _some(self) -> ACLDenyResponse:
+        if self.status_code is None and not self.headers and self.add_blocked_by_header is None:
+            raise ValueError("set at least one of statusCode, headers, addBlockedByHeader")
+        return self
+
+
 class ACLPolicy(K8sModel):
     default_action: Literal["allow", "deny"]
     rules: list[ACLRule] = Field(default=[], max_length=256)
+    deny_response: ACLDenyResponse | None = None
 
 
 # --- CSRF ------------------------------------------------------------------------------------------------

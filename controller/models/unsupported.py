@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-_CEL = ("CEL expressions need a CEL parser in the controller (Envoy's RBAC takes checked expressions); kgw "
-        "matches client addresses (allowedCIDRs, blockedCIDRs) — use a rules program for other conditions")
-_DENY_RESPONSE = ("kgw's ACL answers Envoy's RBAC 403; a custom deny response is not implemented (a rules "
-                  "program with `respond` and `in_cidr(client_ip, ...)` can answer as you like)")
 _GWE = ("kgw implements GatewayExtensions of type JWT, ExtAuth and OAuth2; {what} needs an external service kgw "
         "does not configure")
 _EXTENSION = ("needs a GatewayExtension of type ExtProc (an external processing service), which kgw does not "
@@ -21,8 +17,6 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "spec.extProc": _EXTENSION,
         "spec.rateLimit.global": "global rate limiting needs a rate limit service (a GatewayExtension, a kind "
                                  "kgw does not read); `rateLimit.local` is supported",
-        "spec.rbac.policy.matchExpressions": _CEL,
-        "spec.acl.denyResponse": _DENY_RESPONSE,
         "spec.headerModifiers.filterStage": "kgw applies header modifiers at one fixed stage (before the "
                                             "rules filter)",
         "spec.headerModifiers.request.set[].secretRef": "header values from Secrets are not implemented; set "

@@ -13,6 +13,8 @@ class XdsContext:
     gw: GatewayIR
     routes: list[RouteIR] = field(default_factory=list)  # every route of every virtual host
     program_routes: set[str] = field(default_factory=set)  # names of the routes that run rules programs
+    # ... programs placed before authentication (transformation.filterStage: a second instance of the filter)
+    early_program_routes: set[str] = field(default_factory=set)
     lambdas: dict[str, LambdaIR] = field(default_factory=dict)  # cluster name -> the Lambda it invokes
     cluster_policies: dict[str, ClusterPolicyIR] = field(default_factory=dict)  # BackendConfigPolicy, by cluster
     # clusters a route with autoHostRewrite sends to: their endpoints carry a host name to rewrite Host to
@@ -40,13 +42,17 @@ class XdsContext:
         ctx.cluster_policies.update((b.name, b.policy) for b in ext.backend_clusters if b.policy is not None)
         if ext.programs or ext.gateway_programs:
             ctx.program_routes = {r.name for r in ctx.routes if runs_programs(r, ext)}
+            ctx.early_program_routes = {r.name for r in ctx.routes if runs_programs(r, ext, before_auth=True)}
         return ctx
 
 
-def programs_of(route: RouteIR, ext: GatewayExtIR) -> list[str]:
-    """The program ids a route runs, in order: Gateway-level first, then route- and rule-level."""
-    return list(ext.gateway_programs) + (list(route.ext.programs) if route.ext else [])
+def programs_of(route: RouteIR, ext: GatewayExtIR, before_auth: bool = False) -> list[str]:
+    """The program ids a route runs in one instance of the rules filter (before authentication, or at its
+    usual place), in order: Gateway-level first, then route- and rule-level."""
+    ids = list(ext.gateway_programs) + (list(route.ext.programs) if route.ext else [])
+    early = {p.id for p in ext.programs if p.before_auth}
+    return [i for i in ids if (i in early) == before_auth]
 
 
-def runs_programs(route: RouteIR, ext: GatewayExtIR) -> bool:
-    return bool(programs_of(route, ext)) and route.direct_response_status is None
+def runs_programs(route: RouteIR, ext: GatewayExtIR, before_auth: bool = False) -> bool:
+    return bool(programs_of(route, ext, before_auth)) and route.direct_response_status is None

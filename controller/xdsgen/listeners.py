@@ -6,15 +6,19 @@ filters come from httpfilters (one module each, one declared order); listener po
 limits, tracing: telemetry.py) are read from the Gateway's IR while the protos are built."""
 from __future__ import annotations
 
+import ipaddress
+
 from envoy.config.core.v3 import address_pb2, base_pb2, protocol_pb2
+from envoy.config.core.v3 import extension_pb2 as typed_config_pb2
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
 from envoy.extensions.filters.listener.tls_inspector.v3 import tls_inspector_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
+from envoy.extensions.http.original_ip_detection.xff.v3 import xff_pb2
 from envoy.extensions.transport_sockets.tls.v3 import common_pb2, secret_pb2, tls_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 
 from ..ir import ClientValidationIR, FilterChainIR, ListenerIR, VirtualHostIR
-from . import httpfilters, telemetry
+from . import deny_responses, httpfilters, telemetry
 from .accesslog import access_log
 from .common import TLS_TRANSPORT_SOCKET, ads_source, packed
 from .context import XdsContext
@@ -24,6 +28,7 @@ from .streams import stream_chain
 HCM = hcm_pb2.HttpConnectionManager
 HCM_FILTER = "envoy.filters.network.http_connection_manager"
 TLS_INSPECTOR = "envoy.filters.listener.tls_inspector"
+XFF_DETECTION = "envoy.http.original_ip_detection.xff"
 
 # Edge defaults (each one is explained in docs/edge-defaults.md).
 MAX_REQUEST_HEADERS_KB = 60
@@ -87,9 +92,27 @@ def http_connection_manager(ctx: XdsContext, listener: ListenerIR, route_config_
             hcm.use_remote_address.value = ctx.ext.use_remote_address
         if ctx.ext.xff_num_trusted_hops is not None:
             hcm.xff_num_trusted_hops = ctx.ext.xff_num_trusted_hops
+        if ctx.ext.xff_trusted_cidrs:
+            # Envoy refuses the detection extension beside use_remote_address or xff_num_trusted_hops
+            hcm.use_remote_address.value, hcm.xff_num_trusted_hops = False, 0
+            hcm.original_ip_detection_extensions.append(trusted_xff(ctx.ext.xff_trusted_cidrs))
+    replies = deny_responses.local_reply_config([r for vh in vhosts for r in vh.routes])
+    if replies is not None:
+        hcm.local_reply_config.CopyFrom(replies)
     if identity.needs_strip([r for vh in vhosts for r in vh.routes]):
         hcm.early_header_mutation_extensions.append(identity.early_strip())
     return hcm
+
+
+def trusted_xff(cidrs: list[str]) -> typed_config_pb2.TypedExtensionConfig:
+    """Envoy's XFF original-IP detection: x-forwarded-for entries appended by a trusted peer are skipped from the
+    right; the peer itself is still appended for the upstream (skip_xff_append false), as at the edge."""
+    config = xff_pb2.XffConfig(skip_xff_append=wrappers_pb2.BoolValue(value=False))
+    for cidr in cidrs:
+        net = ipaddress.ip_network(cidr)
+        config.xff_trusted_cidrs.cidrs.add(address_prefix=str(net.network_address),
+                                           prefix_len=wrappers_pb2.UInt32Value(value=net.prefixlen))
+    return typed_config_pb2.TypedExtensionConfig(name=XFF_DETECTION, typed_config=packed(config))
 
 
 def _tls_chain(ctx: XdsContext, ir: ListenerIR, fc: FilterChainIR) -> listener_components_pb2.FilterChain:

@@ -112,6 +112,7 @@ def finish_gateway(ir, gateway, resources, state: ExtState) -> None:
     ext.access_logs, ext.buffer_limit_bytes = settings.access_logs, settings.buffer_limit_bytes
     ext.tracing = settings.tracing
     ext.use_remote_address, ext.xff_num_trusted_hops = settings.use_remote_address, settings.xff_num_trusted_hops
+    ext.xff_trusted_cidrs = settings.xff_trusted_cidrs
     ext.envoy = envoy_settings(resources, gateway, state.data_plane)
     telemetry.finish(ir, ext, resources, settings.telemetry)
     ext.rate_limits = dict(sorted(state.policies.rate_limits.get(key, {}).items()))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 from bisect import bisect_right
+from typing import TypeVar
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+V = TypeVar("V")
+_FAMILIES = ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address))
 
 
 def parse_cidr(text: str) -> Network:
@@ -14,8 +17,9 @@ def parse_cidr(text: str) -> Network:
     return ipaddress.ip_network(text.strip(), strict=True)
 
 
-def _paint(rules: list[tuple[Network, bool]], version: int, default: bool) -> list[tuple[int, int, bool]]:
-    """Disjoint [start, end] intervals of one address family with whether they are allowed."""
+def _paint(rules: list[tuple[Network, V]], version: int, default: V) -> list[tuple[int, int, V]]:
+    """Disjoint [start, end] intervals of one address family with the value of the longest prefix covering
+    them (whether they are allowed, or that and the deciding rule's label)."""
     top = (1 << (32 if version == 4 else 128)) - 1
     starts, spans = [0], [(0, top, default)]
     for net, allow in sorted((r for r in rules if r[0].version == version), key=lambda r: r[0].prefixlen):
@@ -36,9 +40,25 @@ def flatten(rules: list[tuple[Network, bool]], default_allow: bool) -> list[Netw
     """The CIDRs whose verdict differs from the default (denied ones if the default allows, and allowed ones if
     it denies), longest-prefix match decided."""
     out: list[Network] = []
-    for version, cls in ((4, ipaddress.IPv4Address), (6, ipaddress.IPv6Address)):
+    for version, cls in _FAMILIES:
         for lo, hi, allow in _paint(rules, version, default_allow):
             if allow != default_allow:
                 out.extend(ipaddress.summarize_address_range(cls(lo), cls(hi)))
-    return list(ipaddress.collapse_addresses([n for n in out if n.version == 4])) + list(
-        ipaddress.collapse_addresses([n for n in out if n.version == 6]))
+    return _collapse(out)
+
+
+def denied_by_label(rules: list[tuple[Network, bool, str]], default_allow: bool) -> list[tuple[str, list[Network]]]:
+    """The refused addresses grouped by the label of what decided them: the longest-prefix rule's label, or
+    "default" where no rule covers an address and the default action denies."""
+    labelled: list[tuple[Network, tuple[bool, str]]] = [(net, (allow, label)) for net, allow, label in rules]
+    by_label: dict[str, list[Network]] = {}
+    for version, cls in _FAMILIES:
+        for lo, hi, (allow, label) in _paint(labelled, version, (default_allow, "default")):
+            if not allow:
+                by_label.setdefault(label, []).extend(ipaddress.summarize_address_range(cls(lo), cls(hi)))
+    return [(label, _collapse(nets)) for label, nets in sorted(by_label.items())]
+
+
+def _collapse(nets: list[Network]) -> list[Network]:
+    return list(ipaddress.collapse_addresses([n for n in nets if n.version == 4])) + list(
+        ipaddress.collapse_addresses([n for n in nets if n.version == 6]))

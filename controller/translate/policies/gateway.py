@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ...ir_ext import AccessLogIR, EnvoySettingsIR, TracingIR
 from ...models import KGW_GROUP
 from ..gateways import creation_order
+from .acl import parse_cidr
 from .status import Ancestors
 from .telemetry import TelemetryClusters, TelemetryResolver
 
@@ -20,6 +21,8 @@ class GatewaySettings:
     buffer_limit_bytes: int | None = None
     use_remote_address: bool | None = None  # ListenerPolicy default.httpSettings (None: kgw's edge default)
     xff_num_trusted_hops: int | None = None
+    xff_trusted_cidrs: list[str] = field(default_factory=list)  # kgw: clientIPDetection.xForwardedFor
+    client_address_from: str = ""  # the ListenerPolicy whose client-address settings apply (the oldest)
     envoy: EnvoySettingsIR = field(default_factory=EnvoySettingsIR)
     telemetry: TelemetryClusters = field(default_factory=TelemetryClusters)
 
@@ -42,6 +45,27 @@ def _http_listener_policy(resources, policy, key, settings: GatewaySettings, pro
         settings.tracing, settings.tracing_from = tracing, f"HTTPListenerPolicy {policy.namespace}/{policy.name}"
 
 
+def _client_address(policy, http, settings: GatewaySettings, problems: list[str]) -> None:
+    """useRemoteAddress, xffNumTrustedHops and trusted CIDRs decide one thing together: the oldest policy that
+    sets any of them decides all of them (mixing two policies' halves could trust what neither meant to)."""
+    detection = http.client_ip_detection
+    if http.use_remote_address is None and http.xff_num_trusted_hops is None and detection is None:
+        return
+    if settings.client_address_from:
+        problems.append(f"spec.default.httpSettings: the client address is decided by {settings.client_address_from} "
+                        "(the oldest policy's settings apply)")
+        return
+    settings.client_address_from = f"ListenerPolicy {policy.namespace}/{policy.name}"
+    settings.use_remote_address, settings.xff_num_trusted_hops = http.use_remote_address, http.xff_num_trusted_hops
+    if detection is not None:
+        where = "spec.default.httpSettings.clientIPDetection.xForwardedFor.trustedCIDRs"
+        for i, text in enumerate(detection.x_forwarded_for.trusted_cidrs):
+            try:
+                settings.xff_trusted_cidrs.append(str(parse_cidr(text)))
+            except ValueError:
+                problems.append(f"{where}[{i}]: {text!r} is not an IP address or CIDR with zero host bits")
+
+
 def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> dict[tuple[str, str], GatewaySettings]:
     out: dict[tuple[str, str], GatewaySettings] = {}
     for kind, bucket in (("HTTPListenerPolicy", resources.http_listener_policies),
@@ -61,10 +85,8 @@ def apply_listener_policies(resources, gateway_keys, opts, statuses: list) -> di
                     if settings.buffer_limit_bytes is None:
                         settings.buffer_limit_bytes = policy.spec.per_connection_buffer_limit_bytes
                     http = policy.spec.default.http_settings if policy.spec.default else None
-                    if http is not None and settings.use_remote_address is None:
-                        settings.use_remote_address = http.use_remote_address
-                    if http is not None and settings.xff_num_trusted_hops is None:
-                        settings.xff_num_trusted_hops = http.xff_num_trusted_hops
+                    if http is not None:
+                        _client_address(policy, http, settings, problems)
                 anc.add(ref, "; ".join(problems), found=True)
             statuses.append(anc.status())
     return out

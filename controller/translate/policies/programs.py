@@ -40,10 +40,10 @@ def _still_valid(blob: bytes) -> bool:
     return True
 
 
-def program_ir(pid: str, blob: bytes, last_good: bool = False) -> ProgramIR:
+def program_ir(pid: str, blob: bytes, last_good: bool = False, before_auth: bool = False) -> ProgramIR:
     digest, env_names, needs, log_fields = _facts(blob)
     return ProgramIR(pid, digest, last_good=last_good, blob=blob, env_names=env_names, needs=needs,
-                     log_fields=log_fields)
+                     log_fields=log_fields, before_auth=before_auth)
 
 
 _COMPILED: dict[int, tuple[object, tuple[bytes | None, str]]] = {}  # id(transformation) -> (it, result)
@@ -85,6 +85,7 @@ def policy_program(policy, last_good_programs) -> tuple[str | None, ProgramIR | 
     if policy.spec.transformation is None:
         return None, None, "", False
     pid = f"{policy.KIND}/{policy.namespace}/{policy.name}"
+    before_auth = policy.spec.transformation.filter_stage is not None
     blob, error = compile_policy(policy)
     # consulted only for a policy that does not compile: in a cluster, a lookup may read the store
     last_good = last_good_programs.get(pid) if blob is None else None
@@ -92,7 +93,7 @@ def policy_program(policy, last_good_programs) -> tuple[str | None, ProgramIR | 
         last_good = None  # kept by an older kgw in a bytecode format this one no longer reads
     if blob is None and last_good is not None:
         problem = f"{error} (serving the last good program)"
-        return pid, program_ir(pid, last_good, last_good=True), problem, False
+        return pid, program_ir(pid, last_good, last_good=True, before_auth=before_auth), problem, False
     if blob is None:
         return pid, None, f"{error} (targeted routes answer 500 until it compiles)", True
-    return pid, program_ir(pid, blob), "", False
+    return pid, program_ir(pid, blob, before_auth=before_auth), "", False

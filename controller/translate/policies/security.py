@@ -11,8 +11,10 @@ import base64
 import re
 from dataclasses import dataclass, field
 
+from ... import cel
 from ...envoy_regex import regex_problem
 from ...ir_security import (
+    AclDenyIR,
     AclIR,
     ApiKeyAuthIR,
     ApiKeySourceIR,
@@ -29,13 +31,14 @@ from ...ir_security import (
 from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
 from ..options import NO_OIDC, OidcConfigurations
-from .acl import Network, flatten, parse_cidr
+from .acl import Network, denied_by_label, flatten, parse_cidr
 from .backends import backend_cluster, backend_cluster_name
 from .jwks import jwks_problem
 from .oauth2 import extension_oauth2, oauth2_setting
 
 # Envoy's basic_auth reads htpasswd lines `user:{SHA}<base64 of a SHA-1 digest>` and nothing else
 _HTPASSWD = re.compile(r"^([^:\s]+):\{SHA\}([A-Za-z0-9+/]{27}=)$")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass
@@ -308,15 +311,20 @@ def _api_keys(spec, policy, resources, problems: list[str]) -> ApiKeyAuthIR | No
 
 def _rbac(spec, problems: list[str]) -> CidrAuthorizationIR:
     p = spec.rbac.policy
+    for i, text in enumerate(p.match_expressions or ()):
+        why = cel.problem(text)
+        if why:
+            problems.append(f"spec.rbac.policy.matchExpressions[{i}]: {why}")
     return CidrAuthorizationIR(spec.rbac.action,
                                _cidrs(p.allowed_cidrs or [], "spec.rbac.policy.allowedCIDRs", problems),
                                _cidrs(p.blocked_cidrs or [], "spec.rbac.policy.blockedCIDRs", problems),
-                               list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()])
+                               list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()],
+                               list(p.match_expressions or ()))
 
 
 def _acl(spec, problems: list[str]) -> AclIR:
     acl = spec.acl
-    rules: list[tuple[Network, bool]] = []
+    rules: list[tuple[Network, bool, str]] = []
     seen: dict[Network, tuple[str, bool]] = {}
     for ri, rule in enumerate(acl.rules):
         for ci, text in enumerate(rule.cidrs):
@@ -331,9 +339,21 @@ def _acl(spec, problems: list[str]) -> AclIR:
                 problems.append(f"{where}: {net} is also in {seen[net][0]} with the other action")
                 continue
             seen[net] = (where, allow)
-            rules.append((net, allow))
+            rules.append((net, allow, rule.name or "rule"))
     default_allow = acl.default_action == "allow"
-    return AclIR(default_allow, [str(n) for n in flatten(rules, default_allow)])
+    out = AclIR(default_allow, [str(n) for n in flatten([r[:2] for r in rules], default_allow)])
+    d = acl.deny_response
+    if d is not None:
+        values = [(f"spec.acl.denyResponse.headers[{i}].value", h.value) for i, h in enumerate(d.headers)]
+        if d.add_blocked_by_header:  # the header's value is a rule's name
+            values += [(f"spec.acl.rules[{i}].name", r.name) for i, r in enumerate(acl.rules) if r.name]
+        problems.extend(f"{where}: {value!r} has a control character, which no header value may have"
+                        for where, value in values if _CONTROL.search(value))
+        out.deny = AclDenyIR(d.status_code or 403, [(h.name.lower(), h.value) for h in d.headers],
+                             d.add_blocked_by_header.lower() if d.add_blocked_by_header else None)
+        if d.add_blocked_by_header:  # one group per deciding rule, so the refusal can name it
+            out.deny.denied = [(label, [str(n) for n in nets]) for label, nets in denied_by_label(rules, default_allow)]
+    return out
 
 
 def _csrf(spec, problems: list[str]) -> CsrfIR:

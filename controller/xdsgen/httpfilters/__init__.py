@@ -40,11 +40,11 @@ from . import (
     local_ratelimit,
     oauth2,
     router,
-    rules,
-    rules_native,
     stateful_session,
 )
 from .rbac import acl, rbac
+from .rules import rules, rules_before_auth
+from .rules_native import rules_native, rules_native_before_auth
 from .scope import HcmScope
 
 
@@ -59,6 +59,9 @@ class HttpFilterModule(Protocol):
 # Decoding order (responses pass them in reverse):
 # - fault injection first: an injected abort or delay happens before any other work;
 # - CORS answers preflights before anything else runs (a preflight carries no credentials);
+# - rules programs placed before authentication (transformation.filterStage, a second instance of the rules
+#   filter): the only programs whose response phase sees the answers of an authentication or authorization
+#   filter, and whose request phase never sees a verified identity (none is verified yet);
 # - authentication (the OAuth2 flow first, as in Envoy Gateway, so the JWT filter can verify the access token
 #   it forwards; then JWT, basic auth, API keys), then authorization (an external service, then ACL and RBAC by
 #   client address, CSRF by origin; the external service runs after JWT, so it sees the claims' headers): a request
@@ -71,9 +74,10 @@ class HttpFilterModule(Protocol):
 # - rules programs (`rules` and `rules_native` are the two builds of one filter: a Gateway gets one of them,
 #   GatewayParameters) before the local rate limit, so a program can set the descriptor a request is limited by;
 # - the buffer filter, the stateful session (picks the upstream host), a Lambda invocation, the router last.
-ORDER: tuple[HttpFilterModule, ...] = (fault, cors, oauth2, jwt_authn, basic_auth, api_key_auth, ext_authz, acl,
-                                       rbac, csrf, compressor, decompressor, descriptor_guard, header_mutation, rules,
-                                       rules_native, local_ratelimit, buffer, stateful_session, aws_lambda, router)
+ORDER: tuple[HttpFilterModule, ...] = (fault, cors, rules_before_auth, rules_native_before_auth, oauth2, jwt_authn,
+                                       basic_auth, api_key_auth, ext_authz, acl, rbac, csrf, compressor, decompressor,
+                                       descriptor_guard, header_mutation, rules, rules_native, local_ratelimit, buffer,
+                                       stateful_session, aws_lambda, router)
 
 
 def hcm_filters(ctx: XdsContext, routes: Sequence[RouteIR], listeners: Sequence[str]) -> list[hcm_pb2.HttpFilter]:

@@ -1,7 +1,8 @@
 """TrafficPolicy jwtAuth: Envoy's JWT filter. The connection manager lists every provider its routes use and
 one requirement per GatewayExtension (its providers OR-ed; AllowMissing lets a request without a token
 through); a route switches the filter on with its requirement's name. A verified payload is handed to the
-rules filter in an internal header (identity.py), removed before the request goes upstream."""
+rules filter in an internal header (identity.py), removed before the request goes upstream, and to the RBAC
+filter's CEL expressions in dynamic metadata."""
 from __future__ import annotations
 
 from envoy.config.core.v3 import http_uri_pb2
@@ -19,6 +20,8 @@ from .optional import listed_off, switched_on
 from .scope import HcmScope
 
 NAME = "envoy.filters.http.jwt_authn"
+# kgateway's key: rbac matchExpressions read `metadata.filter_metadata["envoy.filters.http.jwt_authn"]["payload"]`
+PAYLOAD_IN_METADATA = "payload"
 REMOTE_TIMEOUT_MS = 5000
 
 
@@ -33,7 +36,7 @@ def requirement_name(j: JwtIR) -> str:
 
 def provider(p: JwtProviderIR) -> jwt_pb2.JwtProvider:
     out = jwt_pb2.JwtProvider(issuer=p.issuer, audiences=p.audiences, forward=p.forward_token,
-                              forward_payload_header=JWT_PAYLOAD)
+                              forward_payload_header=JWT_PAYLOAD, payload_in_metadata=PAYLOAD_IN_METADATA)
     if p.local_jwks is not None:
         out.local_jwks.inline_string = p.local_jwks
     else:

@@ -4,7 +4,10 @@ see ListenerPolicy httpSettings), the same address rules read as `client_ip`. AC
 verdicts, flattened at translation into the addresses that differ from the default action."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
+from collections.abc import Sequence
 
 from envoy.config.core.v3 import address_pb2
 from envoy.config.rbac.v3 import rbac_pb2 as rbac_config
@@ -15,7 +18,9 @@ from envoy.type.matcher.v3 import string_pb2
 from google.protobuf import any_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
+from ... import cel
 from ...ir import RouteIR
+from ...ir_security import AclDenyIR, AclIR
 from ..context import XdsContext
 from .optional import listed_off, switched_on
 from .scope import HcmScope
@@ -38,13 +43,17 @@ def _any_of(cidrs: list[str]) -> rbac_config.Principal:
 
 
 def _rules(action: int, principal: rbac_config.Principal | None,
-           permission: rbac_config.Permission | None = None) -> rbac_pb2.RBACPerRoute:
-    """One policy matching `principal` and `permission` (None: any request; no principal: no policy at all,
-    so ALLOW denies everything and DENY nothing)."""
+           permission: rbac_config.Permission | None = None,
+           expressions: Sequence[str] = ()) -> rbac_pb2.RBACPerRoute:
+    """One policy matching `principal`, `permission` and one of the CEL `expressions` (None: any request; no
+    principal: no policy at all, so ALLOW denies everything and DENY nothing)."""
     rules = rbac_config.RBAC(action=action)
     if principal is not None:
-        rules.policies["kgw"].CopyFrom(rbac_config.Policy(
-            permissions=[permission or rbac_config.Permission(any=True)], principals=[principal]))
+        policy = rbac_config.Policy(permissions=[permission or rbac_config.Permission(any=True)],
+                                    principals=[principal])
+        if expressions:  # Envoy evaluates the parsed AST; an evaluation error is "no match"
+            policy.condition.CopyFrom(cel.any_of([cel.parse(text) for text in expressions]))
+        rules.policies["kgw"].CopyFrom(policy)
     return rbac_pb2.RBACPerRoute(rbac=rbac_pb2.RBAC(rules=rules))
 
 
@@ -67,10 +76,34 @@ def _permission(methods: list[str], headers: list[tuple[str, list[str]]]) -> rba
     return parts[0] if len(parts) == 1 else rbac_config.Permission(and_rules=rbac_config.Permission.Set(rules=parts))
 
 
+def deny_policy_id(deny: AclDenyIR, label: str) -> str:
+    """The RBAC policy that refuses with one deny response (and rule label): the connection manager's local
+    reply mapper finds the refusal by it, in the response code details Envoy writes."""
+    key = json.dumps([deny.status, deny.headers, deny.blocked_by_header, label])
+    return "kgw-acl-deny-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _denials(acl: AclIR) -> list[tuple[str, rbac_config.Principal]]:
+    """(label, the addresses refused under it)."""
+    assert acl.deny is not None
+    if acl.deny.blocked_by_header:
+        return [(label, _any_of(cidrs)) for label, cidrs in acl.deny.denied]
+    if acl.default_allow:
+        return [("", _any_of(acl.exceptions))] if acl.exceptions else []
+    return [("", rbac_config.Principal(not_id=_any_of(acl.exceptions)) if acl.exceptions
+             else rbac_config.Principal(any=True))]
+
+
 def acl_config(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
     acl = route.ext.acl if route.ext else None
     if acl is None:
         return None
+    if acl.deny is not None:  # DENY policies named by deny response, so the refusal's answer can be mapped
+        rules = rbac_config.RBAC(action=_DENY)
+        for label, principal in _denials(acl):
+            rules.policies[deny_policy_id(acl.deny, label)].CopyFrom(rbac_config.Policy(
+                permissions=[rbac_config.Permission(any=True)], principals=[principal]))
+        return rbac_pb2.RBACPerRoute(rbac=rbac_pb2.RBAC(rules=rules))
     if acl.default_allow:  # deny the exceptions
         return _rules(_DENY, _any_of(acl.exceptions) if acl.exceptions else None)
     return _rules(_ALLOW, _any_of(acl.exceptions) if acl.exceptions else None)
@@ -90,10 +123,10 @@ def rbac_config_of(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
             parts.append(rbac_config.Principal(not_id=_any_of(r.block)))
         principal = (anyone if not parts else parts[0] if len(parts) == 1 else
                      rbac_config.Principal(and_ids=rbac_config.Principal.Set(ids=parts)))
-        return _rules(_ALLOW, principal, permission)
+        return _rules(_ALLOW, principal, permission, r.expressions)
     # Deny: matching requests (from the listed addresses, or any), and every request from a blocked address
-    matched = bool(r.allow) or permission is not None  # only blockedCIDRs: nothing but them is refused
-    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission)
+    matched = bool(r.allow) or permission is not None or bool(r.expressions)  # only blockedCIDRs: only them
+    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission, r.expressions)
     if r.block:
         out.rbac.rules.policies["kgw-blocked"].CopyFrom(rbac_config.Policy(
             permissions=[rbac_config.Permission(any=True)], principals=[_any_of(r.block)]))

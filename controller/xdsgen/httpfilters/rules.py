@@ -2,7 +2,8 @@
 (kgw_rules.wire) mapping Envoy route names to program lists (docs/data-plane.md). It is on every connection
 manager of a Gateway that runs programs anywhere; routes that run none switch it off
 (FilterConfig{disabled: true}), so they never enter the VM. The wasm filter has no per-route config type, so
-switching it off per route is the only per-route choice it offers."""
+switching it off per route is the only per-route choice it offers. Programs placed before authentication
+(transformation.filterStage) run in a second instance early in the chain (httpfilters/__init__.py, ORDER)."""
 from __future__ import annotations
 
 import functools
@@ -30,40 +31,61 @@ WASM_TYPE = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
 _DISABLED = packed(rc.FilterConfig(disabled=True))  # packed once: most routes of a Gateway carry it
 
 
-def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-    if not ctx.program_routes or ctx.native:  # the native build: rules_native.py
-        return []
-    return [hcm_pb2.HttpFilter(name=NAME, config_discovery=config_source_pb2.ExtensionConfigSource(
-        config_source=ads_source(), type_urls=[WASM_TYPE]))]
+class WasmRules:
+    """One instance of the filter: `before_auth` picks the programs placed before authentication
+    (transformation.filterStage), which get their own instance, ECDS resource and bundle."""
 
+    def __init__(self, name: str, before_auth: bool) -> None:
+        self.name, self.before_auth = name, before_auth
 
-def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
-    if ctx.program_routes and route.name not in ctx.program_routes and not ctx.native:
-        return {NAME: _DISABLED}
-    return {}
+    def _routes(self, ctx: XdsContext) -> set[str]:
+        return ctx.early_program_routes if self.before_auth else ctx.program_routes
 
+    def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
+        if not self._routes(ctx) or ctx.native:  # the native build: rules_native.py
+            return []
+        if self.before_auth:
+            # inline, not over ECDS: measured, Envoy 1.40 refused a second ECDS resource of this type sent by
+            # kgw's delta ADS server beside the first ("Unexpected resource name in ExtensionConfigDS
+            # response"); so a change of these programs updates the listener
+            return [hcm_pb2.HttpFilter(name=self.name, typed_config=self._config(ctx).typed_config)]
+        return [hcm_pb2.HttpFilter(name=self.name, config_discovery=config_source_pb2.ExtensionConfigSource(
+            config_source=ads_source(), type_urls=[WASM_TYPE]))]
 
-def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
-    ext = ctx.ext
-    if ext is None or not (ext.programs or ext.gateway_programs) or ctx.native:
+    def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
+        routes = self._routes(ctx)
+        if routes and route.name not in routes and not ctx.native:
+            return {self.name: _DISABLED}
         return {}
-    env_names = sorted({name for p in ext.programs for name in p.env_names})
-    build = variant_for(p.needs for p in ext.programs)
-    return {EXTENSION_CONFIG: {NAME: extension_config(bundle(ctx), env_names, build.filename)}}
+
+    def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]:
+        if ctx.ext is None or not self._routes(ctx) or ctx.native or self.before_auth:
+            return {}
+        return {EXTENSION_CONFIG: {self.name: self._config(ctx)}}
+
+    def _config(self, ctx: XdsContext) -> extension_pb2.TypedExtensionConfig:
+        assert ctx.ext is not None
+        programs = [p for p in ctx.ext.programs if p.before_auth == self.before_auth]
+        env_names = sorted({name for p in programs for name in p.env_names})
+        build = variant_for(p.needs for p in programs)
+        return extension_config(self.bundle(ctx), env_names, build.filename)
+
+    def bundle(self, ctx: XdsContext) -> bytes:
+        """The plugin configuration: its programs and, per route that runs some of them, their list."""
+        ext = ctx.ext
+        assert ext is not None  # resources() asks only for a Gateway that runs programs
+        routes, table, seen = self._routes(ctx), [], set()
+        for r in ctx.routes:
+            if r.name not in routes or r.name in seen:
+                continue
+            seen.add(r.name)
+            table.append(BundleRoute(r.name.encode(), route_label(r).encode(),
+                                     tuple(programs_of(r, ext, self.before_auth))))
+        return encode_bundle({p.id: p.blob for p in ext.programs if p.before_auth == self.before_auth}, table)
 
 
-def bundle(ctx: XdsContext) -> bytes:
-    """The plugin configuration: every program and, per route that runs programs, its list."""
-    ext = ctx.ext
-    assert ext is not None  # resources() asks only for a Gateway that runs programs
-    table, seen = [], set()
-    for r in ctx.routes:
-        if r.name not in ctx.program_routes or r.name in seen:
-            continue
-        seen.add(r.name)
-        label = route_label(r)
-        table.append(BundleRoute(r.name.encode(), label.encode(), tuple(programs_of(r, ext))))
-    return encode_bundle({p.id: p.blob for p in ext.programs}, table)
+rules = WasmRules(NAME, before_auth=False)
+rules_before_auth = WasmRules(NAME + ".before-auth", before_auth=True)
 
 
 def route_label(route: RouteIR) -> str:

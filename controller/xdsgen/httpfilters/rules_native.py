@@ -29,31 +29,44 @@ _MODULE = dm_pb2.DynamicModuleConfig(name=NATIVE_MODULE_NAME, do_not_close=True)
 _DISABLED = packed(rc.FilterConfig(disabled=True))
 
 
-def hcm_filters(ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-    if not ctx.program_routes or not ctx.native:
-        return []
-    return [hcm_pb2.HttpFilter(name=NAME, typed_config=packed(dmf_pb2.DynamicModuleFilter(
-        dynamic_module_config=_MODULE, filter_name=FILTER_NAME)))]
+class NativeRules:
+    """One instance of the module's filter: `before_auth` picks the programs placed before authentication
+    (transformation.filterStage), run by a second instance early in the chain."""
 
+    def __init__(self, name: str, before_auth: bool) -> None:
+        self.name, self.before_auth = name, before_auth
 
-def per_route(ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
-    if not ctx.program_routes or not ctx.native:
+    def _routes(self, ctx: XdsContext) -> set[str]:
+        return ctx.early_program_routes if self.before_auth else ctx.program_routes
+
+    def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
+        if not self._routes(ctx) or not ctx.native:
+            return []
+        return [hcm_pb2.HttpFilter(name=self.name, typed_config=packed(dmf_pb2.DynamicModuleFilter(
+            dynamic_module_config=_MODULE, filter_name=FILTER_NAME)))]
+
+    def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
+        routes = self._routes(ctx)
+        if not routes or not ctx.native:
+            return {}
+        if route.name not in routes:
+            return {self.name: _DISABLED}
+        return {self.name: packed(dmf_pb2.DynamicModuleFilterPerRoute(
+            dynamic_module_config=_MODULE, per_route_config_name=FILTER_NAME,
+            filter_config=packed(wrappers_pb2.BytesValue(value=route_programs(ctx, route, self.before_auth)))))}
+
+    def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]:
         return {}
-    if route.name not in ctx.program_routes:
-        return {NAME: _DISABLED}
-    return {NAME: packed(dmf_pb2.DynamicModuleFilterPerRoute(
-        dynamic_module_config=_MODULE, per_route_config_name=FILTER_NAME,
-        filter_config=packed(wrappers_pb2.BytesValue(value=route_programs(ctx, route)))))}
 
 
-def route_programs(ctx: XdsContext, route: RouteIR) -> bytes:
+def route_programs(ctx: XdsContext, route: RouteIR, before_auth: bool = False) -> bytes:
     """The route's programs, in run order, as a bundle with one wildcard entry (kgw_rules.wire)."""
     ext = ctx.ext
     assert ext is not None  # program routes exist only with programs
-    ids = programs_of(route, ext)
+    ids = programs_of(route, ext, before_auth)
     blobs = {p.id: p.blob for p in ext.programs if p.id in ids}
     return encode_bundle(blobs, [BundleRoute(b"", route_label(route).encode(), tuple(ids))])
 
 
-def resources(ctx: XdsContext) -> dict[str, dict[str, Message]]:
-    return {}
+rules_native = NativeRules(NAME, before_auth=False)
+rules_native_before_auth = NativeRules(NAME + ".before-auth", before_auth=True)
