@@ -116,6 +116,12 @@ class LocalRateLimit(K8sModel):
     def _bucket(self) -> LocalRateLimit:
         if self.token_bucket is None and self.descriptors:
             raise ValueError("descriptors need a tokenBucket too (the requests that match no descriptor use it)")
+        seen: dict[frozenset[tuple[str, str | None]], int] = {}
+        for i, d in enumerate(self.descriptors):
+            entries = frozenset((e.key, e.value) for e in d.entries)
+            if entries in seen:  # Envoy refuses the whole listener for it ("duplicate descriptor")
+                raise ValueError(f"descriptors[{i}] has the same entries as descriptors[{seen[entries]}]")
+            seen[entries] = i
         return self
 
 

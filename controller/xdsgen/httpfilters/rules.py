@@ -44,11 +44,6 @@ class WasmRules:
     def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
         if not self._routes(ctx) or ctx.native:  # the native build: rules_native.py
             return []
-        if self.before_auth:
-            # inline, not over ECDS: measured, Envoy 1.40 refused a second ECDS resource of this type sent by
-            # kgw's delta ADS server beside the first ("Unexpected resource name in ExtensionConfigDS
-            # response"); so a change of these programs updates the listener
-            return [hcm_pb2.HttpFilter(name=self.name, typed_config=self._config(ctx).typed_config)]
         return [hcm_pb2.HttpFilter(name=self.name, config_discovery=config_source_pb2.ExtensionConfigSource(
             config_source=ads_source(), type_urls=[WASM_TYPE]))]
 
@@ -59,7 +54,7 @@ class WasmRules:
         return {}
 
     def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]:
-        if ctx.ext is None or not self._routes(ctx) or ctx.native or self.before_auth:
+        if ctx.ext is None or not self._routes(ctx) or ctx.native:
             return {}
         return {EXTENSION_CONFIG: {self.name: self._config(ctx)}}
 
@@ -68,7 +63,7 @@ class WasmRules:
         programs = [p for p in ctx.ext.programs if p.before_auth == self.before_auth]
         env_names = sorted({name for p in programs for name in p.env_names})
         build = variant_for(p.needs for p in programs)
-        return extension_config(self.bundle(ctx), env_names, build.filename)
+        return extension_config(self.bundle(ctx), env_names, build.filename, self.name)
 
     def bundle(self, ctx: XdsContext) -> bytes:
         """The plugin configuration: its programs and, per route that runs some of them, their list."""
@@ -101,10 +96,12 @@ def _wasm(filename: str) -> bytes:
 
 
 def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
-                     filename: str = "kgw_filter.wasm") -> extension_pb2.TypedExtensionConfig:
+                     filename: str = "kgw_filter.wasm", name: str = NAME) -> extension_pb2.TypedExtensionConfig:
     """`env_names`: the Envoy process's environment variables the programs read with env(); the VM sees
     only those listed (WASI environ_get answers from vm_config.environment_variables). `filename`: the build
-    of the filter that exports only the callbacks the programs need (kgw_rules.wire.variants)."""
+    of the filter that exports only the callbacks the programs need (kgw_rules.wire.variants). `name`: the
+    filter instance's; Envoy's ECDS subscription refuses a resource whose inner name is not the one it asked
+    for ("Unexpected resource name in ExtensionConfigDS response")."""
     plugin = wasm_pb2.PluginConfig(
         name="kgw", allow_on_headers_stop_iteration=wrappers_pb2.BoolValue(value=True),
         failure_policy=wasm_pb2.FAIL_RELOAD,
@@ -114,4 +111,4 @@ def extension_config(bundle_bytes: bytes, env_names: Sequence[str] = (),
     if env_names:
         plugin.vm_config.environment_variables.host_env_keys.extend(env_names)
     plugin.configuration.Pack(wrappers_pb2.BytesValue(value=bundle_bytes))
-    return extension_pb2.TypedExtensionConfig(name=NAME, typed_config=packed(http_wasm_pb2.Wasm(config=plugin)))
+    return extension_pb2.TypedExtensionConfig(name=name, typed_config=packed(http_wasm_pb2.Wasm(config=plugin)))

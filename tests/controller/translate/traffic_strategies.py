@@ -26,7 +26,8 @@ def _rate_limit():
         "entries": st.lists(st.fixed_dictionaries({"key": st.sampled_from(["tenant", "plan"])},
                                                   optional={"value": st.sampled_from(["acme", "gold"])}),
                             min_size=1, max_size=2, unique_by=lambda e: e["key"]),
-        "tokenBucket": _bucket()}), max_size=2)
+        "tokenBucket": _bucket()}), max_size=2,
+        unique_by=lambda d: frozenset((e["key"], e.get("value")) for e in d["entries"]))  # else Invalid
     local = st.fixed_dictionaries({"tokenBucket": _bucket()}, optional={
         "percentEnabled": st.integers(0, 100), "percentEnforced": st.integers(0, 100), "descriptors": descriptors})
     return st.builds(lambda loc: {"local": loc}, local)
