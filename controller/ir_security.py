@@ -55,8 +55,9 @@ class ApiKeyAuthIR:
 @dataclass
 class CidrAuthorizationIR:
     """rbac: the policy matches a request from one of `allow` (empty: any address) whose method is one of
-    `methods` (empty: any), that has every header condition (name, values; no values: present) and for which
-    one of the CEL `expressions` is true (none: no such condition). `Allow`
+    `methods` (empty: any), whose path matches one of `paths` (empty: any), that has every header condition
+    (name, values; no values: present), whose verified JWT has every claim condition, and for which one of the
+    CEL `expressions` is true (none: no such condition). `Allow`
     lets through only matching requests, `Deny` refuses them; `block` addresses are always refused."""
 
     action: str = "Allow"  # "Allow" | "Deny"
@@ -65,6 +66,8 @@ class CidrAuthorizationIR:
     methods: list[str] = field(default_factory=list)
     headers: list[tuple[str, list[str]]] = field(default_factory=list)
     expressions: list[str] = field(default_factory=list)  # CEL matchExpressions (any of them), checked
+    paths: list[tuple[str, str]] = field(default_factory=list)  # (Exact | PathPrefix | RegularExpression, value)
+    claims: list[tuple[list[str], bool, list[str]]] = field(default_factory=list)  # (path, is list, values)
 
 
 @dataclass

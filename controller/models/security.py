@@ -265,6 +265,33 @@ class HeaderCondition(K8sModel):
 HTTPMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
 
+class PathCondition(K8sModel):
+    """kgw extension, the Gateway API's HTTPPathMatch shape: the request path (without the query) matches."""
+
+    type: Literal["Exact", "PathPrefix", "RegularExpression"] = "PathPrefix"
+    value: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+    @model_validator(mode="after")
+    def _absolute(self) -> PathCondition:
+        if self.type != "RegularExpression" and not self.value.startswith("/"):
+            raise ValueError("value must be an absolute path (start with '/')")
+        return self
+
+
+class JWTClaimCondition(K8sModel):
+    """kgw extension, Envoy Gateway's shape (SecurityPolicy authorization principal.jwt.claims): the verified
+    token's claim (a dotted name reads a nested one) is one of `values`; `StringArray`: a list claim holding
+    one of them."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[^.]+(\.[^.]+)*$", max_length=256)]
+    value_type: Literal["String", "StringArray"] = "String"
+    values: list[Annotated[str, StringConstraints(max_length=1024)]] = Field(min_length=1, max_length=16)
+
+
+class JWTPrincipal(K8sModel):
+    claims: list[JWTClaimCondition] = Field(min_length=1, max_length=16)
+
+
 CELExpression = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 
 
@@ -277,13 +304,15 @@ class AuthorizationPolicy(K8sModel):
     # CEL-free conditions AND-ed with the addresses
     methods: list[HTTPMethod] | None = Field(default=None, min_length=1, max_length=9)
     headers: list[HeaderCondition] | None = Field(default=None, min_length=1, max_length=16)
+    paths: list[PathCondition] | None = Field(default=None, min_length=1, max_length=16)  # one of them
+    jwt: JWTPrincipal | None = None  # every claim condition, on a token jwtAuth verified
 
     @model_validator(mode="after")
     def _some(self) -> AuthorizationPolicy:
         if all(v is None for v in (self.match_expressions, self.allowed_cidrs, self.blocked_cidrs, self.methods,
-                                   self.headers)):
-            raise ValueError("at least one of matchExpressions, allowedCIDRs, blockedCIDRs, methods or headers "
-                             "must be specified")
+                                   self.headers, self.paths, self.jwt)):
+            raise ValueError("at least one of matchExpressions, allowedCIDRs, blockedCIDRs, methods, headers, "
+                             "paths or jwt must be specified")
         return self
 
 

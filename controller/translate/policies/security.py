@@ -315,11 +315,17 @@ def _rbac(spec, problems: list[str]) -> CidrAuthorizationIR:
         why = cel.problem(text)
         if why:
             problems.append(f"spec.rbac.policy.matchExpressions[{i}]: {why}")
+    for i, path in enumerate(p.paths or ()):
+        why = regex_problem(path.value) if path.type == "RegularExpression" else ""
+        if why:
+            problems.append(f"spec.rbac.policy.paths[{i}].value: {why}")
     return CidrAuthorizationIR(spec.rbac.action,
                                _cidrs(p.allowed_cidrs or [], "spec.rbac.policy.allowedCIDRs", problems),
                                _cidrs(p.blocked_cidrs or [], "spec.rbac.policy.blockedCIDRs", problems),
                                list(p.methods or ()), [(h.name.lower(), list(h.values)) for h in p.headers or ()],
-                               list(p.match_expressions or ()))
+                               list(p.match_expressions or ()), [(m.type, m.value) for m in p.paths or ()],
+                               [(c.name.split("."), c.value_type == "StringArray", list(c.values))
+                                for c in (p.jwt.claims if p.jwt else ())])
 
 
 def _acl(spec, problems: list[str]) -> AclIR:

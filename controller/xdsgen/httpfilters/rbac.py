@@ -14,7 +14,7 @@ from envoy.config.rbac.v3 import rbac_pb2 as rbac_config
 from envoy.config.route.v3 import route_components_pb2
 from envoy.extensions.filters.http.rbac.v3 import rbac_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import http_connection_manager_pb2 as hcm_pb2
-from envoy.type.matcher.v3 import string_pb2
+from envoy.type.matcher.v3 import metadata_pb2, path_pb2, regex_pb2, string_pb2, value_pb2
 from google.protobuf import any_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
@@ -22,6 +22,8 @@ from ... import cel
 from ...ir import RouteIR
 from ...ir_security import AclDenyIR, AclIR
 from ..context import XdsContext
+from .jwt_authn import NAME as JWT_FILTER
+from .jwt_authn import PAYLOAD_IN_METADATA
 from .optional import listed_off, switched_on
 from .scope import HcmScope
 
@@ -66,14 +68,56 @@ def _header(name: str, values: list[str]) -> rbac_config.Permission:
         or_rules=rbac_config.Permission.Set(rules=matchers))
 
 
-def _permission(methods: list[str], headers: list[tuple[str, list[str]]]) -> rbac_config.Permission | None:
-    """The request conditions (method, headers), AND-ed; None when there are none."""
+def _path(kind: str, value: str) -> rbac_config.Permission:
+    """The path without its query, as an HTTPRoute path match: a prefix matches whole segments."""
+    def url(matcher: string_pb2.StringMatcher) -> rbac_config.Permission:
+        return rbac_config.Permission(url_path=path_pb2.PathMatcher(path=matcher))
+    if kind == "Exact":
+        return url(string_pb2.StringMatcher(exact=value))
+    if kind == "RegularExpression":
+        return url(string_pb2.StringMatcher(safe_regex=regex_pb2.RegexMatcher(regex=value)))
+    prefix = value.rstrip("/")
+    if not prefix:
+        return rbac_config.Permission(any=True)
+    return rbac_config.Permission(or_rules=rbac_config.Permission.Set(rules=[
+        url(string_pb2.StringMatcher(exact=prefix)), url(string_pb2.StringMatcher(prefix=prefix + "/"))]))
+
+
+def _one_or_any(rules: list[rbac_config.Permission]) -> rbac_config.Permission:
+    return rules[0] if len(rules) == 1 else rbac_config.Permission(or_rules=rbac_config.Permission.Set(rules=rules))
+
+
+def _permission(methods: list[str], headers: list[tuple[str, list[str]]],
+                paths: Sequence[tuple[str, str]] = ()) -> rbac_config.Permission | None:
+    """The request conditions (method, path, headers), AND-ed; None when there are none."""
     parts = [_header(name, values) for name, values in headers]
+    if paths:
+        parts.insert(0, _one_or_any([_path(kind, value) for kind, value in paths]))
     if methods:
         parts.insert(0, _header(":method", methods))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else rbac_config.Permission(and_rules=rbac_config.Permission.Set(rules=parts))
+
+
+def _claim(path: list[str], is_list: bool, values: list[str]) -> rbac_config.Principal:
+    """The verified token's claim, read where jwt_authn puts the payload (PAYLOAD_IN_METADATA): one of `values`
+    (a list claim: holds one of them). No verified token: no metadata, no match."""
+    def one(value: str) -> rbac_config.Principal:
+        match = value_pb2.ValueMatcher(string_match=string_pb2.StringMatcher(exact=value))
+        if is_list:
+            match = value_pb2.ValueMatcher(list_match=value_pb2.ListMatcher(one_of=match))
+        return rbac_config.Principal(metadata=metadata_pb2.MetadataMatcher(
+            filter=JWT_FILTER, value=match,
+            path=[metadata_pb2.MetadataMatcher.PathSegment(key=k) for k in [PAYLOAD_IN_METADATA, *path]]))
+    ids = [one(v) for v in values]
+    return ids[0] if len(ids) == 1 else rbac_config.Principal(or_ids=rbac_config.Principal.Set(ids=ids))
+
+
+def _all_of(ids: list[rbac_config.Principal]) -> rbac_config.Principal:
+    if not ids:
+        return rbac_config.Principal(any=True)
+    return ids[0] if len(ids) == 1 else rbac_config.Principal(and_ids=rbac_config.Principal.Set(ids=ids))
 
 
 def deny_policy_id(deny: AclDenyIR, label: str) -> str:
@@ -113,20 +157,15 @@ def rbac_config_of(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
     r = route.ext.rbac if route.ext else None
     if r is None:
         return None
-    permission = _permission(r.methods, r.headers)
-    anyone = rbac_config.Principal(any=True)
+    permission = _permission(r.methods, r.headers, r.paths)
+    who = ([_any_of(r.allow)] if r.allow else []) + [_claim(*c) for c in r.claims]
     if r.action == "Allow":  # matching requests from allowed addresses (any when none is listed), not blocked
-        parts = []
-        if r.allow:
-            parts.append(_any_of(r.allow))
         if r.block:
-            parts.append(rbac_config.Principal(not_id=_any_of(r.block)))
-        principal = (anyone if not parts else parts[0] if len(parts) == 1 else
-                     rbac_config.Principal(and_ids=rbac_config.Principal.Set(ids=parts)))
-        return _rules(_ALLOW, principal, permission, r.expressions)
+            who.append(rbac_config.Principal(not_id=_any_of(r.block)))
+        return _rules(_ALLOW, _all_of(who), permission, r.expressions)
     # Deny: matching requests (from the listed addresses, or any), and every request from a blocked address
-    matched = bool(r.allow) or permission is not None or bool(r.expressions)  # only blockedCIDRs: only them
-    out = _rules(_DENY, (_any_of(r.allow) if r.allow else anyone) if matched else None, permission, r.expressions)
+    matched = bool(who) or permission is not None or bool(r.expressions)  # only blockedCIDRs: only them
+    out = _rules(_DENY, _all_of(who) if matched else None, permission, r.expressions)
     if r.block:
         out.rbac.rules.policies["kgw-blocked"].CopyFrom(rbac_config.Policy(
             permissions=[rbac_config.Permission(any=True)], principals=[_any_of(r.block)]))

@@ -81,3 +81,44 @@ def test_a_cel_expression_that_does_not_parse_is_reported_by_column(deployed):
     assert "spec.rbac.policy.matchExpressions[0]: column 24: syntax error: the expression ends too early" \
         in cond["message"], cond
     assert "spec.rbac.policy.matchExpressions[1]: column 17: all() is a comprehension" in cond["message"], cond
+
+
+def test_rbac_paths_and_jwt_claims_without_cel(deployed):
+    """The kgw extensions `paths` (HTTPPathMatch shape) and `jwt.claims` (Envoy Gateway's shape), AND-ed with
+    each other: a path prefix matches whole segments; a claim is read only from a token jwtAuth verified."""
+    d = deployed
+    key = KeyPair.rsa("k1")
+    d.write("sec.yaml", route_yaml() + "---\n" + jwt_yaml(key.jwks(), "on request {\n  set header x-r = \"1\"\n}")
+            + _rbac("admins", "jwtopt", """\
+    policy:
+      paths: [{type: PathPrefix, value: /jwtopt/admin/}, {type: Exact, value: /jwtopt/status}]
+      jwt:
+        claims:
+        - {name: groups, valueType: StringArray, values: [ops, root]}
+        - {name: org.tier, values: [gold]}
+""") + _rbac("no-debug", "acl", """\
+    action: Deny
+    policy:
+      paths: [{type: RegularExpression, value: '/acl/debug/[0-9]+'}]
+"""))
+    d.start()
+    d.wait_status("/open", 200)
+
+    def bearer(**extra) -> dict:
+        return {"Authorization": "Bearer " + key.sign(claims(ISSUER, AUDIENCE, **extra))}
+    gold_ops = bearer(groups=["dev", "ops"], org={"tier": "gold"})
+    assert request(d, "/jwtopt/admin/x", headers=gold_ops) == 200
+    assert request(d, "/jwtopt/admin", headers=gold_ops) == 200
+    assert request(d, "/jwtopt/status", headers=gold_ops) == 200
+    assert request(d, "/jwtopt/status/x", headers=gold_ops) == 403  # Exact
+    assert request(d, "/jwtopt/administrator", headers=gold_ops) == 403  # whole segments
+    assert request(d, "/jwtopt/admin/x", headers=bearer(groups=["dev"], org={"tier": "gold"})) == 403
+    assert request(d, "/jwtopt/admin/x", headers=bearer(groups=["ops"], org={"tier": "free"})) == 403
+    assert request(d, "/jwtopt/admin/x", headers=bearer(groups=["ops"])) == 403  # claim missing
+    assert request(d, "/jwtopt/admin/x") == 403  # no token: no verified claims
+    forged = {"x-kgw-jwt-payload": "eyJncm91cHMiOlsib3BzIl0sIm9yZyI6eyJ0aWVyIjoiZ29sZCJ9fQ"}
+    assert request(d, "/jwtopt/admin/x", headers=forged) == 403
+
+    assert request(d, "/acl/debug/12") == 403
+    assert request(d, "/acl/debug/x") == 200
+    assert request(d, "/acl/other") == 200
