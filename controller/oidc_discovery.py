@@ -38,8 +38,10 @@ def document_url(issuer: str) -> str:
     return issuer.rstrip("/") + WELL_KNOWN
 
 
-def parse_configuration(url: str, body: bytes) -> OidcConfiguration:
-    """The endpoints of a discovery document, or why it cannot be used (the error names the document)."""
+def parse_configuration(url: str, body: bytes, issuer: str) -> OidcConfiguration:
+    """The endpoints of a discovery document, or why it cannot be used (the error names the document). Its
+    `issuer` must be the one asked for (OpenID Connect Discovery 1.0, 4.3: else a document served at one
+    issuer's address could send logins to another; a trailing `/` is not a difference)."""
     if len(body) > MAX_DOCUMENT_BYTES:
         return OidcConfiguration(error=f"{url}: larger than {MAX_DOCUMENT_BYTES} bytes")
     try:
@@ -48,6 +50,9 @@ def parse_configuration(url: str, body: bytes) -> OidcConfiguration:
         return OidcConfiguration(error=f"{url}: not JSON ({e})")
     if not isinstance(doc, dict):
         return OidcConfiguration(error=f"{url}: not a JSON object")
+    said = doc.get("issuer")
+    if not isinstance(said, str) or said.rstrip("/") != issuer.rstrip("/"):
+        return OidcConfiguration(error=f"{url}: issuer is {said!r}, not {issuer!r}")
     found: dict[str, str] = {}
     for name in ("authorization_endpoint", "token_endpoint", "end_session_endpoint"):
         value = doc.get(name)
@@ -67,7 +72,7 @@ def fetch_configuration(issuer: str, skip_verify: bool) -> OidcConfiguration:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S, context=context) as resp:
-            return parse_configuration(url, resp.read(MAX_DOCUMENT_BYTES + 1))
+            return parse_configuration(url, resp.read(MAX_DOCUMENT_BYTES + 1), issuer)
     except urllib.error.HTTPError as e:
         return OidcConfiguration(error=f"{url} answered {e.code}")
     except (urllib.error.URLError, OSError) as e:

@@ -117,18 +117,24 @@ def test_problems_name_the_field_and_never_the_secret():
 
 def test_a_discovery_document_is_checked_before_it_is_used():
     url = "https://idp.test/.well-known/openid-configuration"
-    good = {"authorization_endpoint": "https://idp.test/a", "token_endpoint": "https://idp.test/t"}
-    assert parse_configuration(url, json.dumps(good).encode()) == OidcConfiguration("https://idp.test/a",
-                                                                                   "https://idp.test/t")
-    with_logout = {**good, "end_session_endpoint": "https://idp.test/bye"}
-    assert parse_configuration(url, json.dumps(with_logout).encode()).end_session_endpoint == "https://idp.test/bye"
-    assert parse_configuration(url, json.dumps({"authorization_endpoint": "https://idp.test/a"}).encode()).error \
+    issuer = "https://idp.test"
+
+    def parse(doc) -> OidcConfiguration:
+        return parse_configuration(url, doc if isinstance(doc, bytes) else json.dumps(doc).encode(), issuer)
+    good = {"issuer": issuer, "authorization_endpoint": "https://idp.test/a", "token_endpoint": "https://idp.test/t"}
+    assert parse(good) == OidcConfiguration("https://idp.test/a", "https://idp.test/t")
+    assert parse({**good, "issuer": issuer + "/"}).error == ""
+    assert parse({**good, "end_session_endpoint": "https://idp.test/bye"}).end_session_endpoint == "https://idp.test/bye"
+    assert parse({"issuer": issuer, "authorization_endpoint": "https://idp.test/a"}).error \
         == f"{url}: token_endpoint is missing"
-    assert parse_configuration(url, json.dumps({**good, "token_endpoint": "http://idp.test/t"}).encode()).error \
-        == f"{url}: token_endpoint is not an https URL"
-    assert parse_configuration(url, b"[1]").error == f"{url}: not a JSON object"
-    assert parse_configuration(url, b"{nope").error.startswith(f"{url}: not JSON")
-    assert "larger than" in parse_configuration(url, b" " * ((1 << 20) + 1)).error
+    assert parse({**good, "token_endpoint": "http://idp.test/t"}).error == f"{url}: token_endpoint is not an https URL"
+    # a document naming another issuer (or none) is not used
+    assert parse({**good, "issuer": "https://evil.test"}).error \
+        == f"{url}: issuer is 'https://evil.test', not 'https://idp.test'"
+    assert parse({k: v for k, v in good.items() if k != "issuer"}).error == f"{url}: issuer is None, not 'https://idp.test'"
+    assert parse(b"[1]").error == f"{url}: not a JSON object"
+    assert parse(b"{nope").error.startswith(f"{url}: not JSON")
+    assert "larger than" in parse(b" " * ((1 << 20) + 1)).error
 
 
 def test_discovered_endpoints_fill_what_the_provider_leaves_out():
