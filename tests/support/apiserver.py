@@ -44,11 +44,12 @@ def _die_with_parent() -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
-def spawn(args: list[str], log: Path) -> subprocess.Popen:
+def spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start a process that dies with this one, its output appended to `log` (the child keeps its own copy
-    of the file descriptor, so ours is closed at once)."""
+    of the file descriptor, so ours is closed at once); `env`: added to this process's environment."""
     with open(log, "ab") as out:
-        return subprocess.Popen([*_die_with_parent(), *args], stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*_die_with_parent(), *args], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **env} if env else None)
 
 
 class ApiServer:

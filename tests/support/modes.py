@@ -303,11 +303,13 @@ class ClusterMode:
             deployment = get(self.api, kind_of({"apiVersion": "apps/v1", "kind": "Deployment"}), ns, name)
             if cm is None or secret is None or deployment is None:
                 continue  # not deployed yet: the next settle() round looks again
-            args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+            container = deployment["spec"]["template"]["spec"]["containers"][0]
+            args = container["args"]
             self._envoys_started += 1  # a Gateway deleted and applied again gets a fresh directory
             workdir = self.root / "envoys" / f"{ns}-{name}-{self._starts}-{self._envoys_started}"
             workdir.mkdir(parents=True)
-            self.envoys[key] = LocalEnvoy(workdir, cm["data"]["envoy.json"], secret["data"], args)
+            self.envoys[key] = LocalEnvoy(workdir, cm["data"]["envoy.json"], secret["data"], args,
+                                          container.get("env"))
             self.envoy_uids[key] = deployment["metadata"]["uid"]
         for key in sorted(set(self.envoys) - set(gateways)):
             self.envoys.pop(key).stop()

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import kgw_rules
 from kgw_controller.envoy import find_envoy
 from tests.support.apiserver import free_port, spawn
 from tests.support.kubehelp import http_json
@@ -70,12 +71,16 @@ def localize(bootstrap: dict, cert_dir: Path, ready_port: int, metrics_port: int
     return boot
 
 
+NATIVE_SEARCH_PATH = "ENVOY_DYNAMIC_MODULES_SEARCH_PATH"
+
+
 class LocalEnvoy:
     """`container_args`: the proxy Deployment's container args (run as kubelet would, but with the local
-    bootstrap path); by default only the bootstrap and a warning log level."""
+    bootstrap path); by default only the bootstrap and a warning log level. `container_env`: its env; the
+    native module's search path is this machine's copy of what the init container copies from the kgw image."""
 
     def __init__(self, workdir: Path, bootstrap_json: str, tls_secret_data: dict,
-                 container_args: list[str] | None = None):
+                 container_args: list[str] | None = None, container_env: list[dict] | None = None):
         cert_dir = workdir / "xds-tls"
         cert_dir.mkdir(exist_ok=True)
         for k, v in tls_secret_data.items():
@@ -87,9 +92,12 @@ class LocalEnvoy:
         self.log = workdir / "envoy.log"
         args = list(container_args or ["-c", "", "-l", "warning"])
         args[args.index("-c") + 1] = str(path)
+        env = {e["name"]: e["value"] for e in container_env or () if "value" in e}
+        if NATIVE_SEARCH_PATH in env:
+            env[NATIVE_SEARCH_PATH] = str(kgw_rules.native_module_dir())
         self.proc = spawn(
             [find_envoy(), *args, "--base-id", str(free_port()), "--admin-address-path", str(workdir / "admin.txt")],
-            self.log)
+            self.log, {k: v for k, v in env.items() if k == NATIVE_SEARCH_PATH})
 
         self.admin_path = workdir / "admin.txt"
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from jwt_keys import KeyPair, claims
+from kgw_harness import gateway_yaml
 from security_client import send
 from security_manifests import AUDIENCE, ISSUER, jwt_yaml, policy_yaml, route_yaml
 
@@ -75,3 +76,23 @@ def test_a_program_before_authentication_rewrites_the_401(deployed):
     assert status == 200 and seen["x-early-sub"] == ["none"] and seen["x-usual-sub"] == ["alice"], seen
     assert headers["x-early-saw"] == headers["x-usual-saw"] == "200"
     assert headers["x-early-resp-sub"] == "none"  # measured: absent in both phases before authentication
+
+
+def test_the_native_build_runs_the_program_before_authentication_too(deployed):
+    """GatewayParameters `dataPlane: Native`: the early instance is the dynamic module's, programs per route."""
+    d = deployed
+    params = ("---\napiVersion: gateway.kgateway.dev/v1alpha1\nkind: GatewayParameters\n"
+              "metadata: {name: params, namespace: default}\nspec: {dataPlane: Native}\n")
+    d.write("gateway.yaml", gateway_yaml("params") + params)
+    key = KeyPair.rsa("k1")
+    d.write("sec.yaml", route_yaml() + "---\n" + jwt_yaml(key.jwks(), USUAL) + _early("jwt"))
+    d.start()
+    d.wait_status("/open", 200)
+    status, body, headers = send(d.gw_port, "/jwt/x")
+    assert status == 401 and json.loads(body) == {"error": "sign in first"}, (status, body)
+    assert headers["x-early-saw"] == "401" and "x-usual-saw" not in headers
+    good = key.sign(claims(ISSUER, AUDIENCE, sub="alice"))
+    status, body, headers = send(d.gw_port, "/jwt/x", headers={"Authorization": f"Bearer {good}"})
+    seen = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    assert status == 200 and seen["x-early-sub"] == ["none"] and seen["x-usual-sub"] == ["alice"], seen
+    assert headers["x-early-saw"] == headers["x-usual-saw"] == "200"
