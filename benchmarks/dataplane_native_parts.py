@@ -1,8 +1,9 @@
-"""What each part of the native module costs per request: the edit workload of benchmarks/dataplane.py on
+"""What each part of the native module costs per request: a workload of benchmarks/dataplane.py on
 copies of libkgw_rules.so built from this checkout with one part left out, against no filter and Lua, in one
-Envoy (docs/performance.md, "Data plane", "Where the native module's cost goes").
+Envoy (docs/performance.md, "Data plane", "Where the remaining cost goes").
 
     .venv/bin/python benchmarks/dataplane_native_parts.py [--rounds 12] [--instances 1] [--parts a,b]
+                                                          [--workload edit|compute]
 
 Every part is a text patch of wasm_filter/src (PARTS below) applied to a private copy; a patch that no longer
 applies stops the script naming the part, so the table never measures a stale idea. Each build
@@ -31,7 +32,7 @@ CLEAR = "    if (map == .request and edits.len > 0) abi.envoy_dynamic_module_cal
 POLICY = "pub fn incrementPolicy(l: metrics.Labels, c: metrics.Counter) void {\n"
 TOTAL = "pub fn increment(c: metrics.Counter) void {\n"
 EDITS = "pub fn applyEdits(map: host.Map, edits: []const Edit) void {\n"
-HOOK = "    const s = enter(filter, ptr) orelse return stream.Continue;\n    if (s.unselected())"
+HOOK = "    const s = enter(filter, ptr) orelse return stream.Continue;\n"
 RETURN = "    if (true) return;\n"
 # part -> [(file, text, replacement)]
 PARTS: dict[str, list[tuple[str, str, str]]] = {
@@ -40,8 +41,8 @@ PARTS: dict[str, list[tuple[str, str, str]]] = {
     "no_counters": [("host_native.zig", POLICY, POLICY + RETURN), ("host_native.zig", TOTAL, TOTAL + RETURN)],
     "no_route_clear": [("host_native.zig", CLEAR, "")],
     "no_edits": [("host_native.zig", EDITS, EDITS + RETURN)],
-    "hook_only": [("native.zig", HOOK, HOOK.replace("    if (s.unselected())",
-                                                     "    if (true) return stream.Continue;\n    if (s.unselected())"))],
+    "hook_only": [("native.zig", HOOK + "    if (s.unselected())",
+                   HOOK + "    if (true) return stream.Continue;\n    if (s.unselected())")],
 }
 
 
@@ -73,8 +74,20 @@ def build(part: str, libdir: pathlib.Path) -> None:
             raise SystemExit(f"part {part}: zig build failed:\n{res.stderr}")
 
 
-def part_listener(part: str, port: int, instances: int) -> dict:
+def workload(name: str) -> tuple[bytes, dict, str, dict[str, str]]:
+    """(the route's programs for the native module, the same work as a Lua filter, URL, request headers)."""
+    from benchmarks import dataplane_compute as cmp
     from benchmarks import dataplane_configs as cfg
+    from kgw_rules.wire import BundleRoute, encode_bundle
+    if name == "edit":
+        return cfg.native_plugin(), cfg.LUA_FILTER, cfg.URL, cfg.HEADERS
+    lua = {"name": cfg.LUA_FILTER["name"], "typed_config": {**cfg.LUA_FILTER["typed_config"],
+                                                           "default_source_code": {"inline_string": cmp.LUA}}}
+    plugin = encode_bundle({"c": cmp._blob()}, [BundleRoute(b"", b"default/compute/0", ("c",))])
+    return plugin, lua, cmp.URL, cmp.HEADERS
+
+
+def part_listener(part: str, port: int, instances: int, plugin: bytes) -> dict:
     from kgw_rules.build_filter import NATIVE_NAME
     from tests.e2e.envoy import NATIVE, listener, native_filter, native_route_programs, route
     module = {"name": f"{NATIVE_NAME}_{part}", "do_not_close": True}
@@ -83,14 +96,14 @@ def part_listener(part: str, port: int, instances: int) -> dict:
         f = native_filter()
         f["name"] = NATIVE if i == 0 else f"{NATIVE}.{i}"
         f["typed_config"]["dynamic_module_config"] = module
-        programs = native_route_programs(cfg.native_plugin())[NATIVE]
+        programs = native_route_programs(plugin)[NATIVE]
         programs["dynamic_module_config"] = module
         filters.append(f)
         per_route[f["name"]] = programs
     return listener(part, port, [route("rules", {"prefix": "/"}, typed_per_filter_config=per_route)], filters)
 
 
-def run(parts: list[str], rounds: int, instances: int, duration: int) -> dict[str, list[dict]]:
+def run(parts: list[str], rounds: int, instances: int, duration: int, work: str) -> dict[str, list[dict]]:
     from benchmarks import dataplane as dp
     from benchmarks import dataplane_configs as cfg
     from tests.e2e.envoy import Envoy, free_port, listener, route
@@ -99,23 +112,23 @@ def run(parts: list[str], rounds: int, instances: int, duration: int) -> dict[st
         for p in parts:
             build(p, libdir)
         ports = {"none": free_port(), "lua": free_port(), **{p: free_port() for p in parts}}
+        plugin, lua, path, headers = workload(work)
         listeners = [listener("none", ports["none"], [route("plain", {"prefix": "/"})], []),
-                     listener("lua", ports["lua"], [route("lua", {"prefix": "/"})],
-                              cfg._copies(cfg.LUA_FILTER, instances))]
-        listeners += [part_listener(p, ports[p], instances) for p in parts]
+                     listener("lua", ports["lua"], [route("lua", {"prefix": "/"})], cfg._copies(lua, instances))]
+        listeners += [part_listener(p, ports[p], instances, plugin) for p in parts]
         os.environ["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"] = str(libdir)  # the Envoys inherit it
         results: dict[str, list[dict]] = {k: [] for k in ports}
         up = free_port()
         with tempfile.TemporaryDirectory(prefix="kgw-native-parts-envoy-") as tmp, \
                 Envoy([cfg.upstream_listener(up)], [], pathlib.Path(tmp)), \
                 Envoy(listeners, [cfg.upstream_cluster(up)], pathlib.Path(tmp)) as proxy:
-            urls = {k: f"http://127.0.0.1:{port}{cfg.URL}" for k, port in ports.items()}
+            urls = {k: f"http://127.0.0.1:{port}{path}" for k, port in ports.items()}
             for url in urls.values():
-                dp.wrk(url, cfg.HEADERS, 1, 8)
+                dp.wrk(url, headers, 1, 8)
             keys = list(ports)
             for rnd in range(rounds):
                 for k in keys[rnd % len(keys):] + keys[:rnd % len(keys)]:
-                    results[k].append(dp.measure_url(proxy.proc.pid, urls[k], cfg.HEADERS, duration, 8))
+                    results[k].append(dp.measure_url(proxy.proc.pid, urls[k], headers, duration, 8))
                 print(f"round {rnd + 1}/{rounds}: " + " ".join(f"{k}={results[k][-1]['cpu_us']:.1f}us" for k in keys),
                       flush=True)
         return results
@@ -141,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--duration", type=int, default=2, help="seconds per variant per round")
     ap.add_argument("--instances", type=int, default=1, help="copies of each filter per chain")
+    ap.add_argument("--workload", choices=("edit", "compute"), default="edit",
+                    help="dataplane.py's edit workload or its compute workload (dataplane_compute.py)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     args = ap.parse_args(argv)
     from benchmarks import dataplane as dp
@@ -151,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"native parts benchmark cannot run: {problem}", file=sys.stderr)
         return 2
     print(f"load average before: {os.getloadavg()[0]:.2f}; {args.rounds} rounds x {args.duration} s, "
-          f"{args.instances} cop{'y' if args.instances == 1 else 'ies'} per chain", flush=True)
+          f"{args.instances} cop{'y' if args.instances == 1 else 'ies'} per chain, workload {args.workload}",
+          flush=True)
     t0 = time.time()
-    results = run(parts, args.rounds, args.instances, args.duration)
+    results = run(parts, args.rounds, args.instances, args.duration, args.workload)
     print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
     report(results, args.instances)
     return 0
