@@ -21,6 +21,9 @@ pub const Program = struct {
     /// The phase reads or writes the body: the flag, or any body opcode in the code (a hand-made
     /// program without the flag still sees the body, as in the reference VM).
     needs_body: [2]bool,
+    /// The deepest stack each phase reaches (verified): the interpreter allocates this much, not
+    /// max_stack (a safety-checked build fills every allocation, 6 KB per phase at max_stack).
+    depth: [2]u16 = .{ 0, 0 },
 };
 
 pub const Error = error{ Invalid, OutOfMemory };
@@ -65,7 +68,7 @@ pub fn decode(al: std.mem.Allocator, data: []const u8, reason: *[]const u8) Erro
         if (prog.code[phase].len == 0) return fail(reason, "phase flag set, code empty");
         if (prog.code[phase].len > wire.max_code) return fail(reason, "code over 64 KiB");
     }
-    for (0..2) |phase| _ = try checkCode(al, &prog, phase, reason);
+    for (0..2) |phase| prog.depth[phase] = @intCast(try checkCode(al, &prog, phase, reason));
     if (flags & wire.flag_lines != 0) try checkLines(&r, &prog);
     if (!r.done()) return fail(reason, "bytes left over");
     prog.needs_body[0] = prog.needs_body[0] or flags & wire.flag_request_body != 0;

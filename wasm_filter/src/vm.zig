@@ -47,7 +47,7 @@ fn boolean(b: bool) Value {
 pub fn run(x: *Exchange, p: *const program.Program, vars: []Value) !Result {
     const a = x.a;
     const code = p.code[x.phase];
-    var st = Stack{ .items = try a.alloc(Value, wire.max_stack + 1) };
+    var st = Stack{ .items = try a.alloc(Value, @as(usize, p.depth[x.phase]) + 1) };
     const sizes = if (p.wide) &wire.operand_bytes_wide else &wire.operand_bytes;
     var pc: usize = 0;
     while (pc < code.len) {
