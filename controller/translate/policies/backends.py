@@ -74,6 +74,16 @@ def backend_cluster(resources: Resources, namespace: str, name: str) -> tuple[Ba
     return cluster, ""
 
 
+def extension_backend(resources: Resources, ref, namespace: str, where: str, purpose: str) -> tuple[str, str]:
+    """The cluster of a GatewayExtension's `backendRef` (a kgateway Backend: kgw reaches identity providers and
+    key servers through one), and why it cannot be used ("" when it can) naming `where`."""
+    if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
+        return "", (f"{where}: kgw {purpose} through a kgateway Backend (group {KGW_GROUP}, kind Backend), "
+                    f"not a {ref.kind}")
+    _, why = backend_cluster(resources, ref.namespace or namespace, ref.name)
+    return backend_cluster_name(ref.namespace or namespace, ref.name), f"{where}: {why}" if why else ""
+
+
 def _resolve_backend(ref, ctx: RouteContext) -> ResolvedBackend:
     ns = ref.namespace or ctx.namespace
     if ns != ctx.namespace:

@@ -19,7 +19,7 @@ from ...envoy_regex import regex_problem
 from ...ir_security import OAuth2IR
 from ...models import KGW_GROUP
 from ..options import OidcConfiguration, OidcConfigurations
-from .backends import backend_cluster, backend_cluster_name
+from .backends import backend_cluster, extension_backend
 
 CLIENT_SECRET_KEY = "client-secret"
 HMAC_SECRET, HMAC_KEY = "oauth2-hmac-secret", "hmac-secret"
@@ -140,16 +140,10 @@ def extension_oauth2(ext, resources, oidc: OidcConfigurations, problems: list[st
             mine.append("spec.oauth2.endSessionEndpoint: needs `openid` in scopes (logout at the provider is "
                         "OpenID Connect's)")
         end_session = ""  # a discovered one is used with the openid scope only
-    ref = p.backend_ref
-    cluster = ""
-    if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
-        mine.append(f"spec.oauth2.backendRef: kgw reaches the token endpoint through a kgateway Backend (group "
-                    f"{KGW_GROUP}, kind Backend), not a {ref.kind}")
-    else:
-        _, why = backend_cluster(resources, ref.namespace or ns, ref.name)
-        if why:
-            mine.append(f"spec.oauth2.backendRef: {why}")
-        cluster = backend_cluster_name(ref.namespace or ns, ref.name)
+    cluster, why = extension_backend(resources, p.backend_ref, ns, "spec.oauth2.backendRef",
+                                     "reaches the token endpoint")
+    if why:
+        mine.append(why)
     secret_name = p.credentials.client_secret_ref.name
     client_secret = _secret(resources, ns, secret_name, CLIENT_SECRET_KEY, "spec.oauth2.credentials.clientSecretRef",
                             mine)

@@ -28,11 +28,10 @@ from ...ir_security import (
     JwtProviderIR,
     OAuth2IR,
 )
-from ...models import KGW_GROUP
 from ...models.httproute import duration_ms
 from ..options import NO_OIDC, OidcConfigurations
 from .acl import Network, denied_by_label, flatten, parse_cidr
-from .backends import backend_cluster, backend_cluster_name
+from .backends import extension_backend
 from .jwks import jwks_problem
 from .oauth2 import extension_oauth2, oauth2_setting
 
@@ -96,15 +95,12 @@ def extension_jwt(ext, resources, problems: list[str], where: str) -> JwtIR:
                 else:
                     ir.local_jwks = text
         elif remote is not None:
-            ref = remote.backend_ref
-            if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
-                problems.append(f"{field_}.jwks.remote.backendRef: kgw fetches remote JWKS through a kgateway "
-                                f"Backend (group {KGW_GROUP}, kind Backend), not a {ref.kind}")
-            else:
-                _, why = backend_cluster(resources, ref.namespace or ns, ref.name)
-                if why:
-                    problems.append(f"{field_}.jwks.remote.backendRef: {why}")
-                ir.remote_url, ir.remote_cluster = remote.url, backend_cluster_name(ref.namespace or ns, ref.name)
+            cluster, why = extension_backend(resources, remote.backend_ref, ns, f"{field_}.jwks.remote.backendRef",
+                                             "fetches remote JWKS")
+            if why:
+                problems.append(why)
+            if cluster:
+                ir.remote_url, ir.remote_cluster = remote.url, cluster
                 ir.cache_duration_ms = duration_ms(remote.cache_duration) if remote.cache_duration else None
         out.providers.append(ir)
     if not out.providers:
@@ -144,17 +140,12 @@ def extension_ext_auth(ext, resources, problems: list[str]) -> ExtAuthServiceIR 
     grpc = p.grpc_service is not None
     svc = p.grpc_service if grpc else p.http_service
     where = f"spec.extAuth.{'grpcService' if grpc else 'httpService'}.backendRef"
-    ref = svc.backend_ref
-    if (ref.group, ref.kind) != (KGW_GROUP, "Backend"):
-        problems.append(f"{where}: kgw reaches authorization services through a kgateway Backend (group "
-                        f"{KGW_GROUP}, kind Backend), not a {ref.kind}")
-        return None
-    ns = ref.namespace or ext.namespace
-    _, why = backend_cluster(resources, ns, ref.name)
+    cluster, why = extension_backend(resources, svc.backend_ref, ext.namespace, where,
+                                     "reaches authorization services")
     if why:
-        problems.append(f"{where}: {why}")
+        problems.append(why)
         return None
-    out = ExtAuthServiceIR(f"{ext.namespace}/{ext.name}", backend_cluster_name(ns, ref.name), grpc,
+    out = ExtAuthServiceIR(f"{ext.namespace}/{ext.name}", cluster, grpc,
                            headers_to_forward=[h.lower() for h in p.headers_to_forward], fail_open=p.fail_open,
                            clear_route_cache=p.clear_route_cache, status_on_error=p.status_on_error,
                            stat_prefix=p.stat_prefix, percentage_enabled=p.percentage_enabled,

@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from oidc_provider import OidcProvider
 
+from tests.support.manifests import prefix_rules_route, traffic_policy_yaml
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 CLIENT_ID = "web-app"
@@ -32,16 +34,12 @@ def idp():
 
 
 def manifests(idp: OidcProvider, client_secret: str, hmac_key: bytes) -> str:
-    rules = "".join(f"  - {{name: {n}, matches: [{{path: {{type: PathPrefix, value: /{n}}}}}], "
-                    f"backendRefs: [{{name: echo, port: 80}}]}}\n" for n in ("app", "open", "bad", "disc"))
-    return f"""\
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {{name: web, namespace: default}}
-spec:
-  parentRefs: [{{name: gw}}]
-  rules:
-{rules}---
+    policies = "".join("---\n" + traffic_policy_yaml(name, "web", name, body) for name, body in (
+        ("disc", "  oauth2: {extensionRef: {name: discovered}}\n  jwtAuth: {extensionRef: {name: idp-jwt}}\n"),
+        ("app", "  oauth2: {extensionRef: {name: sso}}\n"),
+        ("bad", "  oauth2: {extensionRef: {name: broken}}\n")))
+    return prefix_rules_route("web", ("app", "open", "bad", "disc")) + f"""\
+---
 apiVersion: gateway.kgateway.dev/v1alpha1
 kind: Backend
 metadata: {{name: idp, namespace: default}}
@@ -112,29 +110,7 @@ spec:
       audiences: [{CLIENT_ID}]
       claimsToHeaders: [{{name: sub, header: x-sub}}]
       jwks: {{local: {{inline: {json.dumps(json.dumps(idp.key.jwks()))}}}}}
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: disc, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: disc}}]
-  oauth2: {{extensionRef: {{name: discovered}}}}
-  jwtAuth: {{extensionRef: {{name: idp-jwt}}}}
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: app, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: app}}]
-  oauth2: {{extensionRef: {{name: sso}}}}
----
-apiVersion: gateway.kgateway.dev/v1alpha1
-kind: TrafficPolicy
-metadata: {{name: bad, namespace: default}}
-spec:
-  targetRefs: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: bad}}]
-  oauth2: {{extensionRef: {{name: broken}}}}
-"""
+""" + policies
 
 
 class Browser:

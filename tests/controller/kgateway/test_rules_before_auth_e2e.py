@@ -46,13 +46,18 @@ def _early(section: str) -> str:
     return "---\n" + policy_yaml(f"early-{section}", section, transformation)
 
 
-def test_a_program_before_authentication_rewrites_the_401(deployed):
-    d = deployed
+def _serve(d) -> KeyPair:
+    """Both JWT routes run USUAL (jwt_yaml); /jwt also runs REWRITE before authentication."""
     key = KeyPair.rsa("k1")
-    # both JWT routes run USUAL (jwt_yaml); /jwt also runs REWRITE before authentication
     d.write("sec.yaml", route_yaml() + "---\n" + jwt_yaml(key.jwks(), USUAL) + _early("jwt"))
     d.start()
     d.wait_status("/open", 200)
+    return key
+
+
+def test_a_program_before_authentication_rewrites_the_401(deployed):
+    d = deployed
+    key = _serve(d)
 
     status, body, headers = send(d.gw_port, "/jwt/x")
     assert status == 401 and json.loads(body) == {"error": "sign in first"}, (status, body)
@@ -84,10 +89,7 @@ def test_the_native_build_runs_the_program_before_authentication_too(deployed):
     params = ("---\napiVersion: gateway.kgateway.dev/v1alpha1\nkind: GatewayParameters\n"
               "metadata: {name: params, namespace: default}\nspec: {dataPlane: Native}\n")
     d.write("gateway.yaml", gateway_yaml("params") + params)
-    key = KeyPair.rsa("k1")
-    d.write("sec.yaml", route_yaml() + "---\n" + jwt_yaml(key.jwks(), USUAL) + _early("jwt"))
-    d.start()
-    d.wait_status("/open", 200)
+    key = _serve(d)
     status, body, headers = send(d.gw_port, "/jwt/x")
     assert status == 401 and json.loads(body) == {"error": "sign in first"}, (status, body)
     assert headers["x-early-saw"] == "401" and "x-usual-saw" not in headers
