@@ -31,12 +31,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # `tests.e2e.envoy` holds the Envoy config builders and process wrapper; reuse it rather than copy it.
 sys.path.insert(0, str(ROOT))
+from benchmarks.measure import run_reported, wrk_arguments, wrk_settings  # noqa: E402  (after the path)
 
 TICK = os.sysconf("SC_CLK_TCK")
 LABELS = {"none": "(a) no filter", "header_mutation": "(b) header_mutation", "lua": "(c) lua",
@@ -217,33 +217,14 @@ def report(results: dict[str, list[dict]], instances: int = 1) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="6 rounds (about 3 minutes)")
-    ap.add_argument("--rounds", type=int, default=15)
-    # many short windows rather than a few long ones: on a shared machine the load changes within seconds,
-    # and the per-round ratio only cancels what the baseline and the variant both saw
-    ap.add_argument("--duration", type=int, default=2, help="seconds per variant per round")
-    ap.add_argument("--warmup", type=int, default=1, help="seconds per variant before the rounds")
-    ap.add_argument("--connections", type=int, default=8, help="wrk connections (the fixed concurrency)")
+    wrk_arguments(ap, rounds=15, quick_rounds=6, quick_help="about 3 minutes")
     ap.add_argument("--kgw-wasm", help="another build of the wasm filter for (d), (e) and compute, e.g. an older "
                                        "commit's")
     ap.add_argument("--instances", type=int, default=1,
                     help="copies of each filter per chain; >1 also reports each copy's cost, (variant - none) / N")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.rounds = 6
-    problem = preflight()
-    if problem:
-        print(f"dataplane benchmark cannot run: {problem}", file=sys.stderr)
-        return 2
-    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; {args.rounds} rounds x "
-          f"{args.duration:g} s per variant, wrk -t1 -c{args.connections}", flush=True)
-    t0 = time.time()
-    results = run(args)
-    lines = report(results, args.instances)
-    print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
-    print("\n".join(lines))
-    return 0
-
+    return run_reported("dataplane benchmark", preflight(), wrk_settings(args),
+                        lambda: report(run(args), args.instances))
 
 if __name__ == "__main__":
     sys.exit(main())

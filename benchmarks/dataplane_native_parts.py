@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -136,17 +135,18 @@ def run(parts: list[str], rounds: int, instances: int, duration: int, work: str)
         shutil.rmtree(libdir)
 
 
-def report(results: dict[str, list[dict]], instances: int) -> None:
+def report(results: dict[str, list[dict]], instances: int) -> list[str]:
     med = statistics.median
     base = results["none"]
     full = results.get("full")
-    print(f"\n{'variant':<20} {'CPU us/req':>10} {'ratio':>6} {'+us per copy':>13} {'vs full, per copy':>18}")
+    lines = [f"\n{'variant':<20} {'CPU us/req':>10} {'ratio':>6} {'+us per copy':>13} {'vs full, per copy':>18}"]
     for k, rs in results.items():
         ratio = med(r["cpu_us"] / b["cpu_us"] for r, b in zip(rs, base, strict=True))
         each = med((r["cpu_us"] - b["cpu_us"]) / instances for r, b in zip(rs, base, strict=True))
         saved = "" if full is None or k in ("none", "lua", "full") else \
             f"{med((r['cpu_us'] - f['cpu_us']) / instances for r, f in zip(rs, full, strict=True)):>+18.2f}"
-        print(f"{k:<20} {med(r['cpu_us'] for r in rs):>10.1f} {ratio:>6.3f} {each:>+13.2f} {saved}")
+        lines.append(f"{k:<20} {med(r['cpu_us'] for r in rs):>10.1f} {ratio:>6.3f} {each:>+13.2f} {saved}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,21 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     args = ap.parse_args(argv)
     from benchmarks import dataplane as dp
+    from benchmarks.measure import run_reported
     parts = [p for p in args.parts.split(",") if p]
     unknown = [p for p in parts if p not in PARTS]
     problem = dp.preflight() or (f"unknown parts {unknown}" if unknown else None)
-    if problem:
-        print(f"native parts benchmark cannot run: {problem}", file=sys.stderr)
-        return 2
-    print(f"load average before: {os.getloadavg()[0]:.2f}; {args.rounds} rounds x {args.duration} s, "
-          f"{args.instances} cop{'y' if args.instances == 1 else 'ies'} per chain, workload {args.workload}",
-          flush=True)
-    t0 = time.time()
-    results = run(parts, args.rounds, args.instances, args.duration, args.workload)
-    print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
-    report(results, args.instances)
-    return 0
-
+    settings = (f"{args.rounds} rounds x {args.duration} s, {args.instances} cop"
+                f"{'y' if args.instances == 1 else 'ies'} per chain, workload {args.workload}")
+    return run_reported("native parts benchmark", problem, settings, lambda: report(
+        run(parts, args.rounds, args.instances, args.duration, args.workload), args.instances))
 
 if __name__ == "__main__":
     sys.exit(main())

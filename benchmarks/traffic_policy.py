@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import pathlib
 import statistics
 import sys
 import tempfile
-import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -130,28 +128,12 @@ def report(results: dict[str, list[dict]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.dataplane import preflight
+    from benchmarks.measure import run_reported, wrk_arguments, wrk_settings
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="5 rounds (about a minute)")
-    ap.add_argument("--rounds", type=int, default=12)
-    ap.add_argument("--duration", type=int, default=2, help="seconds per variant per round")
-    ap.add_argument("--warmup", type=int, default=1, help="seconds per variant before the rounds")
-    ap.add_argument("--connections", type=int, default=8, help="wrk connections (the fixed concurrency)")
+    wrk_arguments(ap, rounds=12, quick_rounds=5, quick_help="about a minute")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.rounds = 5
-    problem = preflight()
-    if problem:
-        print(f"traffic policy benchmark cannot run: {problem}", file=sys.stderr)
-        return 2
-    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; {args.rounds} rounds x "
-          f"{args.duration:g} s per variant, wrk -t1 -c{args.connections}", flush=True)
-    t0 = time.time()
-    line = report(run(args))
-    print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.time() - t0:.0f} s")
-    print(line)
-    return 0
-
+    return run_reported("traffic policy benchmark", preflight(), wrk_settings(args), lambda: [report(run(args))])
 
 if __name__ == "__main__":
     sys.exit(main())
