@@ -76,13 +76,19 @@ spec:
 """
     if address:
         out += f"  addresses: [{{type: IPAddress, value: {address}}}]\n"
-    out += extra + "  listeners:\n"
+    return out + extra + "  listeners:\n" + listeners_yaml(listeners) + "---\n"
+
+
+def listeners_yaml(listeners: list[tuple]) -> str:
+    """The items of a `listeners` list (a Gateway's or a ListenerSet's), each (name, port, protocol, hostname
+    or None, YAML flow lines)."""
+    out = ""
     for ls_name, port, protocol, hostname, *lines in listeners:
         out += f"  - name: {ls_name}\n    port: {port}\n    protocol: {protocol}\n"
         if hostname:
             out += f'    hostname: "{hostname}"\n'
         out += "".join(f"    {line}\n" for line in lines)
-    return out + "---\n"
+    return out
 
 
 def _parent(gw: str, **kw) -> str:

@@ -6,7 +6,7 @@ Gateway gets its own loopback address (conf_upstream.UPSTREAM_ADDRESSES).
 from __future__ import annotations
 
 from conf_infra import INFRA, WEB
-from conf_upstream import gateway
+from conf_upstream import gateway, listeners_yaml
 
 GW_GROUP = "gateway.networking.k8s.io"
 _ALL, _SAME = "allowedRoutes: {namespaces: {from: All}}", "allowedRoutes: {namespaces: {from: Same}}"
@@ -27,12 +27,7 @@ spec:
   parentRef: {{kind: Gateway, group: {GW_GROUP}, name: {parent}, namespace: {INFRA}}}
   listeners:
 """
-    for ls_name, port, protocol, hostname, *lines in listeners:
-        out += f"  - name: {ls_name}\n    port: {port}\n    protocol: {protocol}\n"
-        if hostname:
-            out += f'    hostname: "{hostname}"\n'
-        out += "".join(f"    {line}\n" for line in lines)
-    return out + "---\n"
+    return out + listeners_yaml(listeners) + "---\n"
 
 
 def namespace(name: str, labels: str = "") -> str:
