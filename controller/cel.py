@@ -47,6 +47,13 @@ MAX_DEPTH = 50
 
 def parse(text: str) -> Expr:
     """The Expr of one CEL expression, or CelError (column counted from 1 on the expression's line)."""
+    return Expr.FromString(_parsed(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str) -> bytes:
+    """Serialized, so every caller gets a message of its own: translation checks an expression and the xDS
+    build of every route that uses it parses it again, each generation."""
     from celpy.celparser import CELParseError
     try:
         tree = _parser().parse(text)
@@ -59,7 +66,7 @@ def parse(text: str) -> Expr:
     if depth > MAX_DEPTH:
         raise CelError(1, f"the expression nests too deeply for Envoy ({depth} levels of its AST, at most "
                           f"{MAX_DEPTH}): split it into several matchExpressions")
-    return out
+    return out.SerializeToString()
 
 
 def problem(text: str) -> str | None:

@@ -173,11 +173,13 @@ def rbac_config_of(route: RouteIR) -> rbac_pb2.RBACPerRoute | None:
 
 
 class _Instance:
-    def __init__(self, name: str, build) -> None:
-        self.name, self.build = name, build
+    """`setting`: the RouteExtIR field `build` turns into the route's RBAC config (None when unset)."""
+
+    def __init__(self, name: str, setting: str, build) -> None:
+        self.name, self.setting, self.build = name, setting, build
 
     def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-        if not any(self.build(r) is not None for r in scope.routes):
+        if not any(r.ext is not None and getattr(r.ext, self.setting) is not None for r in scope.routes):
             return []
         return [listed_off(self.name, rbac_pb2.RBAC())]
 
@@ -189,5 +191,5 @@ class _Instance:
         return {}
 
 
-acl = _Instance(ACL_NAME, acl_config)
-rbac = _Instance(RBAC_NAME, rbac_config_of)
+acl = _Instance(ACL_NAME, "acl", acl_config)
+rbac = _Instance(RBAC_NAME, "rbac", rbac_config_of)
