@@ -15,6 +15,7 @@ import logging
 import re
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
@@ -99,8 +100,10 @@ class OidcDiscovery:
                 self._readers.pop(key)[1].set()
                 self._results.pop(key, None)
             started = [self._start(key) for key in wanted - set(self._readers)]
-        for first in started:  # a new issuer gets a moment to answer, so a provider does not start invalid
-            first.wait(self.first_wait_s)
+        # new issuers get one shared moment to answer (not one each), so a provider does not start invalid
+        deadline = time.monotonic() + self.first_wait_s
+        for first in started:
+            first.wait(max(0.0, deadline - time.monotonic()))
         with self._lock:
             return MappingProxyType({k: self._results[k] for k in wanted if k in self._results})
 
