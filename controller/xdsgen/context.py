@@ -29,6 +29,11 @@ class XdsContext:
         """Programs run in the native build of the filter (GatewayParameters dataPlane: Native)."""
         return self.gw.ext is not None and self.gw.ext.envoy.data_plane == "native"
 
+    def rule_routes(self, before_auth: bool) -> set[str]:
+        """The routes one instance of the rules filter runs programs on (before authentication, or at its
+        usual place)."""
+        return self.early_program_routes if before_auth else self.program_routes
+
     @classmethod
     def of(cls, gw: GatewayIR) -> XdsContext:
         ctx = cls(gw, list(gw.routes()))

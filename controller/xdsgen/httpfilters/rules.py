@@ -38,23 +38,20 @@ class WasmRules:
     def __init__(self, name: str, before_auth: bool) -> None:
         self.name, self.before_auth = name, before_auth
 
-    def _routes(self, ctx: XdsContext) -> set[str]:
-        return ctx.early_program_routes if self.before_auth else ctx.program_routes
-
     def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-        if not self._routes(ctx) or ctx.native:  # the native build: rules_native.py
+        if not ctx.rule_routes(self.before_auth) or ctx.native:  # the native build: rules_native.py
             return []
         return [hcm_pb2.HttpFilter(name=self.name, config_discovery=config_source_pb2.ExtensionConfigSource(
             config_source=ads_source(), type_urls=[WASM_TYPE]))]
 
     def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
-        routes = self._routes(ctx)
+        routes = ctx.rule_routes(self.before_auth)
         if routes and route.name not in routes and not ctx.native:
             return {self.name: _DISABLED}
         return {}
 
     def resources(self, ctx: XdsContext) -> dict[str, dict[str, Message]]:
-        if ctx.ext is None or not self._routes(ctx) or ctx.native:
+        if ctx.ext is None or not ctx.rule_routes(self.before_auth) or ctx.native:
             return {}
         return {EXTENSION_CONFIG: {self.name: self._config(ctx)}}
 
@@ -69,7 +66,7 @@ class WasmRules:
         """The plugin configuration: its programs and, per route that runs some of them, their list."""
         ext = ctx.ext
         assert ext is not None  # resources() asks only for a Gateway that runs programs
-        routes, table, seen = self._routes(ctx), [], set()
+        routes, table, seen = ctx.rule_routes(self.before_auth), [], set()
         for r in ctx.routes:
             if r.name not in routes or r.name in seen:
                 continue

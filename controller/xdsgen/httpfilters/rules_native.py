@@ -36,17 +36,14 @@ class NativeRules:
     def __init__(self, name: str, before_auth: bool) -> None:
         self.name, self.before_auth = name, before_auth
 
-    def _routes(self, ctx: XdsContext) -> set[str]:
-        return ctx.early_program_routes if self.before_auth else ctx.program_routes
-
     def hcm_filters(self, ctx: XdsContext, scope: HcmScope) -> list[hcm_pb2.HttpFilter]:
-        if not self._routes(ctx) or not ctx.native:
+        if not ctx.rule_routes(self.before_auth) or not ctx.native:
             return []
         return [hcm_pb2.HttpFilter(name=self.name, typed_config=packed(dmf_pb2.DynamicModuleFilter(
             dynamic_module_config=_MODULE, filter_name=FILTER_NAME)))]
 
     def per_route(self, ctx: XdsContext, route: RouteIR) -> dict[str, any_pb2.Any]:
-        routes = self._routes(ctx)
+        routes = ctx.rule_routes(self.before_auth)
         if not routes or not ctx.native:
             return {}
         if route.name not in routes:
